@@ -1,0 +1,40 @@
+"""One error shape for the whole API:
+
+    {"detail": "...", "errors": [{"row": 3 | null, "field": "response", "reason": "..."}]}
+
+Serializer errors are flattened into it, so a client reads every 400 the same way."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from comparisons.errors import ServiceError
+
+
+def _flatten(detail, prefix: str = "") -> list[dict]:
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else "non_field_errors"
+            out += _flatten(value, f"{prefix}.{name}" if prefix else str(name))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [{"row": None, "field": prefix or "body", "reason": str(item)} for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            out += _flatten(item, f"{prefix}[{index}]")
+        return out
+    return [{"row": None, "field": prefix or "body", "reason": str(detail)}]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        summary = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+        return Response({"detail": f"invalid input: {summary}", "error_count": len(errors), "errors": errors}, status=400)
+    return drf_exception_handler(exc, context)

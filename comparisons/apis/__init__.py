@@ -1,0 +1,1 @@
+"""The researcher REST API (Django REST framework): one small view per operation."""

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from comparisons import selectors, services
+from comparisons.serializers import (
+    ErrorResponseSerializer,
+    StudyCreateSerializer,
+    StudyDetailSerializer,
+    StudySerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorResponseSerializer, description="Invalid input: each error names its field and reason."),
+    401: OpenApiResponse(ErrorResponseSerializer, description="No researcher token or login."),
+    403: OpenApiResponse(ErrorResponseSerializer, description="Not a researcher."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such study of yours.")}
+CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
+
+
+def detail_response(request, study, *, status_code: int = 200) -> Response:
+    study.refresh_from_db()
+    study._counts = selectors.study_counts(study)
+    return Response(StudyDetailSerializer(study, context={"request": request}).data, status=status_code)
+
+
+class StudyListCreateApi(ListAPIView):
+    serializer_class = StudySerializer
+
+    def get_queryset(self):
+        return selectors.studies_for(self.request.user)
+
+    @extend_schema(summary="List your studies", responses={200: StudySerializer(many=True), **ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create a study",
+        request=StudyCreateSerializer,
+        responses={201: StudyDetailSerializer, **ERRORS},
+        description="A `focal` study names `focal_system` and `baselines` (LIMA against GPT-4, Bard, ...); an "
+        "`all_pairs` study names `systems` and compares every pair. The study starts as a draft.",
+    )
+    def post(self, request):
+        data = StudyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = services.study_create(owner=request.user, **data.validated_data)
+        return detail_response(request, study, status_code=status.HTTP_201_CREATED)
+
+
+class StudyDetailApi(APIView):
+    @extend_schema(summary="A study with its counts", responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
+    def get(self, request, slug: str):
+        return detail_response(request, get_object_or_404(selectors.studies_for(request.user), slug=slug))
+
+
+class StudyOpenApi(APIView):
+    @extend_schema(
+        summary="Open a study and queue the comparison build",
+        request=None,
+        responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+    )
+    def post(self, request, slug: str):
+        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        return detail_response(request, services.study_open(study=study))
+
+
+class StudyCloseApi(APIView):
+    @extend_schema(summary="Close a study", request=None, responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
+    def post(self, request, slug: str):
+        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        return detail_response(request, services.study_close(study=study))

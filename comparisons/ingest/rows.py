@@ -1,0 +1,173 @@
+"""Validate raw upload rows into `OutputRow`s.
+
+A row is `{prompt_id, prompt?, system, response, category?, metadata?}`. `prompt` is the
+prompt's text, or a multi-turn conversation as a list of `{role, content}` turns ending with
+a user turn; it may be given once per prompt_id and left out after (in this upload or a
+later one). Rows are checked one by one, then against each other within the upload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from comparisons.errors import RowError
+
+ALLOWED_FIELDS = ("prompt_id", "prompt", "system", "response", "category", "metadata")
+ROLES = ("user", "assistant")
+MAX_ID_CHARS = 200
+MAX_SYSTEM_CHARS = 100
+MAX_CATEGORY_CHARS = 100
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    row: int
+    prompt_id: str
+    prompt_text: str | None
+    turns: tuple[tuple[str, str], ...] | None
+    system: str
+    response: str
+    category: str | None
+    metadata: dict | None
+
+    def as_json(self) -> dict:
+        """A plain dict that `validate_rows` accepts again (used to hand rows to a job)."""
+        data: dict = {"prompt_id": self.prompt_id, "system": self.system, "response": self.response}
+        if self.turns is not None:
+            data["prompt"] = [{"role": r, "content": c} for r, c in self.turns]
+        elif self.prompt_text is not None:
+            data["prompt"] = self.prompt_text
+        if self.category is not None:
+            data["category"] = self.category
+        if self.metadata is not None:
+            data["metadata"] = self.metadata
+        return data
+
+
+def validate_rows(raw_rows: list[tuple[int, object]], *, max_text_chars: int) -> tuple[list[OutputRow], list[RowError]]:
+    rows: list[OutputRow] = []
+    errors: list[RowError] = []
+    for number, raw in raw_rows:
+        row, row_errors = _validate_row(number, raw, max_text_chars)
+        errors.extend(row_errors)
+        if row is not None:
+            rows.append(row)
+    errors.extend(_check_consistency(rows))
+    errors.sort(key=lambda e: (e.row or 0))
+    return rows, errors
+
+
+def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow | None, list[RowError]]:
+    if not isinstance(raw, dict):
+        return None, [RowError(number, "row", "must be a JSON object")]
+    errors: list[RowError] = []
+    err = lambda field, reason: errors.append(RowError(number, field, reason))  # noqa: E731
+    for key in raw:
+        if key not in ALLOWED_FIELDS:
+            err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
+
+    prompt_id = raw.get("prompt_id")
+    if isinstance(prompt_id, int) and not isinstance(prompt_id, bool):
+        prompt_id = str(prompt_id)
+    if prompt_id is None:
+        err("prompt_id", "is required")
+    elif not isinstance(prompt_id, str) or not prompt_id.strip():
+        err("prompt_id", "must be a non-empty string or an integer")
+    elif len(prompt_id) > MAX_ID_CHARS:
+        err("prompt_id", f"is longer than {MAX_ID_CHARS} characters")
+
+    system = raw.get("system")
+    if system is None:
+        err("system", "is required")
+    elif not isinstance(system, str) or not system.strip():
+        err("system", "must be a non-empty string (the model's name)")
+    elif len(system.strip()) > MAX_SYSTEM_CHARS:
+        err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
+
+    response = raw.get("response")
+    if response is None:
+        err("response", "is required")
+    elif not isinstance(response, str):
+        err("response", "must be a string")
+    elif not response.strip():
+        err("response", "must not be empty")
+    elif len(response) > max_chars:
+        err("response", f"has {len(response)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
+
+    prompt_text, turns = _validate_prompt(raw.get("prompt"), max_chars, err)
+
+    category = raw.get("category")
+    if category is not None and (not isinstance(category, str) or len(category) > MAX_CATEGORY_CHARS):
+        err("category", f"must be a string of at most {MAX_CATEGORY_CHARS} characters")
+
+    metadata = raw.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        err("metadata", "must be a JSON object")
+
+    if errors:
+        return None, errors
+    return (
+        OutputRow(
+            row=number,
+            prompt_id=prompt_id,
+            prompt_text=prompt_text,
+            turns=turns,
+            system=system.strip(),
+            response=response,
+            category=category or None,
+            metadata=metadata,
+        ),
+        [],
+    )
+
+
+def _validate_prompt(prompt: object, max_chars: int, err) -> tuple[str | None, tuple | None]:
+    if prompt is None:
+        return None, None
+    if isinstance(prompt, str):
+        if not prompt.strip():
+            err("prompt", "must not be empty")
+        elif len(prompt) > max_chars:
+            err("prompt", f"has {len(prompt)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
+        return prompt, None
+    if not isinstance(prompt, list) or not prompt:
+        err("prompt", "must be a string or a non-empty list of turns {role, content}")
+        return None, None
+    turns = []
+    for i, turn in enumerate(prompt, start=1):
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
+            err("prompt", f"turn {i} must be an object with role 'user' or 'assistant' and a string content")
+            return None, None
+        if not turn["content"].strip():
+            err("prompt", f"turn {i} has empty content")
+            return None, None
+        turns.append((turn["role"], turn["content"]))
+    if turns[-1][0] != "user":
+        err("prompt", "the last turn must be the user's (the responses answer it)")
+        return None, None
+    if sum(len(c) for _, c in turns) > max_chars:
+        err("prompt", f"the conversation is longer than {max_chars} characters (LIMA_MAX_TEXT_CHARS)")
+        return None, None
+    turn_tuple = tuple(turns)
+    return turns[-1][1], (turn_tuple if len(turns) > 1 else None)
+
+
+def _check_consistency(rows: list[OutputRow]) -> list[RowError]:
+    """Within one upload: a prompt_id carries one prompt and one category, and a
+    (prompt_id, system) one response. Exact repeats are allowed (and counted unchanged)."""
+    errors: list[RowError] = []
+    prompts: dict[str, OutputRow] = {}
+    categories: dict[str, OutputRow] = {}
+    responses: dict[tuple[str, str], OutputRow] = {}
+    for row in rows:
+        if row.prompt_text is not None:
+            first = prompts.setdefault(row.prompt_id, row)
+            if (first.prompt_text, first.turns) != (row.prompt_text, row.turns):
+                errors.append(RowError(row.row, "prompt", f"differs from the prompt given for prompt_id {row.prompt_id!r} in row {first.row}"))
+        if row.category is not None:
+            first = categories.setdefault(row.prompt_id, row)
+            if first.category != row.category:
+                errors.append(RowError(row.row, "category", f"differs from the category given for prompt_id {row.prompt_id!r} in row {first.row}"))
+        first = responses.setdefault((row.prompt_id, row.system), row)
+        if first is not row and first.response != row.response:
+            errors.append(RowError(row.row, "response", f"a different response for ({row.prompt_id!r}, {row.system!r}) was given in row {first.row}"))
+    return errors

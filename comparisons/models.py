@@ -1,0 +1,198 @@
+"""The study domain: systems, studies, prompts, responses, comparisons and upload jobs.
+
+Invariants kept by the database (see ../shared/DESIGN.md):
+- one Response per (prompt, system);
+- one Comparison per (prompt, unordered pair of systems): `pair_key` is the two system
+  ids in ascending order, "low:high", unique together with the prompt;
+- one Prompt per (study, external id).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+DEFAULT_QUESTION = "Which response is better?"
+DEFAULT_CHOICE_A = "Response A is significantly better"
+DEFAULT_CHOICE_B = "Response B is significantly better"
+DEFAULT_CHOICE_TIE = "Neither is significantly better"
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+class System(models.Model):
+    """A model under evaluation. Names are global: one "GPT-4" across studies."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    version = models.CharField(max_length=100, blank=True)
+    generated_on = models.DateField(null=True, blank=True, help_text="When its outputs were generated.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Study(models.Model):
+    class Design(models.TextChoices):
+        FOCAL = "focal", "Focal system against each baseline"
+        ALL_PAIRS = "all_pairs", "Every pair of systems"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="studies")
+    design = models.CharField(max_length=20, choices=Design.choices)
+    focal_system = models.ForeignKey(
+        System, on_delete=models.PROTECT, null=True, blank=True, related_name="focal_studies"
+    )
+    systems = models.ManyToManyField(System, through="StudySystem", related_name="studies")
+    question = models.CharField(max_length=500, default=DEFAULT_QUESTION)
+    choice_a = models.CharField(max_length=200, default=DEFAULT_CHOICE_A)
+    choice_b = models.CharField(max_length=200, default=DEFAULT_CHOICE_B)
+    choice_tie = models.CharField(max_length=200, default=DEFAULT_CHOICE_TIE)
+    votes_per_comparison = models.PositiveIntegerField(default=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    seed = models.BigIntegerField(default=new_seed, help_text="Seeds the left/right draw of comparisons.")
+    queue_report = models.JSONField(default=dict, blank=True, help_text="The last comparison build's report.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "studies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(votes_per_comparison__gte=1) & Q(votes_per_comparison__lte=1000),
+                name="study_votes_per_comparison_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(design="focal") | Q(focal_system__isnull=False),
+                name="study_focal_design_has_focal_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudySystem(models.Model):
+    """A system's membership in a study (for a focal study: the focal one or a baseline)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE)
+    system = models.ForeignKey(System, on_delete=models.PROTECT)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["study", "system"], name="study_system_unique")]
+
+
+class Prompt(models.Model):
+    """A test prompt. `text` is what the responses answer: the prompt itself, or for a
+    multi-turn conversation the last user turn. `turns` holds the whole conversation as
+    [{"role": "user" | "assistant", "content": str}, ...] ending with that user turn, and is
+    empty for a single-turn prompt."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="prompts")
+    external_id = models.CharField(max_length=200)
+    text = models.TextField()
+    turns = models.JSONField(default=list, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "external_id"], name="prompt_external_id_unique_in_study")
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def is_multi_turn(self) -> bool:
+        return bool(self.turns)
+
+
+class Response(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="responses")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="responses")
+    text = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    length = models.PositiveIntegerField(help_text="Length of the text in characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prompt", "system"], name="response_prompt_system_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.system_id} on {self.prompt_id}"
+
+
+def pair_key(system_id_1: int, system_id_2: int) -> str:
+    low, high = sorted((system_id_1, system_id_2))
+    return f"{low}:{high}"
+
+
+class Comparison(models.Model):
+    """Two responses to one prompt, as a rater will see them: `left_response` is shown
+    on the left (as "Response A"). The side was drawn from the study's seed and is stored."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="comparisons")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="comparisons")
+    left_response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    right_response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    pair_key = models.CharField(max_length=50, help_text='The two system ids, ascending: "low:high".')
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "pair_key"], name="comparison_prompt_pair_unique"),
+            models.CheckConstraint(
+                condition=~Q(left_response=models.F("right_response")), name="comparison_two_responses"
+            ),
+        ]
+        indexes = [models.Index(fields=["study", "pair_key"])]
+
+
+class UploadJob(models.Model):
+    """A large upload of model outputs, written by a Celery task (all or nothing)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="upload_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    replace = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    payload = models.TextField(blank=True, help_text="The validated rows as JSON; emptied once written.")
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,45 @@
+"""Reads that feed the API and pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from comparisons.models import Comparison, Prompt, Response, Study, UploadJob
+
+
+def studies_for(user) -> QuerySet[Study]:
+    qs = Study.objects.select_related("owner", "focal_system").prefetch_related("systems")
+    return qs if user.is_superuser else qs.filter(owner=user)
+
+
+def jobs_for(user) -> QuerySet[UploadJob]:
+    qs = UploadJob.objects.select_related("study")
+    return qs if user.is_superuser else qs.filter(study__owner=user)
+
+
+def study_counts(study: Study) -> dict:
+    """Prompts, responses per system, comparisons (in all and per pair) and missing
+    responses: the number of (prompt, study system) combinations without a response."""
+    systems = dict(study.systems.values_list("id", "name"))
+    prompts = Prompt.objects.filter(study=study).count()
+    per_system = dict(
+        Response.objects.filter(prompt__study=study, system_id__in=systems)
+        .values_list("system_id")
+        .annotate(n=Count("id"))
+        .values_list("system_id", "n")
+    )
+    responses = {name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])}
+    per_pair = dict(
+        Comparison.objects.filter(study=study).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+    )
+    comparisons_by_pair = []
+    for key, n in sorted(per_pair.items()):
+        low, high = (int(x) for x in key.split(":"))
+        comparisons_by_pair.append({"systems": [systems.get(low), systems.get(high)], "comparisons": n})
+    return {
+        "prompts": prompts,
+        "responses": responses,
+        "comparisons": sum(per_pair.values()),
+        "comparisons_by_pair": comparisons_by_pair,
+        "missing_responses": prompts * len(systems) - sum(responses.values()),
+    }

@@ -1,0 +1,20 @@
+"""Writes: every change to studies, outputs and comparisons goes through these functions."""
+
+from comparisons.services.jobs import upload_job_create, upload_job_progress, upload_job_run
+from comparisons.services.outputs import UploadCounts, outputs_upload
+from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
+from comparisons.services.studies import study_close, study_create, study_open
+
+__all__ = [
+    "BuildReport",
+    "UploadCounts",
+    "comparisons_build",
+    "outputs_upload",
+    "study_close",
+    "study_create",
+    "study_open",
+    "study_pairs",
+    "upload_job_create",
+    "upload_job_progress",
+    "upload_job_run",
+]

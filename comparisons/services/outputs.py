@@ -1,0 +1,223 @@
+"""Storing uploaded model outputs: all or nothing, idempotent, with 409 on conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+
+from comparisons.errors import Conflict, InvalidInput, RowError
+from comparisons.ingest.rows import OutputRow
+from comparisons.models import Prompt, Response, Study, StudySystem, System
+
+BATCH = 2000
+LOOKUP_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class UploadCounts:
+    rows: int
+    created: int
+    unchanged: int
+    replaced: int
+    prompts_created: int
+    prompts_replaced: int
+    systems_created: int
+    systems_added: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def outputs_upload(
+    *,
+    study: Study,
+    rows: list[OutputRow],
+    replace: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> UploadCounts:
+    """Store `rows` (already validated one by one) for `study`, or nothing at all.
+
+    Raises InvalidInput (400) for rows that cannot be stored (unknown prompt, new system on
+    an open study) and Conflict (409) for rows that contradict stored data, unless the study
+    is a draft and `replace` is true. Queues the comparison build when the study is open."""
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        check_upload_allowed(study, replace=replace)
+        systems, systems_created, systems_added = _resolve_systems(study, rows)
+        prompts, prompts_new, prompts_changed = _resolve_prompts(study, rows, replace)
+        new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
+
+        for batch in _chunks(prompts_new, BATCH):
+            Prompt.objects.bulk_create(batch)
+        if prompts_changed:
+            Prompt.objects.bulk_update(prompts_changed, ["text", "turns", "category"], batch_size=BATCH)
+        written = 0
+        for batch in _chunks(new, BATCH):
+            for response in batch:
+                response.prompt_id = response.prompt.pk
+            Response.objects.bulk_create(batch)
+            written += len(batch)
+            if progress:
+                progress(written)
+        if changed:
+            Response.objects.bulk_update(changed, ["text", "metadata", "length"], batch_size=BATCH)
+        if study.status == Study.Status.OPEN and new:
+            from comparisons.tasks import build_comparisons
+
+            transaction.on_commit(lambda: build_comparisons.delay(study.pk))
+    return UploadCounts(
+        rows=len(rows),
+        created=len(new),
+        unchanged=unchanged,
+        replaced=len(changed),
+        prompts_created=len(prompts_new),
+        prompts_replaced=len(prompts_changed),
+        systems_created=systems_created,
+        systems_added=systems_added,
+    )
+
+
+def check_upload_allowed(study: Study, *, replace: bool) -> None:
+    """Raise when the study's state refuses this upload (closed; replace outside draft)."""
+    if study.status == Study.Status.CLOSED:
+        raise Conflict(f"study {study.slug!r} is closed: no outputs can be added")
+    if replace and study.status != Study.Status.DRAFT:
+        raise InvalidInput(
+            "replace=true is only allowed while the study is a draft",
+            [RowError(None, "replace", f"only a draft study's outputs can be replaced; this study is {study.status}")],
+        )
+
+
+def _resolve_systems(study: Study, rows: list[OutputRow]) -> tuple[dict[str, System], int, int]:
+    names = {row.system for row in rows}
+    in_study = {s.name: s for s in study.systems.filter(name__in=names)}
+    missing = names - in_study.keys()
+    if not missing:
+        return in_study, 0, 0
+    if study.status == Study.Status.OPEN:
+        first_rows = {}
+        for row in rows:
+            if row.system in missing:
+                first_rows.setdefault(row.system, row.row)
+        raise InvalidInput(
+            "the study is open, so no new systems can be added",
+            [
+                RowError(r, "system", f"unknown system {name!r}: the study is open, so no new systems can be added")
+                for name, r in sorted(first_rows.items(), key=lambda kv: kv[1])
+            ],
+        )
+    existing = {s.name: s for s in System.objects.filter(name__in=missing)}
+    created = [System(name=name) for name in sorted(missing - existing.keys())]
+    System.objects.bulk_create(created, ignore_conflicts=True)
+    added = {s.name: s for s in System.objects.filter(name__in=missing)}
+    StudySystem.objects.bulk_create(
+        [StudySystem(study=study, system=s) for s in added.values()], ignore_conflicts=True
+    )
+    return in_study | added, len(created), len(added)
+
+
+def _resolve_prompts(
+    study: Study, rows: list[OutputRow], replace: bool
+) -> tuple[dict[str, Prompt], list[Prompt], list[Prompt]]:
+    given: dict[str, OutputRow] = {}
+    categories: dict[str, str] = {}
+    for row in rows:
+        if row.prompt_text is not None:
+            given.setdefault(row.prompt_id, row)
+        if row.category is not None:
+            categories.setdefault(row.prompt_id, row.category)
+    ids = list(dict.fromkeys(row.prompt_id for row in rows))
+    prompts: dict[str, Prompt] = {}
+    for chunk in _chunks(ids, LOOKUP_CHUNK):
+        for prompt in Prompt.objects.filter(study=study, external_id__in=chunk):
+            prompts[prompt.external_id] = prompt
+    errors: list[RowError] = []
+    conflicts: list[RowError] = []
+    new: list[Prompt] = []
+    changed: list[Prompt] = []
+    for external_id in ids:
+        row = given.get(external_id)
+        turns = [{"role": r, "content": c} for r, c in row.turns] if row and row.turns else []
+        stored = prompts.get(external_id)
+        if stored is None:
+            if row is None:
+                first = next(r for r in rows if r.prompt_id == external_id)
+                errors.append(RowError(first.row, "prompt", f"is required the first time prompt_id {external_id!r} is uploaded"))
+                continue
+            prompt = Prompt(study=study, external_id=external_id, text=row.prompt_text, turns=turns,
+                            category=categories.get(external_id, ""))
+            prompts[external_id] = prompt
+            new.append(prompt)
+            continue
+        differs = []
+        if row is not None and (stored.text != row.prompt_text or stored.turns != turns):
+            differs.append(("prompt", row.row))
+        category = categories.get(external_id)
+        if category is not None and category != stored.category:
+            differs.append(("category", next(r.row for r in rows if r.prompt_id == external_id and r.category)))
+        if not differs:
+            continue
+        if replace:
+            if row is not None:
+                stored.text, stored.turns = row.prompt_text, turns
+            if category is not None:
+                stored.category = category
+            changed.append(stored)
+        else:
+            conflicts.extend(
+                RowError(r, field, f"differs from the stored {field} of prompt_id {external_id!r}; "
+                         "use ?replace=true on a draft study to replace it")
+                for field, r in differs
+            )
+    if errors:
+        raise InvalidInput(f"{len(errors)} rows refer to prompts that were never given", errors)
+    if conflicts:
+        raise Conflict(f"{len(conflicts)} rows differ from stored data", conflicts)
+    return prompts, new, changed
+
+
+def _resolve_responses(
+    rows: list[OutputRow], prompts: dict[str, Prompt], systems: dict[str, System], replace: bool
+) -> tuple[list[Response], list[Response], int]:
+    stored: dict[tuple[int, int], Response] = {}
+    prompt_pks = [p.pk for p in prompts.values() if p.pk is not None]
+    for chunk in _chunks(prompt_pks, LOOKUP_CHUNK):
+        for response in Response.objects.filter(prompt_id__in=chunk).only("id", "prompt_id", "system_id", "text", "metadata"):
+            stored[(response.prompt_id, response.system_id)] = response
+    new: list[Response] = []
+    changed: list[Response] = []
+    conflicts: list[RowError] = []
+    seen: set[tuple[str, str]] = set()
+    unchanged = 0
+    for row in rows:
+        if (row.prompt_id, row.system) in seen:
+            unchanged += 1
+            continue
+        seen.add((row.prompt_id, row.system))
+        prompt, system = prompts[row.prompt_id], systems[row.system]
+        existing = stored.get((prompt.pk, system.pk)) if prompt.pk else None
+        metadata = row.metadata if row.metadata is not None else {}
+        if existing is None:
+            new.append(Response(prompt=prompt, system=system, text=row.response, metadata=metadata, length=len(row.response)))
+        elif existing.text == row.response and (row.metadata is None or existing.metadata == row.metadata):
+            unchanged += 1
+        elif replace:
+            existing.text, existing.length = row.response, len(row.response)
+            if row.metadata is not None:
+                existing.metadata = row.metadata
+            changed.append(existing)
+        else:
+            field = "response" if existing.text != row.response else "metadata"
+            conflicts.append(RowError(row.row, field, f"differs from the stored {field} for ({row.prompt_id!r}, {row.system!r}); "
+                                      "use ?replace=true on a draft study to replace it"))
+    if conflicts:
+        raise Conflict(f"{len(conflicts)} rows differ from stored responses", conflicts)
+    return new, changed, unchanged
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+

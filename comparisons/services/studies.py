@@ -1,0 +1,108 @@
+"""Creating, opening and closing studies."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from comparisons.errors import Conflict, InvalidInput, RowError
+from comparisons.models import Study, StudySystem, System
+
+
+def study_create(
+    *,
+    owner: AbstractBaseUser,
+    name: str,
+    design: str,
+    slug: str | None = None,
+    systems: list[str] | None = None,
+    focal_system: str | None = None,
+    baselines: list[str] | None = None,
+    votes_per_comparison: int = 3,
+    question: str | None = None,
+    choices: dict[str, str] | None = None,
+) -> Study:
+    """Create a draft study and its systems (created by name when new).
+
+    A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
+    `systems`. Either may start with few systems: uploads add the rest while it is a draft."""
+    if design == Study.Design.FOCAL:
+        if not focal_system:
+            _invalid("focal_system", "is required for a focal study")
+        if systems:
+            _invalid("systems", "a focal study takes focal_system and baselines, not systems")
+        baselines = list(dict.fromkeys(baselines or []))
+        if focal_system in baselines:
+            _invalid("baselines", f"must not contain the focal system {focal_system!r}")
+        members = [focal_system, *baselines]
+    else:
+        if focal_system or baselines:
+            _invalid("focal_system", "an all_pairs study takes systems, not focal_system and baselines")
+        members = list(dict.fromkeys(systems or []))
+    slug = slug or _free_slug(name)
+    with transaction.atomic():
+        if Study.objects.filter(slug=slug).exists():
+            _invalid("slug", f"{slug!r} is already taken")
+        by_name = {}
+        for member in members:
+            by_name[member], _ = System.objects.get_or_create(name=member)
+        fields = {"question": question} if question else {}
+        if choices:
+            fields |= {"choice_a": choices["a"], "choice_b": choices["b"], "choice_tie": choices["tie"]}
+        try:
+            study = Study.objects.create(
+                owner=owner,
+                name=name,
+                slug=slug,
+                design=design,
+                focal_system=by_name.get(focal_system) if design == Study.Design.FOCAL else None,
+                votes_per_comparison=votes_per_comparison,
+                **fields,
+            )
+        except IntegrityError:
+            _invalid("slug", f"{slug!r} is already taken")
+        StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in by_name.values()])
+    return study
+
+
+def study_open(*, study: Study) -> Study:
+    """Open a draft (or reopen a closed) study and queue the comparison build."""
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        if not study.prompts.exists():
+            raise Conflict(f"study {study.slug!r} has no outputs yet: upload outputs before opening it")
+        if study.systems.count() < 2:
+            raise Conflict(f"study {study.slug!r} needs at least two systems to compare")
+        if study.status != Study.Status.OPEN:
+            study.status = Study.Status.OPEN
+            study.opened_at = timezone.now()
+            study.closed_at = None
+            study.save(update_fields=["status", "opened_at", "closed_at"])
+        from comparisons.tasks import build_comparisons
+
+        transaction.on_commit(lambda: build_comparisons.delay(study.pk))
+    return study
+
+
+def study_close(*, study: Study) -> Study:
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=study.pk)
+        if study.status != Study.Status.CLOSED:
+            study.status = Study.Status.CLOSED
+            study.closed_at = timezone.now()
+            study.save(update_fields=["status", "closed_at"])
+    return study
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:90] or "study"
+    slug, n = base, 2
+    while Study.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _invalid(field: str, reason: str) -> None:
+    raise InvalidInput(f"{field}: {reason}", [RowError(None, field, reason)])

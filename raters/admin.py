@@ -1,0 +1,1 @@
+"""Admin for raters: registered with the raters models."""
