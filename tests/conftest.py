@@ -64,7 +64,7 @@ def django_db_setup(django_db_setup):
     return django_db_setup
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     from django.db import connection
 
     s = connection.settings_dict
@@ -86,7 +86,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "celery-worker.log", "w")
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
     argv = local_executable(compose_command("worker")) + ["--concurrency=2", f"--hostname={hostname}"]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -1,0 +1,68 @@
+"""Shared helpers: JSON-friendly conversion of result dataclasses and input checks."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+OUTCOME_VALUES = (-1, 0, 1)
+
+
+def to_builtin(value: Any) -> Any:
+    """Turn numpy scalars/arrays (also nested in lists, tuples, dicts) into plain Python.
+
+    Non-finite floats become None, so the result serialises as strict JSON.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_builtin(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_builtin(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_builtin(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_builtin(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+class AsDict:
+    """Mixin for frozen result dataclasses: ``as_dict()`` gives JSON-ready builtins."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return to_builtin(self)
+
+
+def opt_float(value: float | None) -> float | None:
+    """A plain float, or None when the value is missing or not finite."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def as_outcomes(outcomes: Any) -> np.ndarray:
+    """Validate an outcome array (+1 focal wins, 0 tie, -1 focal loses) as int64."""
+    arr = np.asarray(outcomes)
+    if arr.ndim != 1:
+        raise ValueError("outcomes must be one-dimensional")
+    if arr.size == 0:
+        return arr.astype(np.int64)
+    out = arr.astype(np.int64)
+    if not np.array_equal(out, arr) or not np.isin(out, OUTCOME_VALUES).all():
+        raise ValueError("outcomes must contain only -1, 0 and +1")
+    return out
+
+
+def check_level(level: float) -> float:
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must be strictly between 0 and 1")
+    return level

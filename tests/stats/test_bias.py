@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from comparisons.stats.bias import length_bias, position_bias, position_bias_from_votes
+
+
+def test_position_bias_reports_left_share_wilson_interval_and_binomial_p():
+    r = position_bias(70, 30)
+    assert r.n == 100 and r.left_share.estimate == pytest.approx(0.7)
+    ref = binomtest(70, 100).proportion_ci(method="wilson")
+    assert (r.left_share.low, r.left_share.high) == pytest.approx((ref.low, ref.high))
+    assert r.p_value == pytest.approx(binomtest(70, 100, 0.5).pvalue)
+    assert r.p_value < 0.001
+
+
+def test_balanced_positions_show_no_bias():
+    assert position_bias(50, 50).p_value == pytest.approx(1.0)
+
+
+def test_position_bias_from_votes_drops_ties():
+    r = position_bias_from_votes([True, True, False, None, np.nan, True])
+    assert (r.left, r.right, r.n) == (3, 1, 4)
+
+
+def test_position_bias_without_decisive_votes_is_undefined_not_an_error():
+    r = position_bias(0, 0)
+    assert r.left_share.estimate is None and r.p_value == 1.0
+    json.dumps(r.as_dict(), allow_nan=False)
+
+
+def test_length_bias_bins_votes_by_length_difference_with_given_edges():
+    diff = [-300, -50, -5, 0, 5, 60, 400, 500]
+    out = [-1, -1, 0, 1, 1, 1, 1, 0]
+    r = length_bias(diff, out, edges=[-1000, -10, 10, 1000])
+    assert [b.n for b in r.bins] == [2, 3, 3]
+    assert [b.wins for b in r.bins] == [0, 2, 2]
+    assert r.bins[2].win_rate == pytest.approx((2 + 0.5) / 3)
+    assert r.bins[0].win_share.estimate == 0.0
+    assert r.spearman_rho > 0
+
+
+def test_length_bias_with_quantile_bins_puts_every_vote_in_a_bin_and_finds_the_trend():
+    rng = np.random.default_rng(0)
+    diff = rng.normal(0, 200, 2000)
+    p_win = 1 / (1 + np.exp(-diff / 150))
+    out = np.where(rng.random(2000) < p_win, 1, -1)
+    r = length_bias(diff, out, edges=4)
+    assert sum(b.n for b in r.bins) == 2000
+    shares = [b.win_share.estimate for b in r.bins]
+    assert shares == sorted(shares) and shares[-1] - shares[0] > 0.4
+    assert r.p_value < 1e-10
+
+
+def test_length_bias_of_no_votes_is_empty():
+    r = length_bias([], [])
+    assert r.bins == [] and r.spearman_rho is None
