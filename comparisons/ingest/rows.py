@@ -88,8 +88,6 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
         err("response", "is required")
     elif not isinstance(response, str):
         err("response", "must be a string")
-    elif not response.strip():
-        err("response", "must not be empty")
     elif len(response) > max_chars:
         err("response", f"has {len(response)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
 

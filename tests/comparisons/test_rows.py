@@ -23,6 +23,11 @@ def test_a_complete_row_is_accepted():
     assert rows[0].system == "GPT-4" and rows[0].prompt_text == "Hi?" and rows[0].metadata == {"t": 1}
 
 
+def test_an_empty_response_is_kept_as_the_models_answer():
+    rows, errors = check({"prompt_id": "p1", "prompt": "Hi?", "system": "a", "response": ""})
+    assert errors == [] and rows[0].response == ""
+
+
 def test_integer_prompt_ids_become_strings():
     rows, errors = check({"prompt_id": 7, "prompt": "x", "system": "a", "response": "y"})
     assert errors == [] and rows[0].prompt_id == "7"
@@ -39,7 +44,6 @@ def test_integer_prompt_ids_become_strings():
         ({"prompt_id": "p", "system": 3, "response": "y"}, "system", "must be a non-empty string (the model's name)"),
         ({"prompt_id": "p", "system": "s" * 101, "response": "y"}, "system", "is longer than 100 characters"),
         ({"prompt_id": "p", "system": "a"}, "response", "is required"),
-        ({"prompt_id": "p", "system": "a", "response": "   "}, "response", "must not be empty"),
         ({"prompt_id": "p", "system": "a", "response": ["y"]}, "response", "must be a string"),
         ({"prompt_id": "p", "system": "a", "response": "y" * 1001}, "response", "has 1001 characters; the limit is 1000 (LIMA_MAX_TEXT_CHARS)"),
         ({"prompt_id": "p", "prompt": "", "system": "a", "response": "y"}, "prompt", "must not be empty"),

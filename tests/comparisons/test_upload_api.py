@@ -151,14 +151,14 @@ def test_a_closed_study_takes_no_outputs(api):
 def test_one_bad_row_stores_nothing_and_every_bad_row_is_listed(api):
     create_study(api, slug="s")
     rows = rows_for(5, SYSTEMS)
-    rows[3]["response"] = ""
+    rows[3]["response"] = 5
     del rows[7]["system"]
     response = upload(api, "s", rows)
     assert response.status_code == 400
     body = response.json()
     assert body["error_count"] == 2
     assert body["errors"] == [
-        {"row": 4, "field": "response", "reason": "must not be empty"},
+        {"row": 4, "field": "response", "reason": "must be a string"},
         {"row": 8, "field": "system", "reason": "is required"},
     ]
     assert stored() == (0, 0)
