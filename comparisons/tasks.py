@@ -16,3 +16,11 @@ def build_comparisons(study_id: int) -> dict:
 @shared_task(name="comparisons.run_upload_job")
 def run_upload_job(job_id: str) -> bool:
     return services.upload_job_run(job_id=job_id)
+
+
+@shared_task(name="comparisons.refresh_results")
+def refresh_results(study_id: int) -> int | None:
+    from comparisons.results.service import results_refresh
+
+    snapshot = results_refresh(study_id=study_id)
+    return snapshot.n_votes if snapshot else None

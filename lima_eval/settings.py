@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "comparisons",
     "raters",
+    "dashboard",
+    "judges",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,9 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "lima_eval.wsgi.application"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -127,6 +132,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    # Raters: return lapsed leases to the pool (also checked on demand when a pair is served).
+    "raters-expire-leases": {"task": "raters.expire_leases", "schedule": 60.0},
+}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -178,3 +187,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Results are recomputed by a Celery task at most once per this many seconds per study.
+LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default=5)
+
+# LLM judges (docs/judges.md): the first retry waits about this long, doubling up to the cap
+# (a Retry-After header asks for longer and is honoured).
+JUDGE_BACKOFF_BASE_SECONDS = env.float("JUDGE_BACKOFF_BASE_SECONDS", default=1.0)
+JUDGE_BACKOFF_CAP_SECONDS = env.float("JUDGE_BACKOFF_CAP_SECONDS", default=60.0)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -15,7 +16,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("comparisons.urls")),
+    path("api/studies/<slug:slug>/judges/", include("judges.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
+    path("r/", include("raters.urls")),  # rater pages (raters/urls.py)
+    path("dashboard/", include("dashboard.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
 ]

@@ -1,2 +1,171 @@
-"""Raters, assignments (leases) and votes: built by the raters issue on top of
-comparisons.Comparison. Empty for now; the app exists so the layout is the design's."""
+"""Raters, their assignments (leases on a comparison) and their votes.
+
+Invariants kept by the database (see ../shared/DESIGN.md):
+- a rater is unique per (study, external id);
+- one vote per (rater, comparison), and a vote's two shown responses differ;
+- one assignment per (rater, comparison): a rater is never handed a pair twice;
+- at most one pending assignment per rater.
+"Votes plus live leases never exceed votes_per_comparison" is kept by raters.services.assign
+under a row lock on the comparison (a count cannot be a constraint)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import F, Q
+
+from comparisons.models import Comparison, Response, Study, System
+
+LIMA_FRAMING = (
+    "Imagine that you have a super-intelligent AI assistant, and that you require help with the "
+    "following question. Which answer best satisfies your needs?"
+)
+
+
+def new_completion_code() -> str:
+    return secrets.token_hex(4).upper()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class StudyRaterSettings(models.Model):
+    """What a study needs for raters, kept beside comparisons.Study (one row per study,
+    created with defaults the first time a rater or researcher needs it)."""
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="rater_settings")
+    guidelines = models.TextField(blank=True, help_text="Markdown shown before voting; LIMA's framing when empty.")
+    quota = models.PositiveIntegerField(default=20, help_text="Pairs per rater, gold pairs included.")
+    completion_code = models.CharField(max_length=64, default=new_completion_code)
+    prolific_completion_url = models.URLField(blank=True, help_text="e.g. https://app.prolific.com/submissions/complete")
+    allow_anonymous = models.BooleanField(default=False)
+    lease_minutes = models.PositiveIntegerField(default=10)
+    gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
+    min_median_seconds = models.FloatField(default=5.0, help_text="Flag raters whose median time per vote is lower.")
+    min_gold_accuracy = models.FloatField(default=0.5, help_text="Flag raters whose gold accuracy is lower.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "study rater settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="rater_settings_gold_rate_range"),
+            models.CheckConstraint(condition=Q(quota__gte=1), name="rater_settings_quota_positive"),
+            models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="rater_settings_lease_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"rater settings of {self.study_id}"
+
+
+class Rater(models.Model):
+    class Source(models.TextChoices):
+        PROLIFIC = "prolific", "Prolific"
+        INVITE = "invite", "Invite link"
+        ANONYMOUS = "anonymous", "Anonymous link"
+        IMPORTED = "imported", "Imported"
+        JUDGE = "judge", "LLM judge"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters")
+    external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
+    prolific_study_id = models.CharField(max_length=100, blank=True)
+    prolific_session_id = models.CharField(max_length=100, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    excluded = models.BooleanField(default=False)
+    excluded_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["study", "external_id"], name="rater_external_id_unique_in_study")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.source})"
+
+
+class GoldPair(models.Model):
+    """A comparison with a known answer: a researcher's gold pair, or an attention check
+    (a response paired with an obviously broken one). Votes on it never count in results.
+    `expected_winner` is the system that should win; null means a tie is expected."""
+
+    class Kind(models.TextChoices):
+        GOLD = "gold", "Gold pair"
+        ATTENTION = "attention", "Attention check"
+
+    comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, related_name="gold")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GOLD)
+    expected_winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"gold {self.comparison_id}"
+
+
+class Assignment(models.Model):
+    """A lease: `rater` may vote on `comparison` until `expires_at`. `token` is the only
+    handle a rater's page carries; `swapped` means the comparison's stored right response
+    is shown on the left."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        VOTED = "voted", "Voted"
+        EXPIRED = "expired", "Expired"
+
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="assignments")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="assignments")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    swapped = models.BooleanField()
+    is_gold = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    served_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rater", "comparison"], name="assignment_once_per_rater"),
+            models.UniqueConstraint(fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"),
+        ]
+        indexes = [models.Index(fields=["comparison", "state"]), models.Index(fields=["state", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"assignment {self.pk} ({self.state})"
+
+
+class Vote(models.Model):
+    """One rater's judgement of one comparison, sides as the rater saw them. `winner` is
+    derived on the server from `choice` and the shown sides (null for a tie)."""
+
+    class Choice(models.TextChoices):
+        LEFT = "left", "Left (Response A) is better"
+        RIGHT = "right", "Right (Response B) is better"
+        TIE = "tie", "Neither is significantly better"
+
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="votes")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
+    assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
+    shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    shown_right = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=5, choices=Choice.choices)
+    winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    seconds = models.FloatField(help_text="Time on task, from serving the pair to the vote (server clock).")
+    rationale = models.TextField(blank=True)
+    is_gold = models.BooleanField(default=False)
+    imported = models.BooleanField(default=False)
+    simulated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rater", "comparison"], name="vote_once_per_rater_and_comparison"),
+            models.CheckConstraint(condition=~Q(shown_left=F("shown_right")), name="vote_two_shown_responses"),
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="vote_seconds_not_negative"),
+        ]
+        # comparison and rater are indexed as foreign keys (the results count by comparison).
+
+    def __str__(self) -> str:
+        return f"vote {self.pk}: {self.choice}"

@@ -106,3 +106,53 @@ class UploadJobFactory(factory.django.DjangoModelFactory):
 
     study = factory.SubFactory(StudyFactory)
     created_by = factory.SelfAttribute("study.owner")
+
+
+# Raters (issue 3): raters, their settings per study, gold pairs.
+from raters.models import GoldPair, Rater, StudyRaterSettings  # noqa: E402
+
+
+class StudyRaterSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StudyRaterSettings
+        django_get_or_create = ("study",)
+
+    study = factory.SubFactory(StudyFactory)
+    completion_code = "C0DE42"
+
+
+class RaterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rater
+
+    study = factory.SubFactory(StudyFactory)
+    external_id = factory.Sequence(lambda n: f"PID{n:06d}")
+    source = Rater.Source.PROLIFIC
+
+
+class GoldPairFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoldPair
+
+    comparison = factory.SubFactory(ComparisonFactory)
+    expected_winner = factory.LazyAttribute(lambda o: o.comparison.left_response.system)
+
+
+# Judges (issue 6): an LLM judge votes as its own rater (source and group "judge").
+from judges.models import Judge  # noqa: E402
+from judges.prompting import DEFAULT_TEMPLATE  # noqa: E402
+
+
+class JudgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Judge
+
+    study = factory.SubFactory(StudyFactory)
+    name = factory.Sequence(lambda n: f"judge-{n}")
+    rater = factory.SubFactory(
+        RaterFactory, study=factory.SelfAttribute("..study"), source=Rater.Source.JUDGE, group="judge",
+        external_id=factory.LazyAttribute(lambda o: f"judge:{o.factory_parent.name}"),
+    )
+    base_url = "http://127.0.0.1:9/v1"
+    model = "judge-model"
+    prompt_template = DEFAULT_TEMPLATE

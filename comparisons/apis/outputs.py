@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from comparisons import selectors, services
 from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.errors import InvalidInput, RowError
-from comparisons.ingest.parse import JSON, JSONL, decode, parse_rows
-from comparisons.ingest.rows import validate_rows
+from comparisons.ingest.parse import JSON, JSONL, decode
+from comparisons.models import UploadJob
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
 from comparisons.serializers import (
     ErrorResponseSerializer,
@@ -21,6 +21,7 @@ from comparisons.serializers import (
     UploadFileSerializer,
 )
 from comparisons.services.outputs import check_upload_allowed
+from comparisons.services.receive import outputs_receive
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -33,9 +34,9 @@ def _too_big(size: int, field: str) -> InvalidInput:
     )
 
 
-def read_upload(request) -> tuple[list, list[RowError]]:
-    """The raw rows of a JSON, JSON Lines or multipart upload, and per-line parse errors."""
-    limits = {"max_rows": settings.LIMA_UPLOAD_MAX_ROWS}
+def read_upload(request) -> tuple[str, str, str]:
+    """The text of a JSON, JSON Lines or multipart upload, its format and the field that
+    carried it ("body" or "file"), after the size and file-type checks."""
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     content_type = request.content_type.split(";")[0].strip()
     if content_type.startswith("multipart/"):
@@ -44,21 +45,26 @@ def read_upload(request) -> tuple[list, list[RowError]]:
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput("no file was uploaded", [RowError(None, "file", "is required (a .jsonl or .json file)")])
-        name = (upload.name or "").lower()
-        if not name.endswith((".jsonl", ".ndjson", ".json")):
-            raise InvalidInput("unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")])
-        if upload.size > settings.LIMA_UPLOAD_MAX_BYTES:
-            raise _too_big(upload.size, "file")
-        text = decode(upload.read(), field_name="file")
-        parsed = parse_rows(text, fmt=JSON if name.endswith(".json") else JSONL, field_name="file", **limits)
-    else:
-        if declared > settings.LIMA_UPLOAD_MAX_BYTES:
-            raise _too_big(declared, "body")
-        body = request.data if isinstance(request.data, bytes) else b""
-        text = decode(body, field_name="body")
-        fmt = JSON if content_type == "application/json" else JSONL
-        parsed = parse_rows(text, fmt=fmt, field_name="body", **limits)
-    return parsed.rows, parsed.errors
+        return read_file(upload), file_format(upload.name), "file"
+    if declared > settings.LIMA_UPLOAD_MAX_BYTES:
+        raise _too_big(declared, "body")
+    body = request.data if isinstance(request.data, bytes) else b""
+    return decode(body, field_name="body"), JSON if content_type == "application/json" else JSONL, "body"
+
+
+def file_format(name: str | None) -> str:
+    name = (name or "").lower()
+    if not name.endswith((".jsonl", ".ndjson", ".json")):
+        raise InvalidInput("unsupported file type", [RowError(None, "file", f"{name!r} must end in .jsonl or .json")])
+    return JSON if name.endswith(".json") else JSONL
+
+
+def read_file(upload) -> str:
+    """An uploaded file's text, after the type and size checks."""
+    file_format(upload.name)
+    if upload.size > settings.LIMA_UPLOAD_MAX_BYTES:
+        raise _too_big(upload.size, "file")
+    return decode(upload.read(), field_name="file")
 
 
 class StudyOutputsApi(APIView):
@@ -94,19 +100,14 @@ class StudyOutputsApi(APIView):
         study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
         replace = request.query_params.get("replace", "").lower() in TRUE
         check_upload_allowed(study, replace=replace)
-        raw_rows, errors = read_upload(request)
-        rows, row_errors = validate_rows(raw_rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS)
-        errors = sorted(errors + row_errors, key=lambda e: e.row or 0)
-        if errors:
-            raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
-        if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
-            job = services.upload_job_create(study=study, user=request.user, rows=rows, replace=replace)
-            job.refresh_from_db()
-            job._processed_rows = services.upload_job_progress(job)
-            data = JobSerializer(job, context={"request": request}).data
+        text, fmt, field = read_upload(request)
+        result = outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name=field, replace=replace)
+        if isinstance(result, UploadJob):
+            result.refresh_from_db()
+            result._processed_rows = services.upload_job_progress(result)
+            data = JobSerializer(result, context={"request": request}).data
             return Response(data, status=202, headers={"Location": data["url"]})
-        counts = services.outputs_upload(study=study, rows=rows, replace=replace)
-        return Response(counts.as_dict(), status=201 if counts.created else 200)
+        return Response(result.as_dict(), status=201 if result.created else 200)
 
 
 class JobDetailApi(APIView):

@@ -3,17 +3,20 @@
 from comparisons.services.jobs import upload_job_create, upload_job_progress, upload_job_run
 from comparisons.services.outputs import UploadCounts, outputs_upload
 from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
-from comparisons.services.studies import study_close, study_create, study_open
+from comparisons.services.receive import outputs_receive
+from comparisons.services.studies import study_close, study_create, study_open, study_update
 
 __all__ = [
     "BuildReport",
     "UploadCounts",
     "comparisons_build",
+    "outputs_receive",
     "outputs_upload",
     "study_close",
     "study_create",
     "study_open",
     "study_pairs",
+    "study_update",
     "upload_job_create",
     "upload_job_progress",
     "upload_job_run",

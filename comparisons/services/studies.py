@@ -106,3 +106,13 @@ def _free_slug(name: str) -> str:
 
 def _invalid(field: str, reason: str) -> None:
     raise InvalidInput(f"{field}: {reason}", [RowError(None, field, reason)])
+
+
+def study_update(*, study: Study, votes_per_comparison: int) -> Study:
+    """Votes wanted per comparison may change at any time; comparisons that already hold
+    more votes simply stay full."""
+    if not 1 <= votes_per_comparison <= 1000:
+        _invalid("votes_per_comparison", "must be between 1 and 1000")
+    Study.objects.filter(pk=study.pk).update(votes_per_comparison=votes_per_comparison)
+    study.refresh_from_db()
+    return study

@@ -16,7 +16,7 @@ from .agreement import (
     tie_discounted_accuracy,
 )
 from .bias import length_bias, position_bias, position_bias_from_votes
-from .bootstrap import clustered_bootstrap, per_prompt_counts
+from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
 from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
 from .intervals import Interval, goodman_intervals, share_intervals, wilson_interval
 from .planning import plan_votes, votes_needed
@@ -40,6 +40,7 @@ __all__ = [
     "bradley_terry",
     "category_table",
     "clustered_bootstrap",
+    "clustered_bootstraps",
     "cohens_kappa",
     "cohens_kappa_table",
     "count_outcomes",

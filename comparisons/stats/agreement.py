@@ -141,7 +141,15 @@ def krippendorff_alpha(data: np.ndarray | list, level: str = "nominal") -> Agree
     if level not in ("nominal", "ordinal"):
         raise ValueError("level must be 'nominal' or 'ordinal'")
     arr = _matrix(data)
-    counts = category_table(arr).astype(float)  # items x values (sorted)
+    return krippendorff_alpha_counts(category_table(arr), level)
+
+
+def krippendorff_alpha_counts(counts: np.ndarray | list, level: str = "nominal") -> Agreement:
+    """``krippendorff_alpha`` from an (items x values) count table, values in their order
+    (a value column nobody used changes nothing)."""
+    if level not in ("nominal", "ordinal"):
+        raise ValueError("level must be 'nominal' or 'ordinal'")
+    counts = np.asarray(counts, dtype=float)
     m = counts.sum(axis=1)
     counts = counts[m >= 2]
     m = m[m >= 2]

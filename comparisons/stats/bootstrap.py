@@ -51,29 +51,54 @@ def per_prompt_counts(
     )
 
 
+def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator):
+    """Yield (start, counts) chunks: ``counts[r, u]`` = how often unit u was drawn in
+    resample ``start + r``, each resample drawing ``n_units`` units with replacement.
+
+    The draws are ``rng.integers(0, n_units, (rows, n_units))`` in chunks of at most
+    ``_CHUNK_CELLS`` cells: the same random stream as gathering the drawn rows (int32 and
+    int64 draws below 2**31 are the same numbers), so sums ``counts @ table`` equal the sums
+    of the drawn rows exactly (integers in float64). Counting row by row keeps the bins
+    in cache."""
+    chunk = max(1, _CHUNK_CELLS // max(n_units, 1))
+    dtype = np.int32 if n_units < 2**31 else np.int64
+    for start in range(0, n_resamples, chunk):
+        rows = min(chunk, n_resamples - start)
+        idx = rng.integers(0, n_units, size=(rows, n_units), dtype=dtype)
+        counts = np.empty((rows, n_units))
+        for r in range(rows):
+            counts[r] = np.bincount(idx[r], minlength=n_units)
+        yield start, counts
+
+
+def resample_totals_many(
+    tables: list[np.ndarray], n_resamples: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """(n_resamples x columns) totals over units drawn with replacement, for several
+    tables with the same number of rows (units) sharing one set of draws: each resample
+    draws P row indices and sums those rows of every table. Cost O(B * P), independent of
+    the number of votes; one draw serves every table (e.g. all pairs of a study)."""
+    tables = [np.asarray(t, dtype=np.int64) for t in tables]
+    p = tables[0].shape[0] if tables else 0
+    if any(t.shape[0] != p for t in tables):
+        raise ValueError("tables must have the same number of rows")
+    totals = [np.zeros((n_resamples, t.shape[1]), dtype=np.int64) for t in tables]
+    if p == 0:
+        return totals
+    stacked = np.concatenate(tables, axis=1).astype(float)
+    edges = np.cumsum([0] + [t.shape[1] for t in tables])
+    for start, counts in draw_counts(p, n_resamples, rng):
+        sums = np.rint(counts @ stacked).astype(np.int64)
+        for k, out in enumerate(totals):
+            out[start : start + counts.shape[0]] = sums[:, edges[k] : edges[k + 1]]
+    return totals
+
+
 def resample_prompt_totals(
     table: np.ndarray, n_resamples: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """(n_resamples x 3) totals of (wins, ties, losses) over prompts drawn with replacement.
-
-    Vectorised: per-prompt counts are aggregated first, then each resample draws P prompt
-    indices and sums their rows, in chunks to bound memory. Cost is O(B * P), independent
-    of the number of votes.
-    """
-    table = np.asarray(table, dtype=np.int64)
-    p = table.shape[0]
-    totals = np.empty((n_resamples, 3), dtype=np.int64)
-    if p == 0:
-        totals[:] = 0
-        return totals
-    chunk = max(1, _CHUNK_CELLS // p)
-    cols = [np.ascontiguousarray(table[:, j]) for j in range(3)]
-    for start in range(0, n_resamples, chunk):
-        stop = min(start + chunk, n_resamples)
-        idx = rng.integers(0, p, size=(stop - start, p))
-        for j in range(3):
-            totals[start:stop, j] = cols[j][idx].sum(axis=1)
-    return totals
+    """(n_resamples x 3) totals of (wins, ties, losses) over prompts drawn with replacement."""
+    return resample_totals_many([table], n_resamples, rng)[0]
 
 
 def _percentile(values: np.ndarray, estimate: float | None, level: float) -> Interval:
@@ -98,16 +123,40 @@ def clustered_bootstrap(
     ``numpy.random.default_rng``; the same seed gives the same intervals.
     With no votes every estimate is None and every interval is [0, 1].
     """
+    return clustered_bootstraps([(prompt_ids, outcomes)], n_resamples, level, seed)[0]
+
+
+def clustered_bootstraps(
+    samples: list[tuple[np.ndarray | list, np.ndarray | list[int]]],
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
+) -> list[ClusteredBootstrap]:
+    """``clustered_bootstrap`` of several (prompt_ids, outcomes) samples, e.g. every pair of a
+    study; each result equals ``clustered_bootstrap`` on its sample alone. Samples with the
+    same number of prompts draw the same indices from the same seed, so they share one set
+    of draws (one random stream and one count matrix instead of one per pair)."""
     level = check_level(level)
     if n_resamples < 1:
         raise ValueError("n_resamples must be positive")
-    table = per_prompt_counts(prompt_ids, outcomes)
+    tables = [per_prompt_counts(ids, out) for ids, out in samples]
+    results: list[ClusteredBootstrap | None] = [None] * len(tables)
+    by_size: dict[int, list[int]] = {}
+    for i, table in enumerate(tables):
+        if int(table.sum()) == 0:
+            empty = Interval(None, 0.0, 1.0, level, "percentile bootstrap")
+            results[i] = ClusteredBootstrap(0, 0, n_resamples, seed, empty, empty, empty, empty, empty)
+        else:
+            by_size.setdefault(table.shape[0], []).append(i)
+    for members in by_size.values():
+        totals = resample_totals_many([tables[i] for i in members], n_resamples, np.random.default_rng(seed))
+        for i, tot in zip(members, totals):
+            results[i] = _summarise(tables[i], tot.astype(float), n_resamples, level, seed)
+    return results
+
+
+def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None) -> ClusteredBootstrap:
     n_votes, n_prompts = int(table.sum()), int(table.shape[0])
-    if n_votes == 0:
-        empty = Interval(None, 0.0, 1.0, level, "percentile bootstrap")
-        return ClusteredBootstrap(0, 0, n_resamples, seed, empty, empty, empty, empty, empty)
-    rng = np.random.default_rng(seed)
-    totals = resample_prompt_totals(table, n_resamples, rng).astype(float)
     n_b = totals.sum(axis=1)
     w, t, l_ = table.sum(axis=0).astype(float)
     point = {

@@ -17,6 +17,8 @@ from comparisons.ingest.parse import JSONL, parse_rows
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
+from comparisons.results.service import results_refresh
+from comparisons.services.simulate import votes_simulate
 
 
 class Command(BaseCommand):
@@ -31,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--jsonl", type=Path, help="Load these outputs instead of the synthetic ones.")
         parser.add_argument("--focal", help="With --jsonl: the focal system (the others become its baselines).")
         parser.add_argument("--all-pairs", action="store_true", help="With --jsonl: compare every pair of systems.")
+        parser.add_argument("--no-votes", action="store_true",
+                            help="Do not add simulated votes (the synthetic demo gets them by default).")
 
     def handle(self, *args, **opts) -> None:
         owner = self._owner(opts["owner"])
@@ -63,6 +67,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Outputs: {counts.as_dict()}")
             study = services.study_open(study=study)
             report = services.comparisons_build(study_id=study.pk)
+            if not opts["jsonl"] and not opts["no_votes"]:
+                added = votes_simulate(study=study, seed=opts["seed"])
+                results_refresh(study_id=study.pk)
+                self.stdout.write(f"Simulated votes added: {added} (LIMA's published human shares; flagged simulated).")
         except ServiceError as exc:
             raise CommandError(f"{exc.detail}: {[e.as_dict() for e in exc.errors[:10]]}") from exc
         self.stdout.write(

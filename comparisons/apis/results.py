@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from comparisons import selectors
+from comparisons.apis.outputs import read_upload
+from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.errors import InvalidInput
+from comparisons.ingest.parse import parse_rows
+from comparisons.ingest.votes import validate_vote_rows
+from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
+from comparisons.results import export
+from comparisons.results.compute import AGGREGATES, METHODS, Params
+from comparisons.results.selectors import VoteFilter
+from comparisons.results.service import results_get
+from comparisons.services.vote_import import votes_import
+
+
+class ResultsQuerySerializer(serializers.Serializer):
+    level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95, help_text="Confidence level.")
+    method = serializers.ChoiceField(choices=METHODS, default="bootstrap",
+                                     help_text="The interval shown as `interval` (all three are always in `intervals`).")
+    aggregate = serializers.ChoiceField(choices=AGGREGATES, default="vote",
+                                        help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
+    exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
+    rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
+
+
+class ResultsResponseSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField()
+    n_votes = serializers.IntegerField()
+    stale = serializers.BooleanField(help_text="Votes changed since; a refresh is queued.")
+    pairs = serializers.ListField(child=serializers.DictField())
+    ranking = serializers.DictField(allow_null=True)
+    agreement = serializers.DictField()
+    bias = serializers.DictField()
+
+
+class VoteImportCountsSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    raters_created = serializers.IntegerField()
+
+
+class VoteRowSerializer(serializers.Serializer):
+    prompt_id = serializers.CharField()
+    left_system = serializers.CharField()
+    right_system = serializers.CharField()
+    choice = serializers.ChoiceField(choices=["left", "right", "tie"])
+    rater = serializers.CharField()
+    rater_group = serializers.CharField(required=False, help_text='Default "crowd".')
+    created = serializers.DateTimeField(required=False)
+    seconds = serializers.FloatField(required=False)
+
+
+class StudyResultsApi(APIView):
+    @extend_schema(
+        summary="Win / tie / loss with intervals, tests, agreement, rankings and biases",
+        parameters=[ResultsQuerySerializer],
+        responses={200: ResultsResponseSerializer, **ERRORS, **NOT_FOUND},
+        description="Per pair of systems (the focal system against each baseline, or every pair): counts and "
+        "shares, AlpacaEval's win rate and standard error, Wilson, Goodman and prompt-clustered bootstrap "
+        "intervals (the one chosen by `method` also as `interval`), a sign test and a prompt-level Wilcoxon test, "
+        "Holm-adjusted p-values and a verdict in words, and the votes still needed for a 5-point half-width. "
+        "Gold pairs and excluded raters never count. Cached; see docs/statistics.md.",
+    )
+    def get(self, request, slug: str):
+        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed)
+        filters = VoteFilter(exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
+                             rater_group=q["rater_group"] or None)
+        snapshot, stale = results_get(study=study, params=params, filters=filters)
+        return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
+
+
+class StudyVotesImportApi(APIView):
+    parser_classes = [RawJSONParser, NDJSONParser, JSONLinesParser]
+
+    @extend_schema(
+        summary="Import votes collected elsewhere",
+        description="Rows `{prompt_id, left_system, right_system, choice: left|right|tie, rater, rater_group?, "
+        "created?, seconds?}` as a JSON array or JSON Lines. All or nothing; the same vote again is `unchanged`; "
+        "a different vote by the same rater on the same pair is a 409. Votes are marked imported.",
+        request={"application/json": VoteRowSerializer(many=True), "application/x-ndjson": VoteRowSerializer},
+        responses={201: VoteImportCountsSerializer, 200: VoteImportCountsSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+    )
+    def post(self, request, slug: str):
+        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        text, fmt, field = read_upload(request)
+        parsed = parse_rows(text, fmt=fmt, field_name=field, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
+        rows, row_errors = validate_vote_rows(parsed.rows)
+        errors = sorted(parsed.errors + row_errors, key=lambda e: e.row or 0)
+        if errors:
+            raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
+        counts = votes_import(study=study, rows=rows)
+        return Response(counts.as_dict(), status=201 if counts.created else 200)
+
+
+class StudyVotesExportApi(APIView):
+    formats = {"csv": ("text/csv; charset=utf-8", export.csv_lines), "jsonl": ("application/x-ndjson", export.jsonl_lines)}
+
+    @extend_schema(
+        summary="Every vote, with rater, group, sides, systems, choice, outcome, times and flags",
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request, slug: str, fmt: str):
+        study = get_object_or_404(selectors.studies_for(request.user).select_related("focal_system"), slug=slug)
+        content_type, lines = self.formats[fmt]
+        response = StreamingHttpResponse(lines(study), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{study.slug}-votes.{fmt}"'
+        return response

@@ -1,0 +1,96 @@
+"""Validate rows of imported votes (pure Python).
+
+A row is `{prompt_id, left_system, right_system, choice, rater, rater_group?, created?,
+seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from django.utils.dateparse import parse_datetime
+
+from comparisons.errors import RowError
+
+FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
+CHOICES = ("left", "right", "tie")
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    row: int
+    prompt_id: str
+    left_system: str
+    right_system: str
+    choice: str
+    rater: str
+    rater_group: str
+    created: datetime | None
+    seconds: float
+
+    @property
+    def winner(self) -> str | None:
+        return {"left": self.left_system, "right": self.right_system}.get(self.choice)
+
+
+def _text(raw: dict, key: str, limit: int, err, *, required: bool = True) -> str | None:
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and key in ("prompt_id", "rater"):
+        value = str(value)
+    if value is None:
+        if required:
+            err(key, "is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        err(key, "must be a non-empty string")
+        return None
+    if len(value) > limit:
+        err(key, f"is longer than {limit} characters")
+        return None
+    return value.strip()
+
+
+def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow], list[RowError]]:
+    rows: list[VoteRow] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str, frozenset], VoteRow] = {}
+    for number, raw in raw_rows:
+        if not isinstance(raw, dict):
+            errors.append(RowError(number, "row", "must be a JSON object"))
+            continue
+        row_errors: list[RowError] = []
+        err = lambda field, reason: row_errors.append(RowError(number, field, reason))  # noqa: E731
+        for key in raw:
+            if key not in FIELDS:
+                err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
+        prompt_id = _text(raw, "prompt_id", 200, err)
+        left = _text(raw, "left_system", 100, err)
+        right = _text(raw, "right_system", 100, err)
+        rater = _text(raw, "rater", 200, err)
+        group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
+        choice = raw.get("choice")
+        if choice not in CHOICES:
+            err("choice", "must be one of left, right, tie (as the rater saw the responses)")
+        if left and right and left == right:
+            err("right_system", "must differ from left_system")
+        created = None
+        if raw.get("created") is not None:
+            created = parse_datetime(raw["created"]) if isinstance(raw["created"], str) else None
+            if created is None:
+                err("created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z")
+            elif created.tzinfo is None:
+                created = created.replace(tzinfo=timezone.utc)
+        seconds = raw.get("seconds", 0)
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            err("seconds", "must be a number of seconds, 0 or more")
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        row = VoteRow(number, prompt_id, left, right, choice, rater, group, created, float(seconds))
+        key = (rater, prompt_id, frozenset((left, right)))
+        first = seen.setdefault(key, row)
+        if first is not row and first.winner != row.winner:
+            errors.append(RowError(number, "choice", f"rater {rater!r} voted differently on this pair in row {first.row}"))
+            continue
+        rows.append(row)
+    return rows, errors

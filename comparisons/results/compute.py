@@ -1,0 +1,144 @@
+"""Everything the results API reports, from a VoteTable (pure: numpy and comparisons.stats).
+
+For each pair (focal system against each baseline, or every pair in an all-pairs study) the
+outcomes are coded from the first system's side. See docs/statistics.md for each method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from comparisons import stats
+from comparisons.results.agreement import agreement_section
+from comparisons.results.table import VoteTable
+from comparisons.stats.length_control import length_controlled_win_rate
+
+METHODS = ("bootstrap", "wilson", "goodman")
+AGGREGATES = ("vote", "majority")
+
+
+@dataclass(frozen=True)
+class Params:
+    level: float = 0.95
+    method: str = "bootstrap"
+    aggregate: str = "vote"
+    n_resamples: int = 2000
+    seed: int = 0
+    half_width: float = 0.05
+    alpha: float = 0.05
+
+
+def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
+    inputs = [_pair_inputs(votes, first, second, params) for first, second in pairs]
+    boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
+                                       params.n_resamples, params.level, params.seed)
+    reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots)]
+    adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
+    for i, report in enumerate(reports):
+        p = adjusted.adjusted[i]
+        report["p_value_holm"] = p
+        report["significant"] = bool(adjusted.reject[i])
+        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
+                                          report["sign_test"]["effect"], p, params.alpha)
+    return {
+        "pairs": reports,
+        "ranking": _ranking(votes, params),
+        "agreement": agreement_section(votes, params.n_resamples, params.level, params.seed),
+        "bias": _bias(votes, pairs, inputs, params),
+        "multiple_comparisons": {"method": "holm", "alpha": params.alpha, "family_size": len(reports)},
+        "systems": sorted(votes.systems.values()),
+    }
+
+
+@dataclass(frozen=True)
+class _PairInput:
+    mask: np.ndarray  # the votes on the pair
+    vote_outcomes: np.ndarray  # per vote, from the first system's side
+    outcomes: np.ndarray  # per unit of analysis (vote, or comparison by majority)
+    prompt_ids: np.ndarray  # per unit
+
+
+def _pair_inputs(votes: VoteTable, first: int, second: int, params: Params) -> _PairInput:
+    mask, vote_outcomes = votes.outcomes_for(first, second)
+    comparisons, prompts = votes.comparison[mask], votes.prompt[mask]
+    units, outcomes = stats.aggregate_votes(comparisons, vote_outcomes, params.aggregate)
+    if params.aggregate == "vote":
+        prompt_ids = prompts
+    else:  # units are the sorted distinct comparisons; one prompt each
+        _, first_vote = np.unique(comparisons, return_index=True)
+        prompt_ids = prompts[first_vote]
+    return _PairInput(mask, vote_outcomes, outcomes, np.asarray(prompt_ids, dtype=np.int64))
+
+
+def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, params: Params) -> dict:
+    names = votes.systems
+    first, second = pair
+    outcomes, prompt_ids = data.outcomes, data.prompt_ids
+    counts = stats.count_outcomes(outcomes)
+    intervals = {
+        "wilson": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "wilson").as_dict(),
+        "goodman": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "goodman").as_dict(),
+        "bootstrap": boot.as_dict(),
+    }
+    plan = stats.plan_votes(counts.wins, counts.n, params.half_width, params.level)
+    return {
+        "systems": [names[first], names[second]],
+        "unit": "vote" if params.aggregate == "vote" else "comparison (majority; split = tie)",
+        "counts": counts.as_dict(),
+        "prompts": boot.n_prompts,
+        "alpaca_eval": stats.alpaca_win_rate(outcomes).as_dict(),
+        "intervals": intervals,
+        "interval_method": params.method,
+        "interval": intervals[params.method],
+        "sign_test": stats.sign_test(counts.wins, counts.losses).as_dict(),
+        "prompt_test": stats.prompt_wilcoxon(prompt_ids, outcomes).as_dict(),
+        "plan": plan.as_dict(),
+        "by_group": _by_group(votes.group[data.mask], data.vote_outcomes, params.level),
+    }
+
+
+def _by_group(groups: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict]:
+    """Per rater group (crowd, expert, judge, ...), per vote: counts and a Wilson interval
+    of the win share, so human and judge win rates sit side by side."""
+    out = {}
+    for group in sorted(set(groups.tolist())):
+        counts = stats.count_outcomes(outcomes[groups == group])
+        out[group] = {"counts": counts.as_dict(),
+                      "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
+    return out
+
+
+def _ranking(votes: VoteTable, params: Params) -> dict | None:
+    ids = sorted({*votes.left.tolist(), *votes.right.tolist()})
+    if len(ids) < 2:
+        return None
+    index = {system: i for i, system in enumerate(ids)}
+    names = [votes.systems[s] for s in ids]
+    first = np.asarray([index[s] for s in votes.left.tolist()], dtype=np.int64)
+    second = np.asarray([index[s] for s in votes.right.tolist()], dtype=np.int64)
+    outcomes = np.where(votes.winner == votes.left, 1, np.where(votes.winner == votes.right, -1, 0))
+    boot = stats.bootstrap_bradley_terry(first, second, outcomes, names, cluster_ids=votes.prompt,
+                                         n_resamples=min(params.n_resamples, 1000), level=params.level, seed=params.seed)
+    wins, ties = stats.pair_matrices(first, second, outcomes, len(ids))
+    return {
+        "bradley_terry": boot.as_dict(),
+        "davidson": stats.davidson(wins, ties, names).as_dict(),
+        "win_share_matrix": {"systems": names, "matrix": stats.win_share_matrix(wins, ties)},
+    }
+
+
+def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict:
+    chose_left = np.where(votes.winner == 0, np.nan, (votes.winner == votes.left).astype(float))
+    by_pair = []
+    for (first, second), data in zip(pairs, inputs):
+        left, mask = votes.left[data.mask], data.mask
+        first_len = np.where(left == first, votes.left_length[mask], votes.right_length[mask])
+        second_len = np.where(left == first, votes.right_length[mask], votes.left_length[mask])
+        diff = (first_len - second_len).astype(float)
+        by_pair.append({
+            "systems": [votes.systems[first], votes.systems[second]],
+            "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
+            "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
+        })
+    return {"position": stats.position_bias_from_votes(chose_left, params.level).as_dict(), "length": by_pair}

@@ -1,0 +1,96 @@
+"""Computing, caching and refreshing a study's results.
+
+The default results (no query parameters) are kept fresh by `refresh_results`, a Celery task
+queued (debounced) when votes arrive; other parameter sets are computed when a researcher
+asks and cached under their own key. Nothing here runs on a rater's request path."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from comparisons.models import ResultSnapshot, Study
+from comparisons.results.compute import Params, compute_results
+from comparisons.results.selectors import VoteFilter, vote_table, votes_version
+from comparisons.services.queue import study_pairs
+
+DEFAULT_KEY = "default"
+
+
+def snapshot_key(params: Params, filters: VoteFilter) -> str:
+    if params == Params(seed=params.seed) and filters == VoteFilter():
+        return DEFAULT_KEY
+    parts = [f"{k}={v}" for k, v in sorted(asdict(params).items())]
+    parts += [f"exclude_raters={','.join(sorted(filters.exclude_raters))}", f"rater_group={filters.rater_group or ''}"]
+    return "&".join(parts)[:500]
+
+
+def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
+    n_votes, version = votes_version(study, filters)
+    table, raters = vote_table(study, filters)
+    data = compute_results(table, study_pairs(study), params)
+    for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
+        pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
+    return {
+        "study": study.slug,
+        "design": study.design,
+        "focal_system": study.focal_system.name if study.focal_system_id else None,
+        "n_votes": n_votes,
+        "votes_version": version,
+        "params": {**asdict(params), "exclude_raters": list(filters.exclude_raters), "rater_group": filters.rater_group},
+        **data,
+    }
+
+
+def results_store(*, study: Study, key: str, data: dict) -> ResultSnapshot:
+    snapshot, _ = ResultSnapshot.objects.update_or_create(
+        study=study, key=key,
+        defaults={"computed_at": timezone.now(), "n_votes": data["n_votes"], "votes_version": data["votes_version"],
+                  "data": data},
+    )
+    return snapshot
+
+
+def results_refresh(*, study_id: int) -> ResultSnapshot | None:
+    """Recompute the default results (the Celery task's body)."""
+    cache.delete(_pending_key(study_id))
+    study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
+    if study is None:
+        return None
+    params = Params(seed=study.seed)
+    return results_store(study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter()))
+
+
+def results_get(*, study: Study, params: Params, filters: VoteFilter) -> tuple[ResultSnapshot, bool]:
+    """The results for these parameters and whether they are stale (votes changed since).
+    Default results that are stale are served as they are while a refresh is queued."""
+    key = snapshot_key(params, filters)
+    snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
+    _, version = votes_version(study, filters)
+    if snapshot is not None and snapshot.votes_version == version:
+        return snapshot, False
+    if snapshot is not None and key == DEFAULT_KEY:
+        results_schedule_refresh(study_id=study.pk)
+        return snapshot, True
+    return results_store(study=study, key=key, data=results_compute(study=study, params=params, filters=filters)), False
+
+
+def _pending_key(study_id: int) -> str:
+    return f"lima-eval:results-pending:{study_id}"
+
+
+def results_schedule_refresh(*, study_id: int) -> None:
+    """Queue one refresh per study per debounce window, after the current transaction."""
+    delay = settings.LIMA_RESULTS_DEBOUNCE_SECONDS
+
+    def queue() -> None:
+        if cache.add(_pending_key(study_id), 1, timeout=delay + 60):
+            from comparisons.tasks import refresh_results
+
+            refresh_results.apply_async((study_id,), countdown=delay)
+
+    transaction.on_commit(queue)

@@ -1,0 +1,52 @@
+"""The votes of a study as plain arrays, the hand-over between the database and `compute`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VoteTable:
+    """One entry per counted vote. System ids are database ids; `winner` is 0 for a tie.
+    `left` / `right` are the systems as the rater saw them; lengths are of those responses."""
+
+    comparison: np.ndarray
+    prompt: np.ndarray
+    rater: np.ndarray
+    group: np.ndarray  # rater group names (object array of str)
+    left: np.ndarray
+    right: np.ndarray
+    winner: np.ndarray
+    left_length: np.ndarray
+    right_length: np.ndarray
+    systems: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple], systems: dict[int, str]) -> VoteTable:
+        """Rows of (comparison, prompt, rater, group, left, right, winner or None, left length,
+        right length)."""
+        cols = list(zip(*rows)) if rows else [()] * 9
+        ints = lambda c: np.asarray(c, dtype=np.int64)  # noqa: E731
+        return cls(
+            comparison=ints(cols[0]), prompt=ints(cols[1]), rater=ints(cols[2]),
+            group=np.asarray(cols[3], dtype=object), left=ints(cols[4]), right=ints(cols[5]),
+            winner=ints([w or 0 for w in cols[6]]), left_length=ints(cols[7]), right_length=ints(cols[8]),
+            systems=systems,
+        )
+
+    def __len__(self) -> int:
+        return int(self.comparison.size)
+
+    def select(self, mask: np.ndarray) -> VoteTable:
+        return VoteTable(self.comparison[mask], self.prompt[mask], self.rater[mask], self.group[mask],
+                         self.left[mask], self.right[mask], self.winner[mask], self.left_length[mask],
+                         self.right_length[mask], self.systems)
+
+    def outcomes_for(self, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mask of the votes on (first, second) in either order, and their outcomes for
+        `first`: +1 win, 0 tie, -1 loss."""
+        mask = ((self.left == first) & (self.right == second)) | ((self.left == second) & (self.right == first))
+        winner = self.winner[mask]
+        return mask, np.where(winner == first, 1, np.where(winner == second, -1, 0)).astype(np.int64)

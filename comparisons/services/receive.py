@@ -1,0 +1,27 @@
+"""Receiving an upload of outputs as text (from the API or a researcher's page): parse,
+validate every row, then store it now or, when large, hand it to a job."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from comparisons.errors import InvalidInput
+from comparisons.ingest.parse import parse_rows
+from comparisons.ingest.rows import validate_rows
+from comparisons.models import Study, UploadJob
+from comparisons.services.jobs import upload_job_create
+from comparisons.services.outputs import UploadCounts, check_upload_allowed, outputs_upload
+
+
+def outputs_receive(*, study: Study, user, text: str, fmt: str, field_name: str, replace: bool = False) -> UploadCounts | UploadJob:
+    """All or nothing: any bad row raises InvalidInput listing row, field and reason.
+    `LIMA_ASYNC_UPLOAD_ROWS` rows or more become an UploadJob (returned); fewer are stored now."""
+    check_upload_allowed(study, replace=replace)
+    parsed = parse_rows(text, fmt=fmt, field_name=field_name, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
+    rows, row_errors = validate_rows(parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS)
+    errors = sorted(parsed.errors + row_errors, key=lambda e: e.row or 0)
+    if errors:
+        raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
+    if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
+        return upload_job_create(study=study, user=user, rows=rows, replace=replace)
+    return outputs_upload(study=study, rows=rows, replace=replace)

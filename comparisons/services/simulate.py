@@ -1,0 +1,57 @@
+"""Simulated votes for the demo: a few dozen simulated raters voting with LIMA's published
+human shares, so the first dashboard a newcomer opens is LIMA's Figure 1. Every vote is
+flagged `simulated` (and shown and exported as such); raters are named "simulated-NN"."""
+
+from __future__ import annotations
+
+import random
+
+from django.db import transaction
+
+from comparisons.models import Comparison, Study
+
+# LIMA (Zhou et al. 2023), Figure 1, human preference: LIMA wins / tie / LIMA loses, %.
+LIMA_HUMAN_SHARES = {
+    "Alpaca 65B": (53, 21, 26),
+    "DaVinci003": (44, 21, 35),
+    "Bard": (33, 25, 42),
+    "Claude": (24, 22, 54),
+    "GPT-4": (18, 25, 57),
+}
+AGREE = 0.75  # chance a simulated rater gives the comparison's "true" outcome; else a fresh draw
+
+
+def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LIMA_HUMAN_SHARES, raters: int = 36,
+                   fill: float = 0.8, seed: int = 0) -> int:
+    """Add simulated votes to the focal study's comparisons: with probability `fill` a
+    comparison gets all the votes it wants, otherwise fewer (so raters still have work).
+    Outcomes follow `shares` per baseline in expectation. Returns the number of votes added.
+    Safe to run twice: comparisons that already have votes are left alone."""
+    from raters.models import Rater, Vote
+
+    rng = random.Random(seed)
+    focal = study.focal_system_id
+    with transaction.atomic():
+        people = [Rater.objects.get_or_create(study=study, external_id=f"simulated-{i:02d}",
+                                              defaults={"source": Rater.Source.IMPORTED, "group": "crowd"})[0]
+                  for i in range(1, raters + 1)]
+        comparisons = (Comparison.objects.filter(study=study, votes__isnull=True)
+                       .select_related("left_response__system", "right_response__system").order_by("id"))
+        votes = []
+        for c in comparisons:
+            left, right = c.left_response, c.right_response
+            baseline = right.system if left.system_id == focal else left.system
+            if focal not in (left.system_id, right.system_id) or baseline.name not in shares:
+                continue
+            weights = shares[baseline.name]
+            wanted = study.votes_per_comparison if rng.random() < fill else rng.randrange(0, study.votes_per_comparison)
+            truth = rng.choices(("win", "tie", "loss"), weights)[0]
+            for rater in rng.sample(people, min(wanted, len(people))):
+                outcome = truth if rng.random() < AGREE else rng.choices(("win", "tie", "loss"), weights)[0]
+                shown_left, shown_right = (left, right) if rng.random() < 0.5 else (right, left)
+                winner = None if outcome == "tie" else (focal if outcome == "win" else baseline.pk)
+                choice = "tie" if winner is None else ("left" if shown_left.system_id == winner else "right")
+                votes.append(Vote(rater=rater, comparison=c, shown_left=shown_left, shown_right=shown_right, choice=choice,
+                                  winner_id=winner, seconds=round(rng.lognormvariate(3.6, 0.5), 1), simulated=True))
+        Vote.objects.bulk_create(votes, batch_size=2000)
+    return len(votes)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+
+from comparisons.models import DEFAULT_CHOICE_A, DEFAULT_CHOICE_B, DEFAULT_CHOICE_TIE, DEFAULT_QUESTION, Study
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.replace("\n", ",").split(",") if n.strip()]
+
+
+class StudyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(max_length=100, required=False, help_text="Part of the rater link; made from the name if empty.")
+    design = forms.ChoiceField(choices=Study.Design.choices, initial=Study.Design.FOCAL)
+    focal_system = forms.CharField(max_length=100, required=False, help_text="Focal design: the system under study.")
+    baselines = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text="Focal design: baselines, separated by commas or lines.")
+    systems = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text="All-pairs design: the systems, separated by commas or lines.")
+    votes_per_comparison = forms.IntegerField(min_value=1, max_value=1000, initial=3)
+    question = forms.CharField(max_length=500, initial=DEFAULT_QUESTION)
+    choice_a = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_A, label="Choice A")
+    choice_b = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_B, label="Choice B")
+    choice_tie = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_TIE, label="Choice tie")
+
+    def service_arguments(self) -> dict:
+        d = self.cleaned_data
+        focal = d["design"] == Study.Design.FOCAL
+        return {
+            "name": d["name"], "slug": d["slug"] or None, "design": d["design"],
+            "focal_system": d["focal_system"] or None if focal else None,
+            "baselines": _names(d["baselines"]) if focal else None,
+            "systems": None if focal else _names(d["systems"]),
+            "votes_per_comparison": d["votes_per_comparison"], "question": d["question"],
+            "choices": {"a": d["choice_a"], "b": d["choice_b"], "tie": d["choice_tie"]},
+        }
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="A .jsonl file (one row per line) or a .json array of rows.")
+    replace = forms.BooleanField(required=False, help_text="Replace differing stored outputs (draft studies only).")
+
+
+class SettingsForm(forms.Form):
+    votes_per_comparison = forms.IntegerField(min_value=1, max_value=1000)
+    guidelines = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="Markdown shown to raters before they start; LIMA's framing when empty.")
+    quota = forms.IntegerField(min_value=1, max_value=10000, help_text="Pairs per rater, gold pairs included.")
+    completion_code = forms.CharField(max_length=64)
+    prolific_completion_url = forms.URLField(required=False)
+    allow_anonymous = forms.BooleanField(required=False)
+    gold_rate = forms.FloatField(min_value=0, max_value=1, help_text="Share of served pairs that are gold pairs.")

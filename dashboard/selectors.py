@@ -1,0 +1,57 @@
+"""Reads for the dashboard: progress of a study against its targets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from comparisons.models import Comparison, Study
+
+ACTIVE_MINUTES = 15
+
+
+def study_progress(study: Study) -> dict:
+    """Per pair: comparisons, votes wanted (comparisons x votes per comparison), counted votes
+    (not gold, not excluded raters); raters active in the last 15 minutes; open leases."""
+    from raters.models import Assignment, Vote
+
+    names = dict(study.systems.values_list("id", "name"))
+    comparisons = dict(
+        Comparison.objects.filter(study=study).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+    )
+    votes = dict(
+        Vote.objects.filter(comparison__study=study, is_gold=False, rater__excluded=False)
+        .values_list("comparison__pair_key").annotate(n=Count("id")).values_list("comparison__pair_key", "n")
+    )
+    pairs = []
+    for key, n in sorted(comparisons.items()):
+        low, high = (int(x) for x in key.split(":"))
+        systems = [names.get(low, "?"), names.get(high, "?")]
+        if study.focal_system_id in (low, high) and systems[0] != names.get(study.focal_system_id):
+            systems.reverse()
+        wanted = n * study.votes_per_comparison
+        have = votes.get(key, 0)
+        pairs.append({"systems": systems, "comparisons": n, "wanted": wanted, "votes": have,
+                      "share": have / wanted if wanted else 0.0})
+    now = timezone.now()
+    since = now - timedelta(minutes=ACTIVE_MINUTES)
+    active = (
+        Vote.objects.filter(comparison__study=study, created_at__gte=since, simulated=False).values("rater").distinct().count()
+    )
+    leases = Assignment.objects.filter(comparison__study=study, state="pending", expires_at__gt=now)
+    gold = list(Vote.objects.filter(comparison__study=study, is_gold=True, comparison__gold__isnull=False)
+                .values_list("winner_id", "comparison__gold__expected_winner_id"))
+    return {
+        "pairs": pairs,
+        "votes": sum(p["votes"] for p in pairs),
+        "wanted": sum(p["wanted"] for p in pairs),
+        "active_raters": active,
+        "open_leases": leases.count(),
+        "gold_votes": len(gold),
+        "simulated_votes": Vote.objects.filter(comparison__study=study, simulated=True).count(),
+        "gold_accuracy": sum(w == e for w, e in gold) / len(gold) if gold else None,
+        "active_minutes": ACTIVE_MINUTES,
+        "checked_at": now,
+    }

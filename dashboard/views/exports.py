@@ -1,0 +1,56 @@
+"""Downloads: the headline chart as SVG or PNG, the results per pair as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from comparisons.models import Study
+from dashboard import charts
+from dashboard.access import own_study, researcher_required
+from dashboard.views.studies import _results
+
+CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@researcher_required
+def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    study = own_study(request, slug)
+    results, _ = _results(study)
+    if not results or not results["pairs"]:
+        raise Http404("No results yet: the chart needs votes.")
+    if study.design == Study.Design.FOCAL:
+        body = charts.figure1(results["pairs"], study.focal_system.name, fmt)
+    else:
+        body = charts.bradley_terry_chart(results["ranking"], fmt)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-figure1.{fmt}"'
+    if fmt == "svg":
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "tie_share", "loss_share", "win_or_tie_share",
+           "win_rate", "interval_method", "level", "win_share_low", "win_share_high", "win_or_tie_low", "win_or_tie_high",
+           "p_value", "p_value_holm", "verdict"]
+
+
+@researcher_required
+def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    study = own_study(request, slug)
+    results, _ = _results(study)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for p in (results or {}).get("pairs", []):
+        c, iv = p["counts"], p["interval"]
+        writer.writerow([p["systems"][0], p["systems"][1], c["n"], c["wins"], c["ties"], c["losses"], c["win_share"],
+                         c["tie_share"], c["loss_share"], c["win_or_tie_share"], c["win_rate"], p["interval_method"],
+                         iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"],
+                         iv["win_or_tie_share"]["low"], iv["win_or_tie_share"]["high"], p["sign_test"]["p_value"],
+                         p["p_value_holm"], p["verdict"]])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
+    return response

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from comparisons import services
+from comparisons.errors import ServiceError
+from comparisons.models import Study, UploadJob
+from comparisons.results.compute import Params
+from comparisons.results.selectors import VoteFilter
+from comparisons.results.service import results_get
+from comparisons.selectors import studies_for, study_counts
+from dashboard import charts
+from dashboard.access import own_study, researcher_required
+from dashboard.forms import SettingsForm, StudyForm, UploadForm
+from dashboard.selectors import study_progress
+
+@researcher_required
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = studies_for(request.user).annotate(n_comparisons=Count("comparisons", distinct=True))
+    rows = [{"study": s, "progress": study_progress(s)} for s in studies]
+    return render(request, "dashboard/study_list.html", {"rows": rows})
+
+@researcher_required
+def study_new(request: HttpRequest) -> HttpResponse:
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            study = services.study_create(owner=request.user, **form.service_arguments())
+        except ServiceError as exc:
+            for e in exc.errors:
+                form.add_error(e.field if e.field in form.fields else None, e.reason)
+        else:
+            messages.success(request, f"Study “{study.name}” created. Upload its outputs next.")
+            return redirect("dashboard:study", slug=study.slug)
+    return render(request, "dashboard/study_new.html", {"form": form})
+
+def _results(study: Study) -> tuple[dict | None, bool]:
+    if not study.comparisons.exists():
+        return None, False
+    snapshot, stale = results_get(study=study, params=Params(seed=study.seed), filters=VoteFilter())
+    return {**snapshot.data, "computed_at": snapshot.computed_at}, stale
+
+@researcher_required
+def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    study = own_study(request, slug)
+    results, stale = _results(study)
+    chart = None
+    if results and results["pairs"] and study.design == Study.Design.FOCAL:
+        chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
+    elif results and results.get("ranking"):
+        chart = charts.bradley_terry_chart(results["ranking"]).decode()
+    settings_form = SettingsForm(initial=_settings_initial(study))
+    rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
+    context = {
+        "study": study, "counts": study_counts(study), "progress": study_progress(study), "results": results,
+        "stale": stale, "chart": chart, "upload_form": UploadForm(), "settings_form": settings_form,
+        "rater_link": rater_link,
+        "prolific_link": rater_link + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
+        "raters": _rater_rows(study),
+        "jobs": study.upload_jobs.order_by("-created_at")[:5],
+    }
+    return render(request, "dashboard/study_detail.html", context)
+
+def _settings_initial(study: Study) -> dict:
+    from raters.services.entry import rater_settings_get
+
+    s = rater_settings_get(study=study)
+    return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
+            "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
+            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate}
+
+def _rater_rows(study: Study) -> list[dict]:
+    from raters.selectors import raters_of, stats_by_rater
+    from raters.services.entry import rater_settings_get
+
+    stats = stats_by_rater(study, rater_settings_get(study=study))
+    return [{"rater": r, "stats": stats.get(r.pk)} for r in raters_of(study)]
+
+@researcher_required
+def study_progress_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    study = own_study(request, slug)
+    return render(request, "dashboard/_progress.html", {"study": study, "progress": study_progress(study)})
+
+@researcher_required
+@require_POST
+def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    study = own_study(request, slug)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a .jsonl or .json file to upload.")
+        return redirect("dashboard:study", slug=slug)
+    from comparisons.apis.outputs import file_format, read_file
+
+    upload = form.cleaned_data["file"]
+    try:
+        text, fmt = read_file(upload), file_format(upload.name)
+        result = services.outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name="file",
+                                          replace=form.cleaned_data["replace"])
+    except ServiceError as exc:
+        listed = "; ".join(f"row {e.row}: {e.field}: {e.reason}" if e.row else f"{e.field}: {e.reason}" for e in exc.errors[:10])
+        more = f" (and {len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
+        messages.error(request, f"Nothing was stored. {exc.detail}. {listed}{more}")
+        return redirect("dashboard:study", slug=slug)
+    if isinstance(result, UploadJob):
+        messages.info(request, f"{result.total_rows} rows are being written by a background job.")
+        return redirect("dashboard:job", pk=result.pk)
+    messages.success(request, f"Stored: {result.created} new, {result.unchanged} unchanged, {result.replaced} replaced.")
+    return redirect("dashboard:study", slug=slug)
+
+@researcher_required
+def job_detail(request: HttpRequest, pk) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from comparisons.selectors import jobs_for
+
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    template = "dashboard/_job.html" if request.GET.get("partial") else "dashboard/job.html"
+    return render(request, template, {"job": job, "processed": services.upload_job_progress(job)})
+
+@researcher_required
+@require_POST
+def study_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    study = own_study(request, slug)
+    try:
+        (services.study_open if action == "open" else services.study_close)(study=study)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"The study is now {'open' if action == 'open' else 'closed'}.")
+    return redirect("dashboard:study", slug=slug)
+
+@researcher_required
+@require_POST
+def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    from raters.services.entry import rater_settings_get
+
+    study = own_study(request, slug)
+    form = SettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Settings not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("dashboard:study", slug=slug)
+    d = form.cleaned_data
+    services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
+    s = rater_settings_get(study=study)
+    for field in ("guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "gold_rate"):
+        setattr(s, field, d[field])
+    s.save()
+    messages.success(request, "Settings saved.")
+    return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
+
+@researcher_required
+@require_POST
+def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from raters.models import Rater
+    from raters.services.quality import rater_exclude, rater_include
+
+    study = own_study(request, slug)
+    rater = get_object_or_404(Rater, study=study, pk=rater_id)
+    if action == "exclude":
+        rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
+    else:
+        rater_include(rater=rater)
+    from comparisons.results.service import results_refresh
+
+    results_refresh(study_id=study.pk)
+    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; results updated.")
+    return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
+

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from judges.models import Judge, JudgeCall
+
+
+@admin.register(Judge)
+class JudgeAdmin(admin.ModelAdmin):
+    list_display = ["name", "study", "model", "base_url", "order_policy", "max_concurrency", "created_at"]
+    list_filter = ["order_policy"]
+    search_fields = ["name", "model", "study__slug"]
+    raw_id_fields = ["study", "rater"]
+    readonly_fields = ["rater", "created_at"]
+
+
+@admin.register(JudgeCall)
+class JudgeCallAdmin(admin.ModelAdmin):
+    list_display = ["id", "judge", "comparison", "order", "state", "verdict", "attempts", "cost", "claimed_at"]
+    list_filter = ["state", "verdict", "order"]
+    search_fields = ["judge__name", "error"]
+    raw_id_fields = ["judge", "comparison"]
+    readonly_fields = [f.name for f in JudgeCall._meta.fields]

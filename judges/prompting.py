@@ -1,0 +1,93 @@
+"""What a judge is asked and how its answer is read (pure Python).
+
+The prompt is a `string.Template` filled with the study's question and choices, the prompt
+(a conversation is shown turn by turn) and the two responses as shown, A first.
+
+Verdicts are parsed strictly: the whole answer is a JSON object whose "verdict" is "A", "B" or
+"tie" (a single ```json fence around it is allowed), or the whole answer is exactly one of the
+study's choice labels (case and a final period aside). Anything else is unparseable: stored
+and counted, never guessed."""
+
+from __future__ import annotations
+
+import json
+import re
+from string import Template
+
+DEFAULT_TEMPLATE = """You are an impartial judge comparing two AI assistants' responses to the same prompt.
+$question
+
+[Prompt]
+$prompt
+
+[Response A]
+$response_a
+
+[Response B]
+$response_b
+
+Choose exactly one:
+- "A": $choice_a
+- "B": $choice_b
+- "tie": $choice_tie
+
+Do not let the order in which the responses appear, their length, or the assistants' names
+influence you. Answer with a JSON object and nothing else: {"verdict": "A"}, {"verdict": "B"}
+or {"verdict": "tie"}."""
+
+PLACEHOLDERS = ("question", "prompt", "response_a", "response_b", "choice_a", "choice_b", "choice_tie")
+REQUIRED = ("prompt", "response_a", "response_b")
+FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE)
+
+
+def template_problems(template: str) -> list[str]:
+    """Why a template cannot be used (empty when it can)."""
+    try:
+        names = {m.group("named") or m.group("braced") for m in Template.pattern.finditer(template)
+                 if m.group("named") or m.group("braced")}
+        invalid = [m for m in Template.pattern.finditer(template) if m.group("invalid") is not None]
+    except re.error:  # pragma: no cover
+        return ["is not a valid template"]
+    problems = [f"uses unknown placeholder ${n}; known: {', '.join('$' + p for p in PLACEHOLDERS)}" for n in sorted(names - set(PLACEHOLDERS))]
+    problems += [f"must contain ${n}" for n in REQUIRED if n not in names]
+    if invalid:
+        problems.append("has a lone $ (write $$ for a dollar sign)")
+    return problems
+
+
+def render_prompt(text: str, turns: list[dict]) -> str:
+    if not turns:
+        return text
+    return "\n\n".join(f"{t['role'].capitalize()}: {t['content']}" for t in turns)
+
+
+def render(template: str, *, question: str, prompt: str, response_a: str, response_b: str,
+           choices: dict[str, str]) -> str:
+    return Template(template).substitute(question=question, prompt=prompt, response_a=response_a, response_b=response_b,
+                                         choice_a=choices["a"], choice_b=choices["b"], choice_tie=choices["tie"])
+
+
+def parse_verdict(answer: str, choices: dict[str, str]) -> str | None:
+    """"A", "B", "tie", or None when the answer is not exactly one of the accepted forms."""
+    text = answer.strip()
+    fenced = FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        value = data.get("verdict") if isinstance(data, dict) else None
+        if not isinstance(value, str):
+            return None
+        return {"a": "A", "b": "B", "tie": "tie"}.get(value.strip().lower())
+    if fenced:
+        return None
+    label = _label(text)
+    by_label = {_label(choices["a"]): "A", _label(choices["b"]): "B", _label(choices["tie"]): "tie"}
+    return by_label.get(label) if len(by_label) == 3 else None
+
+
+def _label(text: str) -> str:
+    return " ".join(text.strip().strip('"').rstrip(".").split()).lower()

@@ -1,0 +1,204 @@
+"""Writes of the judges app: create a judge, queue its calls, run one call, write its vote.
+
+Idempotence (see ../shared/STYLE.md): a call is claimed with a conditional update
+(pending -> running) before any HTTP is sent, so a task delivered twice sends one request.
+A call left running by a worker that died mid-call is never picked up by a re-run: the
+endpoint may have billed it. `judge_queue(retry_lost=True)` is the explicit way to try
+such calls again once they are older than `lost_after(judge)`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from comparisons.errors import Conflict, InvalidInput, RowError
+from comparisons.models import Comparison, Study
+from judges import llm_client
+from judges.limiter import LOCAL, RedisSlots
+from judges.models import Judge, JudgeCall
+from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_redis_slots: dict[str, RedisSlots] = {}
+
+
+def judge_create(*, study: Study, name: str, base_url: str, model: str, api_key_env: str = "",
+                 prompt_template: str | None = None, order_policy: str = Judge.OrderPolicy.BOTH, **options) -> Judge:
+    """A judge of `study` and the rater it votes as (external id "judge:<name>")."""
+    from raters.models import Rater
+
+    template = prompt_template or DEFAULT_TEMPLATE
+    errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
+    if api_key_env and not ENV_NAME.match(api_key_env):
+        errors.append(RowError(None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key"))
+    if errors:
+        raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
+    external_id = f"judge:{name}"
+    try:
+        with transaction.atomic():
+            if Judge.objects.filter(study=study, name=name).exists() or Rater.objects.filter(study=study, external_id=external_id).exists():
+                raise IntegrityError
+            rater = Rater.objects.create(study=study, external_id=external_id, source=Rater.Source.JUDGE, group="judge")
+            return Judge.objects.create(study=study, name=name, rater=rater, base_url=base_url, model=model,
+                                        api_key_env=api_key_env, prompt_template=template, order_policy=order_policy,
+                                        **options)
+    except IntegrityError:
+        raise InvalidInput(f"name: a judge or rater {name!r} already exists in this study",
+                           [RowError(None, "name", f"{name!r} is already taken in this study")]) from None
+
+
+def orders_for(judge: Judge, comparison_id: int) -> list[str]:
+    """Both orders, or one drawn from the study's seed, the judge and the comparison (so a
+    re-run draws the same order)."""
+    if judge.order_policy == Judge.OrderPolicy.BOTH:
+        return [JudgeCall.Order.AB, JudgeCall.Order.BA]
+    digest = hashlib.blake2b(f"{judge.study.seed}\x1f{judge.name}\x1f{comparison_id}".encode(), digest_size=8).digest()
+    return [JudgeCall.Order.AB if digest[0] & 1 == 0 else JudgeCall.Order.BA]
+
+
+def lost_after(judge: Judge) -> timedelta:
+    """How long a call may stay in flight before it counts as lost (its worker died)."""
+    return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + llm_client.MAX_RETRY_AFTER + 120)
+
+
+def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = False, dispatch: bool = True) -> list[int]:
+    """Create the calls the judge still lacks (one per comparison and order), put retryable
+    failures (and, if asked, lost calls) back to pending, and queue a task per pending call
+    after the commit (unless `dispatch` is false). Returns the pending calls' ids."""
+    from comparisons.services.queue import comparisons_build
+
+    study = judge.study
+    if study.status == Study.Status.DRAFT:
+        raise Conflict(f"study {study.slug!r} is a draft: open it first (its comparisons are built then)")
+    comparisons_build(study_id=study.pk)
+    with transaction.atomic():
+        ids = Comparison.objects.filter(study=study).values_list("id", flat=True)
+        JudgeCall.objects.bulk_create(
+            [JudgeCall(judge=judge, comparison_id=c, order=o) for c in ids.iterator() for o in orders_for(judge, c)],
+            batch_size=2000, ignore_conflicts=True,
+        )
+        calls = JudgeCall.objects.filter(judge=judge)
+        if retry_failed:
+            calls.filter(state=JudgeCall.State.FAILED, retryable=True).update(state=JudgeCall.State.PENDING)
+        if retry_lost:
+            calls.filter(state=JudgeCall.State.RUNNING, claimed_at__lt=timezone.now() - lost_after(judge)).update(
+                state=JudgeCall.State.PENDING)
+        pending = list(calls.filter(state=JudgeCall.State.PENDING).values_list("id", flat=True))
+
+        def send() -> None:
+            from judges.tasks import run_judge_call
+
+            for call_id in pending:
+                run_judge_call.delay(call_id)
+
+        if dispatch:
+            transaction.on_commit(send)
+    return pending
+
+
+def judge_call_run(*, call_id: int) -> str:
+    """Run one call if it is still pending; returns its final state, or "skipped" when
+    another run claimed it first."""
+    now = timezone.now()
+    claimed = JudgeCall.objects.filter(pk=call_id, state=JudgeCall.State.PENDING).update(
+        state=JudgeCall.State.RUNNING, claimed_at=now, finished_at=None, runs=F("runs") + 1)
+    if not claimed:
+        return "skipped"
+    call = JudgeCall.objects.select_related(
+        "judge__study", "comparison__prompt", "comparison__left_response", "comparison__right_response").get(pk=call_id)
+    judge, study = call.judge, call.judge.study
+    done = JudgeCall.objects.filter(pk=call_id)
+    try:
+        completion = llm_client.chat(endpoint_for(judge), call_messages(call), temperature=judge.temperature,
+                                     max_tokens=judge.max_tokens, slots=_slots())
+    except llm_client.LLMError as exc:
+        done.update(state=JudgeCall.State.FAILED, retryable=exc.retryable, error=exc.message[:2000],
+                    http_status=exc.status, attempts=F("attempts") + exc.attempts, finished_at=timezone.now())
+        return JudgeCall.State.FAILED
+    verdict = parse_verdict(completion.text, choices_of(study))
+    state = JudgeCall.State.DONE if verdict else JudgeCall.State.UNPARSEABLE
+    done.update(state=state, verdict=verdict or "", raw_answer=completion.text, error="", http_status=200,
+                prompt_tokens=F("prompt_tokens") + completion.prompt_tokens,
+                completion_tokens=F("completion_tokens") + completion.completion_tokens,
+                cost=F("cost") + completion.cost, seconds=completion.seconds,
+                attempts=F("attempts") + completion.attempts, finished_at=timezone.now())
+    if verdict:
+        judge_vote_write(judge=judge, comparison=call.comparison)
+    return state
+
+
+def endpoint_for(judge: Judge) -> llm_client.Endpoint:
+    key = None
+    if judge.api_key_env:
+        key = os.environ.get(judge.api_key_env)
+        if not key:
+            raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
+                                      retryable=True, attempts=0)
+    return llm_client.Endpoint(
+        base_url=judge.base_url, model=judge.model, api_key=key, timeout=judge.timeout_seconds,
+        max_attempts=judge.max_attempts, max_concurrency=judge.max_concurrency,
+        backoff_base=settings.JUDGE_BACKOFF_BASE_SECONDS, backoff_cap=settings.JUDGE_BACKOFF_CAP_SECONDS,
+        price_prompt_per_1k=Decimal(judge.price_prompt_per_1k), price_completion_per_1k=Decimal(judge.price_completion_per_1k))
+
+
+def choices_of(study: Study) -> dict[str, str]:
+    return {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+
+
+def call_messages(call: JudgeCall) -> list[dict]:
+    comparison, study = call.comparison, call.judge.study
+    first, second = comparison.left_response, comparison.right_response
+    if call.order == JudgeCall.Order.BA:
+        first, second = second, first
+    text = render(call.judge.prompt_template, question=study.question,
+                  prompt=render_prompt(comparison.prompt.text, comparison.prompt.turns),
+                  response_a=first.text, response_b=second.text, choices=choices_of(study))
+    return [{"role": "user", "content": text}]
+
+
+def _slots():
+    if not settings.REDIS_URL:
+        return LOCAL
+    return _redis_slots.setdefault(settings.REDIS_URL, RedisSlots(settings.REDIS_URL))
+
+
+def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
+    """Write the judge's vote on `comparison` once every order it needs is done. Both orders
+    that disagree make a tie (MT-Bench). The vote's sides are those of the first order (for
+    `both`, the comparison's stored sides). Returns True when a vote was written now."""
+    from comparisons.results.service import results_schedule_refresh
+    from raters.models import GoldPair, Vote
+
+    needed = orders_for(judge, comparison.pk)
+    calls = {c.order: c for c in JudgeCall.objects.filter(judge=judge, comparison=comparison, state=JudgeCall.State.DONE)}
+    if any(order not in calls for order in needed):
+        return False
+    shown = {JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
+             JudgeCall.Order.BA: (comparison.right_response, comparison.left_response)}
+    winners = set()
+    for order in needed:
+        a, b = shown[order]
+        winners.add({"A": a.system_id, "B": b.system_id}.get(calls[order].verdict))
+    winner = winners.pop() if len(winners) == 1 else None
+    left, right = shown[needed[0]]
+    choice = Vote.Choice.LEFT if winner == left.system_id else Vote.Choice.RIGHT if winner == right.system_id else Vote.Choice.TIE
+    rationale = "\n---\n".join(f"{order}: {calls[order].raw_answer}" for order in needed)[:4000]
+    try:
+        with transaction.atomic():
+            Vote.objects.create(
+                rater_id=judge.rater_id, comparison=comparison, shown_left=left, shown_right=right, choice=choice,
+                winner_id=winner, seconds=sum(calls[o].seconds for o in needed), rationale=rationale,
+                is_gold=GoldPair.objects.filter(comparison=comparison).exists(),
+            )
+    except IntegrityError:  # written already (by the other order's run, or an earlier one)
+        return False
+    results_schedule_refresh(study_id=judge.study_id)
+    return True

@@ -1,0 +1,13 @@
+"""Celery tasks of the judges app: ids in, a service call. Safe to run twice (the call is
+claimed with a conditional update)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from judges import services
+
+
+@shared_task(name="judges.run_judge_call")
+def run_judge_call(call_id: int) -> str:
+    return services.judge_call_run(call_id=call_id)

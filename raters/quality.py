@@ -1,0 +1,66 @@
+"""Per-rater quality statistics and flags: pure Python, no Django (tested without a database).
+
+A rater's votes come in as plain `VoteRow`s; out comes a frozen `RaterStats` with gold
+accuracy, counts, median seconds, the share of ties and of left choices, and flags:
+- too_fast: median seconds per vote below the study's threshold (3 votes or more);
+- one_side: 90% or more of the votes for the same side (5 votes or more);
+- all_ties: 90% or more ties (5 votes or more);
+- failed_checks: gold accuracy below the study's threshold, or any attention check failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+
+MIN_VOTES_FOR_SPEED = 3
+MIN_VOTES_FOR_SIDES = 5
+ONE_SIDE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    choice: str  # "left", "right" or "tie", as shown
+    seconds: float
+    gold_kind: str | None = None  # None, "gold" or "attention"
+    correct: bool | None = None  # for gold and attention votes
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_median_seconds: float = 5.0
+    min_gold_accuracy: float = 0.5
+
+
+@dataclass(frozen=True)
+class RaterStats:
+    votes: int
+    gold_votes: int
+    gold_correct: int
+    gold_accuracy: float | None
+    median_seconds: float | None
+    tie_share: float | None
+    left_share: float | None
+    flags: tuple[str, ...] = field(default=())
+
+
+def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> RaterStats:
+    n = len(rows)
+    checks = [r for r in rows if r.gold_kind]
+    correct = sum(1 for r in checks if r.correct)
+    accuracy = correct / len(checks) if checks else None
+    med = median(r.seconds for r in rows) if rows else None
+    share = {c: sum(1 for r in rows if r.choice == c) / n for c in ("left", "right", "tie")} if n else {}
+    flags = []
+    if med is not None and n >= MIN_VOTES_FOR_SPEED and med < thresholds.min_median_seconds:
+        flags.append("too_fast")
+    if n >= MIN_VOTES_FOR_SIDES and max(share["left"], share["right"]) >= ONE_SIDE_SHARE:
+        flags.append("one_side")
+    if n >= MIN_VOTES_FOR_SIDES and share["tie"] >= ONE_SIDE_SHARE:
+        flags.append("all_ties")
+    attention_failed = any(r.gold_kind == "attention" and not r.correct for r in checks)
+    if attention_failed or (accuracy is not None and accuracy < thresholds.min_gold_accuracy):
+        flags.append("failed_checks")
+    return RaterStats(
+        votes=n, gold_votes=len(checks), gold_correct=correct, gold_accuracy=accuracy, median_seconds=med,
+        tie_share=share.get("tie"), left_share=share.get("left"), flags=tuple(flags),
+    )

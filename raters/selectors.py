@@ -1,0 +1,47 @@
+"""Reads that feed the rater pages and the researcher API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from comparisons.models import Comparison, Study
+from raters.models import Assignment, GoldPair, Rater, StudyRaterSettings, Vote
+from raters.quality import RaterStats, Thresholds, VoteRow, rater_stats
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What a rater's page shows: texts only, no system and no database id."""
+
+    turns: list[dict]
+    prompt: str
+    left: str
+    right: str
+
+
+def pair_for(assignment: Assignment) -> Pair:
+    c = Comparison.objects.select_related("prompt", "left_response", "right_response").get(pk=assignment.comparison_id)
+    left, right = (c.right_response, c.left_response) if assignment.swapped else (c.left_response, c.right_response)
+    earlier = c.prompt.turns[:-1] if c.prompt.turns else []
+    return Pair(turns=earlier, prompt=c.prompt.text, left=left.text, right=right.text)
+
+
+def raters_of(study: Study) -> QuerySet[Rater]:
+    return Rater.objects.filter(study=study).order_by("id")
+
+
+def stats_by_rater(study: Study, settings: StudyRaterSettings) -> dict[int, RaterStats]:
+    """Quality statistics of every rater of the study who has voted."""
+    gold = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
+    expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
+    rows: dict[int, list[VoteRow]] = {}
+    for rater_id, comparison_id, choice, seconds, winner_id in Vote.objects.filter(rater__study=study).values_list(
+        "rater_id", "comparison_id", "choice", "seconds", "winner_id"
+    ):
+        kind = gold.get(comparison_id)
+        correct = (winner_id == expected[comparison_id]) if kind else None
+        rows.setdefault(rater_id, []).append(VoteRow(choice, seconds, kind, correct))
+    thresholds = Thresholds(settings.min_median_seconds, settings.min_gold_accuracy)
+    return {rater_id: rater_stats(r, thresholds) for rater_id, r in rows.items()}

@@ -1,0 +1,32 @@
+"""Writes: every change to raters, assignments and votes goes through these functions."""
+
+from raters.services.assignment import Next, assignment_next, assignments_expire, is_swapped
+from raters.services.entry import (
+    invite_create,
+    rater_consent,
+    rater_enter_anonymous,
+    rater_enter_invite,
+    rater_enter_prolific,
+    rater_settings_get,
+)
+from raters.services.quality import gold_remove, gold_set, rater_exclude, rater_include
+from raters.services.voting import VoteResult, vote_submit
+
+__all__ = [
+    "Next",
+    "VoteResult",
+    "assignment_next",
+    "assignments_expire",
+    "gold_remove",
+    "gold_set",
+    "invite_create",
+    "is_swapped",
+    "rater_consent",
+    "rater_enter_anonymous",
+    "rater_enter_invite",
+    "rater_enter_prolific",
+    "rater_exclude",
+    "rater_include",
+    "rater_settings_get",
+    "vote_submit",
+]

@@ -1,0 +1,86 @@
+"""Recording a vote on the rater's own pair.
+
+A vote names the assignment by its opaque token. Submitting it twice (double click, back
+button, a resent form) returns the stored vote; a token that is not the rater's is refused
+with the same message as an unknown one, so nothing about other raters can be learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from comparisons.models import Comparison, Study
+from raters.errors import Conflict, LeaseExpired, Refused, invalid
+from raters.models import Assignment, Rater, Vote
+from raters.services.assignment import filled, lock
+
+MAX_RATIONALE = 5000
+NOT_YOURS = "This pair is not one we gave you. Please continue with the pair on your screen."
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    vote: Vote
+    duplicate: bool
+
+
+def vote_submit(
+    *, rater: Rater, token: str, choice: str, rationale: str = "", simulated: bool = False, now: datetime | None = None
+) -> VoteResult:
+    """Record `rater`'s choice ("left", "right" or "tie", as shown) on the assignment `token`."""
+    now = now or timezone.now()
+    if choice not in Vote.Choice.values:
+        raise invalid("choice", "please choose one of the three answers")
+    rationale = (rationale or "").strip()
+    if len(rationale) > MAX_RATIONALE:
+        raise invalid("rationale", f"is {len(rationale)} characters long; please keep it under {MAX_RATIONALE}")
+    with transaction.atomic():
+        assignment = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("comparison__left_response", "comparison__right_response", "rater__study")
+            .filter(token=str(token or "")[:64]).first()
+        )
+        if assignment is None or assignment.rater_id != rater.pk:
+            raise Refused(NOT_YOURS)
+        if assignment.state == Assignment.State.VOTED:
+            return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
+        study = assignment.rater.study
+        if study.status != Study.Status.OPEN:
+            raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
+        lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
+        if lapsed and not _slot_free(assignment, study, now):
+            Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.EXPIRED)
+            taken = True
+        else:
+            taken = False
+            vote = _record(assignment, rater, choice, rationale, simulated, now)
+    if taken:
+        raise LeaseExpired("You kept this pair for longer than we could hold it, so it went to another rater. "
+                           "Here is a new one.")
+    return VoteResult(vote, duplicate=False)
+
+
+def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:
+    comparison = assignment.comparison
+    left, right = comparison.left_response, comparison.right_response
+    if assignment.swapped:
+        left, right = right, left
+    winner = {Vote.Choice.LEFT: left.system_id, Vote.Choice.RIGHT: right.system_id}.get(choice)
+    vote = Vote.objects.create(
+        rater_id=rater.pk, comparison=comparison, assignment=assignment, shown_left=left, shown_right=right,
+        choice=choice, winner_id=winner, seconds=max(0.0, (now - assignment.served_at).total_seconds()),
+        rationale=rationale, is_gold=assignment.is_gold, simulated=simulated,
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.VOTED)
+    return vote
+
+
+def _slot_free(assignment: Assignment, study: Study, now: datetime) -> bool:
+    """Whether a vote whose lease lapsed still fits (gold pairs always do)."""
+    if assignment.is_gold:
+        return True
+    list(lock(Comparison.objects.filter(pk=assignment.comparison_id), skip=False).values_list("pk", flat=True))
+    return filled(assignment.comparison_id, now, excluding=assignment.pk) < study.votes_per_comparison

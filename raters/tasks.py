@@ -1,0 +1,12 @@
+"""Celery tasks: thin, safe to run twice (expiring a lapsed lease twice changes nothing)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from raters import services
+
+
+@shared_task(name="raters.expire_leases")
+def expire_leases() -> int:
+    return services.assignments_expire()

@@ -1,0 +1,85 @@
+"""The voting form and the completion page."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from comparisons.errors import InvalidInput, ServiceError
+from comparisons.models import Study
+from raters import selectors, services
+from raters.errors import LeaseExpired, Refused
+from raters.rendering import render_markdown
+from raters.views import _rater, _status, rater_page
+
+
+def _form(request: HttpRequest, study: Study, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
+    pair = selectors.pair_for(nxt.assignment)
+    context = {
+        "study": study, "token": nxt.assignment.token, "position": nxt.done + 1, "quota": nxt.quota, "error": error,
+        "turns": [{"role": t["role"], "html": render_markdown(t["content"])} for t in pair.turns],
+        "prompt": render_markdown(pair.prompt), "left": render_markdown(pair.left), "right": render_markdown(pair.right),
+        "choices": [("left", "1", study.choice_a), ("right", "2", study.choice_b), ("tie", "3", study.choice_tie)],
+        "chosen": request.POST.get("choice", ""), "rationale": request.POST.get("rationale", ""),
+    }
+    return render(request, "raters/vote.html", context, status=status)
+
+
+@rater_page
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, study: Study) -> HttpResponse:
+    rater = _rater(request, study)
+    if rater is None:
+        return _status(request, study, "no_session", status=403)
+    if rater.consented_at is None:
+        return redirect("raters:instructions", slug=study.slug)
+    if request.method == "POST":
+        try:
+            services.vote_submit(rater=rater, token=request.POST.get("token", ""), choice=request.POST.get("choice", ""),
+                                 rationale=request.POST.get("rationale", ""))
+        except InvalidInput as exc:
+            nxt = services.assignment_next(rater=rater)
+            if nxt.state == "assigned" and nxt.assignment.token == request.POST.get("token"):
+                return _form(request, study, nxt, error=_sentence(exc), status=400)
+        except (Refused, LeaseExpired) as exc:
+            messages.warning(request, exc.detail)
+        except ServiceError:
+            pass  # the study closed: the next page says so
+        return redirect("raters:vote", slug=study.slug)
+    nxt = services.assignment_next(rater=rater)
+    if nxt.state == "assigned":
+        return _form(request, study, nxt)
+    if nxt.state == "finished":
+        return redirect("raters:done", slug=study.slug)
+    return _status(request, study, nxt.state)
+
+
+def _sentence(exc: InvalidInput) -> str:
+    error = exc.errors[0] if exc.errors else None
+    if error and error.field == "choice":
+        return "Please choose one of the three answers before you continue."
+    return f"Your {error.field}: {error.reason}." if error else exc.detail
+
+
+def completion_url(base: str, code: str) -> str:
+    parts = urlsplit(base)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "cc"] + [("cc", code)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@rater_page
+@require_http_methods(["GET"])
+def done(request: HttpRequest, study: Study) -> HttpResponse:
+    rater = _rater(request, study)
+    if rater is None:
+        return _status(request, study, "no_session", status=403)
+    if rater.finished_at is None:
+        return redirect("raters:vote", slug=study.slug)
+    settings = services.rater_settings_get(study=study)
+    url = completion_url(settings.prolific_completion_url, settings.completion_code) if settings.prolific_completion_url else ""
+    return render(request, "raters/done.html", {"study": study, "code": settings.completion_code, "url": url,
+                                                "votes": rater.votes.count()})
