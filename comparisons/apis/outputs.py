@@ -21,17 +21,9 @@ from comparisons.serializers import (
     UploadFileSerializer,
 )
 from comparisons.services.outputs import check_upload_allowed
-from comparisons.services.receive import outputs_receive
+from comparisons.services.receive import outputs_receive, read_uploaded_file, too_big
 
 TRUE = {"1", "true", "yes", "on"}
-
-
-def _too_big(size: int, field: str) -> InvalidInput:
-    limit = settings.LIMA_UPLOAD_MAX_BYTES
-    return InvalidInput(
-        f"the upload is too large: {size} bytes; the limit is {limit} bytes",
-        [RowError(None, field, f"is {size} bytes; the limit is {limit} bytes (LIMA_UPLOAD_MAX_BYTES)")],
-    )
 
 
 def read_upload(request) -> tuple[str, str, str]:
@@ -41,30 +33,16 @@ def read_upload(request) -> tuple[str, str, str]:
     content_type = request.content_type.split(";")[0].strip()
     if content_type.startswith("multipart/"):
         if declared > settings.LIMA_UPLOAD_MAX_BYTES + 64 * 1024:
-            raise _too_big(declared, "file")
+            raise too_big(declared, "file")
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput("no file was uploaded", [RowError(None, "file", "is required (a .jsonl or .json file)")])
-        return read_file(upload), file_format(upload.name), "file"
+        text, fmt = read_uploaded_file(upload)
+        return text, fmt, "file"
     if declared > settings.LIMA_UPLOAD_MAX_BYTES:
-        raise _too_big(declared, "body")
+        raise too_big(declared, "body")
     body = request.data if isinstance(request.data, bytes) else b""
     return decode(body, field_name="body"), JSON if content_type == "application/json" else JSONL, "body"
-
-
-def file_format(name: str | None) -> str:
-    name = (name or "").lower()
-    if not name.endswith((".jsonl", ".ndjson", ".json")):
-        raise InvalidInput("unsupported file type", [RowError(None, "file", f"{name!r} must end in .jsonl or .json")])
-    return JSON if name.endswith(".json") else JSONL
-
-
-def read_file(upload) -> str:
-    """An uploaded file's text, after the type and size checks."""
-    file_format(upload.name)
-    if upload.size > settings.LIMA_UPLOAD_MAX_BYTES:
-        raise _too_big(upload.size, "file")
-    return decode(upload.read(), field_name="file")
 
 
 class StudyOutputsApi(APIView):
@@ -99,7 +77,7 @@ class StudyOutputsApi(APIView):
     def post(self, request, slug: str):
         study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
         replace = request.query_params.get("replace", "").lower() in TRUE
-        check_upload_allowed(study, replace=replace)
+        check_upload_allowed(study, replace=replace)  # before reading a large body
         text, fmt, field = read_upload(request)
         result = outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name=field, replace=replace)
         if isinstance(result, UploadJob):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from comparisons.errors import InvalidInput
-from comparisons.ingest.parse import parse_rows
+from comparisons.errors import InvalidInput, RowError
+from comparisons.ingest.parse import JSON, JSONL, decode, parse_rows
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.jobs import upload_job_create
@@ -25,3 +25,22 @@ def outputs_receive(*, study: Study, user, text: str, fmt: str, field_name: str,
     if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
         return upload_job_create(study=study, user=user, rows=rows, replace=replace)
     return outputs_upload(study=study, rows=rows, replace=replace)
+
+
+def too_big(size: int, field: str) -> InvalidInput:
+    limit = settings.LIMA_UPLOAD_MAX_BYTES
+    return InvalidInput(
+        f"the upload is too large: {size} bytes; the limit is {limit} bytes",
+        [RowError(None, field, f"is {size} bytes; the limit is {limit} bytes (LIMA_UPLOAD_MAX_BYTES)")],
+    )
+
+
+def read_uploaded_file(upload) -> tuple[str, str]:
+    """An uploaded file's text and format (JSON for .json, JSON Lines for .jsonl / .ndjson),
+    after the type and size checks."""
+    name = (upload.name or "").lower()
+    if not name.endswith((".jsonl", ".ndjson", ".json")):
+        raise InvalidInput("unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")])
+    if upload.size > settings.LIMA_UPLOAD_MAX_BYTES:
+        raise too_big(upload.size, "file")
+    return decode(upload.read(), field_name="file"), JSON if name.endswith(".json") else JSONL

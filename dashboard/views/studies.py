@@ -14,6 +14,7 @@ from comparisons.results.compute import Params
 from comparisons.results.selectors import VoteFilter
 from comparisons.results.service import results_get
 from comparisons.selectors import studies_for, study_counts
+from comparisons.services.receive import read_uploaded_file
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
@@ -94,11 +95,9 @@ def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a .jsonl or .json file to upload.")
         return redirect("dashboard:study", slug=slug)
-    from comparisons.apis.outputs import file_format, read_file
-
     upload = form.cleaned_data["file"]
     try:
-        text, fmt = read_file(upload), file_format(upload.name)
+        text, fmt = read_uploaded_file(upload)
         result = services.outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name="file",
                                           replace=form.cleaned_data["replace"])
     except ServiceError as exc:
