@@ -12,6 +12,7 @@ urlpatterns = [
     path("s/<slug:slug>/progress/", studies.study_progress_panel, name="progress"),
     path("s/<slug:slug>/upload/", studies.study_upload, name="upload"),
     path("s/<slug:slug>/settings/", studies.study_settings, name="settings"),
+    path("s/<slug:slug>/systems/", studies.study_systems, name="systems"),
     path("s/<slug:slug>/open/", studies.study_state, {"action": "open"}, name="open"),
     path("s/<slug:slug>/close/", studies.study_state, {"action": "close"}, name="close"),
     path("s/<slug:slug>/raters/<int:rater_id>/exclude/", studies.rater_exclusion, {"action": "exclude"}, name="exclude"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("s/<slug:slug>/figure1.svg", exports.chart, {"fmt": "svg"}, name="chart_svg"),
     path("s/<slug:slug>/figure1.png", exports.chart, {"fmt": "png"}, name="chart_png"),
     path("s/<slug:slug>/results.csv", exports.results_csv, name="results_csv"),
+    path("s/<slug:slug>/results.jsonl", exports.results_jsonl, name="results_jsonl"),
 ]

@@ -4,7 +4,7 @@ from comparisons.services.jobs import upload_job_create, upload_job_progress, up
 from comparisons.services.outputs import UploadCounts, outputs_upload
 from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
 from comparisons.services.receive import outputs_receive
-from comparisons.services.studies import study_close, study_create, study_open, study_update
+from comparisons.services.studies import study_add_systems, study_close, study_create, study_open, study_update
 
 __all__ = [
     "BuildReport",
@@ -12,6 +12,7 @@ __all__ = [
     "comparisons_build",
     "outputs_receive",
     "outputs_upload",
+    "study_add_systems",
     "study_close",
     "study_create",
     "study_open",

@@ -116,3 +116,20 @@ def study_update(*, study: Study, votes_per_comparison: int) -> Study:
     Study.objects.filter(pk=study.pk).update(votes_per_comparison=votes_per_comparison)
     study.refresh_from_db()
     return study
+
+
+def study_add_systems(*, study: Study, names: list[str]) -> list[System]:
+    """Attach systems (created by name when new) to a draft study; for a focal study they
+    become baselines. An open study's systems are fixed: its queue is being voted on."""
+    if study.status != Study.Status.DRAFT:
+        raise Conflict(f"study {study.slug!r} is {study.status}: systems can only be added to a draft")
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        _invalid("systems", "name at least one system")
+    too_long = [n for n in names if len(n) > 100]
+    if too_long:
+        _invalid("systems", f"{too_long[0][:40]!r}... is longer than 100 characters")
+    with transaction.atomic():
+        systems = [System.objects.get_or_create(name=n)[0] for n in dict.fromkeys(names)]
+        StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in systems], ignore_conflicts=True)
+    return systems

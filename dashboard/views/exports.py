@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -53,4 +54,15 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
                          p["p_value_holm"], p["verdict"]])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
+    return response
+
+
+@researcher_required
+def results_jsonl(request: HttpRequest, slug: str) -> HttpResponse:
+    """One JSON object per pair: the results API's `pairs`, as JSON Lines."""
+    study = own_study(request, slug)
+    results, _ = _results(study)
+    body = "".join(json.dumps(p) + "\n" for p in (results or {}).get("pairs", []))
+    response = HttpResponse(body, content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.jsonl"'
     return response

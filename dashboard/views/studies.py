@@ -172,3 +172,17 @@ def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str)
     messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; results updated.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
 
+
+
+@researcher_required
+@require_POST
+def study_systems(request: HttpRequest, slug: str) -> HttpResponse:
+    study = own_study(request, slug)
+    names = request.POST.get("systems", "").replace("\n", ",").split(",")
+    try:
+        added = services.study_add_systems(study=study, names=names)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Attached: " + ", ".join(s.name for s in added) + ".")
+    return redirect("dashboard:study", slug=slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -73,6 +74,9 @@ def test_results_csv_has_a_row_per_pair(researcher_client, researcher):
     rows = list(csv.DictReader(io.StringIO(researcher_client.get("/dashboard/s/demo/results.csv").content.decode())))
     assert [r["baseline"] for r in rows] == ["GPT-4", "Bard"] or sorted(r["baseline"] for r in rows) == ["Bard", "GPT-4"]
     assert all(int(r["n"]) == int(r["wins"]) + int(r["ties"]) + int(r["losses"]) for r in rows)
+    lines = researcher_client.get("/dashboard/s/demo/results.jsonl").content.decode().splitlines()
+    api = researcher_client.get("/api/studies/demo/results/").json()
+    assert [json.loads(line)["counts"] for line in lines] == [p["counts"] for p in api["pairs"]]
 
 
 def test_a_study_is_created_from_the_form_and_errors_name_the_field(researcher_client):
@@ -164,3 +168,15 @@ def test_the_progress_panel_counts_votes_against_targets(researcher_client, rese
     study_with_votes(researcher)
     panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
     assert "Votes 120 of 120 wanted" in panel and 'data-refresh="/dashboard/s/demo/progress/"' in panel
+
+
+def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
+    from comparisons.services import study_create
+
+    study = study_create(owner=researcher, name="Draft", slug="draft", design="focal", focal_system="LIMA", baselines=[])
+    researcher_client.post("/dashboard/s/draft/systems/", {"systems": "GPT-4, Claude"})
+    assert sorted(study.systems.values_list("name", flat=True)) == ["Claude", "GPT-4", "LIMA"]
+    study_with_votes(researcher)
+    refused = researcher_client.post("/dashboard/s/demo/systems/", {"systems": "Mistral"}, follow=True)
+    assert "systems can only be added to a draft" in refused.content.decode()
+    assert not Study.objects.get(slug="demo").systems.filter(name="Mistral").exists()
