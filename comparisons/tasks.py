@@ -24,3 +24,10 @@ def refresh_results(study_id: int) -> int | None:
 
     snapshot = results_refresh(study_id=study_id)
     return snapshot.n_votes if snapshot else None
+
+
+@shared_task(name="comparisons.refresh_stale_results")
+def refresh_stale_results() -> list[int]:
+    from comparisons.results.service import results_refresh_stale
+
+    return results_refresh_stale()

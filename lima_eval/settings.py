@@ -132,9 +132,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Results are recomputed by a Celery task at most once per this many seconds per study.
+LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE = {
     # Raters: return lapsed leases to the pool (also checked on demand when a pair is served).
     "raters-expire-leases": {"task": "raters.expire_leases", "schedule": 60.0},
+    # Results: recompute the default results of studies whose votes changed.
+    "results-refresh-stale": {"task": "comparisons.refresh_stale_results",
+                              "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
 }
 
 CACHES = {
@@ -187,9 +192,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
-
-# Results are recomputed by a Celery task at most once per this many seconds per study.
-LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default=5)
 
 # LLM judges (docs/judges.md): the first retry waits about this long, doubling up to the cap
 # (a Retry-After header asks for longer and is honoured).

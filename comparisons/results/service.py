@@ -1,8 +1,9 @@
 """Computing, caching and refreshing a study's results.
 
-The default results (no query parameters) are kept fresh by `refresh_results`, a Celery task
-queued (debounced) when votes arrive; other parameter sets are computed when a researcher
-asks and cached under their own key. Nothing here runs on a rater's request path."""
+The default results (no query parameters) are kept fresh by Celery: a beat task sweeps for
+studies whose votes changed (rater votes: the rater's request only writes PostgreSQL), and a
+researcher's import queues a debounced refresh itself. Other parameter sets are computed when
+a researcher asks and cached under their own key. Nothing here runs on a rater's request path."""
 
 from __future__ import annotations
 
@@ -63,6 +64,21 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
         return None
     params = Params(seed=study.seed)
     return results_store(study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter()))
+
+
+def results_refresh_stale() -> list[int]:
+    """Refresh the default results of every study whose votes changed since its snapshot
+    (Celery beat runs this every LIMA_RESULTS_DEBOUNCE_SECONDS: the rater's vote path only
+    writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
+    from raters.models import Vote
+
+    refreshed = []
+    snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
+    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related("focal_system"):
+        if snapshots.get(study.pk) != votes_version(study)[1]:
+            results_refresh(study_id=study.pk)
+            refreshed.append(study.pk)
+    return refreshed
 
 
 def results_get(*, study: Study, params: Params, filters: VoteFilter) -> tuple[ResultSnapshot, bool]:

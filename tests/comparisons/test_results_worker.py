@@ -38,3 +38,22 @@ def test_votes_arriving_queue_one_debounced_refresh_that_updates_the_results(api
              what="the debounced refresh")
     fresh = api.get("/api/studies/r/results/").json()
     assert fresh["stale"] is False and fresh["pairs"][0]["counts"]["n"] == 8
+
+
+def test_the_beat_sweep_refreshes_studies_whose_votes_changed_without_touching_the_vote_path(api, settings):
+    from comparisons.models import Study
+    from comparisons.results.service import results_refresh
+    from comparisons.services.simulate import votes_simulate
+    from comparisons.tasks import refresh_stale_results
+
+    assert settings.CELERY_BEAT_SCHEDULE["results-refresh-stale"]["task"] == "comparisons.refresh_stale_results"
+    create_study(api, slug="sweep", baselines=["GPT-4"])
+    upload(api, "sweep", rows_for(10, ["LIMA", "GPT-4"]))
+    api.post("/api/studies/sweep/open/")
+    study = Study.objects.get(slug="sweep")
+    wait_for(lambda: study.comparisons.count() == 10, what="comparisons")
+    results_refresh(study_id=study.pk)
+    added = votes_simulate(study=study, shares={"GPT-4": (1, 1, 1)}, raters=5, fill=1.0)  # written like rater votes: no hook
+    assert refresh_stale_results.delay().get(timeout=60) == [study.pk]
+    assert ResultSnapshot.objects.get(study=study, key="default").n_votes == added
+    assert refresh_stale_results.delay().get(timeout=60) == []
