@@ -10,12 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.agreement import agreement_section
+from comparisons.results.agreement import agreement_and_rater_quality
 from comparisons.results.table import VoteTable
+from comparisons.stats._base import factorize
 from comparisons.stats.length_control import length_controlled_win_rate
 
 METHODS = ("bootstrap", "wilson", "goodman")
 AGGREGATES = ("vote", "majority")
+MM_MAX_SYSTEMS = 10  # above this, the batched Newton fit of the ranking bootstrap is faster
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,12 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         report["significant"] = bool(adjusted.reject[i])
         report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
                                           report["sign_test"]["effect"], p, params.alpha)
+    agreement, rater_quality = agreement_and_rater_quality(votes, params.n_resamples, params.level, params.seed)
     return {
         "pairs": reports,
         "ranking": _ranking(votes, params),
-        "agreement": agreement_section(votes, params.n_resamples, params.level, params.seed),
+        "agreement": agreement,
+        "rater_quality": rater_quality,
         "bias": _bias(votes, pairs, inputs, params),
         "multiple_comparisons": {"method": "holm", "alpha": params.alpha, "family_size": len(reports)},
         "systems": sorted(votes.systems.values()),
@@ -62,7 +66,7 @@ class _PairInput:
 def _pair_inputs(votes: VoteTable, first: int, second: int, params: Params) -> _PairInput:
     mask, vote_outcomes = votes.outcomes_for(first, second)
     comparisons, prompts = votes.comparison[mask], votes.prompt[mask]
-    units, outcomes = stats.aggregate_votes(comparisons, vote_outcomes, params.aggregate)
+    _units, outcomes = stats.aggregate_votes(comparisons, vote_outcomes, params.aggregate)
     if params.aggregate == "vote":
         prompt_ids = prompts
     else:  # units are the sorted distinct comparisons; one prompt each
@@ -103,24 +107,24 @@ def _by_group(groups: np.ndarray, outcomes: np.ndarray, level: float) -> dict[st
     of the win share, so human and judge win rates sit side by side."""
     out = {}
     for group in sorted(set(groups.tolist())):
-        counts = stats.count_outcomes(outcomes[groups == group])
+        tally = np.bincount(outcomes[groups == group] + 1, minlength=3)
+        counts = stats.counts_from_totals(tally[2], tally[1], tally[0])
         out[group] = {"counts": counts.as_dict(),
                       "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
     return out
 
 
 def _ranking(votes: VoteTable, params: Params) -> dict | None:
-    ids = sorted({*votes.left.tolist(), *votes.right.tolist()})
-    if len(ids) < 2:
+    ids, index = factorize(np.concatenate([votes.left, votes.right]))
+    if ids.size < 2:
         return None
-    index = {system: i for i, system in enumerate(ids)}
-    names = [votes.systems[s] for s in ids]
-    first = np.asarray([index[s] for s in votes.left.tolist()], dtype=np.int64)
-    second = np.asarray([index[s] for s in votes.right.tolist()], dtype=np.int64)
+    names = [votes.systems[s] for s in ids.tolist()]
+    first, second = index[: len(votes)], index[len(votes) :]
     outcomes = np.where(votes.winner == votes.left, 1, np.where(votes.winner == votes.right, -1, 0))
     boot = stats.bootstrap_bradley_terry(first, second, outcomes, names, cluster_ids=votes.prompt,
-                                         n_resamples=min(params.n_resamples, 1000), level=params.level, seed=params.seed)
-    wins, ties = stats.pair_matrices(first, second, outcomes, len(ids))
+                                         n_resamples=min(params.n_resamples, 1000), level=params.level, seed=params.seed,
+                                         method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton")
+    wins, ties = stats.pair_matrices(first, second, outcomes, ids.size)
     return {
         "bradley_terry": boot.as_dict(),
         "davidson": stats.davidson(wins, ties, names).as_dict(),

@@ -36,6 +36,8 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     data = compute_results(table, study_pairs(study), params)
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
+    for entry in (data.get("rater_quality") or {}).get("raters", []):
+        entry["rater"] = raters.get(entry["rater"], str(entry["rater"]))
     return {
         "study": study.slug,
         "design": study.design,

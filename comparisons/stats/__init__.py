@@ -13,8 +13,10 @@ from .agreement import (
     cohens_kappa_table,
     fleiss_kappa,
     krippendorff_alpha,
+    krippendorff_alpha_counts,
     tie_discounted_accuracy,
 )
+from .agreement_counts import bootstrap_krippendorff_counts
 from .bias import length_bias, position_bias, position_bias_from_votes
 from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
 from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
@@ -37,6 +39,7 @@ __all__ = [
     "alpaca_win_rate",
     "bootstrap_agreement",
     "bootstrap_bradley_terry",
+    "bootstrap_krippendorff_counts",
     "bradley_terry",
     "category_table",
     "clustered_bootstrap",
@@ -51,6 +54,7 @@ __all__ = [
     "goodman_intervals",
     "holm",
     "krippendorff_alpha",
+    "krippendorff_alpha_counts",
     "length_bias",
     "outcome_scores",
     "pair_matrices",
@@ -66,7 +70,7 @@ __all__ = [
     "tie_discounted_accuracy",
     "verdict",
     "votes_needed",
+    "wilson_interval",
     "win_probability",
     "win_share_matrix",
-    "wilson_interval",
 ]

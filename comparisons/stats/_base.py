@@ -55,8 +55,9 @@ def as_outcomes(outcomes: Any) -> np.ndarray:
         raise ValueError("outcomes must be one-dimensional")
     if arr.size == 0:
         return arr.astype(np.int64)
-    out = arr.astype(np.int64)
-    if not np.array_equal(out, arr) or not np.isin(out, OUTCOME_VALUES).all():
+    out = arr.astype(np.int64, copy=False)
+    exact = out is arr or np.array_equal(out, arr)
+    if not exact or out.min() < -1 or out.max() > 1:
         raise ValueError("outcomes must contain only -1, 0 and +1")
     return out
 
@@ -66,3 +67,16 @@ def check_level(level: float) -> float:
     if not 0.0 < level < 1.0:
         raise ValueError("level must be strictly between 0 and 1")
     return level
+
+
+def factorize(ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(ids, return_inverse=True)``, by a lookup table instead of a sort when the
+    ids are non-negative integers of moderate size (database ids, indices)."""
+    arr = np.asarray(ids)
+    if arr.dtype.kind in "iu" and arr.size and arr.ndim == 1:
+        low, high = int(arr.min()), int(arr.max())
+        if low >= 0 and high < 4 * arr.size + 1_000_000:
+            present = np.bincount(arr, minlength=high + 1) > 0
+            lookup = np.cumsum(present) - 1
+            return np.flatnonzero(present).astype(arr.dtype), lookup[arr]
+    return np.unique(arr, return_inverse=True)

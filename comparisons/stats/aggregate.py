@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import as_outcomes
+from ._base import as_outcomes, factorize
 
 AGGREGATIONS = ("vote", "majority")
 
@@ -30,7 +30,7 @@ def aggregate_votes(
         raise ValueError(f"how must be one of {AGGREGATIONS}")
     if out.size == 0:
         return ids[:0], out
-    uniq, inv = np.unique(ids, return_inverse=True)
+    uniq, inv = factorize(ids)
     tally = np.zeros((uniq.size, 3), dtype=np.int64)  # columns: loss, tie, win
     np.add.at(tally, (inv, out + 1), 1)
     top = tally.max(axis=1)

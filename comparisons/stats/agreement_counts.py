@@ -22,6 +22,14 @@ def item_types(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(rows, dtype=float)
     if arr.shape[0] == 0:
         return arr, np.zeros(0, dtype=np.int64)
+    halves = arr * 2.0  # counts, and tie credits in halves, are small non-negative integers
+    radix = halves.max(axis=0) + 1 if np.isfinite(halves).all() else np.array([np.inf])
+    if (halves >= 0).all() and (halves == np.round(halves)).all() and np.prod(radix) <= 2**22:
+        ints, radix = halves.astype(np.int64), radix.astype(np.int64)
+        place = np.concatenate([[1], np.cumprod(radix[::-1])[:-1]])[::-1]  # mixed radix
+        mult = np.bincount(ints @ place, minlength=int(np.prod(radix)))
+        codes = np.flatnonzero(mult)
+        return (codes[:, None] // place % radix) / 2.0, mult[codes]
     types, mult = np.unique(arr, axis=0, return_counts=True)
     return types, mult
 

@@ -100,7 +100,7 @@ def length_bias(
         bins.append(LengthBin(float(cuts[i]), float(cuts[i + 1]), n, w, t, l_,
                               wilson_interval(w, n, level), (w + t / 2) / n if n else None))
     rho, p = (None, None)
-    if np.unique(diff).size > 1 and np.unique(out).size > 1:
+    if (diff != diff[0]).any() and (out != out[0]).any():
         res = stats.spearmanr(diff, out)
         rho, p = opt_float(res.statistic), opt_float(res.pvalue)
     return LengthBias(bins, rho, p)

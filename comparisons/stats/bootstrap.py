@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._base import AsDict, as_outcomes, check_level
+from ._base import AsDict, as_outcomes, check_level, factorize
 from .intervals import Interval
 
 _CHUNK_CELLS = 4_000_000  # resamples x prompts per chunk, bounds memory to ~100 MB
@@ -43,7 +43,7 @@ def per_prompt_counts(
         raise ValueError("prompt_ids and outcomes must have the same length")
     if out.size == 0:
         return np.zeros((0, 3), dtype=np.int64)
-    _, inv = np.unique(ids, return_inverse=True)
+    _, inv = factorize(ids)
     p = int(inv.max()) + 1
     return np.stack(
         [np.bincount(inv, weights=(out == v), minlength=p).astype(np.int64) for v in (1, 0, -1)],

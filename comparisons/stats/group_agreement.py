@@ -15,6 +15,7 @@ import numpy as np
 
 from ._base import check_level
 from .agreement import Agreement
+from .agreement_counts import item_types, percentile_interval, type_weights
 from .intervals import Interval
 
 
@@ -26,15 +27,17 @@ def _counts(table: np.ndarray | list) -> np.ndarray:
 
 
 def _pair_sums(a: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per item: agreement credit (agree + 0.5 one-tie) and number of rater pairs."""
+    """Per item: agreement credit (agree + 0.5 one-tie) and number of rater pairs (small
+    integers and halves: every sum below is exact)."""
+    lo, tie, win = a[:, 0], a[:, 1], a[:, 2]
     if b is None:
-        m = a.sum(axis=1)
-        agree = (a * (a - 1) / 2).sum(axis=1)
-        one_tie = a[:, 1] * (a[:, 0] + a[:, 2])
-        return agree + 0.5 * one_tie, m * (m - 1) / 2
-    agree = (a * b).sum(axis=1)
-    one_tie = a[:, 1] * (b[:, 0] + b[:, 2]) + b[:, 1] * (a[:, 0] + a[:, 2])
-    return agree + 0.5 * one_tie, a.sum(axis=1) * b.sum(axis=1)
+        m = lo + tie + win
+        agree = (lo * (lo - 1) + tie * (tie - 1) + win * (win - 1)) / 2
+        return agree + 0.5 * tie * (lo + win), m * (m - 1) / 2
+    b_lo, b_tie, b_win = b[:, 0], b[:, 1], b[:, 2]
+    agree = lo * b_lo + tie * b_tie + win * b_win
+    one_tie = tie * (b_lo + b_win) + b_tie * (lo + win)
+    return agree + 0.5 * one_tie, (lo + tie + win) * (b_lo + b_tie + b_win)
 
 
 def tie_discounted_accuracy_counts(a: np.ndarray | list, b: np.ndarray | list | None = None) -> Agreement:
@@ -51,25 +54,28 @@ def bootstrap_tie_discounted_accuracy(
     a: np.ndarray | list, b: np.ndarray | list | None = None, n_resamples: int = 2000,
     level: float = 0.95, seed: int | None = 0,
 ) -> Interval:
-    """Percentile bootstrap over items (vectorized: each resample reweights items by how
-    often they were drawn)."""
+    """Percentile bootstrap over items. The score is sum(credit) / sum(pairs) over items, so
+    a resample only needs how many items of each distinct (credit, pairs) kind it drew:
+    multinomial counts over those kinds (``agreement_counts``), exact in distribution."""
+    return tie_discounted_accuracy_interval(a, b, n_resamples, level, seed)[1]
+
+
+def tie_discounted_accuracy_interval(
+    a: np.ndarray | list, b: np.ndarray | list | None = None, n_resamples: int = 2000,
+    level: float = 0.95, seed: int | None = 0,
+) -> tuple[Agreement, Interval]:
+    """``tie_discounted_accuracy_counts`` and ``bootstrap_tie_discounted_accuracy`` in one
+    pass over the items."""
     level = check_level(level)
     a = _counts(a)
     credit, pairs = _pair_sums(a, None if b is None else _counts(b))
     keep = pairs > 0
-    credit, pairs = credit[keep], pairs[keep]
     method = "item bootstrap of tie-discounted accuracy"
-    if pairs.size == 0:
-        return Interval(None, None, None, level, method)
-    estimate = float(credit.sum() / pairs.sum())
-    rng = np.random.default_rng(seed)
-    n = pairs.size
-    values = np.empty(n_resamples)
-    chunk = max(1, 2_000_000 // n)
-    for start in range(0, n_resamples, chunk):
-        size = min(chunk, n_resamples - start)
-        draws = rng.integers(0, n, (size, n))
-        values[start : start + size] = credit[draws].sum(axis=1) / pairs[draws].sum(axis=1)
-    alpha = 1.0 - level
-    lo, hi = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return Interval(estimate, float(lo), float(hi), level, method)
+    total = float(pairs.sum())
+    point = Agreement(None if total == 0 else float(credit.sum() / total), int(total), "tie-discounted accuracy")
+    if not keep.any():
+        return point, Interval(None, None, None, level, method)
+    types, mult = item_types(np.stack([credit[keep], pairs[keep]], axis=1))
+    weights = type_weights(mult, n_resamples, np.random.default_rng(seed))
+    values = (weights @ types[:, 0]) / (weights @ types[:, 1])
+    return point, percentile_interval(values, point.value, level, method)

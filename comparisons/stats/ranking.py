@@ -48,11 +48,17 @@ def pair_matrices(
         raise ValueError("first, second and outcomes must have the same length")
     if np.any(a == b):
         raise ValueError("a system cannot be compared with itself")
-    w = np.ones(a.size) if weights is None else np.asarray(weights, dtype=float)
     k = n_systems * n_systems
     winner, loser = np.where(out >= 0, a, b), np.where(out >= 0, b, a)
-    wins = np.bincount((winner * n_systems + loser)[out != 0], w[out != 0], k)
-    ties = np.bincount((a * n_systems + b)[out == 0], w[out == 0], k).reshape(n_systems, n_systems)
+    decided = out != 0
+    if weights is None:  # integer counts, the same numbers as unit weights
+        wins = np.bincount((winner * n_systems + loser)[decided], minlength=k).astype(float)
+        ties = np.bincount((a * n_systems + b)[~decided], minlength=k).astype(float)
+    else:
+        w = np.asarray(weights, dtype=float)
+        wins = np.bincount((winner * n_systems + loser)[decided], w[decided], k)
+        ties = np.bincount((a * n_systems + b)[~decided], w[~decided], k)
+    ties = ties.reshape(n_systems, n_systems)
     return wins.reshape(n_systems, n_systems), ties + ties.T
 
 

@@ -19,17 +19,13 @@ from .ranking import ELO_ANCHOR, ELO_BASE, ELO_SCALE
 FIT_METHODS = ("mm", "newton")
 
 
-def effective_wins(wins: np.ndarray, ties: np.ndarray, prior: float) -> np.ndarray:
-    """eff = wins + ties / 2 + prior off the diagonal, for (R x k x k) batches (the same
-    arithmetic as ``ranking._prepare``)."""
-    k = wins.shape[-1]
-    eff = wins + 0.5 * ties + prior * (1.0 - np.eye(k))
-    eff[..., np.arange(k), np.arange(k)] = 0.0
-    return eff
-
-
-def fit_batch(eff: np.ndarray, method: str = "mm", tol: float = 1e-8, max_iter: int = 100_000) -> np.ndarray:
-    """(R x k) centred log-strengths, one row per matrix of ``eff``."""
+def fit_batch(
+    eff: np.ndarray, method: str = "mm", tol: float = 1e-8, max_iter: int = 100_000,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """(R x k) centred log-strengths, one row per matrix of ``eff``. ``start`` (k log-
+    strengths, e.g. the fit on the full data) is where Newton starts; MM always starts at
+    zero, as ``bradley_terry``."""
     if method not in FIT_METHODS:
         raise ValueError(f"method must be one of {FIT_METHODS}")
     eff = np.asarray(eff, dtype=float)
@@ -37,7 +33,9 @@ def fit_batch(eff: np.ndarray, method: str = "mm", tol: float = 1e-8, max_iter: 
         raise ValueError("eff must be an (R x k x k) array")
     if eff.shape[1] < 2:
         return np.zeros(eff.shape[:2])
-    return _mm(eff, tol, max_iter) if method == "mm" else _newton(eff, max_iter)
+    if method == "mm":
+        return _mm(eff, tol, max_iter)
+    return _newton(eff, np.zeros(eff.shape[1]) if start is None else np.asarray(start, dtype=float))
 
 
 def elo_scores(log_pi: np.ndarray) -> np.ndarray:
@@ -75,34 +73,46 @@ def _loglik(theta: np.ndarray, eff: np.ndarray) -> np.ndarray:
     return -(eff * np.logaddexp(0.0, -diff)).sum(axis=(1, 2))
 
 
-def _newton(eff: np.ndarray, max_iter: int, tol: float = 1e-11) -> np.ndarray:
+def _newton(eff: np.ndarray, start: np.ndarray, tol: float = 1e-3, max_iter: int = 100) -> np.ndarray:
     """Newton steps on l(theta) = sum_ij eff_ij log sigmoid(theta_i - theta_j). The
     negative Hessian A = sum n_ij p_ij (1 - p_ij) (e_i - e_j)(e_i - e_j)^T is singular
     along 1 (only differences matter); solving (A + 11^T) d = g gives the step orthogonal
-    to 1. A step that lowers the likelihood is halved (the likelihood is concave)."""
+    to 1. Steps longer than 1/2 are checked against the likelihood and halved until it
+    does not fall (it is concave); shorter ones are taken as they are. Stops after a step
+    below ``tol``, which leaves an error of order tol^2 (quadratic convergence)."""
     r, k, _ = eff.shape
     games = eff + eff.transpose(0, 2, 1)
     wins = eff.sum(axis=2)
-    theta = np.zeros((r, k))
-    ll = _loglik(theta, eff)
+    theta = np.repeat((start - start.mean())[None, :], r, axis=0)
     ones = np.ones((k, k))
     diag = np.arange(k)
-    for _ in range(min(max_iter, 200)):
+    for _ in range(max_iter):
         p = 1.0 / (1.0 + np.exp(theta[:, None, :] - theta[:, :, None]))  # P(i beats j)
-        grad = wins - (games * p).sum(axis=2)
-        h = games * p * (1.0 - p)
-        a = -h
-        a[:, diag, diag] = h.sum(axis=2)
-        step = np.linalg.solve(a + ones, grad[:, :, None])[:, :, 0]
-        scale = np.ones(r)
-        for _ in range(40):
-            trial = theta + scale[:, None] * step
-            new_ll = _loglik(trial, eff)
-            worse = new_ll < ll - 1e-12 * np.abs(ll)
-            if not worse.any():
-                break
-            scale = np.where(worse, scale / 2.0, scale)
-        theta, ll = trial - trial.mean(axis=1, keepdims=True), new_ll
-        if np.max(np.abs(scale[:, None] * step)) < tol:
+        h = games * p
+        grad = wins - h.sum(axis=2)
+        h *= 1.0 - p
+        h *= -1.0
+        h[:, diag, diag] = -h.sum(axis=2)
+        h += ones
+        step = np.linalg.solve(h, grad[:, :, None])[:, :, 0]
+        size = np.abs(step).max(axis=1)
+        long = size > 0.5
+        if long.any():
+            step[long] = _halve(eff[long], theta[long], step[long])
+        theta += step
+        theta -= theta.mean(axis=1, keepdims=True)
+        if size.max() < tol:
             break
     return theta
+
+
+def _halve(eff: np.ndarray, theta: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Halve each step until the log-likelihood does not fall (at most 40 times)."""
+    base = _loglik(theta, eff)
+    scale = np.ones(theta.shape[0])
+    for _ in range(40):
+        worse = _loglik(theta + scale[:, None] * step, eff) < base - 1e-12 * np.abs(base)
+        if not worse.any():
+            break
+        scale = np.where(worse, scale / 2.0, scale)
+    return scale[:, None] * step

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ._base import AsDict, as_outcomes, check_level
+from ._base import AsDict, as_outcomes, check_level, factorize
 from .ranking import bradley_terry, pair_matrices, ranks_from_intervals
-from .ranking_batch import effective_wins, elo_scores, fit_batch
+from .ranking_batch import elo_scores, fit_batch
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,19 @@ def bootstrap_bradley_terry(
     cell = np.where(out != 0, winner * k + loser, k * k + np.minimum(a, b) * k + np.maximum(a, b))
     rng = np.random.default_rng(seed)
     if cluster_ids is None:
-        cells, counts = np.unique(cell, return_counts=True)
+        cells, cell_inv = factorize(cell)
+        counts = np.bincount(cell_inv)
         weights = rng.multinomial(out.size, counts / max(out.size, 1), size=n_resamples).astype(float)
         unit = "votes"
     else:
         cells, weights = _cluster_weights(np.asarray(cluster_ids), cell, n_resamples, rng)
         unit = "clusters"
-    w = np.zeros((n_resamples, 2 * k * k))
-    w[:, cells] = weights
-    t = w[:, k * k :].reshape(-1, k, k)
+    eff = _effective_wins(cells, weights, k, prior)
     if prior == 0:
         for r in range(n_resamples):  # raises as bradley_terry would
-            bradley_terry(w[r, : k * k].reshape(k, k), t[r] + t[r].T, prior=0.0, max_iter=1)
-    eff = effective_wins(w[:, : k * k].reshape(-1, k, k), t + t.transpose(0, 2, 1), prior)
-    samples = elo_scores(fit_batch(eff, method, tol=1e-8))
+            bradley_terry(eff[r], prior=0.0, max_iter=1)
+    start = (np.asarray(point.elo) - 1000.0) * np.log(10.0) / 400.0  # log-strengths of the full-data fit
+    samples = elo_scores(fit_batch(eff, method, tol=1e-8, start=start))
     alpha = 1.0 - level
     lo, hi = np.quantile(samples, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
     return RankingIntervals(
@@ -84,19 +83,37 @@ def bootstrap_bradley_terry(
     )
 
 
+def _effective_wins(cells: np.ndarray, weights: np.ndarray, k: int, prior: float) -> np.ndarray:
+    """(R x k x k) wins + ties / 2 + prior off the diagonal, from resampled cell counts
+    (the arithmetic of ``ranking._prepare``: integer and half-integer sums are exact)."""
+    eff = np.zeros((weights.shape[0], k * k))
+    is_win = cells < k * k
+    eff[:, cells[is_win]] = weights[:, is_win]
+    tie = cells[~is_win] - k * k
+    half = 0.5 * weights[:, ~is_win]
+    eff[:, tie] += half
+    eff[:, tie % k * k + tie // k] += half
+    eff = eff.reshape(-1, k, k)
+    eff += prior * (1.0 - np.eye(k))
+    eff[:, np.arange(k), np.arange(k)] = 0.0
+    return eff
+
+
 def _cluster_weights(
     cluster_ids: np.ndarray, cell: np.ndarray, n_resamples: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells and their (R x cells) resampled counts: per resample, C clusters drawn with
     ``rng.integers`` (one call per resample) and counted, times the (C x cells) table of
     cell counts per cluster (sparse when large). Integer sums, exact in float64."""
-    _, inv = np.unique(cluster_ids, return_inverse=True)
+    _, inv = factorize(cluster_ids)
     n_units = int(inv.max()) + 1 if inv.size else 0
-    cells, cell_inv = np.unique(cell, return_inverse=True)
-    table = sparse.csr_matrix((np.ones(cell.size), (inv, cell_inv)), shape=(n_units, cells.size))
+    cells, cell_inv = factorize(cell)
     dense = n_units * cells.size <= 20_000_000
     if dense:
-        table = table.toarray()
+        table = np.bincount(inv * cells.size + cell_inv, minlength=n_units * cells.size)
+        table = table.reshape(n_units, cells.size).astype(float)
+    else:
+        table = sparse.csr_matrix((np.ones(cell.size), (inv, cell_inv)), shape=(n_units, cells.size))
     weights = np.empty((n_resamples, cells.size))
     chunk = max(1, 4_000_000 // max(n_units, 1))
     for start in range(0, n_resamples, chunk):

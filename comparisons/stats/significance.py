@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._base import AsDict, as_outcomes
+from ._base import AsDict, as_outcomes, factorize
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def prompt_wilcoxon(
     method = "Wilcoxon signed-rank on prompt means"
     if out.size == 0:
         return TestResult(0.0, 1.0, 0, 0.0, method)
-    _, inv = np.unique(ids, return_inverse=True)
+    _, inv = factorize(ids)
     d = np.bincount(inv, weights=out) / np.bincount(inv)
     effect = float(d.mean())
     if not np.any(d != 0):

@@ -61,6 +61,7 @@ def test_imported_votes_are_stored_marked_and_counted(api, study):
         "win_or_tie_share": 17 / 25, "win_rate": 14.5 / 25,
     }
     assert pair(results, "Bard")["counts"]["n"] == 6
+    assert {r["rater"] for r in results["rater_quality"]["raters"]} <= {"r1", "r2"}
     assert results["n_votes"] == 31 and results["stale"] is False
 
 

@@ -1,0 +1,82 @@
+"""The vectorised agreement section of the results (pure: a VoteTable, no database) gives the
+tables, order and kappas of the per-item loop it replaced, and reports Dawid-Skene rater
+quality under "rater_quality"."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from comparisons.results.agreement import MAX_RATER_PAIRS, MIN_SHARED, _cohen_pairs, canonical_labels
+from comparisons.results.compute import Params, compute_results
+from comparisons.results.table import VoteTable
+from comparisons.stats import cohens_kappa_table
+
+
+def _loop_cohen_pairs(raters, items, labels):
+    """The earlier implementation, kept here as the reference."""
+    by_item: dict = {}
+    for rater, item, label in zip(raters.tolist(), items.tolist(), labels.tolist()):
+        by_item.setdefault(item, []).append((rater, label))
+    tables: dict = {}
+    for entries in by_item.values():
+        entries.sort()
+        for i in range(len(entries)):
+            for j in range(i + 1, len(entries)):
+                (r1, l1), (r2, l2) = entries[i], entries[j]
+                tables.setdefault((r1, r2), np.zeros((3, 3)))[l1 + 1, l2 + 1] += 1
+    top = sorted(tables.items(), key=lambda kv: -kv[1].sum())[:MAX_RATER_PAIRS]
+    return [{"raters": list(p), "shared": int(t.sum()), "kappa": cohens_kappa_table(t).value}
+            for p, t in top if t.sum() >= MIN_SHARED]
+
+
+def _votes(seed: int, n_items: int = 3000, n_raters: int = 14):
+    """Items with 2 to 5 distinct raters each, shuffled; ids not in item order."""
+    rng = np.random.default_rng(seed)
+    items, raters = [], []
+    for item in rng.permutation(n_items) * 3 + 11:
+        chosen = rng.choice(n_raters, rng.integers(2, 6), replace=False)
+        items += [item] * chosen.size
+        raters += (chosen * 5 + 2).tolist()
+    order = rng.permutation(len(items))
+    return np.array(items)[order], np.array(raters)[order], rng.choice([-1, 0, 1], len(items))
+
+
+def test_vectorised_cohen_pairs_equal_the_per_item_loop():
+    items, raters, labels = _votes(0)
+    rows = np.unique(items, return_inverse=True)[1]
+    fast = _cohen_pairs(raters, rows, labels)
+    assert fast == _loop_cohen_pairs(raters, items, labels)
+    assert len(fast) == MAX_RATER_PAIRS and fast[0]["shared"] >= fast[-1]["shared"] >= MIN_SHARED
+
+
+def test_pairs_tied_on_shared_comparisons_keep_the_loops_first_seen_order():
+    items, raters, labels = _votes(1, n_items=400, n_raters=30)  # many pairs share the same count
+    rows = np.unique(items, return_inverse=True)[1]
+    fast = _cohen_pairs(raters, rows, labels)
+    shared = [p["shared"] for p in fast]
+    assert len(set(shared)) < len(shared)  # there are ties to order
+    assert fast == _loop_cohen_pairs(raters, items, labels)
+
+
+def test_results_report_dawid_skene_rater_quality_on_shared_comparisons():
+    rng = np.random.default_rng(2)
+    n = 6000
+    comparison = np.arange(n) // 3
+    truth = rng.choice([1, 0, 2], n // 3, p=[0.5, 0.2, 0.3])  # winner per comparison (0 = tie)
+    rater = np.tile([1, 2, 3], n // 3) + 3 * (comparison % 2)  # raters 1..6
+    good = rng.random(n) < np.where(rater == 6, 0.35, 0.9)
+    winner = np.where(good, truth[comparison], rng.choice([1, 0, 2], n))
+    left = np.where(comparison % 2 == 0, 1, 2)
+    table = VoteTable(comparison, comparison // 2, rater, np.array(["crowd"] * n, dtype=object), left, 3 - left,
+                      winner, np.full(n, 100), np.full(n, 120), {1: "LIMA", 2: "GPT-4"})
+    results = compute_results(table, [(1, 2)], Params(n_resamples=200))
+    quality = results["rater_quality"]
+    assert quality["method"] == "dawid-skene" and quality["classes"] == ["loss", "tie", "win"]
+    by_rater = {r["rater"]: r for r in quality["raters"]}
+    assert sorted(by_rater) == [1, 2, 3, 4, 5, 6]
+    assert by_rater[6]["accuracy"] < 0.6 < min(by_rater[r]["accuracy"] for r in range(1, 6))
+    assert np.asarray(by_rater[1]["confusion"]).shape == (3, 3)
+    assert quality["n_items"] == n // 3 and quality["n_votes"] == n
+    assert canonical_labels(table).tolist() == [{1: 1, 0: 0, 2: -1}[w] for w in winner.tolist()]
+    assert results["agreement"]["krippendorff_alpha_nominal"]["interval"]["low"] == pytest.approx(
+        results["agreement"]["krippendorff_alpha_nominal"]["value"], abs=0.1)
