@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from judges.models import Judge, JudgeCall
+from judges.models import Collection, Generation, Judge, JudgeCall
 
 
 @admin.register(Judge)
@@ -19,3 +19,18 @@ class JudgeCallAdmin(admin.ModelAdmin):
     search_fields = ["judge__name", "error"]
     raw_id_fields = ["judge", "comparison"]
     readonly_fields = [f.name for f in JudgeCall._meta.fields]
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["system", "study", "model", "base_url", "created_at"]
+    search_fields = ["system", "model", "study__slug"]
+    raw_id_fields = ["study"]
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ["id", "collection", "prompt", "state", "answered", "attempts", "cost", "claimed_at"]
+    list_filter = ["state", "answered"]
+    raw_id_fields = ["collection", "prompt"]
+    readonly_fields = [f.name for f in Generation._meta.fields]

@@ -54,6 +54,7 @@ class Completion:
     cost: Decimal
     attempts: int
     seconds: float
+    finish_reason: str | None = None
 
 
 class LLMError(Exception):
@@ -138,7 +139,8 @@ def chat(
 def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, seconds: float) -> Completion:
     try:
         data = response.json()
-        text = data["choices"][0]["message"]["content"]
+        choice = data["choices"][0]
+        text = choice["message"]["content"]
         if not isinstance(text, str):
             raise TypeError("content is not a string")
     except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -148,7 +150,8 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
     prompt_tokens = _count(usage.get("prompt_tokens"))
     completion_tokens = _count(usage.get("completion_tokens"))
     return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      cost=endpoint.cost(prompt_tokens, completion_tokens), attempts=attempts, seconds=seconds)
+                      cost=endpoint.cost(prompt_tokens, completion_tokens), attempts=attempts, seconds=seconds,
+                      finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None)
 
 
 def _count(value) -> int:

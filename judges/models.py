@@ -101,3 +101,70 @@ class JudgeCall(models.Model):
 
     def __str__(self) -> str:
         return f"call {self.pk} ({self.state})"
+
+
+class Collection(models.Model):
+    """Collecting one system's responses to a study's prompts from an OpenAI-compatible
+    endpoint (a model served by vLLM, say). Each answer becomes an uploaded output row, through
+    comparisons.services.outputs_upload, so it obeys every upload rule."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="collections")
+    system = models.CharField(max_length=100, help_text="The system the responses are stored under.")
+    base_url = models.URLField(max_length=500)
+    model = models.CharField(max_length=200)
+    api_key_env = models.CharField(max_length=100, blank=True, help_text="Name of the environment variable holding the key.")
+    temperature = models.FloatField(default=0.0)
+    max_tokens = models.PositiveIntegerField(default=1024)
+    max_concurrency = models.PositiveSmallIntegerField(default=4)
+    timeout_seconds = models.FloatField(default=120.0)
+    max_attempts = models.PositiveSmallIntegerField(default=4)
+    price_prompt_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
+    price_completion_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "system"], name="collection_system_unique_in_study"),
+            models.CheckConstraint(condition=Q(max_concurrency__gte=1), name="collection_concurrency_positive"),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="collection_attempts_positive"),
+            models.CheckConstraint(condition=Q(timeout_seconds__gt=0), name="collection_timeout_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"collection of {self.system} ({self.model})"
+
+
+class Generation(models.Model):
+    """One prompt's request of a collection; claimed like a JudgeCall. `answered` means the
+    endpoint's text is stored here, so writing it again never calls the endpoint again."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "In flight"
+        DONE = "done", "Done (response stored)"
+        FAILED = "failed", "Failed"
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="generations")
+    prompt = models.ForeignKey("comparisons.Prompt", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    retryable = models.BooleanField(default=False)
+    runs = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    answered = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=50, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, default=Decimal(0))
+    seconds = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["collection", "prompt"], name="generation_once_per_prompt")]
+        indexes = [models.Index(fields=["collection", "state"])]

@@ -64,8 +64,9 @@ def orders_for(judge: Judge, comparison_id: int) -> list[str]:
     return [JudgeCall.Order.AB if digest[0] & 1 == 0 else JudgeCall.Order.BA]
 
 
-def lost_after(judge: Judge) -> timedelta:
-    """How long a call may stay in flight before it counts as lost (its worker died)."""
+def lost_after(judge) -> timedelta:
+    """How long a call (of a Judge or a Collection) may stay in flight before it counts as
+    lost: its worker died."""
     return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + llm_client.MAX_RETRY_AFTER + 120)
 
 
@@ -135,7 +136,8 @@ def judge_call_run(*, call_id: int) -> str:
     return state
 
 
-def endpoint_for(judge: Judge) -> llm_client.Endpoint:
+def endpoint_for(judge) -> llm_client.Endpoint:
+    """The endpoint of a Judge or a Collection, with the key read from this process's environment."""
     key = None
     if judge.api_key_env:
         key = os.environ.get(judge.api_key_env)

@@ -11,3 +11,10 @@ from judges import services
 @shared_task(name="judges.run_judge_call")
 def run_judge_call(call_id: int) -> str:
     return services.judge_call_run(call_id=call_id)
+
+
+@shared_task(name="judges.run_generation")
+def run_generation(generation_id: int) -> str:
+    from judges.collect import generation_run
+
+    return generation_run(generation_id=generation_id)

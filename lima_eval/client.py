@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -116,7 +116,7 @@ class Client:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -253,6 +253,14 @@ class Client:
 
     def judge_status(self, slug: str, name: str) -> dict:
         return self.request("GET", f"/api/studies/{slug}/judges/{name}/status/").json()
+
+    # Collecting a system's responses from an OpenAI-compatible endpoint
+    def collect_responses(self, slug: str, *, system: str, base_url: str, model: str, **fields: Any) -> dict:
+        body = {"system": system, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
+        return self.request("POST", f"/api/studies/{slug}/collections/", json=body).json()
+
+    def collection(self, slug: str, collection_id: int) -> dict:
+        return self.request("GET", f"/api/studies/{slug}/collections/{collection_id}/").json()
 
 
 def _chunks(data: bytes, progress: Progress | None) -> Iterator[bytes]:

@@ -47,7 +47,7 @@ class Bar:
 
     def line(self) -> str:
         fraction = self.done / self.total if self.total else 1.0
-        filled = int(round(fraction * self.width))
+        filled = round(fraction * self.width)
         if self.unit == "bytes":
             amount = f"{human_bytes(self.done)}/{human_bytes(self.total)}"
         else:

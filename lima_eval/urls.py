@@ -17,10 +17,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("comparisons.urls")),
     path("api/studies/<slug:slug>/judges/", include("judges.urls")),
+    path("api/studies/<slug:slug>/collections/", include("judges.collect_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
     path("r/", include("raters.urls")),  # rater pages (raters/urls.py)
+    path("api/studies/<slug:slug>/", include("raters.api_urls")),  # raters, gold pairs, invites
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),

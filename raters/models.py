@@ -169,3 +169,26 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"vote {self.pk}: {self.choice}"
+
+
+def new_rank() -> float:
+    return secrets.randbelow(2**31) / 2**31
+
+
+class Coverage(models.Model):
+    """How full a comparison is (votes that count plus live leases): a hint kept beside each
+    comparison so the next pair is found by an index scan instead of counting every
+    comparison's votes. Only a hint: the cap is checked with exact counts under a lock on
+    this row, and every check writes the exact count back (see raters.services.coverage).
+    `rank` is a random tie-break, so raters do not all start with the same comparison."""
+
+    comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, primary_key=True, related_name="coverage")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+")
+    filled = models.PositiveIntegerField(default=0)
+    rank = models.FloatField(default=new_rank)
+
+    class Meta:
+        indexes = [models.Index(fields=["study", "filled", "rank"], name="coverage_next_pair")]
+
+    def __str__(self) -> str:
+        return f"coverage of {self.comparison_id}: {self.filled}"

@@ -27,7 +27,7 @@ def rater_page(view):
 
     @wraps(view)
     def wrapped(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        study = get_object_or_404(Study.objects.exclude(status=Study.Status.DRAFT), slug=slug)
+        study = get_object_or_404(Study.objects.exclude(status=Study.Status.DRAFT).select_related("rater_settings"), slug=slug)
         response = view(request, study, *args, **kwargs)
         response["Content-Security-Policy"] = CSP
         response["Cache-Control"] = "no-store"
@@ -49,7 +49,10 @@ def _login(request: HttpRequest, rater: Rater) -> HttpResponse:
 
 def _rater(request: HttpRequest, study: Study) -> Rater | None:
     pk = request.session.get(_key(study))
-    return Rater.objects.filter(pk=pk, study=study).select_related("study").first() if pk else None
+    rater = Rater.objects.filter(pk=pk, study=study).first() if pk else None
+    if rater is not None:
+        rater.study = study  # loaded with the request; the services use it as is
+    return rater
 
 
 def _status(request: HttpRequest, study: Study, state: str, *, status: int = 200, **context) -> HttpResponse:

@@ -42,7 +42,7 @@ def vote(request: HttpRequest, study: Study) -> HttpResponse:
             services.vote_submit(rater=rater, token=request.POST.get("token", ""), choice=request.POST.get("choice", ""),
                                  rationale=request.POST.get("rationale", ""))
         except InvalidInput as exc:
-            nxt = services.assignment_next(rater=rater)
+            nxt = services.assignment_next(rater=rater, study=study)
             if nxt.state == "assigned" and nxt.assignment.token == request.POST.get("token"):
                 return _form(request, study, nxt, error=_sentence(exc), status=400)
         except (Refused, LeaseExpired) as exc:
@@ -50,7 +50,7 @@ def vote(request: HttpRequest, study: Study) -> HttpResponse:
         except ServiceError:
             pass  # the study closed: the next page says so
         return redirect("raters:vote", slug=study.slug)
-    nxt = services.assignment_next(rater=rater)
+    nxt = services.assignment_next(rater=rater, study=study)
     if nxt.state == "assigned":
         return _form(request, study, nxt)
     if nxt.state == "finished":

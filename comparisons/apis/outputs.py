@@ -84,7 +84,7 @@ class StudyOutputsApi(APIView):
             result.refresh_from_db()
             result._processed_rows = services.upload_job_progress(result)
             data = JobSerializer(result, context={"request": request}).data
-            return Response(data, status=202, headers={"Location": data["url"]})
+            return Response(data, status=202, headers={"Location": str(data["url"])})
         return Response(result.as_dict(), status=201 if result.created else 200)
 
 

@@ -70,16 +70,19 @@ class StudyResultsApi(APIView):
         "shares, AlpacaEval's win rate and standard error, Wilson, Goodman and prompt-clustered bootstrap "
         "intervals (the one chosen by `method` also as `interval`), a sign test and a prompt-level Wilcoxon test, "
         "Holm-adjusted p-values and a verdict in words, and the votes still needed for a 5-point half-width. "
-        "Gold pairs and excluded raters never count. Cached; see docs/statistics.md.",
+        "Gold pairs and excluded raters never count. LLM judges (rater group `judge`) are left out of the "
+        "headline numbers and shown beside the humans in `by_group` and the agreement section, unless "
+        "`rater_group=judge` asks for them alone. Cached; see docs/statistics.md.",
     )
     def get(self, request, slug: str):
         study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
         query = ResultsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed)
         filters = VoteFilter(exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
                              rater_group=q["rater_group"] or None)
+        params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed,
+                        headline_excludes=() if filters.rater_group else Params.headline_excludes)
         snapshot, stale = results_get(study=study, params=params, filters=filters)
         return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
 

@@ -44,7 +44,7 @@ def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float
     multi = uniq[several]
     rows = (np.cumsum(several) - 1)[inv[keep]]  # row of each kept vote's comparison in `multi`
     labels_kept, groups = labels[keep], votes.group[keep]
-    by_group = []
+    by_group, kappa_by_group = [], []
     group_names = sorted(set(groups.tolist()))
     in_group = {g: groups == g for g in group_names}
     for g1, g2 in combinations_with_replacement(group_names, 2):
@@ -54,6 +54,8 @@ def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float
         if point.value is None:
             continue
         by_group.append({"groups": [g1, g2], "pairs": point.n_items, "tie_discounted_accuracy": interval.as_dict()})
+        if b is not None:
+            kappa_by_group.append({"groups": [g1, g2], **majority_kappa(a, b)})
     table = label_counts(rows, labels_kept, multi.size)
     section = {
         "comparisons_with_several_votes": int(multi.size),
@@ -62,8 +64,29 @@ def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float
         "krippendorff_alpha_ordinal": _alpha(table, "ordinal", n_resamples, level, seed),
         "fleiss_kappa": _fleiss(table),
         "cohens_kappa_rater_pairs": _cohen_pairs(votes.rater[keep], rows, labels_kept),
+        "cohens_kappa_by_group": kappa_by_group,
     }
     return section, rater_quality(rows, votes.rater[keep], labels_kept)
+
+
+def majority_labels(counts: np.ndarray) -> np.ndarray:
+    """Per item, the majority label (0 loss, 1 tie, 2 win) of an (items x 3) count table;
+    a split is a tie, an item with no vote -1."""
+    top = counts.max(axis=1)
+    unique = (counts == top[:, None]).sum(axis=1) == 1
+    label = np.where(unique, counts.argmax(axis=1), 1)
+    return np.where(counts.sum(axis=1) > 0, label, -1)
+
+
+def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict:
+    """Cohen's kappa between two rater groups: each group's majority label per comparison,
+    on the comparisons both groups labelled (e.g. the crowd's majority against a judge)."""
+    la, lb = majority_labels(a), majority_labels(b)
+    both = (la >= 0) & (lb >= 0)
+    table = np.zeros((3, 3))
+    np.add.at(table, (la[both], lb[both]), 1)
+    kappa = stats.cohens_kappa_table(table).value if both.any() else None
+    return {"items": int(both.sum()), "kappa": kappa, "method": "Cohen's kappa of the groups' majority labels"}
 
 
 def rater_quality(items: np.ndarray, raters: np.ndarray, labels: np.ndarray) -> dict:

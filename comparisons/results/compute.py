@@ -29,13 +29,22 @@ class Params:
     seed: int = 0
     half_width: float = 0.05
     alpha: float = 0.05
+    # Rater groups left out of the headline (pairs, ranking, biases) but kept in `by_group`,
+    # agreement and rater quality: LLM judges sit beside the humans, not among them.
+    headline_excludes: tuple[str, ...] = ("judge",)
 
 
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
+    everyone = votes
+    if params.headline_excludes:
+        votes = votes.select(~np.isin(votes.group, list(params.headline_excludes)))
     inputs = [_pair_inputs(votes, first, second, params) for first, second in pairs]
     boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
                                        params.n_resamples, params.level, params.seed)
     reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots)]
+    for report, (first, second) in zip(reports, pairs):
+        mask, outcomes = everyone.outcomes_for(first, second)
+        report["by_group"] = _by_group(everyone.group[mask], outcomes, params.level)
     adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
     for i, report in enumerate(reports):
         p = adjusted.adjusted[i]
@@ -43,7 +52,7 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         report["significant"] = bool(adjusted.reject[i])
         report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
                                           report["sign_test"]["effect"], p, params.alpha)
-    agreement, rater_quality = agreement_and_rater_quality(votes, params.n_resamples, params.level, params.seed)
+    agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed)
     return {
         "pairs": reports,
         "ranking": _ranking(votes, params),
@@ -51,6 +60,7 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         "rater_quality": rater_quality,
         "bias": _bias(votes, pairs, inputs, params),
         "multiple_comparisons": {"method": "holm", "alpha": params.alpha, "family_size": len(reports)},
+        "headline_votes": len(votes),
         "systems": sorted(votes.systems.values()),
     }
 
@@ -98,7 +108,6 @@ def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, param
         "sign_test": stats.sign_test(counts.wins, counts.losses).as_dict(),
         "prompt_test": stats.prompt_wilcoxon(prompt_ids, outcomes).as_dict(),
         "plan": plan.as_dict(),
-        "by_group": _by_group(votes.group[data.mask], data.vote_outcomes, params.level),
     }
 
 

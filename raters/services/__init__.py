@@ -8,6 +8,7 @@ from raters.services.entry import (
     rater_enter_invite,
     rater_enter_prolific,
     rater_settings_get,
+    rater_settings_update,
 )
 from raters.services.quality import gold_remove, gold_set, rater_exclude, rater_include
 from raters.services.voting import VoteResult, vote_submit
@@ -28,5 +29,6 @@ __all__ = [
     "rater_exclude",
     "rater_include",
     "rater_settings_get",
+    "rater_settings_update",
     "vote_submit",
 ]

@@ -1,29 +1,31 @@
 """Handing a rater their next pair, held by a lease.
 
 The pair is one the rater has never been handed, from the comparisons with the fewest
-filled slots (see `filled`: votes plus live leases, of raters not excluded), in an order drawn per rater.
-The slot is taken under a row lock on the comparison (SELECT ... FOR UPDATE SKIP LOCKED on
-PostgreSQL: a comparison another request is taking is skipped, not waited for), and the
-count is checked again under the lock, so votes plus live leases never exceed
-votes_per_comparison. The rater's own row is locked too, so two tabs of one rater cannot
-take two pairs. Gold pairs are served at the study's gold rate and have no cap."""
+filled slots (raters.services.coverage: votes plus live leases), in an order drawn per rater
+among the least filled. The slot is taken under a row lock on the comparison's Coverage row
+(SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL: a comparison another request is taking is
+skipped, not waited for), and the exact count is checked under the lock, so votes plus live
+leases never exceed votes_per_comparison. The rater's own row is locked too, so two tabs of
+one rater cannot take two pairs. Gold pairs are served at the study's gold rate, no cap."""
 
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import MD5, Cast, Coalesce, Concat
+from django.db import transaction
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from comparisons.models import Comparison, Study
-from raters.models import Assignment, Rater, StudyRaterSettings, Vote
+from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings
+from raters.services.coverage import coverage_refresh, coverage_sync, filled, lock, lock_slot, set_hint
 from raters.services.entry import rater_settings_get
 
-CANDIDATES = 20
+CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -48,34 +50,8 @@ def is_swapped(study: Study, rater: Rater, comparison_id: int) -> bool:
     return draw(study.seed, "sides", rater.external_id, comparison_id) < 0.5
 
 
-def holding(now: datetime) -> QuerySet[Assignment]:
-    """Leases that hold a slot: pending and still running, of a rater not excluded."""
-    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False,
-                                     rater__excluded=False)
-
-
-def counted_votes() -> QuerySet[Vote]:
-    """Votes that fill a slot: not gold, of a rater not excluded, not an LLM judge's
-    (judges vote beside the crowd; imported and simulated human votes do fill slots)."""
-    return Vote.objects.filter(is_gold=False, rater__excluded=False).exclude(rater__source=Rater.Source.JUDGE)
-
-
-def filled(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
-    leases = holding(now).filter(comparison_id=comparison_id)
-    if excluding:
-        leases = leases.exclude(pk=excluding)
-    return counted_votes().filter(comparison_id=comparison_id).count() + leases.count()
-
-
-def lock(qs: QuerySet, *, skip: bool) -> QuerySet:
-    if skip and connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True)
-    return qs.select_for_update()
-
-
-def _unseen(rater: Rater) -> QuerySet[Comparison]:
-    seen = Assignment.objects.filter(rater=rater, comparison=OuterRef("pk"))
-    return Comparison.objects.filter(study_id=rater.study_id).exclude(Exists(seen))
+def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
+    return qs.exclude(Exists(Assignment.objects.filter(rater=rater, comparison=OuterRef(field))))
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
@@ -87,65 +63,93 @@ def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSe
 
 def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> Assignment | None:
     order = MD5(Concat(Value(f"{rater.external_id}:"), Cast("id", CharField())))
-    first = _unseen(rater).filter(gold__isnull=False).order_by(order).values_list("id", flat=True).first()
+    gold = _unseen(rater, Comparison.objects.filter(study_id=rater.study_id, gold__isnull=False))
+    first = gold.order_by(order).values_list("id", flat=True).first()
     return _new(rater, first, now, settings, gold=True) if first else None
 
 
-def _serve_regular(rater: Rater, now: datetime, settings: StudyRaterSettings) -> Assignment | None:
-    cap = rater.study.votes_per_comparison
-    def per_comparison(qs: QuerySet):
-        count = qs.filter(comparison=OuterRef("pk")).values("comparison").annotate(n=Count("id")).values("n")
-        return Coalesce(Subquery(count, output_field=IntegerField()), 0)
-
-    order = MD5(Concat(Value(f"{rater.study.seed}:{rater.external_id}:"), Cast("id", CharField())))
-    candidates = list(
-        _unseen(rater).filter(gold__isnull=True)
-        .annotate(filled=per_comparison(counted_votes()) + per_comparison(holding(now)))
-        .filter(filled__lt=cap).order_by(F("filled").asc(), order).values_list("id", flat=True)[:CANDIDATES]
+def _candidates(rater: Rater, cap: int, served: int) -> list[int]:
+    """The least-filled comparisons this rater has not seen, the lowest level in an order
+    drawn for this rater (an index scan on Coverage, then a seeded shuffle)."""
+    gold = GoldPair.objects.filter(comparison=OuterRef("comparison_id"))
+    rows = list(
+        _unseen(rater, Coverage.objects.filter(study_id=rater.study_id, filled__lt=cap), "comparison_id")
+        .exclude(Exists(gold)).order_by("filled", "rank").values_list("comparison_id", "filled")[:CANDIDATES]
     )
+    rng = random.Random(f"{rater.study.seed}:{rater.external_id}:{served}")
+    by_level: dict[int, list[int]] = {}
+    for comparison_id, level in rows:
+        by_level.setdefault(level, []).append(comparison_id)
+    ordered = []
+    for level in sorted(by_level):
+        ids = by_level[level]
+        rng.shuffle(ids)
+        ordered += ids
+    return ordered
+
+
+def _serve_regular(rater: Rater, now: datetime, settings: StudyRaterSettings, served: int) -> Assignment | None:
+    cap = rater.study.votes_per_comparison
+    coverage_sync(study_id=rater.study_id)
+    candidates = _candidates(rater, cap, served)
+    if not candidates:  # nothing free by the hints: expire lapsed leases now (on demand), look again
+        assignments_expire(now=now, study_id=rater.study_id)
+        coverage_sync(study_id=rater.study_id, force=True)
+        candidates = _candidates(rater, cap, served)
     for comparison_id in candidates:
-        if not lock(Comparison.objects.filter(pk=comparison_id), skip=True).values_list("pk", flat=True):
+        if not lock_slot(comparison_id, skip=True, ensure=False):
             continue  # another rater is taking this one right now
-        if filled(comparison_id, now) < cap:
+        exact = filled(comparison_id, now)
+        if exact < cap:
+            set_hint(comparison_id, exact + 1)
             return _new(rater, comparison_id, now, settings, gold=False)
+        set_hint(comparison_id, exact)  # the hint was behind: healed, try the next one
     return None
 
 
 def _renew(pending: Assignment, now: datetime, settings: StudyRaterSettings) -> bool:
     """Give a rater back the pair whose lease ran out while they were away, if its slot is free."""
     if not pending.is_gold:
-        list(lock(Comparison.objects.filter(pk=pending.comparison_id), skip=False).values_list("pk", flat=True))
-        if filled(pending.comparison_id, now, excluding=pending.pk) >= pending.rater.study.votes_per_comparison:
+        lock_slot(pending.comparison_id, skip=False)
+        exact = filled(pending.comparison_id, now, excluding=pending.pk)
+        if exact >= pending.rater.study.votes_per_comparison:
+            set_hint(pending.comparison_id, exact)
             return False
+        set_hint(pending.comparison_id, exact + 1)
     pending.served_at, pending.expires_at = now, now + timedelta(minutes=settings.lease_minutes)
     pending.save(update_fields=["served_at", "expires_at"])
     return True
 
 
-def assignment_next(*, rater: Rater, now: datetime | None = None) -> Next:
-    """The rater's pending pair, or a new one, or why there is none."""
+def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime | None = None) -> Next:
+    """The rater's pending pair, or a new one, or why there is none. `study` may be given
+    when the caller loaded it in this request (it is read from the database otherwise)."""
     now = now or timezone.now()
-    study = Study.objects.get(pk=rater.study_id)
+    if study is None or study.pk != rater.study_id:
+        study = Study.objects.select_related("rater_settings").get(pk=rater.study_id)
+    rater.study = study
     settings = rater_settings_get(study=study)
     if study.status != Study.Status.OPEN:
         return Next("closed", quota=settings.quota)
     with transaction.atomic():
-        rater = Rater.objects.select_for_update().select_related("study").get(pk=rater.pk)
-        done = rater.votes.count()
-        if rater.excluded:
+        excluded = Rater.objects.select_for_update().filter(pk=rater.pk).values_list("excluded", flat=True).get()
+        counts = Assignment.objects.filter(rater=rater).aggregate(
+            served=Count("id"), done=Count("id", filter=Q(state=Assignment.State.VOTED)))
+        served, done = counts["served"], counts["done"]
+        if excluded:
             return Next("excluded", done=done, quota=settings.quota)
         if done >= settings.quota:
-            if rater.finished_at is None:
-                Rater.objects.filter(pk=rater.pk).update(finished_at=now)
+            Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
             return Next("finished", done=done, quota=settings.quota)
-        pending = rater.assignments.filter(state=Assignment.State.PENDING).select_related("rater__study").first()
+        pending = rater.assignments.filter(state=Assignment.State.PENDING).first() if served > done else None
+        if pending:
+            pending.rater = rater
         if pending and (pending.expires_at > now or _renew(pending, now, settings)):
             return Next("assigned", pending, done, settings.quota)
         if pending:
             Assignment.objects.filter(pk=pending.pk).update(state=Assignment.State.EXPIRED)
-        served = rater.assignments.count()
         gold_turn = settings.gold_rate > 0 and draw(study.seed, "gold", rater.external_id, served) < settings.gold_rate
-        assignment = (gold_turn and _serve_gold(rater, now, settings)) or _serve_regular(rater, now, settings)
+        assignment = (gold_turn and _serve_gold(rater, now, settings)) or _serve_regular(rater, now, settings, served)
         if assignment is None and done:  # nothing left for this rater: they are done early
             Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
             return Next("finished", done=done, quota=settings.quota)
@@ -154,10 +158,14 @@ def assignment_next(*, rater: Rater, now: datetime | None = None) -> Next:
         return Next("assigned", assignment, done, settings.quota)
 
 
-def assignments_expire(*, now: datetime | None = None) -> int:
+def assignments_expire(*, now: datetime | None = None, study_id: int | None = None) -> int:
     """Return the slots of lapsed leases to the pool; safe to run any number of times."""
     now = now or timezone.now()
-    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__lte=now).update(
-        state=Assignment.State.EXPIRED
-    )
-
+    lapsed = Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__lte=now)
+    if study_id is not None:
+        lapsed = lapsed.filter(comparison__study_id=study_id)
+    with transaction.atomic():  # leases being voted on right now are locked: skipped, never waited for
+        rows = list(lock(lapsed, skip=True).values_list("pk", "comparison_id"))
+        count = Assignment.objects.filter(pk__in=[pk for pk, _ in rows]).update(state=Assignment.State.EXPIRED)
+        coverage_refresh(comparison_ids=[c for _, c in rows], now=now)
+    return count

@@ -87,3 +87,23 @@ def rater_consent(*, rater: Rater) -> Rater:
         Rater.objects.filter(pk=rater.pk, consented_at=None).update(consented_at=now)
         rater.refresh_from_db(fields=["consented_at"])
     return rater
+
+
+SETTINGS_FIELDS = {
+    "guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "lease_minutes",
+    "gold_rate", "min_median_seconds", "min_gold_accuracy",
+}
+
+
+def rater_settings_update(*, study: Study, **fields) -> StudyRaterSettings:
+    """Change some of the study's rater settings (the caller validated each value)."""
+    unknown = set(fields) - SETTINGS_FIELDS
+    if unknown:
+        raise invalid(sorted(unknown)[0], "is not a rater setting")
+    with transaction.atomic():
+        settings = rater_settings_get(study=study)
+        settings = StudyRaterSettings.objects.select_for_update().get(pk=settings.pk)
+        for name, value in fields.items():
+            setattr(settings, name, value)
+        settings.save()
+    return settings

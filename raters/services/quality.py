@@ -11,6 +11,7 @@ from django.utils import timezone
 from comparisons.models import Comparison
 from raters.errors import invalid
 from raters.models import Assignment, GoldPair, Rater, Vote
+from raters.services.coverage import coverage_refresh
 
 TIE = "tie"
 
@@ -50,16 +51,25 @@ def rater_exclude(*, rater: Rater, reason: str) -> Rater:
         raise invalid("reason", "is required: say why the rater is excluded")
     if len(reason) > 500:
         raise invalid("reason", "must be at most 500 characters")
+    now = timezone.now()
     with transaction.atomic():
         Rater.objects.filter(pk=rater.pk).update(excluded=True, excluded_reason=reason)
         Assignment.objects.filter(rater=rater, state=Assignment.State.PENDING).update(
-            state=Assignment.State.EXPIRED, expires_at=timezone.now()
+            state=Assignment.State.EXPIRED, expires_at=now
         )
+        _refresh_rater_pairs(rater, now)
     rater.refresh_from_db()
     return rater
 
 
 def rater_include(*, rater: Rater) -> Rater:
-    Rater.objects.filter(pk=rater.pk).update(excluded=False, excluded_reason="")
+    with transaction.atomic():
+        Rater.objects.filter(pk=rater.pk).update(excluded=False, excluded_reason="")
+        _refresh_rater_pairs(rater, timezone.now())
     rater.refresh_from_db()
     return rater
+
+
+def _refresh_rater_pairs(rater: Rater, now) -> None:
+    """The rater's votes now count (or no longer do): their comparisons' fill changed."""
+    coverage_refresh(comparison_ids=Assignment.objects.filter(rater=rater).values_list("comparison_id", flat=True), now=now)

@@ -12,10 +12,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from comparisons.models import Comparison, Study
+from comparisons.models import Study
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
-from raters.services.assignment import filled, lock
+from raters.services.coverage import filled, lock_slot, set_hint
 
 MAX_RATIONALE = 5000
 NOT_YOURS = "This pair is not one we gave you. Please continue with the pair on your screen."
@@ -82,5 +82,7 @@ def _slot_free(assignment: Assignment, study: Study, now: datetime) -> bool:
     """Whether a vote whose lease lapsed still fits (gold pairs always do)."""
     if assignment.is_gold:
         return True
-    list(lock(Comparison.objects.filter(pk=assignment.comparison_id), skip=False).values_list("pk", flat=True))
-    return filled(assignment.comparison_id, now, excluding=assignment.pk) < study.votes_per_comparison
+    lock_slot(assignment.comparison_id, skip=False)
+    exact = filled(assignment.comparison_id, now, excluding=assignment.pk)
+    set_hint(assignment.comparison_id, exact + (exact < study.votes_per_comparison))
+    return exact < study.votes_per_comparison

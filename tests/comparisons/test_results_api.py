@@ -205,3 +205,29 @@ def test_the_votes_export_has_every_vote_and_recomputes_the_counts(api, study):
 def test_results_and_exports_need_the_owner(api, study, client):
     assert client.get("/api/studies/s/results/").status_code == 401
     assert client.get("/api/studies/s/votes.csv").status_code == 401
+
+
+def test_judge_votes_sit_beside_the_humans_not_in_the_headline(api, study):
+    import_votes(api, lima_votes(6, 2, 2, rater="crowd1") + lima_votes(6, 2, 2, rater="crowd2"))
+    judge = lima_votes(8, 0, 2, rater="judge:gpt4")
+    for row in judge:
+        row["rater_group"] = "judge"
+    import_votes(api, judge)
+    results = api.get("/api/studies/s/results/").json()
+    gpt4 = pair(results, "GPT-4")
+    assert gpt4["counts"]["n"] == 20 and results["headline_votes"] == 20 and results["n_votes"] == 30
+    assert gpt4["by_group"]["judge"]["counts"]["wins"] == 8 and gpt4["by_group"]["crowd"]["counts"]["n"] == 20
+    by_group = {tuple(k["groups"]): k for k in results["agreement"]["cohens_kappa_by_group"]}
+    assert by_group[("crowd", "judge")]["items"] == 10
+    # The crowd's majority equals each crowd rater's label here; the judge differs on the two ties.
+    import numpy as np
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    crowd = [2] * 6 + [1] * 2 + [0] * 2
+    judged = [2] * 8 + [0] * 2
+    table = np.zeros((3, 3))
+    for x, y in zip(crowd, judged):
+        table[x, y] += 1
+    assert by_group[("crowd", "judge")]["kappa"] == pytest.approx(cohens_kappa(table).kappa)
+    alone = pair(api.get("/api/studies/s/results/?rater_group=judge").json(), "GPT-4")
+    assert alone["counts"]["n"] == 10 and alone["counts"]["wins"] == 8

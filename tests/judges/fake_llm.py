@@ -78,6 +78,15 @@ class FakeLLM:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                     reply = fake.script.popleft() if fake.script else None
+                finished = False
+
+                def finish() -> None:  # before answering: the client may reuse its slot as soon as it reads
+                    nonlocal finished
+                    if not finished:
+                        finished = True
+                        with fake.lock:
+                            fake.in_flight -= 1
+
                 try:
                     reply = reply or fake.respond(seen)
                     if reply.delay:
@@ -94,6 +103,7 @@ class FakeLLM:
                         }).encode()
                     else:
                         payload = json.dumps({"error": {"message": reply.content or "error"}}).encode()
+                    finish()
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
@@ -104,8 +114,7 @@ class FakeLLM:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout): fine
                 finally:
-                    with fake.lock:
-                        fake.in_flight -= 1
+                    finish()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

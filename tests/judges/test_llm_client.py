@@ -114,7 +114,8 @@ def test_a_connection_refused_is_retried_then_reported():
 def test_no_more_requests_are_in_flight_than_the_endpoint_allows(fake_llm, slots):
     fake_llm.respond = lambda seen: Reply(delay=0.2)
     # Each thread has its own RedisSlots (its own connection): only Redis is shared, as between processes.
-    make = (lambda: RedisSlots(settings.REDIS_URL)) if slots == "redis" else (lambda shared=LocalSlots(): shared)
+    shared = LocalSlots()
+    make = (lambda: RedisSlots(settings.REDIS_URL)) if slots == "redis" else (lambda: shared)
     e = endpoint(fake_llm, max_concurrency=3)
     threads = [threading.Thread(target=chat, args=(e, MESSAGES), kwargs={"slots": make()}) for _ in range(9)]
     for t in threads:

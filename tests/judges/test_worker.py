@@ -30,3 +30,20 @@ def test_a_run_is_judged_by_the_workers_one_request_at_a_time_as_configured(api,
     assert results["pairs"][0]["counts"]["wins"] == 5 and results["pairs"][0]["counts"]["ties"] == 3
     again = api.post("/api/studies/j/judges/gpt4/run/", {}, format="json").json()
     assert again["queued"] == 0 and len(fake_llm.requests) == 16
+
+
+def test_a_collection_is_requested_by_the_workers_and_lands_as_outputs(api, fake_llm):
+    from comparisons.models import Response
+
+    fake_llm.respond = lambda seen: Reply(content=f"Vicuna: {seen.body['messages'][-1]['content']}", delay=0.05)
+    api.post("/api/studies/", {"name": "C", "slug": "c", "design": "all_pairs", "systems": ["LIMA"]}, format="json")
+    api.post("/api/studies/c/outputs/", [{"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": "LIMA", "response": "x"}
+                                          for i in range(6)], format="json")
+    created = api.post("/api/studies/c/collections/", {"system": "Vicuna", "base_url": fake_llm.url, "model": "vicuna",
+                                                        "max_concurrency": 2}, format="json")
+    assert created.status_code == 201 and created.json()["queued"] == 6
+    wait_for(lambda: Response.objects.filter(system__name="Vicuna").count() == 6, timeout=60, what="six collected responses")
+    assert sorted(Response.objects.filter(system__name="Vicuna").values_list("text", flat=True)) == [f"Vicuna: Q{i}?" for i in range(6)]
+    assert len(fake_llm.requests) == 6 and fake_llm.max_in_flight <= 2
+    opened = api.post("/api/studies/c/open/")
+    assert opened.status_code == 200 and opened.json()["systems"] == ["LIMA", "Vicuna"]

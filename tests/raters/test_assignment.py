@@ -159,3 +159,30 @@ def test_imported_votes_fill_slots_but_judge_votes_do_not():
                         shown_left=comparison.left_response, shown_right=comparison.right_response, choice="tie",
                         seconds=1, imported=True)
     assert services.assignment_next(rater=RaterFactory(study=study)).state == "full"
+
+
+def test_the_coverage_hints_match_exact_counts_after_votes_leases_and_expiry():
+    from raters.models import Coverage
+    from raters.services.coverage import filled
+
+    study = open_study(prompts=4, votes_per_comparison=2)
+    now = timezone.now()
+    for _ in range(3):
+        rate(RaterFactory(study=study), now=now)
+    services.assignment_next(rater=RaterFactory(study=study), now=now)  # a lease, left to lapse
+    later = now + timedelta(minutes=11)
+    assert services.assignments_expire(now=later) == 1
+    hints = dict(Coverage.objects.values_list("comparison_id", "filled"))
+    assert hints == {c.pk: filled(c.pk, later) for c in Comparison.objects.filter(study=study)}
+    assert sum(hints.values()) == 3
+
+
+def test_comparisons_added_after_raters_started_are_handed_out_too():
+    study = open_study(prompts=1, votes_per_comparison=1, quota=5)
+    rater = RaterFactory(study=study)
+    rate(rater)
+    from tests.factories import ComparisonFactory, PromptFactory
+
+    ComparisonFactory(prompt=PromptFactory(study=study, external_id="late"))
+    assert rate(rater).state == "assigned"
+    assert Vote.objects.filter(rater=rater).count() == 2

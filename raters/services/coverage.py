@@ -1,0 +1,101 @@
+"""How full each comparison is: exact counts, the row lock that guards a comparison's
+slots, and the Coverage hint that lets the next pair be found by an index scan.
+
+Exact: votes that count (not gold, rater not excluded, not an LLM judge's) plus live leases
+(pending, not expired, not gold, rater not excluded). The hint (`Coverage.filled`) may lag
+(votes imported by other services, leases lapsing between expiry runs); it only orders the
+candidates. Every check under the lock writes the exact count back, and the expiry task
+and exclusions refresh the comparisons they touch, so the hint heals itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Count, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from comparisons.models import Comparison
+from raters.models import Assignment, Coverage, Rater, Vote
+
+SYNC_EVERY = 30.0  # seconds between checks for new comparisons, per process and study
+_synced: dict[int, float] = {}
+
+
+def holding(now: datetime) -> QuerySet[Assignment]:
+    """Leases that hold a slot: pending and still running, not gold, of a rater not excluded."""
+    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False,
+                                     rater__excluded=False)
+
+
+def counted_votes() -> QuerySet[Vote]:
+    """Votes that fill a slot: not gold, of a rater not excluded, not an LLM judge's
+    (judges vote beside the crowd; imported and simulated human votes do fill slots)."""
+    return Vote.objects.filter(is_gold=False, rater__excluded=False).exclude(rater__source=Rater.Source.JUDGE)
+
+
+def filled(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
+    """The exact fill of one comparison (one query, two indexed counts)."""
+    leases = holding(now).filter(comparison_id=comparison_id)
+    if excluding:
+        leases = leases.exclude(pk=excluding)
+    count = lambda qs: Subquery(qs.values("comparison_id").annotate(n=Count("id")).values("n"),  # noqa: E731
+                                output_field=IntegerField())
+    row = Comparison.objects.filter(pk=comparison_id).values_list(
+        Coalesce(count(counted_votes().filter(comparison_id=comparison_id)), 0) + Coalesce(count(leases), 0)
+    ).first()
+    return row[0] if row else 0
+
+
+def lock(qs: QuerySet, *, skip: bool) -> QuerySet:
+    """SELECT ... FOR UPDATE, skipping rows another transaction holds when asked and when the
+    database can (PostgreSQL); SQLite ignores row locks and serializes writers instead."""
+    if skip and connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True)
+    return qs.select_for_update()
+
+
+def lock_slot(comparison_id: int, *, skip: bool, ensure: bool = True) -> bool:
+    """Lock the comparison's slots (its Coverage row) for this transaction. With `skip`,
+    False when another transaction holds them. `ensure` creates a missing row first (not
+    needed for candidates, which come from Coverage rows)."""
+    if ensure and not Coverage.objects.filter(pk=comparison_id).exists():
+        study_id = Comparison.objects.filter(pk=comparison_id).values_list("study_id", flat=True).first()
+        Coverage.objects.bulk_create([Coverage(comparison_id=comparison_id, study_id=study_id)], ignore_conflicts=True)
+    return bool(list(lock(Coverage.objects.filter(pk=comparison_id), skip=skip).values_list("pk", flat=True)))
+
+
+def set_hint(comparison_id: int, value: int) -> None:
+    Coverage.objects.filter(pk=comparison_id).exclude(filled=value).update(filled=value)
+
+
+def coverage_sync(*, study_id: int, force: bool = False) -> int:
+    """Create the missing Coverage rows of a study's comparisons (new ones arrive with
+    uploads); checked at most every SYNC_EVERY seconds per process unless forced."""
+    if not force and time.monotonic() - _synced.get(study_id, -SYNC_EVERY) < SYNC_EVERY:
+        return 0
+    _synced[study_id] = time.monotonic()
+    missing = list(Comparison.objects.filter(study_id=study_id, coverage__isnull=True).values_list("id", flat=True))
+    if not missing:
+        return 0
+    counts = dict(counted_votes().filter(comparison_id__in=missing).values_list("comparison_id").annotate(n=Count("id")))
+    Coverage.objects.bulk_create(
+        [Coverage(comparison_id=i, study_id=study_id, filled=counts.get(i, 0)) for i in missing],
+        ignore_conflicts=True, batch_size=2000,
+    )
+    return len(missing)
+
+
+def coverage_refresh(*, comparison_ids: Iterable[int], now: datetime) -> None:
+    """Write the exact fill of these comparisons into their hints (in the caller's
+    transaction). Rows another transaction holds are skipped, never waited for: whoever
+    holds one is checking it exactly and writes the hint itself."""
+    ids = sorted(set(comparison_ids))
+    for start in range(0, len(ids), 1000):
+        chunk = list(lock(Coverage.objects.filter(pk__in=ids[start : start + 1000]), skip=True).values_list("pk", flat=True))
+        votes = dict(counted_votes().filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
+        leases = dict(holding(now).filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
+        for comparison_id in chunk:
+            set_hint(comparison_id, votes.get(comparison_id, 0) + leases.get(comparison_id, 0))

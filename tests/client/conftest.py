@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.judges.fake_llm import FakeLLM
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def token(transactional_db) -> str:
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import ResearcherFactory
+
+    return Token.objects.create(user=ResearcherFactory(username="alice")).key
+
+
+@pytest.fixture
+def cli(live_server, token, tmp_path):
+    """Run `python -m lima_eval.cli ...` in a terminal-like subprocess against the live server."""
+    env = {**os.environ, "LIMA_EVAL_URL": live_server.url, "LIMA_EVAL_TOKEN": token}
+
+    def run(*args: str, timeout: float = 120) -> Run:
+        done = subprocess.run([sys.executable, "-m", "lima_eval.cli", *args], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, check=False, timeout=timeout)
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def fake_llm():
+    server = FakeLLM().start()
+    yield server
+    server.stop()
