@@ -13,13 +13,15 @@ ACTIVE_MINUTES = 15
 
 
 def study_progress(study: Study) -> dict:
-    """Per pair: comparisons, votes wanted (comparisons x votes per comparison), counted votes
-    (not gold, not excluded raters); raters active in the last 15 minutes; open leases."""
+    """Per pair: comparisons (gold pairs aside), votes wanted (comparisons x votes per
+    comparison), counted votes (not gold, not excluded raters); raters active in the last 15
+    minutes; open leases; gold accuracy."""
     from raters.models import Assignment, Vote
 
     names = dict(study.systems.values_list("id", "name"))
-    comparisons = dict(
-        Comparison.objects.filter(study=study).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+    comparisons = dict(  # gold pairs and attention checks are never counted, so never "wanted"
+        Comparison.objects.filter(study=study, gold__isnull=True).values_list("pair_key").annotate(n=Count("id"))
+        .values_list("pair_key", "n")
     )
     votes = dict(
         Vote.objects.filter(comparison__study=study, is_gold=False, rater__excluded=False)

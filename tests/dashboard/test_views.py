@@ -165,9 +165,16 @@ def test_prompt_drill_down_filters_and_unblinds_for_the_researcher(researcher_cl
 
 
 def test_the_progress_panel_counts_votes_against_targets(researcher_client, researcher):
-    study_with_votes(researcher)
+    from raters.models import GoldPair
+
+    study = study_with_votes(researcher)
     panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
     assert "Votes 120 of 120 wanted" in panel and 'data-refresh="/dashboard/s/demo/progress/"' in panel
+    gold = study.comparisons.first()
+    GoldPair.objects.create(comparison=gold, expected_winner=gold.left_response.system)
+    Vote.objects.filter(comparison=gold).update(is_gold=True)
+    panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
+    assert "Votes 117 of 117 wanted" in panel
 
 
 def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):

@@ -63,3 +63,33 @@ def test_twenty_five_raters_voting_at_once_never_overfill_a_comparison(live_serv
     assert dict(Coverage.objects.values_list("comparison_id", "filled")) == dict(per_comparison)  # hints are exact
     for vote in Vote.objects.select_related("assignment"):
         assert vote.assignment.rater_id == vote.rater_id and vote.assignment.state == Assignment.State.VOTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_of_one_rater_asking_at_once_get_the_same_single_pair():
+    from django.db import connection
+
+    from raters import services
+    from tests.factories import RaterFactory
+
+    study = open_study(prompts=10, slug="tabs")
+    rater = RaterFactory(study=study)
+    barrier = threading.Barrier(6)
+    got, errors = [], []
+
+    def ask() -> None:
+        try:
+            barrier.wait(timeout=30)
+            got.append(services.assignment_next(rater=rater).assignment.pk)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and len(got) == 6 and len(set(got)) == 1
+    assert Assignment.objects.filter(rater=rater).count() == 1
