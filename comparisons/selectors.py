@@ -18,8 +18,9 @@ def jobs_for(user) -> QuerySet[UploadJob]:
 
 
 def study_counts(study: Study) -> dict:
-    """Prompts, responses per system, comparisons (in all and per pair) and missing
-    responses: the number of (prompt, study system) combinations without a response."""
+    """Prompts, responses per system, comparisons (the design's, in all and per pair; gold
+    pairs and attention checks apart) and missing responses: the number of (prompt, study
+    system) combinations without a response."""
     systems = dict(study.systems.values_list("id", "name"))
     prompts = Prompt.objects.filter(study=study).count()
     per_system = dict(
@@ -29,8 +30,9 @@ def study_counts(study: Study) -> dict:
         .values_list("system_id", "n")
     )
     responses = {name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])}
-    per_pair = dict(
-        Comparison.objects.filter(study=study).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+    comparisons = Comparison.objects.filter(study=study)
+    per_pair = dict(  # the design's pairs; gold pairs and attention checks are counted apart
+        comparisons.filter(gold__isnull=True).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
     )
     comparisons_by_pair = []
     for key, n in sorted(per_pair.items()):
@@ -41,5 +43,6 @@ def study_counts(study: Study) -> dict:
         "responses": responses,
         "comparisons": sum(per_pair.values()),
         "comparisons_by_pair": comparisons_by_pair,
+        "gold_comparisons": comparisons.filter(gold__isnull=False).count(),
         "missing_responses": prompts * len(systems) - sum(responses.values()),
     }

@@ -35,6 +35,7 @@ class StudyCountsSerializer(serializers.Serializer):
     responses = serializers.DictField(child=serializers.IntegerField(), help_text="Responses per system name.")
     comparisons = serializers.IntegerField()
     comparisons_by_pair = serializers.ListField(child=serializers.DictField())
+    gold_comparisons = serializers.IntegerField(help_text="Gold pairs and attention checks (not in `comparisons`).")
     missing_responses = serializers.IntegerField(help_text="(prompt, system) combinations without a response.")
 
 

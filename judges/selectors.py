@@ -30,7 +30,7 @@ def judge_status(judge: Judge) -> dict:
         calls.filter(state=JudgeCall.State.DONE).values_list("verdict").annotate(n=Count("id")).values_list("verdict", "n"))
     errors = list(calls.filter(state=JudgeCall.State.FAILED).values("error").annotate(n=Count("id")).order_by("-n")[:5])
     return {
-        "comparisons": Comparison.objects.filter(study_id=judge.study_id).count(),
+        "comparisons": Comparison.objects.filter(study_id=judge.study_id, gold__isnull=True).count(),
         "calls": sum(by_state.values()),
         "by_state": by_state,
         "in_flight": by_state[JudgeCall.State.RUNNING],

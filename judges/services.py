@@ -81,7 +81,8 @@ def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = F
         raise Conflict(f"study {study.slug!r} is a draft: open it first (its comparisons are built then)")
     comparisons_build(study_id=study.pk)
     with transaction.atomic():
-        ids = Comparison.objects.filter(study=study).values_list("id", flat=True)
+        # Gold pairs and attention checks test people; a judge is not paid to answer them.
+        ids = Comparison.objects.filter(study=study, gold__isnull=True).values_list("id", flat=True)
         JudgeCall.objects.bulk_create(
             [JudgeCall(judge=judge, comparison_id=c, order=o) for c in ids.iterator() for o in orders_for(judge, c)],
             batch_size=2000, ignore_conflicts=True,

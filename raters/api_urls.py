@@ -3,6 +3,7 @@
 from django.urls import path
 
 from raters.apis.views import (
+    AttentionChecksApi,
     GoldDetailApi,
     GoldListApi,
     InviteApi,
@@ -19,5 +20,6 @@ urlpatterns = [
     path("invites/", InviteApi.as_view(), name="api-rater-invite"),
     path("rater-settings/", RaterSettingsApi.as_view(), name="api-rater-settings"),
     path("gold/", GoldListApi.as_view(), name="api-gold-list"),
+    path("attention-checks/", AttentionChecksApi.as_view(), name="api-attention-checks"),
     path("gold/<int:comparison>/", GoldDetailApi.as_view(), name="api-gold-detail"),
 ]

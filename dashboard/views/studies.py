@@ -136,7 +136,7 @@ def study_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 @researcher_required
 @require_POST
 def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    from raters.services.entry import rater_settings_get
+    from raters.services.entry import rater_settings_update
 
     study = own_study(request, slug)
     form = SettingsForm(request.POST)
@@ -145,10 +145,8 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("dashboard:study", slug=slug)
     d = form.cleaned_data
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
-    s = rater_settings_get(study=study)
-    for field in ("guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "gold_rate"):
-        setattr(s, field, d[field])
-    s.save()
+    rater_settings_update(study=study, **{f: d[f] for f in ("guidelines", "quota", "completion_code",
+                                                            "prolific_completion_url", "allow_anonymous", "gold_rate")})
     messages.success(request, "Settings saved.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
 

@@ -82,3 +82,7 @@ class GoldOutSerializer(serializers.ModelSerializer):
 
     def get_expected(self, gold: GoldPair) -> str:
         return gold.expected_winner.name if gold.expected_winner_id else "tie"
+
+
+class AttentionInSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=200, help_text="How many attention checks to add.")

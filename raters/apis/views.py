@@ -13,6 +13,7 @@ from comparisons.errors import InvalidInput, RowError
 from comparisons.models import Comparison, Study, pair_key
 from raters import selectors, services
 from raters.apis.serializers import (
+    AttentionInSerializer,
     ExcludeSerializer,
     GoldInSerializer,
     GoldOutSerializer,
@@ -110,6 +111,23 @@ class GoldListApi(APIView):
         comparison = _comparison(study, d["prompt_id"], d["systems"])
         gold = services.gold_set(comparison=comparison, expected=d["expected"], kind=d["kind"])
         return Response(GoldOutSerializer(gold_queryset(study).get(pk=gold.pk)).data, status=201)
+
+
+class AttentionChecksApi(APIView):
+    @extend_schema(summary="Add attention checks made by the service",
+                   description="Each pairs a real response with an obviously broken one that asks, in plain words, for "
+                   "the other answer (an instructed-response item, as Prolific allows). They are gold pairs of kind "
+                   "`attention`: served at the study's gold rate, never counted in results; a failed one flags the rater.",
+                   request=AttentionInSerializer, responses={201: GoldOutSerializer(many=True), **ERRORS, **NOT_FOUND})
+    def post(self, request, slug: str):
+        from raters.services.attention import attention_checks_create
+
+        study = own_study(request, slug)
+        data = AttentionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = attention_checks_create(study=study, count=data.validated_data["count"])
+        return Response(GoldOutSerializer(gold_queryset(study).filter(pk__in=[g.pk for g in created]), many=True).data,
+                        status=201)
 
 
 class GoldDetailApi(APIView):
