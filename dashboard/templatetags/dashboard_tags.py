@@ -34,3 +34,8 @@ def heat(value) -> str:
     if v >= 0.5:
         return f"background:rgba(46,125,50,{(v - 0.5) * 1.6:.2f})"
     return f"background:rgba(198,40,40,{(0.5 - v) * 1.6:.2f})"
+
+
+@register.filter
+def sub(value, other) -> int:
+    return int(value) - int(other)

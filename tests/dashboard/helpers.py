@@ -17,7 +17,7 @@ def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
     rows, errors = validate_rows(list(enumerate(rows_for(prompts, ["LIMA 65B", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6)
     assert not errors
     outputs_upload(study=study, rows=rows)
-    study_open(study=study)
+    study = study_open(study=study)
     comparisons_build(study_id=study.pk)
     votes_simulate(study=study, shares={"GPT-4": (18, 25, 57), "Bard": (33, 25, 42)}, raters=12, fill=1.0, seed=3)
     return study

@@ -187,3 +187,17 @@ def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
     refused = researcher_client.post("/dashboard/s/demo/systems/", {"systems": "Mistral"}, follow=True)
     assert "systems can only be added to a draft" in refused.content.decode()
     assert not Study.objects.get(slug="demo").systems.filter(name="Mistral").exists()
+
+
+def test_judge_votes_are_named_apart_from_the_headline(researcher_client, researcher):
+    from comparisons.services.vote_import import votes_import
+    from comparisons.ingest.votes import validate_vote_rows
+
+    study = study_with_votes(researcher)
+    rows, errors = validate_vote_rows([(1, {"prompt_id": "p0", "left_system": "LIMA 65B", "right_system": "GPT-4",
+                                            "choice": "left", "rater": "judge:gpt4", "rater_group": "judge"})])
+    assert not errors
+    votes_import(study=study, rows=rows)
+    results_refresh(study_id=study.pk)
+    page = researcher_client.get("/dashboard/s/demo/").content.decode()
+    assert "From 120 votes (and 1 LLM-judge votes, shown apart" in page
