@@ -31,3 +31,8 @@ def refresh_stale_results() -> list[int]:
     from comparisons.results.service import results_refresh_stale
 
     return results_refresh_stale()
+
+
+@shared_task(name="comparisons.fail_stale_upload_jobs")
+def fail_stale_upload_jobs() -> int:
+    return services.upload_jobs_fail_stale()

@@ -140,6 +140,8 @@ CELERY_BEAT_SCHEDULE = {
     # Results: recompute the default results of studies whose votes changed.
     "results-refresh-stale": {"task": "comparisons.refresh_stale_results",
                               "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
+    # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
+    "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
 }
 
 CACHES = {

@@ -1,6 +1,6 @@
 """Writes: every change to studies, outputs and comparisons goes through these functions."""
 
-from comparisons.services.jobs import upload_job_create, upload_job_progress, upload_job_run
+from comparisons.services.jobs import upload_job_create, upload_job_progress, upload_job_run, upload_jobs_fail_stale
 from comparisons.services.outputs import UploadCounts, outputs_upload
 from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
 from comparisons.services.receive import outputs_receive
@@ -21,4 +21,5 @@ __all__ = [
     "upload_job_create",
     "upload_job_progress",
     "upload_job_run",
+    "upload_jobs_fail_stale",
 ]

@@ -78,3 +78,23 @@ def upload_job_progress(job: UploadJob) -> int:
     if job.status == UploadJob.Status.RUNNING:
         return int(cache.get(_progress_key(job.pk)) or 0)
     return 0
+
+
+def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
+    """Mark jobs still `running` long after any task could (the hard time limit) as failed:
+    their worker died, and since a job writes in one transaction, nothing was stored.
+    Celery beat runs this; returns how many jobs it marked."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    limit = older_than_seconds if older_than_seconds is not None else settings.CELERY_TASK_TIME_LIMIT + 60
+    return UploadJob.objects.filter(
+        status=UploadJob.Status.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
+    ).update(
+        status=UploadJob.Status.FAILED,
+        errors=[{"detail": "the worker writing this job stopped before it finished; nothing was stored. "
+                           "Upload the rows again (uploads are idempotent)."}],
+        error_status=500,
+        finished_at=timezone.now(),
+    )
