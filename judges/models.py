@@ -19,19 +19,13 @@ from django.db.models import Q
 from comparisons.models import Comparison, Study
 
 
-class Judge(models.Model):
-    class OrderPolicy(models.TextChoices):
-        BOTH = "both", "Both orders; disagreement is a tie (MT-Bench)"
-        RANDOM_ONE = "random_one", "One order, drawn at random (seeded)"
+class Endpoint(models.Model):
+    """An OpenAI-compatible chat-completions endpoint and how to call it (judges and
+    collections share it): the API key is never stored, `api_key_env` names its variable."""
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="judges")
-    name = models.SlugField(max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>.")
-    rater = models.OneToOneField("raters.Rater", on_delete=models.PROTECT, related_name="judge")
     base_url = models.URLField(max_length=500, help_text="OpenAI-compatible, e.g. https://api.openai.com/v1")
     model = models.CharField(max_length=200)
     api_key_env = models.CharField(max_length=100, blank=True, help_text="Name of the environment variable holding the key.")
-    prompt_template = models.TextField(help_text="string.Template with $question, $prompt, $response_a, ...")
-    order_policy = models.CharField(max_length=10, choices=OrderPolicy.choices, default=OrderPolicy.BOTH)
     temperature = models.FloatField(default=0.0)
     max_tokens = models.PositiveIntegerField(default=256)
     max_concurrency = models.PositiveSmallIntegerField(default=4, help_text="Requests in flight to this endpoint, all workers together.")
@@ -40,6 +34,21 @@ class Judge(models.Model):
     price_prompt_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
     price_completion_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Judge(Endpoint):
+    class OrderPolicy(models.TextChoices):
+        BOTH = "both", "Both orders; disagreement is a tie (MT-Bench)"
+        RANDOM_ONE = "random_one", "One order, drawn at random (seeded)"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="judges")
+    name = models.SlugField(max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>.")
+    rater = models.OneToOneField("raters.Rater", on_delete=models.PROTECT, related_name="judge")
+    prompt_template = models.TextField(help_text="string.Template with $question, $prompt, $response_a, ...")
+    order_policy = models.CharField(max_length=10, choices=OrderPolicy.choices, default=OrderPolicy.BOTH)
 
     class Meta:
         ordering = ["id"]
@@ -103,24 +112,15 @@ class JudgeCall(models.Model):
         return f"call {self.pk} ({self.state})"
 
 
-class Collection(models.Model):
+class Collection(Endpoint):
     """Collecting one system's responses to a study's prompts from an OpenAI-compatible
     endpoint (a model served by vLLM, say). Each answer becomes an uploaded output row, through
     comparisons.services.outputs_upload, so it obeys every upload rule."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="collections")
     system = models.CharField(max_length=100, help_text="The system the responses are stored under.")
-    base_url = models.URLField(max_length=500)
-    model = models.CharField(max_length=200)
-    api_key_env = models.CharField(max_length=100, blank=True, help_text="Name of the environment variable holding the key.")
-    temperature = models.FloatField(default=0.0)
     max_tokens = models.PositiveIntegerField(default=1024)
-    max_concurrency = models.PositiveSmallIntegerField(default=4)
     timeout_seconds = models.FloatField(default=120.0)
-    max_attempts = models.PositiveSmallIntegerField(default=4)
-    price_prompt_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
-    price_completion_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
