@@ -220,7 +220,6 @@ def test_judge_votes_sit_beside_the_humans_not_in_the_headline(api, study):
     by_group = {tuple(k["groups"]): k for k in results["agreement"]["cohens_kappa_by_group"]}
     assert by_group[("crowd", "judge")]["items"] == 10
     # The crowd's majority equals each crowd rater's label here; the judge differs on the two ties.
-    import numpy as np
     from statsmodels.stats.inter_rater import cohens_kappa
 
     crowd = [2] * 6 + [1] * 2 + [0] * 2
