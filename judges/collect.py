@@ -20,7 +20,7 @@ from comparisons.models import Prompt, Study
 from comparisons.services.outputs import outputs_upload
 from judges import llm_client
 from judges.models import Collection, Generation
-from judges.services import ENV_NAME, _slots, endpoint_for, lost_after
+from judges.services import ENV_NAME, _slots, endpoint_for, lost_after, requeue
 
 
 def collection_create(*, study: Study, system: str, base_url: str, model: str, api_key_env: str = "", **options) -> Collection:
@@ -50,23 +50,8 @@ def collection_queue(*, collection: Collection, retry_failed: bool = True, retry
         missing = Prompt.objects.filter(study_id=collection.study_id).exclude(responses__system__name=collection.system)
         Generation.objects.bulk_create([Generation(collection=collection, prompt_id=p) for p in missing.values_list("id", flat=True)],
                                        batch_size=2000, ignore_conflicts=True)
-        generations = Generation.objects.filter(collection=collection)
-        if retry_failed:
-            generations.filter(state=Generation.State.FAILED, retryable=True).update(state=Generation.State.PENDING)
-        if retry_lost:
-            generations.filter(state=Generation.State.RUNNING, claimed_at__lt=timezone.now() - lost_after(collection)).update(
-                state=Generation.State.PENDING)
-        pending = list(generations.filter(state=Generation.State.PENDING).values_list("id", flat=True))
-
-        def send() -> None:
-            from judges.tasks import run_generation
-
-            for generation_id in pending:
-                run_generation.delay(generation_id)
-
-        if dispatch:
-            transaction.on_commit(send)
-    return pending
+        return requeue(Generation.objects.filter(collection=collection), lost_after=lost_after(collection),
+                       task="run_generation", retry_failed=retry_failed, retry_lost=retry_lost, dispatch=dispatch)
 
 
 def generation_run(*, generation_id: int) -> str:

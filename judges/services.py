@@ -87,22 +87,28 @@ def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = F
             [JudgeCall(judge=judge, comparison_id=c, order=o) for c in ids.iterator() for o in orders_for(judge, c)],
             batch_size=2000, ignore_conflicts=True,
         )
-        calls = JudgeCall.objects.filter(judge=judge)
-        if retry_failed:
-            calls.filter(state=JudgeCall.State.FAILED, retryable=True).update(state=JudgeCall.State.PENDING)
-        if retry_lost:
-            calls.filter(state=JudgeCall.State.RUNNING, claimed_at__lt=timezone.now() - lost_after(judge)).update(
-                state=JudgeCall.State.PENDING)
-        pending = list(calls.filter(state=JudgeCall.State.PENDING).values_list("id", flat=True))
+        return requeue(JudgeCall.objects.filter(judge=judge), lost_after=lost_after(judge), task="run_judge_call",
+                       retry_failed=retry_failed, retry_lost=retry_lost, dispatch=dispatch)
 
-        def send() -> None:
-            from judges.tasks import run_judge_call
 
-            for call_id in pending:
-                run_judge_call.delay(call_id)
+def requeue(work, *, lost_after: timedelta, task: str, retry_failed: bool, retry_lost: bool, dispatch: bool) -> list[int]:
+    """Shared by judge calls and generations (in the caller's transaction): retryable
+    failures, and if asked lost ones (running for longer than `lost_after`), back to
+    pending; a `judges.tasks.<task>` per pending item after commit. Returns their ids."""
+    if retry_failed:
+        work.filter(state="failed", retryable=True).update(state="pending")
+    if retry_lost:
+        work.filter(state="running", claimed_at__lt=timezone.now() - lost_after).update(state="pending")
+    pending = list(work.filter(state="pending").values_list("id", flat=True))
 
-        if dispatch:
-            transaction.on_commit(send)
+    def send() -> None:
+        from judges import tasks
+
+        for item_id in pending:
+            getattr(tasks, task).delay(item_id)
+
+    if dispatch:
+        transaction.on_commit(send)
     return pending
 
 
