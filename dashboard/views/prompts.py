@@ -25,6 +25,13 @@ def _focal_majority(votes: list, focal_id: int | None) -> str | None:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
+def _with_outcomes(comparisons, study) -> list:
+    out = list(comparisons.prefetch_related("votes"))
+    for c in out:
+        c.outcome = _focal_majority([v for v in c.votes.all() if not v.is_gold], study.focal_system_id)
+    return out
+
+
 @researcher_required
 def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
@@ -37,16 +44,15 @@ def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
     comparisons = Comparison.objects.filter(study=study).select_related("left_response__system", "right_response__system")
     if baseline:
         comparisons = comparisons.filter(Q(left_response__system__name=baseline) | Q(right_response__system__name=baseline))
-    comparisons = comparisons.prefetch_related("votes")
-    by_prompt: dict[int, list] = {}
-    for c in comparisons.filter(prompt__in=prompts):
-        c.outcome = _focal_majority([v for v in c.votes.all() if not v.is_gold], study.focal_system_id)
-        if outcome and c.outcome != outcome:
-            continue
-        by_prompt.setdefault(c.prompt_id, []).append(c)
-    if baseline or outcome:
-        prompts = prompts.filter(id__in=list(by_prompt))
+        prompts = prompts.filter(id__in=comparisons.values("prompt_id"))
+    if outcome:  # a majority of votes per comparison: only this filter needs every prompt's votes
+        prompts = prompts.filter(id__in=[c.prompt_id for c in _with_outcomes(comparisons.filter(prompt__in=prompts), study)
+                                         if c.outcome == outcome])
     page = Paginator(prompts, 50).get_page(request.GET.get("page"))
+    by_prompt: dict[int, list] = {}
+    for c in _with_outcomes(comparisons.filter(prompt__in=[p.id for p in page]), study):
+        if not outcome or c.outcome == outcome:
+            by_prompt.setdefault(c.prompt_id, []).append(c)
     rows = [{"prompt": p, "comparisons": by_prompt.get(p.id, [])} for p in page]
     context = {
         "study": study, "page": page, "rows": rows, "outcomes": OUTCOMES,

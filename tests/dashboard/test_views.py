@@ -157,6 +157,9 @@ def test_prompt_drill_down_filters_and_unblinds_for_the_researcher(researcher_cl
     listing = researcher_client.get("/dashboard/s/demo/prompts/?category=advice&baseline=Bard").content.decode()
     assert "p0" in listing and "p1:" not in listing and "GPT-4" not in listing.split("<tbody>")[1]
     assert "10 prompts" in listing
+    wins = researcher_client.get("/dashboard/s/demo/prompts/?outcome=win").content.decode()
+    chips = re.findall(r'<span class="chip (\w+)">', wins)
+    assert chips and set(chips) == {"win"}
     found = researcher_client.get("/dashboard/s/demo/prompts/?q=Question 7?").content.decode()
     assert "p7" in found and "1 prompts" in found
     prompt = Prompt.objects.get(study=study, external_id="p3")
