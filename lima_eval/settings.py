@@ -80,6 +80,15 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters, and psycopg preparing a statement after its 5th run on a
+    # connection, so PostgreSQL stops re-planning the rater path's joins (planning took
+    # longer than running them; docs/benchmarks.md, "Voting"). Pays off with CONN_MAX_AGE > 0.
+    # Behind a pooler in transaction mode that cannot keep prepared statements, set
+    # DB_PREPARE_THRESHOLD= (empty) to turn preparing off.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+    _options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) if env.str("DB_PREPARE_THRESHOLD", default="5") else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from comparisons.models import Comparison, Study
+from comparisons.models import Study
+from raters import sql
 from raters.models import Assignment, GoldPair, Rater, StudyRaterSettings, Vote
 from raters.quality import RaterStats, Thresholds, VoteRow, rater_stats
 
@@ -22,10 +23,10 @@ class Pair:
 
 
 def pair_for(assignment: Assignment) -> Pair:
-    c = Comparison.objects.select_related("prompt", "left_response", "right_response").get(pk=assignment.comparison_id)
-    left, right = (c.right_response, c.left_response) if assignment.swapped else (c.left_response, c.right_response)
-    earlier = c.prompt.turns[:-1] if c.prompt.turns else []
-    return Pair(turns=earlier, prompt=c.prompt.text, left=left.text, right=right.text)
+    prompt, turns, left, right = sql.pair_texts(assignment.comparison_id)
+    if assignment.swapped:
+        left, right = right, left
+    return Pair(turns=turns[:-1] if turns else [], prompt=prompt, left=left, right=right)
 
 
 def raters_of(study: Study) -> QuerySet[Rater]:

@@ -1,19 +1,23 @@
 """The rater pages under /r/{slug}/: thin views over raters.services.
 
-A rater has no Django account: the session keeps their rater id per study. Pages carry
-nothing that names a system or a database id; a pair is named by its assignment's token."""
+A rater has no Django account: a signed cookie scoped to the study's pages (path /r/{slug}/)
+keeps their rater id, so a rater's request reads no session row; the study and the rater
+come from one query. Pages carry nothing that names a system or a database id; a pair is
+named by its assignment's token."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput
 from comparisons.models import Study
-from raters import services
+from raters import services, sql
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING, Rater
 from raters.rendering import render_markdown
@@ -22,12 +26,16 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "base-uri 'none'; frame-ancestors 'none'")
 
 
+COOKIE = "lima_rater"
+
+
 def rater_page(view):
-    """Look the study up by slug, and give every answer the rater pages' headers."""
+    """Look the study (and the rater of the cookie, in the same query) up by slug, and give
+    every answer the rater pages' headers."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        study = get_object_or_404(Study.objects.exclude(status=Study.Status.DRAFT).select_related("rater_settings"), slug=slug)
+        study = _load(request, slug)
         response = view(request, study, *args, **kwargs)
         response["Content-Security-Policy"] = CSP
         response["Cache-Control"] = "no-store"
@@ -37,22 +45,49 @@ def rater_page(view):
     return wrapped
 
 
-def _key(study: Study) -> str:
-    return f"raters:rater:{study.pk}"
+def _cookie_rater_id(request: HttpRequest) -> list[int] | None:
+    """The (study id, rater id) the signed cookie carries, or None when it is missing,
+    tampered with or older than SESSION_COOKIE_AGE."""
+    value = request.COOKIES.get(COOKIE, "")
+    try:
+        pk = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
+    except signing.BadSignature:
+        return None
+    return pk if isinstance(pk, list) and len(pk) == 2 and all(isinstance(x, int) for x in pk) else None
+
+
+def _load(request: HttpRequest, slug: str) -> Study:
+    """The study of `slug` (not a draft), with the cookie's rater when it belongs to it."""
+    request.rater = None
+    claim = _cookie_rater_id(request)
+    if claim is not None:
+        study_id, rater_id = claim
+        rater = sql.rater_with_study(rater_id=rater_id, study_id=study_id, slug=slug)
+        if rater is not None:
+            request.rater = rater
+            return rater.study
+    study = Study.objects.exclude(status=Study.Status.DRAFT).select_related("rater_settings").filter(slug=slug).first()
+    if study is None:
+        raise Http404("No such study.")
+    return study
 
 
 def _login(request: HttpRequest, rater: Rater) -> HttpResponse:
-    request.session[_key(rater.study)] = rater.pk
-    request.session.cycle_key()
-    return redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
+    response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
+    response.set_cookie(
+        COOKIE, signing.dumps([rater.study_id, rater.pk], salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
+        path=f"/r/{rater.study.slug}/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )
+    return response
 
 
 def _rater(request: HttpRequest, study: Study) -> Rater | None:
-    pk = request.session.get(_key(study))
-    rater = Rater.objects.filter(pk=pk, study=study).first() if pk else None
-    if rater is not None:
+    """The rater whose signed cookie came with this request, if it is one of `study`'s."""
+    rater = getattr(request, "rater", None)
+    if rater is not None and rater.study_id == study.pk:
         rater.study = study  # loaded with the request; the services use it as is
-    return rater
+        return rater
+    return None
 
 
 def _status(request: HttpRequest, study: Study, state: str, *, status: int = 200, **context) -> HttpResponse:

@@ -13,16 +13,17 @@ from comparisons.errors import InvalidInput, ServiceError
 from comparisons.models import Study
 from raters import selectors, services
 from raters.errors import LeaseExpired, Refused
-from raters.rendering import render_markdown
+from raters.rendering import render_many
 from raters.views import _rater, _status, rater_page
 
 
 def _form(request: HttpRequest, study: Study, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
     pair = selectors.pair_for(nxt.assignment)
+    prompt, left, right, *turns = render_many([pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)])
     context = {
         "study": study, "token": nxt.assignment.token, "position": nxt.done + 1, "quota": nxt.quota, "error": error,
-        "turns": [{"role": t["role"], "html": render_markdown(t["content"])} for t in pair.turns],
-        "prompt": render_markdown(pair.prompt), "left": render_markdown(pair.left), "right": render_markdown(pair.right),
+        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns, strict=True)],
+        "prompt": prompt, "left": left, "right": right,
         "choices": [("left", "1", study.choice_a), ("right", "2", study.choice_b), ("tie", "3", study.choice_tie)],
         "chosen": request.POST.get("choice", ""), "rationale": request.POST.get("rationale", ""),
     }

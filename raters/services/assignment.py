@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from comparisons.models import Comparison, Study
-from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings
+from raters import sql
+from raters.models import Assignment, Rater, StudyRaterSettings
 from raters.services.coverage import coverage_refresh, coverage_sync, filled, lock, lock_slot, set_hint
 from raters.services.entry import rater_settings_get
 
@@ -55,10 +56,10 @@ def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
-    return Assignment.objects.create(
+    return sql.insert(Assignment(
         rater=rater, comparison_id=comparison_id, swapped=is_swapped(rater.study, rater, comparison_id), is_gold=gold,
         served_at=now, expires_at=now + timedelta(minutes=settings.lease_minutes),
-    )
+    ))
 
 
 def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> Assignment | None:
@@ -71,11 +72,7 @@ def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> As
 def _candidates(rater: Rater, cap: int, served: int) -> list[int]:
     """The least-filled comparisons this rater has not seen, the lowest level in an order
     drawn for this rater (an index scan on Coverage, then a seeded shuffle)."""
-    gold = GoldPair.objects.filter(comparison=OuterRef("comparison_id"))
-    rows = list(
-        _unseen(rater, Coverage.objects.filter(study_id=rater.study_id, filled__lt=cap), "comparison_id")
-        .exclude(Exists(gold)).order_by("filled", "rank").values_list("comparison_id", "filled")[:CANDIDATES]
-    )
+    rows = sql.unseen_least_filled(rater_id=rater.pk, study_id=rater.study_id, cap=cap, limit=CANDIDATES)
     rng = random.Random(f"{rater.study.seed}:{rater.external_id}:{served}")
     by_level: dict[int, list[int]] = {}
     for comparison_id, level in rows:
@@ -132,10 +129,10 @@ def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime |
     if study.status != Study.Status.OPEN:
         return Next("closed", quota=settings.quota)
     with transaction.atomic():
-        excluded = Rater.objects.select_for_update().filter(pk=rater.pk).values_list("excluded", flat=True).get()
-        counts = Assignment.objects.filter(rater=rater).aggregate(
-            served=Count("id"), done=Count("id", filter=Q(state=Assignment.State.VOTED)))
-        served, done = counts["served"], counts["done"]
+        locked = sql.lock_rater(rater.pk)
+        if locked is None:
+            raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
+        excluded, served, done = locked
         if excluded:
             return Next("excluded", done=done, quota=settings.quota)
         if done >= settings.quota:

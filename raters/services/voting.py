@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Study
+from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
 from raters.services.coverage import filled, lock_slot, set_hint
@@ -38,17 +39,13 @@ def vote_submit(
     if len(rationale) > MAX_RATIONALE:
         raise invalid("rationale", f"is {len(rationale)} characters long; please keep it under {MAX_RATIONALE}")
     with transaction.atomic():
-        assignment = (
-            Assignment.objects.select_for_update(of=("self",))
-            .select_related("comparison__left_response", "comparison__right_response", "rater__study")
-            .filter(token=str(token or "")[:64]).first()
-        )
+        assignment = sql.assignment_for_vote(str(token or "")[:64])
         if assignment is None or assignment.rater_id != rater.pk:
             raise Refused(NOT_YOURS)
         if assignment.state == Assignment.State.VOTED:
             return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
-        study = assignment.rater.study
-        if study.status != Study.Status.OPEN:
+        study = rater.study
+        if assignment.study_status != Study.Status.OPEN:
             raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
         lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
         if lapsed and not _slot_free(assignment, study, now):
@@ -64,17 +61,17 @@ def vote_submit(
 
 
 def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:
-    comparison = assignment.comparison
-    left, right = comparison.left_response, comparison.right_response
+    left = (assignment.left_id, assignment.left_system)  # loaded by sql.assignment_for_vote
+    right = (assignment.right_id, assignment.right_system)
     if assignment.swapped:
         left, right = right, left
-    winner = {Vote.Choice.LEFT: left.system_id, Vote.Choice.RIGHT: right.system_id}.get(choice)
-    vote = Vote.objects.create(
-        rater_id=rater.pk, comparison=comparison, assignment=assignment, shown_left=left, shown_right=right,
-        choice=choice, winner_id=winner, seconds=max(0.0, (now - assignment.served_at).total_seconds()),
+    winner = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}.get(choice)
+    vote = sql.insert(Vote(
+        rater_id=rater.pk, comparison_id=assignment.comparison_id, assignment=assignment, shown_left_id=left[0],
+        shown_right_id=right[0], choice=choice, winner_id=winner, seconds=max(0.0, (now - assignment.served_at).total_seconds()),
         rationale=rationale, is_gold=assignment.is_gold, simulated=simulated,
-    )
-    Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.VOTED)
+    ))
+    sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)
     return vote
 
 

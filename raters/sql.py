@@ -1,0 +1,226 @@
+"""The statements on a rater's request path that the ORM made slow, written as SQL.
+
+A rater's next pair and vote run about ten statements; built through the ORM (subqueries,
+Exists, Coalesce) each cost 0.3-2 ms to compile on the benchmark machine, more than the
+statement itself takes in PostgreSQL (docs/benchmarks.md, "Voting"). These are plain SQL
+on the models' own table names, portable to SQLite (row locks only where the database has
+them, as `select_for_update` does). Each mirrors an ORM definition that the rest of the code
+uses, and tests/raters/test_sql.py checks that they agree:
+- `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison;
+- `unseen_least_filled` = the candidate scan described in raters.services.assignment;
+- `rater_with_study`, `assignment_for_vote` and `pair_texts` load what the rater pages read,
+  as the ORM would (`hydrate` applies each field's database converters, then Model.from_db).
+Counts and ids need no converter; rows that become model instances go through `hydrate`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+
+from django.db import connection
+from django.db.models import Model
+
+from comparisons.models import Comparison, Prompt, Response, Study
+from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings, Vote
+
+_VOTE, _ASSIGNMENT, _RATER = Vote._meta.db_table, Assignment._meta.db_table, Rater._meta.db_table
+_COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
+
+_FILL = f"""
+SELECT
+  (SELECT COUNT(*) FROM {_VOTE} v JOIN {_RATER} r ON r.id = v.rater_id
+    WHERE v.comparison_id = %s AND NOT v.is_gold AND NOT r.excluded AND r.source <> %s)
++ (SELECT COUNT(*) FROM {_ASSIGNMENT} a JOIN {_RATER} r ON r.id = a.rater_id
+    WHERE a.comparison_id = %s AND a.state = %s AND a.expires_at > %s AND NOT a.is_gold AND NOT r.excluded
+      AND a.id <> %s)
+"""
+
+_CANDIDATES = f"""
+SELECT c.comparison_id, c.filled FROM {_COVERAGE} c
+WHERE c.study_id = %s AND c.filled < %s
+  AND NOT EXISTS (SELECT 1 FROM {_ASSIGNMENT} a WHERE a.rater_id = %s AND a.comparison_id = c.comparison_id)
+  AND NOT EXISTS (SELECT 1 FROM {_GOLD} g WHERE g.comparison_id = c.comparison_id)
+ORDER BY c.filled, c.rank
+LIMIT %s
+"""
+
+_RATER_COUNTS = f"""
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = %s THEN 1 ELSE 0 END), 0) FROM {_ASSIGNMENT} WHERE rater_id = %s
+"""
+
+
+def _for_update(skip: bool = False) -> str:
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    return " FOR UPDATE SKIP LOCKED" if skip and features.has_select_for_update_skip_locked else " FOR UPDATE"
+
+
+def _one(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _dt(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
+    """Votes that fill a slot of the comparison plus leases that hold one at `now`
+    (leaving out the assignment `excluding`)."""
+    row = _one(_FILL, [comparison_id, Rater.Source.JUDGE.value, comparison_id, Assignment.State.PENDING.value, _dt(now),
+                       excluding or 0])
+    return int(row[0])
+
+
+def unseen_least_filled(*, rater_id: int, study_id: int, cap: int, limit: int) -> list[tuple[int, int]]:
+    """(comparison id, hint) of the least-filled comparisons below `cap` the rater was never
+    handed, gold pairs left out, in the Coverage index's order (filled, rank)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES, [study_id, cap, rater_id, limit])
+        return [(int(c), int(f)) for c, f in cursor.fetchall()]
+
+
+def lock_rater(rater_id: int) -> tuple[bool, int, int] | None:
+    """Lock the rater's row for this transaction; (excluded, pairs served, pairs voted),
+    counted after the lock is held. None when the rater is gone."""
+    row = _one(f"SELECT excluded FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
+    if row is None:
+        return None
+    served, done = _one(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
+    return bool(row[0]), int(served), int(done)
+
+
+def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
+    """Lock the comparison's Coverage row; with `skip`, False when another transaction holds it."""
+    return _one(f"SELECT comparison_id FROM {_COVERAGE} WHERE comparison_id = %s" + _for_update(skip), [comparison_id]) is not None
+
+
+def set_fill_hint(comparison_id: int, value: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s",
+                       [value, comparison_id, value])
+
+
+@cache
+def _columns(model: type[Model], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The attnames and column names of the model's concrete fields, less `skip` (deferred)."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in skip]
+    return tuple(f.attname for f in fields), tuple(f.column for f in fields)
+
+
+@cache
+def _converters(model: type[Model], skip: tuple[str, ...], vendor: str) -> tuple:
+    fields = [f for f in model._meta.concrete_fields if f.name not in skip]
+    out = []
+    for field in fields:
+        col = field.get_col(model._meta.db_table)
+        out.append(tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection)) or None)
+    return tuple(out), tuple(field.get_col(model._meta.db_table) for field in fields)
+
+
+def select_list(model: type[Model], alias: str, skip: tuple[str, ...] = ()) -> str:
+    quote = connection.ops.quote_name  # columns like "group" are keywords
+    return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, skip)[1])
+
+
+def hydrate(model: type[Model], values: tuple | list, skip: tuple[str, ...] = ()) -> Model:
+    """A model instance from its concrete fields' raw column values in field order (less
+    `skip`, left deferred), converted as the ORM converts them (dates on SQLite, JSON...)."""
+    converters, cols = _converters(model, skip, connection.vendor)
+    values = list(values)
+    for i, convs in enumerate(converters):
+        if convs:
+            for convert in convs:
+                values[i] = convert(values[i], cols[i], connection)
+    return model.from_db(connection.alias, list(_columns(model, skip)[0]), values)
+
+
+_STUDY_SKIP = ("queue_report",)  # the build report: loaded only where it is shown
+
+
+def rater_with_study(*, rater_id: int, study_id: int, slug: str) -> Rater | None:
+    """The rater with their study and its rater settings (when created), in one statement;
+    None unless the rater belongs to the study of `slug` and the study is not a draft."""
+    r, s, rs = (_columns(Rater)[0], _columns(Study, _STUDY_SKIP)[0], _columns(StudyRaterSettings)[0])
+    row = _one(
+        f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)}, {select_list(StudyRaterSettings, 'rs')}"
+        f" FROM {Rater._meta.db_table} r JOIN {Study._meta.db_table} s ON s.id = r.study_id"
+        f" LEFT JOIN {StudyRaterSettings._meta.db_table} rs ON rs.study_id = s.id"
+        " WHERE r.id = %s AND s.id = %s AND s.slug = %s AND s.status <> %s",
+        [rater_id, study_id, slug, Study.Status.DRAFT.value],
+    )
+    if row is None:
+        return None
+    rater = hydrate(Rater, row[: len(r)])
+    study = hydrate(Study, row[len(r) : len(r) + len(s)], _STUDY_SKIP)
+    settings_row = row[len(r) + len(s) : len(r) + len(s) + len(rs)]
+    if settings_row[0] is not None:
+        study.rater_settings = hydrate(StudyRaterSettings, settings_row)
+    rater.study = study
+    return rater
+
+
+def assignment_for_vote(token: str) -> Assignment | None:
+    """Lock the assignment of `token` (this transaction); it comes with the ids of the
+    comparison's stored left and right responses and their systems as `left_id`,
+    `right_id`, `left_system` and `right_system`, and its study's status now as `study_status`."""
+    n = len(_columns(Assignment)[0])
+    row = _one(
+        f"SELECT {select_list(Assignment, 'a')}, c.left_response_id, c.right_response_id, l.system_id, rr.system_id,"
+        f" s.status FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
+        f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
+        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
+        f" JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
+        " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update()),
+        [token],
+    )
+    if row is None:
+        return None
+    assignment = hydrate(Assignment, row[:n])
+    (assignment.left_id, assignment.right_id, assignment.left_system, assignment.right_system,
+     assignment.study_status) = row[n:]
+    return assignment
+
+
+def pair_texts(comparison_id: int) -> tuple[str, list, str, str]:
+    """The prompt's text and turns and the stored left and right responses' texts."""
+    row = _one(
+        f"SELECT p.text, p.turns, l.text, r.text FROM {Comparison._meta.db_table} c"
+        f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
+        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
+        f" JOIN {Response._meta.db_table} r ON r.id = c.right_response_id WHERE c.id = %s",
+        [comparison_id],
+    )
+    prompt, turns, left, right = row
+    return prompt, (json.loads(turns) if isinstance(turns, (str, bytes)) else turns) or [], left, right
+
+
+def insert(obj: Model) -> Model:
+    """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
+    auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
+    No signals are sent (none are connected to the rater models)."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql_ = (f"INSERT INTO {meta.db_table} ({', '.join(quote(f.column) for f in fields)})"
+            f" VALUES ({', '.join(['%s'] * len(fields))})")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(sql_ + f" RETURNING {meta.pk.column}", values)
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql_, values)
+            pk = cursor.lastrowid
+    if obj.pk is None:
+        obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+    return obj
+
+
+def assignment_set_state(assignment_id: int, state: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_ASSIGNMENT} SET state = %s WHERE id = %s", [state, assignment_id])

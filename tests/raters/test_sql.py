@@ -1,0 +1,175 @@
+"""raters.sql, the rater path's hand-written statements: each agrees with the ORM
+definition it stands for, on PostgreSQL here and on the embedded SQLite default (a
+subprocess), and the signed rater cookie that replaced the session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.db.models import Exists, OuterRef
+from django.test import Client
+from django.utils import timezone
+
+from comparisons.models import Comparison, Study
+from raters import services, sql
+from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings, Vote
+from raters.services.coverage import counted_votes, coverage_sync, holding
+from tests.conftest import ROOT
+from tests.factories import GoldPairFactory, RaterFactory
+from tests.raters.conftest import open_study
+
+pytestmark = pytest.mark.django_db
+
+
+def vote_on(rater: Rater, now=None) -> Assignment:
+    nxt = services.assignment_next(rater=rater, now=now)
+    assert nxt.state == "assigned"
+    services.vote_submit(rater=rater, token=nxt.assignment.token, choice="left", now=now)
+    return nxt.assignment
+
+
+def test_exact_fill_counts_what_the_orm_definitions_count():
+    study = open_study(prompts=3, systems=("A", "B", "C"), votes_per_comparison=9)
+    now = timezone.now()
+    raters = [RaterFactory(study=study) for _ in range(8)]
+    for rater in raters:  # votes
+        vote_on(rater)
+        vote_on(rater)
+    judge = RaterFactory(study=study, source=Rater.Source.JUDGE, group="judge")
+    vote_on(judge)
+    for rater in raters[:5]:  # live leases, one of which lapses
+        services.assignment_next(rater=rater)
+    Assignment.objects.filter(rater=raters[0], state="pending").update(expires_at=now - timedelta(seconds=1))
+    Rater.objects.filter(pk=raters[1].pk).update(excluded=True)  # their votes and lease stop counting
+    gold = Comparison.objects.filter(study=study).first()
+    GoldPairFactory(comparison=gold)
+    Vote.objects.filter(comparison=gold).update(is_gold=True)
+    pending = Assignment.objects.filter(state="pending").first()
+    for comparison in Comparison.objects.filter(study=study):
+        orm = (counted_votes().filter(comparison=comparison).count()
+               + holding(now).filter(comparison=comparison).count())
+        assert sql.exact_fill(comparison.pk, now) == orm
+        if comparison.pk == pending.comparison_id:
+            left_out = holding(now).filter(comparison=comparison).exclude(pk=pending.pk).count()
+            assert sql.exact_fill(comparison.pk, now, excluding=pending.pk) == counted_votes().filter(
+                comparison=comparison).count() + left_out
+    assert sum(sql.exact_fill(c, now) for c in Comparison.objects.values_list("id", flat=True)) > 0
+
+
+def test_the_candidate_scan_is_the_orm_query_it_replaces():
+    study = open_study(prompts=6, systems=("A", "B", "C"), votes_per_comparison=2)
+    raters = [RaterFactory(study=study) for _ in range(3)]
+    for rater in raters:
+        vote_on(rater)
+    GoldPairFactory(comparison=Comparison.objects.filter(study=study).last())
+    coverage_sync(study_id=study.pk, force=True)
+    for rater in raters:
+        orm = list(
+            Coverage.objects.filter(study_id=study.pk, filled__lt=2)
+            .exclude(Exists(Assignment.objects.filter(rater=rater, comparison=OuterRef("comparison_id"))))
+            .exclude(Exists(GoldPair.objects.filter(comparison=OuterRef("comparison_id"))))
+            .order_by("filled", "rank").values_list("comparison_id", "filled")[:7]
+        )
+        assert sql.unseen_least_filled(rater_id=rater.pk, study_id=study.pk, cap=2, limit=7) == orm
+        assert len(orm) == 7
+
+
+def test_rows_load_as_the_orm_loads_them():
+    study = open_study(prompts=2, quota=4, lease_minutes=7)
+    rater = RaterFactory(study=study, consented_at=timezone.now())
+    loaded = sql.rater_with_study(rater_id=rater.pk, study_id=study.pk, slug=study.slug)
+    orm = Rater.objects.select_related("study__rater_settings").get(pk=rater.pk)
+    for field in Rater._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.name
+    for field in Study._meta.concrete_fields:
+        if field.name != "queue_report":
+            assert getattr(loaded.study, field.attname) == getattr(orm.study, field.attname), field.name
+    for field in StudyRaterSettings._meta.concrete_fields:
+        assert getattr(loaded.study.rater_settings, field.attname) == getattr(orm.study.rater_settings, field.attname)
+    assert loaded.study.queue_report == orm.study.queue_report  # deferred: loaded when asked for
+    assert sql.rater_with_study(rater_id=rater.pk, study_id=study.pk, slug="other") is None
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.DRAFT)
+    assert sql.rater_with_study(rater_id=rater.pk, study_id=study.pk, slug=study.slug) is None
+
+    Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
+    assignment = services.assignment_next(rater=rater).assignment
+    locked = sql.assignment_for_vote(assignment.token)
+    fresh = Assignment.objects.select_related("comparison__left_response", "comparison__right_response").get(pk=assignment.pk)
+    for field in Assignment._meta.concrete_fields:
+        assert getattr(locked, field.attname) == getattr(fresh, field.attname), field.name
+    assert (locked.left_id, locked.right_id, locked.left_system, locked.right_system, locked.study_status) == (
+        fresh.comparison.left_response_id, fresh.comparison.right_response_id,
+        fresh.comparison.left_response.system_id, fresh.comparison.right_response.system_id, "open")
+    assert sql.assignment_for_vote("no-such-token") is None
+
+
+def test_the_rater_cookie_is_signed_scoped_to_its_study_and_worthless_elsewhere():
+    one = open_study(slug="one")
+    open_study(slug="two", systems=("X", "Y"))
+    client = Client()
+    entered = client.get("/r/one/?PROLIFIC_PID=P1")
+    cookie = entered.cookies["lima_rater"]
+    assert cookie["path"] == "/r/one/" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert client.post("/r/one/instructions/", {"consent": "yes"}).status_code == 302
+    assert client.get("/r/one/vote/").status_code == 200
+    # The same cookie sent to another study's pages (a client ignoring its path) is no entry there.
+    client.cookies["lima_rater"]["path"] = "/"
+    assert client.get("/r/two/vote/").status_code == 403
+    # Tampered with, or naming another rater: no session at all.
+    rater = Rater.objects.get(study=one)
+    forged = signing.dumps([one.pk, rater.pk + 1000], salt="raters.rater")[:-2] + "xx"
+    for value in (forged, cookie.value[:-1] + ("A" if cookie.value[-1] != "A" else "B"), "garbage"):
+        other = Client()
+        other.cookies["lima_rater"] = value
+        assert other.get("/r/one/vote/").status_code == 403
+    # A correctly signed cookie of a rater of another study does not open this one.
+    stranger = RaterFactory(study=Study.objects.get(slug="two"), consented_at=timezone.now())
+    other = Client()
+    other.cookies["lima_rater"] = signing.dumps([stranger.study_id, stranger.pk], salt="raters.rater")
+    assert other.get("/r/one/vote/").status_code == 403
+
+
+SQLITE_JOURNEY = r"""
+import re, django
+django.setup()
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.test import Client
+from raters.models import Vote, Assignment, Rater
+from raters import sql
+client = Client()
+assert client.get("/r/lima-demo/?PROLIFIC_PID=SQLITE1").status_code == 302
+assert client.post("/r/lima-demo/instructions/", {"consent": "yes"}).status_code == 302
+for i in range(6):
+    page = client.get("/r/lima-demo/vote/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    assert client.post("/r/lima-demo/vote/", {"token": token, "choice": "left right tie".split()[i % 3]}).status_code == 302
+rater = Rater.objects.get(external_id="SQLITE1")
+votes = list(Vote.objects.filter(rater=rater))
+assert len(votes) == 6 and all(v.seconds >= 0 and v.created_at.tzinfo for v in votes), votes
+assert all((v.choice == "tie") == (v.winner_id is None) for v in votes)
+loaded = sql.rater_with_study(rater_id=rater.pk, study_id=rater.study_id, slug="lima-demo")
+assert loaded.consented_at == rater.consented_at and loaded.consented_at.tzinfo is not None
+assert loaded.study.rater_settings.quota >= 6
+assert Assignment.objects.filter(rater=rater, state="voted").count() == 6
+print("ok", len(votes))
+"""
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_rater_votes_on_the_embedded_sqlite_default(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
+    for args in (["migrate", "--noinput"], ["load_demo"]):
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-c", SQLITE_JOURNEY], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok 6"
