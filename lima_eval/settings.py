@@ -146,6 +146,8 @@ LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default
 CELERY_BEAT_SCHEDULE = {
     # Raters: return lapsed leases to the pool (also checked on demand when a pair is served).
     "raters-expire-leases": {"task": "raters.expire_leases", "schedule": 60.0},
+    # Raters: render open studies' prompts and responses ahead of the rater pages.
+    "raters-render-ahead": {"task": "raters.render_ahead", "schedule": 30.0},
     # Results: recompute the default results of studies whose votes changed.
     "results-refresh-stale": {"task": "comparisons.refresh_stale_results",
                               "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},

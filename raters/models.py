@@ -15,7 +15,7 @@ import secrets
 from django.db import models
 from django.db.models import F, Q
 
-from comparisons.models import Comparison, Response, Study, System
+from comparisons.models import Comparison, Prompt, Response, Study, System
 
 LIMA_FRAMING = (
     "Imagine that you have a super-intelligent AI assistant, and that you require help with the "
@@ -67,7 +67,7 @@ class Rater(models.Model):
         IMPORTED = "imported", "Imported"
         JUDGE = "judge", "LLM judge"
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters", db_index=False)  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
     source = models.CharField(max_length=10, choices=Source.choices)
     group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
@@ -115,9 +115,11 @@ class Assignment(models.Model):
         VOTED = "voted", "Voted"
         EXPIRED = "expired", "Expired"
 
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="assignments")
-    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="assignments")
-    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # No single-column indexes: (rater, comparison) and (comparison, state) below serve both
+    # keys, and every index is paid for on the rater path (a lease's insert and state change).
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    token = models.CharField(max_length=64, default=new_token)
     swapped = models.BooleanField()
     is_gold = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
@@ -128,6 +130,7 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rater", "comparison"], name="assignment_once_per_rater"),
             models.UniqueConstraint(fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"),
+            models.UniqueConstraint(fields=["token"], name="assignment_token_unique"),  # no LIKE index
         ]
         indexes = [models.Index(fields=["comparison", "state"]), models.Index(fields=["state", "expires_at"])]
 
@@ -144,7 +147,7 @@ class Vote(models.Model):
         RIGHT = "right", "Right (Response B) is better"
         TIE = "tie", "Neither is significantly better"
 
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="votes")
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="votes", db_index=False)  # (rater, comparison)
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
     assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
     shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
@@ -183,7 +186,7 @@ class Coverage(models.Model):
     `rank` is a random tie-break, so raters do not all start with the same comparison."""
 
     comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, primary_key=True, related_name="coverage")
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+")
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="+", db_index=False)  # coverage_next_pair
     filled = models.PositiveIntegerField(default=0)
     rank = models.FloatField(default=new_rank)
 
@@ -192,3 +195,28 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"coverage of {self.comparison_id}: {self.filled}"
+
+
+class RenderedPrompt(models.Model):
+    """A prompt's Markdown (and its earlier turns'), rendered and sanitized ahead of the rater
+    pages by raters.services.render_ahead under the rendering rules `rules`
+    (raters.rendering.RULES); a page whose rules differ renders the text itself."""
+
+    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, primary_key=True, related_name="rendered")
+    rules = models.CharField(max_length=32)
+    html = models.TextField()
+    turns_html = models.JSONField(default=list, help_text="The earlier turns' HTML, in order.")
+
+    def __str__(self) -> str:
+        return f"rendered prompt {self.prompt_id}"
+
+
+class RenderedResponse(models.Model):
+    """A response's Markdown rendered and sanitized ahead of the rater pages (see RenderedPrompt)."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, primary_key=True, related_name="rendered")
+    rules = models.CharField(max_length=32)
+    html = models.TextField()
+
+    def __str__(self) -> str:
+        return f"rendered response {self.response_id}"

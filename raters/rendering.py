@@ -35,6 +35,11 @@ RULES = hashlib.blake2b(repr((
 CACHE_SECONDS = 7 * 24 * 3600
 
 
+def render_text(text: str) -> str:
+    """The sanitized HTML of one Markdown text (a str: mark it safe where it is shown)."""
+    return _render(text)
+
+
 def _render(text: str) -> str:
     html = _md.render(text or "")
     return nh3.clean(
@@ -47,8 +52,19 @@ def _key(text: str) -> str:
     return f"raters:md:{RULES}:{hashlib.blake2b((text or '').encode(), digest_size=16).hexdigest()}"
 
 
-def render_many(texts: list[str]) -> list[SafeString]:
-    """Each text rendered and sanitized, from the cache where it is (one round trip)."""
+def render_many(texts: list[str], ready: list[str | None] | None = None) -> list[SafeString]:
+    """Each text rendered and sanitized: `ready[i]` when given (HTML rendered ahead under the
+    current rules, raters.services.render_ahead), else from the cache (one round trip for
+    all), else rendered now."""
+    if ready is not None and all(html is not None for html in ready):
+        return [mark_safe(html) for html in ready]  # noqa: S308 - made by _render
+    if ready is not None:
+        missing = [i for i, html in enumerate(ready) if html is None]
+        done = render_many([texts[i] for i in missing])
+        out = [mark_safe(html) if html is not None else None for html in ready]  # noqa: S308 - made by _render
+        for i, html in zip(missing, done, strict=True):
+            out[i] = html
+        return out
     keys = [_key(t) for t in texts]
     try:
         found = cache.get_many(keys)

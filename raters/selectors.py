@@ -14,19 +14,28 @@ from raters.quality import RaterStats, Thresholds, VoteRow, rater_stats
 
 @dataclass(frozen=True)
 class Pair:
-    """What a rater's page shows: texts only, no system and no database id."""
+    """What a rater's page shows: texts only, no system and no database id; the `*_html`
+    are the texts rendered ahead (raters.services.render_ahead) or None."""
 
     turns: list[dict]
     prompt: str
     left: str
     right: str
+    prompt_html: str | None = None
+    turns_html: list[str] | None = None
+    left_html: str | None = None
+    right_html: str | None = None
 
 
 def pair_for(assignment: Assignment) -> Pair:
-    prompt, turns, left, right = sql.pair_texts(assignment.comparison_id)
+    prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = sql.pair_texts(assignment.comparison_id)
     if assignment.swapped:
-        left, right = right, left
-    return Pair(turns=turns[:-1] if turns else [], prompt=prompt, left=left, right=right)
+        left, right, left_html, right_html = right, left, right_html, left_html
+    earlier = turns[:-1] if turns else []
+    if turns_html is not None and len(turns_html) != len(earlier):
+        turns_html = None
+    return Pair(turns=earlier, prompt=prompt, left=left, right=right, prompt_html=prompt_html, turns_html=turns_html,
+                left_html=left_html, right_html=right_html)
 
 
 def raters_of(study: Study) -> QuerySet[Rater]:

@@ -22,7 +22,17 @@ from django.db import connection
 from django.db.models import Model
 
 from comparisons.models import Comparison, Prompt, Response, Study
-from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings, Vote
+from raters import rendering
+from raters.models import (
+    Assignment,
+    Coverage,
+    GoldPair,
+    Rater,
+    RenderedPrompt,
+    RenderedResponse,
+    StudyRaterSettings,
+    Vote,
+)
 
 _VOTE, _ASSIGNMENT, _RATER = Vote._meta.db_table, Assignment._meta.db_table, Rater._meta.db_table
 _COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
@@ -185,17 +195,31 @@ def assignment_for_vote(token: str) -> Assignment | None:
     return assignment
 
 
-def pair_texts(comparison_id: int) -> tuple[str, list, str, str]:
-    """The prompt's text and turns and the stored left and right responses' texts."""
+def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, list | None, str | None, str | None]:
+    """The prompt's text and turns, the stored left and right responses' texts, and the HTML
+    rendered ahead for each (raters.services.render_ahead): None where it is missing or was
+    made under rules other than raters.rendering.RULES."""
     row = _one(
-        f"SELECT p.text, p.turns, l.text, r.text FROM {Comparison._meta.db_table} c"
+        f"SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+        f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" JOIN {Response._meta.db_table} r ON r.id = c.right_response_id WHERE c.id = %s",
+        f" JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
+        f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
+        f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
+        f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id WHERE c.id = %s",
         [comparison_id],
     )
-    prompt, turns, left, right = row
-    return prompt, (json.loads(turns) if isinstance(turns, (str, bytes)) else turns) or [], left, right
+    prompt, turns, left, right, p_rules, p_html, p_turns, l_rules, l_html, r_rules, r_html = row
+    current = rendering.RULES
+    turns = _json(turns) or []
+    return (prompt, turns, left, right, p_html if p_rules == current else None,
+            _json(p_turns) if p_rules == current else None, l_html if l_rules == current else None,
+            r_html if r_rules == current else None)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def insert(obj: Model) -> Model:

@@ -10,3 +10,8 @@ from raters import services
 @shared_task(name="raters.expire_leases")
 def expire_leases() -> int:
     return services.assignments_expire()
+
+
+@shared_task(name="raters.render_ahead")
+def render_ahead() -> int:
+    return services.render_ahead()

@@ -19,7 +19,9 @@ from raters.views import _rater, _status, rater_page
 
 def _form(request: HttpRequest, study: Study, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
     pair = selectors.pair_for(nxt.assignment)
-    prompt, left, right, *turns = render_many([pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)])
+    ready = [pair.prompt_html, pair.left_html, pair.right_html, *(pair.turns_html or [None] * len(pair.turns))]
+    prompt, left, right, *turns = render_many([pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)],
+                                              ready)
     context = {
         "study": study, "token": nxt.assignment.token, "position": nxt.done + 1, "quota": nxt.quota, "error": error,
         "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns, strict=True)],

@@ -11,6 +11,7 @@ from raters.services.entry import (
     rater_settings_update,
 )
 from raters.services.quality import gold_remove, gold_set, rater_exclude, rater_include
+from raters.services.render_ahead import render_ahead
 from raters.services.voting import VoteResult, vote_submit
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "rater_include",
     "rater_settings_get",
     "rater_settings_update",
+    "render_ahead",
     "vote_submit",
 ]

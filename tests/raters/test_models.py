@@ -66,3 +66,20 @@ def test_assignment_tokens_are_opaque_and_distinct():
         for _ in range(5)
     }
     assert len(tokens) == 5 and all(len(t) >= 30 and str(comparison.pk) != t for t in tokens)
+
+
+def test_a_rater_holds_at_most_one_pending_lease_and_tokens_are_unique():
+    """The partial unique index survives migration 0003 (which drops the plain indexes)."""
+    comparison = ComparisonFactory()
+    other = ComparisonFactory(study=comparison.study)
+    rater = RaterFactory(study=comparison.study)
+    now = timezone.now()
+    lease = dict(rater=rater, swapped=False, served_at=now, expires_at=now + timedelta(minutes=10))
+    first = Assignment.objects.create(comparison=comparison, **lease)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(comparison=other, **lease)
+    Assignment.objects.filter(pk=first.pk).update(state="voted")
+    Assignment.objects.create(comparison=other, **lease)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.create(comparison=other, rater=RaterFactory(study=comparison.study), token=first.token,
+                                  swapped=False, served_at=now, expires_at=now)
