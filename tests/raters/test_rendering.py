@@ -1,40 +1,26 @@
-"""raters.rendering: sanitized Markdown, kept in Django's cache under the text's and the
-rules' digest, and still rendered when the cache fails."""
+"""raters.rendering: sanitized Markdown, and HTML rendered ahead used as given."""
 
 from __future__ import annotations
-
-from django.core.cache import cache
 
 from raters import rendering
 
 HOSTILE = "**ok** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
 
 
-def test_a_text_is_rendered_once_then_served_from_the_cache(monkeypatch):
-    cache.clear()
+def test_markdown_is_rendered_and_raw_html_is_inert():
+    html = str(rendering.render_markdown(HOSTILE))
+    assert "<strong>ok</strong>" in html and "&lt;script&gt;" in html  # shown as text, inert
+    assert "<script" not in html and "href=" not in html and "<img" not in html
+
+
+def test_html_rendered_ahead_is_used_and_the_rest_is_rendered_now(monkeypatch):
     calls = []
     real = rendering._render
     monkeypatch.setattr(rendering, "_render", lambda text: calls.append(text) or real(text))
-    first = rendering.render_many([HOSTILE, "plain", HOSTILE])
-    assert calls == [HOSTILE, "plain"]  # the repeat within one page is rendered once too
-    again = rendering.render_many(["plain", HOSTILE])
-    assert calls == [HOSTILE, "plain"] and again == [first[1], first[0]]
-    assert "<strong>ok</strong>" in first[0] and "&lt;script&gt;" in first[0]  # shown as text, inert
-    assert "<script" not in first[0] and "href=" not in first[0] and "<img" not in first[0]
-    assert cache.get(rendering._key(HOSTILE)) == str(first[0])
+    out = rendering.render_many(["*a*", "*b*", "*c*"], ["<p>A</p>", None, "<p>C</p>"])
+    assert [str(x) for x in out] == ["<p>A</p>", "<p><em>b</em></p>\n", "<p>C</p>"] and calls == ["*b*"]
 
 
-def test_the_key_names_the_rules_so_new_rules_miss_old_entries(monkeypatch):
-    key = rendering._key("text")
-    assert rendering.RULES in key
-    monkeypatch.setattr(rendering, "RULES", "changed")
-    assert rendering._key("text") != key
-
-
-def test_a_failing_cache_only_costs_the_rendering(monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(cache, "get_many", broken)
-    monkeypatch.setattr(cache, "set_many", broken)
-    assert str(rendering.render_markdown("*hi*")) == "<p><em>hi</em></p>\n"
+def test_the_rules_digest_names_the_allow_list_and_the_library_versions():
+    assert len(rendering.RULES) == 12 and rendering.RULES == rendering.RULES.lower()
+    assert rendering.render_text("*hi*") == "<p><em>hi</em></p>\n"
