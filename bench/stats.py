@@ -10,7 +10,8 @@ A. The full results (`compute_results`: pairs with 2,000 prompt-clustered resamp
    shares are checked equal to ours. The peer does less than we do (no ranking, agreement,
    tests, biases), so the ratio understates the difference.
 B. Bradley-Terry with 1,000 bootstrap rounds on 1,000,000 battles among 50 systems (ties as
-   half): ours (`bootstrap_bradley_terry`, multinomial draws over unique cells, batched Newton)
+   half): ours (`bootstrap_bradley_terry`: multinomial draws over merged cells, exact, from
+   Poisson variates; batched Newton from a chord step, a cache-sized chunk of rounds at a time)
    against bench/arena_reference.py (Chatbot Arena's current method), fschat's
    `get_bootstrap_result(..., compute_elo_mle_with_tie)` and evalica's `bootstrap` (both timed
    on a few rounds and extrapolated). Point ratings are compared on one scale: Elo =

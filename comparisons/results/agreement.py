@@ -9,6 +9,7 @@ import numpy as np
 from comparisons import stats
 from comparisons.results.table import VoteTable
 from comparisons.stats._base import factorize
+from comparisons.stats.agreement_counts import item_types
 from comparisons.stats.dawid_skene import dawid_skene
 from comparisons.stats.group_agreement import tie_discounted_accuracy_interval
 
@@ -33,9 +34,13 @@ def agreement_section(votes: VoteTable, n_resamples: int, level: float, seed: in
     return agreement_and_rater_quality(votes, n_resamples, level, seed)[0]
 
 
-def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float, seed: int) -> tuple[dict, dict]:
+def agreement_and_rater_quality(
+    votes: VoteTable, n_resamples: int, level: float, seed: int,
+    groups: tuple[list[str], np.ndarray] | None = None,
+) -> tuple[dict, dict]:
     """The agreement section and the Dawid-Skene rater quality, both on the canonical
-    labels of the comparisons with at least two votes."""
+    labels of the comparisons with at least two votes. ``groups``: ``votes.group_codes()``
+    if already at hand."""
     labels = canonical_labels(votes)
     uniq, inv = factorize(votes.comparison)
     per_item = np.bincount(inv, minlength=uniq.size)
@@ -43,25 +48,26 @@ def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float
     keep = several[inv]
     multi = uniq[several]
     rows = (np.cumsum(several) - 1)[inv[keep]]  # row of each kept vote's comparison in `multi`
-    labels_kept, groups = labels[keep], votes.group[keep]
+    group_names, codes = votes.group_codes() if groups is None else groups
+    labels_kept, codes = labels[keep], codes[keep]
     by_group, kappa_by_group = [], []
-    group_names = sorted(set(groups.tolist()))
-    in_group = {g: groups == g for g in group_names}
-    for g1, g2 in combinations_with_replacement(group_names, 2):
-        a = label_counts(rows[in_group[g1]], labels_kept[in_group[g1]], multi.size)
-        b = None if g1 == g2 else label_counts(rows[in_group[g2]], labels_kept[in_group[g2]], multi.size)
+    per_group = label_counts(codes * multi.size + rows, labels_kept, len(group_names) * multi.size)
+    per_group = per_group.reshape(len(group_names), multi.size, 3)  # group, comparison, label
+    present = np.flatnonzero(np.bincount(codes, minlength=len(group_names))).tolist()
+    for g1, g2 in combinations_with_replacement(present, 2):
+        a, b = per_group[g1], None if g1 == g2 else per_group[g2]
         point, interval = tie_discounted_accuracy_interval(a, b, n_resamples, level, seed)
         if point.value is None:
             continue
-        by_group.append({"groups": [g1, g2], "pairs": point.n_items, "tie_discounted_accuracy": interval.as_dict()})
+        names = [group_names[g1], group_names[g2]]
+        by_group.append({"groups": names, "pairs": point.n_items, "tie_discounted_accuracy": interval.as_dict()})
         if b is not None:
-            kappa_by_group.append({"groups": [g1, g2], **majority_kappa(a, b)})
-    table = label_counts(rows, labels_kept, multi.size)
+            kappa_by_group.append({"groups": names, **majority_kappa(a, b)})
+    table = per_group.sum(axis=0)
     section = {
         "comparisons_with_several_votes": int(multi.size),
         "tie_discounted_accuracy_by_group": by_group,
-        "krippendorff_alpha_nominal": _alpha(table, "nominal", n_resamples, level, seed),
-        "krippendorff_alpha_ordinal": _alpha(table, "ordinal", n_resamples, level, seed),
+        **_alphas(table, n_resamples, level, seed),
         "fleiss_kappa": _fleiss(table),
         "cohens_kappa_rater_pairs": _cohen_pairs(votes.rater[keep], rows, labels_kept),
         "cohens_kappa_by_group": kappa_by_group,
@@ -72,10 +78,12 @@ def agreement_and_rater_quality(votes: VoteTable, n_resamples: int, level: float
 def majority_labels(counts: np.ndarray) -> np.ndarray:
     """Per item, the majority label (0 loss, 1 tie, 2 win) of an (items x 3) count table;
     a split is a tie, an item with no vote -1."""
-    top = counts.max(axis=1)
-    unique = (counts == top[:, None]).sum(axis=1) == 1
-    label = np.where(unique, counts.argmax(axis=1), 1)
-    return np.where(counts.sum(axis=1) > 0, label, -1)
+    columns = [counts[:, c] for c in range(counts.shape[1])]  # column by column: a short axis
+    top = np.maximum.reduce(columns)
+    ties_at_top = sum((c == top).astype(np.int64) for c in columns)
+    first_top = np.select([c == top for c in columns], range(len(columns)))  # argmax
+    label = np.where(ties_at_top == 1, first_top, 1)
+    return np.where(top > 0, label, -1)
 
 
 def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict:
@@ -83,8 +91,7 @@ def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict:
     on the comparisons both groups labelled (e.g. the crowd's majority against a judge)."""
     la, lb = majority_labels(a), majority_labels(b)
     both = (la >= 0) & (lb >= 0)
-    table = np.zeros((3, 3))
-    np.add.at(table, (la[both], lb[both]), 1)
+    table = np.bincount(la[both] * 3 + lb[both], minlength=9).reshape(3, 3).astype(float)
     kappa = stats.cohens_kappa_table(table).value if both.any() else None
     return {"items": int(both.sum()), "kappa": kappa, "method": "Cohen's kappa of the groups' majority labels"}
 
@@ -101,25 +108,30 @@ def rater_quality(items: np.ndarray, raters: np.ndarray, labels: np.ndarray) -> 
     }
 
 
-def _alpha(table: np.ndarray, level: str, n_resamples: int, confidence: float, seed: int) -> dict:
-    """Krippendorff's alpha from the per-comparison label counts (it depends on nothing
-    else), with the item bootstrap over kinds of comparisons (stats.agreement_counts)."""
-    interval = stats.bootstrap_krippendorff_counts(table, level, n_resamples, confidence, seed)
+def _alphas(table: np.ndarray, n_resamples: int, confidence: float, seed: int) -> dict:
+    """Krippendorff's alpha, nominal and ordinal, from the per-comparison label counts (it
+    depends on nothing else), with the item bootstrap over kinds of comparisons
+    (stats.agreement_counts; both levels from one set of resamples)."""
+    levels = ("nominal", "ordinal")
+    intervals = stats.bootstrap_krippendorff_levels(table, levels, n_resamples, confidence, seed)
     n_items = int(np.count_nonzero(table.sum(axis=1) >= 2))
-    if interval.estimate is None:
-        return {"value": None, "interval": None, "n_items": n_items}
-    return {"value": interval.estimate, "n_items": n_items, "method": f"krippendorff {level}",
-            "interval": interval.as_dict()}
+    out = {}
+    for level, interval in zip(levels, intervals):
+        out[f"krippendorff_alpha_{level}"] = {"value": None, "interval": None, "n_items": n_items} \
+            if interval.estimate is None else {"value": interval.estimate, "n_items": n_items,
+                                               "method": f"krippendorff {level}", "interval": interval.as_dict()}
+    return out
 
 
 def _fleiss(table: np.ndarray) -> dict | None:
     """Fleiss' kappa on the comparisons with the most common number of votes (it needs the
-    same number of ratings per item)."""
+    same number of ratings per item), from the distinct rows of the table and their counts."""
     if table.shape[0] == 0:
         return None
-    per_item = table.sum(axis=1).astype(np.int64)
-    m = int(np.bincount(per_item).argmax())
-    result = stats.fleiss_kappa(table[per_item == m])
+    kinds, mult = item_types(table)
+    per_kind = kinds.sum(axis=1).astype(np.int64)
+    m = int(np.bincount(per_kind, weights=mult).argmax())
+    result = stats.fleiss_kappa(kinds[per_kind == m], weights=mult[per_kind == m])
     return {"value": result.value, "n_items": result.n_items, "ratings_per_item": m, "method": result.method}
 
 
@@ -132,29 +144,32 @@ def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> l
     the order of their first vote, then raters in order)."""
     if items.size == 0:
         return []
-    rater_ids = np.unique(raters)
+    rater_ids, rater_inv = factorize(raters)
     n_r = rater_ids.size
-    item_inv = items  # row numbers 0..n-1
-    first_vote = np.full(int(item_inv.max()) + 1, items.size)
-    np.minimum.at(first_vote, item_inv, np.arange(items.size))
-    item_rank = np.empty(first_vote.size, dtype=np.int64)
-    item_rank[np.argsort(first_vote, kind="stable")] = np.arange(first_vote.size)
-    key = (item_rank[item_inv] * n_r + np.searchsorted(rater_ids, raters)) * 3 + labels + 1
+    first_vote = np.full(int(items.max()) + 1, items.size)
+    np.minimum.at(first_vote, items, np.arange(items.size))
+    is_first = np.zeros(items.size + 1, dtype=bool)
+    is_first[first_vote] = True
+    item_rank = (np.cumsum(is_first) - 1)[first_vote]  # items in the order of their first vote
+    key = (item_rank[items] * n_r + rater_inv) * 3 + labels + 1
     key.sort()
-    rank, rater_idx, labels = key // (3 * n_r), key // 3 % n_r, key % 3
-    x, y = _pair_instances(rank)
+    rest, labels = np.divmod(key, 3)
+    rank, rater_idx = np.divmod(rest, n_r)
+    x, y, order = _pair_instances(rank)
     if x.size == 0:
         return []
     code, cell = rater_idx[x] * n_r + rater_idx[y], labels[x] * 3 + labels[y]
     if n_r * n_r <= 2**22:
         tables = np.bincount(code * 9 + cell, minlength=9 * n_r * n_r).reshape(-1, 3, 3)
-        first_seen = np.full(n_r * n_r, x.size)
-        np.minimum.at(first_seen, code, np.arange(x.size))
+        first_seen = np.full(n_r * n_r, np.iinfo(np.int64).max)
+        np.minimum.at(first_seen, code, order)
         pair_codes = np.flatnonzero(tables.sum(axis=(1, 2)))
         tables, first_seen = tables[pair_codes], first_seen[pair_codes]
     else:
-        pair_codes, first_seen, pair = np.unique(code, return_index=True, return_inverse=True)
+        pair_codes, pair = np.unique(code, return_inverse=True)
         tables = np.bincount(pair * 9 + cell, minlength=9 * pair_codes.size).reshape(-1, 3, 3)
+        first_seen = np.full(pair_codes.size, np.iinfo(np.int64).max)
+        np.minimum.at(first_seen, pair, order)
     shared = tables.sum(axis=(1, 2))
     out = []
     for p in np.lexsort((first_seen, -shared))[:MAX_RATER_PAIRS].tolist():
@@ -165,23 +180,20 @@ def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> l
     return out
 
 
-def _pair_instances(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (i, j), i < j, of every two votes on one item, votes sorted by item; in
-    the order of a loop over items, then i, then j."""
+def _pair_instances(rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions (i, j), i < j, of every two votes on one item, votes sorted by item, and
+    a key that orders them as a loop over items, then i, then j would (i, then j)."""
     starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
     sizes = np.diff(np.r_[starts, rank.size])
-    firsts, seconds, keys = [], [], []
-    width = int(sizes.max())
-    for m in np.unique(sizes[sizes >= 2]).tolist():
+    firsts, seconds = [], []
+    for m in np.flatnonzero(np.bincount(sizes))[::-1].tolist():
+        if m < 2:
+            break
         i, j = np.triu_indices(m, 1)
         s = starts[sizes == m][:, None]
         firsts.append((s + i).ravel())
         seconds.append((s + j).ravel())
-        keys.append((rank[s] * width * width + i * width + j).ravel())
     if not firsts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    x, y = np.concatenate(firsts), np.concatenate(seconds)
-    if len(firsts) > 1:
-        order = np.argsort(np.concatenate(keys), kind="stable")
-        x, y = x[order], y[order]
-    return x, y
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    x, y = (firsts[0], seconds[0]) if len(firsts) == 1 else (np.concatenate(firsts), np.concatenate(seconds))
+    return x, y, x * int(sizes.max()) + (y - x)

@@ -36,15 +36,26 @@ class Params:
 
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
     everyone = votes
-    if params.headline_excludes:
-        votes = votes.select(~np.isin(votes.group, list(params.headline_excludes)))
-    inputs = [_pair_inputs(votes, first, second, params) for first, second in pairs]
+    group_names, group_codes = votes.group_codes()
+    keep = None  # headline votes among everyone's, when some are left out
+    excluded = [i for i, g in enumerate(group_names) if g in params.headline_excludes]
+    if excluded:
+        keep = ~np.isin(group_codes, excluded)
+        votes = votes.select(keep)
+    pair_key = everyone.pair_keys()
+    inputs, by_group = [], []
+    for first, second in pairs:
+        index, outcomes = everyone.pair_votes(pair_key, first, second)
+        by_group.append(_by_group(group_names, group_codes[index], outcomes, params.level))
+        if keep is not None:  # the same votes, as rows of the headline table
+            kept = keep[index]
+            index, outcomes = (np.cumsum(keep) - 1)[index[kept]], outcomes[kept]
+        inputs.append(_pair_inputs(votes, index, outcomes, params))
     boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
                                        params.n_resamples, params.level, params.seed)
     reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots)]
-    for report, (first, second) in zip(reports, pairs):
-        mask, outcomes = everyone.outcomes_for(first, second)
-        report["by_group"] = _by_group(everyone.group[mask], outcomes, params.level)
+    for report, groups in zip(reports, by_group):
+        report["by_group"] = groups
     adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
     for i, report in enumerate(reports):
         p = adjusted.adjusted[i]
@@ -52,7 +63,8 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         report["significant"] = bool(adjusted.reject[i])
         report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
                                           report["sign_test"]["effect"], p, params.alpha)
-    agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed)
+    agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed,
+                                                           groups=(group_names, group_codes))
     return {
         "pairs": reports,
         "ranking": _ranking(votes, params),
@@ -67,22 +79,21 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
 
 @dataclass(frozen=True)
 class _PairInput:
-    mask: np.ndarray  # the votes on the pair
+    index: np.ndarray  # the votes on the pair (rows of the headline table)
     vote_outcomes: np.ndarray  # per vote, from the first system's side
     outcomes: np.ndarray  # per unit of analysis (vote, or comparison by majority)
     prompt_ids: np.ndarray  # per unit
 
 
-def _pair_inputs(votes: VoteTable, first: int, second: int, params: Params) -> _PairInput:
-    mask, vote_outcomes = votes.outcomes_for(first, second)
-    comparisons, prompts = votes.comparison[mask], votes.prompt[mask]
+def _pair_inputs(votes: VoteTable, index: np.ndarray, vote_outcomes: np.ndarray, params: Params) -> _PairInput:
+    comparisons, prompts = votes.comparison[index], votes.prompt[index]
     _units, outcomes = stats.aggregate_votes(comparisons, vote_outcomes, params.aggregate)
     if params.aggregate == "vote":
         prompt_ids = prompts
     else:  # units are the sorted distinct comparisons; one prompt each
         _, first_vote = np.unique(comparisons, return_index=True)
         prompt_ids = prompts[first_vote]
-    return _PairInput(mask, vote_outcomes, outcomes, np.asarray(prompt_ids, dtype=np.int64))
+    return _PairInput(index, vote_outcomes, outcomes, np.asarray(prompt_ids, dtype=np.int64))
 
 
 def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, params: Params) -> dict:
@@ -111,15 +122,17 @@ def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, param
     }
 
 
-def _by_group(groups: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict]:
+def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict]:
     """Per rater group (crowd, expert, judge, ...), per vote: counts and a Wilson interval
-    of the win share, so human and judge win rates sit side by side."""
+    of the win share, so human and judge win rates sit side by side. ``codes`` index
+    ``names`` (sorted)."""
+    tally = np.bincount(codes * 3 + outcomes + 1, minlength=3 * len(names)).reshape(-1, 3)
     out = {}
-    for group in sorted(set(groups.tolist())):
-        tally = np.bincount(outcomes[groups == group] + 1, minlength=3)
-        counts = stats.counts_from_totals(tally[2], tally[1], tally[0])
-        out[group] = {"counts": counts.as_dict(),
-                      "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
+    for group, (losses, ties, wins) in zip(names, tally.tolist()):
+        if losses + ties + wins:
+            counts = stats.counts_from_totals(wins, ties, losses)
+            out[group] = {"counts": counts.as_dict(),
+                          "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
     return out
 
 
@@ -142,16 +155,17 @@ def _ranking(votes: VoteTable, params: Params) -> dict | None:
 
 
 def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict:
-    chose_left = np.where(votes.winner == 0, np.nan, (votes.winner == votes.left).astype(float))
+    decided = votes.winner != 0
+    left = int(np.count_nonzero(decided & (votes.winner == votes.left)))
     by_pair = []
     for (first, second), data in zip(pairs, inputs):
-        left, mask = votes.left[data.mask], data.mask
-        first_len = np.where(left == first, votes.left_length[mask], votes.right_length[mask])
-        second_len = np.where(left == first, votes.right_length[mask], votes.left_length[mask])
-        diff = (first_len - second_len).astype(float)
+        index = data.index
+        left_len, right_len = votes.left_length[index], votes.right_length[index]
+        diff = np.where(votes.left[index] == first, left_len - right_len, right_len - left_len).astype(float)
         by_pair.append({
             "systems": [votes.systems[first], votes.systems[second]],
             "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
             "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
         })
-    return {"position": stats.position_bias_from_votes(chose_left, params.level).as_dict(), "length": by_pair}
+    position = stats.position_bias(left, int(np.count_nonzero(decided)) - left, params.level)
+    return {"position": position.as_dict(), "length": by_pair}

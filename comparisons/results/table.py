@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from comparisons.stats._base import factorize
+
 
 @dataclass(frozen=True)
 class VoteTable:
@@ -44,9 +46,49 @@ class VoteTable:
                          self.left[mask], self.right[mask], self.winner[mask], self.left_length[mask],
                          self.right_length[mask], self.systems)
 
+    def group_codes(self) -> tuple[list[str], np.ndarray]:
+        """The sorted distinct group names and each vote's index among them. A group is a
+        rater's, so the names are read from one vote per rater (the rest are checked)."""
+        if not len(self):
+            return [], np.zeros(0, dtype=np.int64)
+        raters, inverse = factorize(self.rater)
+        one_vote = np.zeros(raters.size, dtype=np.int64)
+        one_vote[inverse] = np.arange(len(self))
+        names, codes = _codes(self.group[one_vote])
+        codes = codes[inverse]
+        if not (self.group == np.asarray(names, dtype=object)[codes]).all():  # a rater in several groups
+            names, codes = _codes(self.group)
+        return names, codes
+
+    def pair_keys(self) -> np.ndarray:
+        """Per vote, a key of its unordered pair of systems, low * (top + 1) + high with top
+        the largest system id (for ``pair_votes``)."""
+        low = np.minimum(self.left, self.right)
+        return low * (self._top_system() + 1) + (self.left + self.right - low)
+
+    def pair_votes(self, keys: np.ndarray, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
+        """``outcomes_for`` as indices: the votes on (first, second) in either order (``keys``
+        from ``pair_keys``) and their outcomes for `first`."""
+        top = self._top_system()
+        if max(first, second) > top or min(first, second) < 0:
+            index = np.zeros(0, dtype=np.int64)
+        else:
+            index = np.flatnonzero(keys == min(first, second) * (top + 1) + max(first, second))
+        winner = self.winner[index]
+        return index, np.where(winner == first, 1, np.where(winner == second, -1, 0)).astype(np.int64)
+
+    def _top_system(self) -> int:
+        return int(max(self.left.max(initial=0), self.right.max(initial=0)))
+
     def outcomes_for(self, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
         """Mask of the votes on (first, second) in either order, and their outcomes for
         `first`: +1 win, 0 tie, -1 loss."""
         mask = ((self.left == first) & (self.right == second)) | ((self.left == second) & (self.right == first))
         winner = self.winner[mask]
         return mask, np.where(winner == first, 1, np.where(winner == second, -1, 0)).astype(np.int64)
+
+
+def _codes(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    names = sorted(set(values.tolist()))
+    lookup = {name: i for i, name in enumerate(names)}
+    return names, np.array([lookup[v] for v in values.tolist()], dtype=np.int64)

@@ -16,7 +16,7 @@ from .agreement import (
     krippendorff_alpha_counts,
     tie_discounted_accuracy,
 )
-from .agreement_counts import bootstrap_krippendorff_counts
+from .agreement_counts import bootstrap_krippendorff_counts, bootstrap_krippendorff_levels
 from .bias import length_bias, position_bias, position_bias_from_votes
 from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
 from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
@@ -40,6 +40,7 @@ __all__ = [
     "bootstrap_agreement",
     "bootstrap_bradley_terry",
     "bootstrap_krippendorff_counts",
+    "bootstrap_krippendorff_levels",
     "bradley_terry",
     "category_table",
     "clustered_bootstrap",

@@ -80,3 +80,15 @@ def factorize(ids: Any) -> tuple[np.ndarray, np.ndarray]:
             lookup = np.cumsum(present) - 1
             return np.flatnonzero(present).astype(arr.dtype), lookup[arr]
     return np.unique(arr, return_inverse=True)
+
+
+def distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of a float array and each element's index among them
+    (``np.unique(x, return_inverse=True)``; by ``factorize`` when the values are integers in
+    a moderate range, e.g. length differences)."""
+    if x.size:
+        low, high = x.min(), x.max()
+        if np.isfinite(low) and np.isfinite(high) and high - low < 4 * x.size + 1_000_000 and (x == np.round(x)).all():
+            ids, inverse = factorize((x - low).astype(np.int64))
+            return ids + low, inverse
+    return np.unique(x, return_inverse=True)

@@ -101,9 +101,11 @@ def category_table(data: np.ndarray | list, categories: list | None = None) -> n
     return np.stack([(arr == c).sum(axis=0) for c in cats], axis=1)
 
 
-def fleiss_kappa(table: np.ndarray | list) -> Agreement:
+def fleiss_kappa(table: np.ndarray | list, weights: np.ndarray | list | None = None) -> Agreement:
     """Fleiss' kappa from an (items x categories) count table; every item needs the same
     number of ratings n >= 2 (unequal counts raise ValueError: use Krippendorff's alpha).
+    ``weights``: how many items each row stands for (default one each), e.g. the distinct
+    rows of a large table with their multiplicities.
 
     P_i = (sum_j n_ij^2 - n) / (n (n - 1)), P_bar = mean P_i, p_j = sum_i n_ij / (N n),
     P_e = sum_j p_j^2, kappa = (P_bar - P_e) / (1 - P_e).
@@ -122,10 +124,14 @@ def fleiss_kappa(table: np.ndarray | list) -> Agreement:
     if n < 2:
         raise ValueError("Fleiss' kappa needs at least two ratings per item")
     p_i = ((t**2).sum(axis=1) - n) / (n * (n - 1))
-    p_j = t.sum(axis=0) / t.sum()
+    if weights is None:
+        p_bar, p_j, n_items = p_i.mean(), t.sum(axis=0) / t.sum(), t.shape[0]
+    else:
+        w = np.asarray(weights, dtype=float)
+        p_bar, p_j, n_items = (w @ p_i) / w.sum(), (w @ t) / (w @ per_item), w.sum()
     pe = float((p_j**2).sum())
-    value = None if np.isclose(pe, 1.0) else float((p_i.mean() - pe) / (1.0 - pe))
-    return Agreement(value, int(t.shape[0]), "fleiss")
+    value = None if np.isclose(pe, 1.0) else float((p_bar - pe) / (1.0 - pe))
+    return Agreement(value, int(n_items), "fleiss")
 
 
 def krippendorff_alpha(data: np.ndarray | list, level: str = "nominal") -> Agreement:

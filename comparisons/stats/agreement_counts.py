@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import check_level
-from .agreement import krippendorff_alpha_counts
+from ._base import check_level, opt_float
 from .intervals import Interval
 
 
@@ -92,15 +91,36 @@ def bootstrap_krippendorff_counts(
     (items with fewer than two values are left out, as in the statistic). Each resample's
     coincidence matrix is N @ (per-type coincidences); resamples where alpha is undefined
     are skipped; percentile interval."""
+    return bootstrap_krippendorff_levels(counts, (level,), n_resamples, confidence, seed)[0]
+
+
+def bootstrap_krippendorff_levels(
+    counts: np.ndarray | list, levels: tuple[str, ...] = ("nominal", "ordinal"), n_resamples: int = 2000,
+    confidence: float = 0.95, seed: int | None = 0,
+) -> list[Interval]:
+    """``bootstrap_krippendorff_counts`` for several levels of measurement at once: the
+    resamples (and so the coincidence matrices) depend only on the counts and the seed, so
+    they are drawn once and every level gets the numbers it would get alone. The estimate
+    is alpha of the full data's coincidence matrix, summed over types (the items' sum in
+    another order: ``krippendorff_alpha_counts`` to rounding)."""
     confidence = check_level(confidence)
+    for level in levels:
+        if level not in ("nominal", "ordinal"):
+            raise ValueError("level must be 'nominal' or 'ordinal'")
     c = np.asarray(counts, dtype=float)
     c = c[c.sum(axis=1) >= 2]
-    estimate = krippendorff_alpha_counts(c, level).value
-    method = f"item bootstrap of krippendorff {level}"
-    if estimate is None:
-        return Interval(None, None, None, confidence, method)
+    methods = [f"item bootstrap of krippendorff {level}" for level in levels]
+    if c.shape[0] == 0:
+        return [Interval(None, None, None, confidence, m) for m in methods]
     types, mult = item_types(c)
-    weights = type_weights(mult, n_resamples, np.random.default_rng(seed))
     k = c.shape[1]
-    o = (weights @ coincidences(types).reshape(len(types), k * k)).reshape(-1, k, k)
-    return percentile_interval(alpha_from_coincidences(o, level), estimate, confidence, method)
+    per_type = coincidences(types).reshape(len(types), k * k)
+    full = (mult.astype(float) @ per_type).reshape(1, k, k)
+    estimates = [opt_float(alpha_from_coincidences(full, level)[0]) for level in levels]
+    if all(e is None for e in estimates):
+        return [Interval(None, None, None, confidence, m) for m in methods]
+    weights = type_weights(mult, n_resamples, np.random.default_rng(seed))
+    o = (weights @ per_type).reshape(-1, k, k)
+    return [Interval(None, None, None, confidence, m) if e is None else
+            percentile_interval(alpha_from_coincidences(o, level), e, confidence, m)
+            for level, e, m in zip(levels, estimates, methods)]

@@ -14,7 +14,7 @@ import numpy as np
 from ._base import AsDict, as_outcomes, check_level, factorize
 from .intervals import Interval
 
-_CHUNK_CELLS = 4_000_000  # resamples x prompts per chunk, bounds memory to ~100 MB
+_CHUNK_CELLS = 1 << 20  # resamples x prompts per chunk: about 8 MB of counts, reused from chunk to chunk
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ independent given the true class. EM (Dawid & Skene 1979, Appl. Statist. 28:20, 
   who never used a label keeps a finite log-likelihood;
 starting from the per-item label shares (soft majority vote), until the log-likelihood
 rises by less than ``tol`` (relative). A rater's accuracy is sum_k p_k pi_r[k, k], the chance
-they give the true class of a random item. Both steps are two sparse matrix products over a
-(rater-label x item) incidence matrix, so each iteration costs O(votes).
+they give the true class of a random item. Each step is a sparse matrix product with the
+(item x rater-label) incidence matrix (the M-step with its transpose, walking the items in
+order), so each iteration costs O(votes).
 """
 from __future__ import annotations
 
@@ -61,46 +62,72 @@ def dawid_skene(
     n_items, n_raters, k = item_ids.size, rater_ids.size, n_classes
     if label.size == 0:
         return DawidSkene([], [], [], [None] * k, 0, 0, 0, True, 0.0, item_ids, np.zeros((0, k)))
-    # incidence: row (rater, label), column item
-    votes = sparse.csr_matrix((np.ones(label.size), (rater * k + label, item)), shape=(n_raters * k, n_items))
-    votes_t = votes.T.tocsr()
+    votes_t = _incidence(item, rater * k + label, n_items, n_raters * k)  # row item, column (rater, label)
+    most = int(np.bincount(item).max())  # votes on one item
     shares = np.bincount(item * k + label, minlength=n_items * k).reshape(n_items, k).astype(float)
-    post = (shares / shares.sum(axis=1, keepdims=True)).T.copy()  # soft majority vote
+    post = shares / shares.sum(axis=1, keepdims=True)  # soft majority vote
     prev, converged, it = -np.inf, False, 0
     for it in range(1, max_iter + 1):
-        prior, log_conf = _m_step(votes, post, n_raters, k, smoothing)
-        post, ll = _e_step(votes_t, prior, log_conf)
+        prior, log_conf = _m_step(votes_t, post, n_raters, k, smoothing)
+        post, ll = _e_step(votes_t, prior, log_conf, most)
         if abs(ll - prev) <= tol * abs(ll):
             converged = True
             break
         prev = ll
-    prior, log_conf = _m_step(votes, post, n_raters, k, smoothing)
+    prior, log_conf = _m_step(votes_t, post, n_raters, k, smoothing)
     conf = np.exp(log_conf)  # raters x true class x label
     accuracy = np.einsum("k,rkk->r", prior, conf)
     return DawidSkene(
         raters=rater_ids.tolist(), accuracy=[float(a) for a in accuracy], confusion=conf.tolist(),
         class_prior=[float(p) for p in prior], n_items=int(n_items), n_votes=int(label.size),
-        iterations=it, converged=converged, log_likelihood=float(ll), items=item_ids, posteriors=post.T,
+        iterations=it, converged=converged, log_likelihood=float(ll), items=item_ids, posteriors=post,
     )
 
 
-def _m_step(votes: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float):
-    """``post`` is (classes x items). Returns the class prior and log confusion matrices."""
-    counts = np.asarray(votes @ post.T).reshape(n_raters, k, k)  # rater, given label, true class
+def _incidence(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> sparse.csr_matrix:
+    """The (n_rows x n_columns) 0/1 matrix with a one per (row, column) pair (pairs given
+    twice count twice), directly when the rows come sorted."""
+    ones = np.ones(rows.size)
+    if rows.size and (rows[1:] >= rows[:-1]).all():
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+        return sparse.csr_matrix((ones, columns, indptr), shape=(n_rows, n_columns))
+    return sparse.csr_matrix((ones, (rows, columns)), shape=(n_rows, n_columns))
+
+
+def _m_step(votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float):
+    """``post`` is (items x classes). Returns the class prior and log confusion matrices.
+    The sums per (rater, label) walk the items in order (``votes_t.T`` is column-major)."""
+    counts = (votes_t.T @ post).reshape(n_raters, k, k)  # rater, given label, true class
     counts = counts.transpose(0, 2, 1) + smoothing  # rater, true class, given label
     log_conf = np.log(counts) - np.log(counts.sum(axis=2, keepdims=True))
-    return post @ np.ones(post.shape[1]) / post.shape[1], log_conf
+    return np.ones(post.shape[0]) @ post / post.shape[0], log_conf
 
 
-def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray):
-    """Posteriors as (classes x items), so that every operation runs along long rows."""
+def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int):
+    """Posteriors as (items x classes) and the log-likelihood, column by column (classes
+    are a short axis). The joint log-probabilities are shifted by their maximum per item
+    only if, with ``most`` votes on an item, they could fall below -700, where exp would
+    underflow; otherwise they are exponentiated as they are."""
     n_raters, k, _ = log_conf.shape
     table = log_conf.transpose(0, 2, 1).reshape(n_raters * k, k)  # (rater, label) x class
-    log_joint = np.ascontiguousarray((votes_t @ table).T)
-    log_joint += np.log(np.maximum(prior, 1e-300))[:, None]
-    top = log_joint.max(axis=0)
-    log_joint -= top
+    log_prior = np.log(np.maximum(prior, 1e-300))
+    log_joint = votes_t @ table
+    columns = [log_joint[:, c] for c in range(k)]
+    for column, value in zip(columns, log_prior):
+        column += value
+    top = None
+    if most * table.min() + log_prior.min() < -700.0:
+        top = columns[0].copy()
+        for column in columns[1:]:
+            np.maximum(top, column, out=top)
+        for column in columns:
+            column -= top
     post = np.exp(log_joint, out=log_joint)
-    total = post.sum(axis=0)
-    post /= total
-    return post, float((top + np.log(total)).sum())
+    total = columns[0].copy()
+    for column in columns[1:]:
+        total += column
+    inverse = 1.0 / total
+    for column in columns:
+        column *= inverse
+    log_total = np.log(total)
+    return post, float(log_total.sum() if top is None else (top + log_total).sum())

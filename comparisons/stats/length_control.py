@@ -8,7 +8,8 @@ system's response minus the second's, fitted by maximum likelihood with fraction
 responses (ties as half), L-BFGS with a small ridge on b1 (1e-4, as the reference keeps
 coefficients from diverging). The length-controlled win rate is sigmoid(b0): the win rate
 when both responses have the same length. Without length variation it equals the raw win
-rate exactly.
+rate exactly. The likelihood is summed over the distinct length differences (with the
+number of votes and the sum of scores at each), the same sums grouped.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from ._base import AsDict, as_outcomes
+from ._base import AsDict, as_outcomes, distinct
 
 RIDGE = 1e-4
 
@@ -43,13 +44,16 @@ def length_controlled_win_rate(length_diff: np.ndarray | list[float], outcomes: 
     sd = d.std()
     if sd == 0 or raw in (0.0, 1.0):
         return LengthControlled(n, raw, raw, 0.0 if sd == 0 else None)
-    x = np.tanh(d / sd)
+    values, inverse = distinct(d)
+    x = np.tanh(values / sd)
+    votes = np.bincount(inverse, minlength=values.size).astype(float)
+    score = np.bincount(inverse, weights=y, minlength=values.size)
 
     def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
         z = beta[0] + beta[1] * x
-        nll = float(np.sum(np.logaddexp(0, z) - y * z)) / n + RIDGE * beta[1] ** 2
-        r = (special.expit(z) - y) / n
-        return nll, np.array([r.sum(), (r * x).sum() + 2 * RIDGE * beta[1]])
+        nll = float(votes @ np.logaddexp(0, z) - score @ z) / n + RIDGE * beta[1] ** 2
+        r = (votes * special.expit(z) - score) / n
+        return nll, np.array([r.sum(), r @ x + 2 * RIDGE * beta[1]])
 
     start = np.array([special.logit(np.clip(raw, 1e-6, 1 - 1e-6)), 0.0])
     fit = optimize.minimize(loss, start, jac=True, method="L-BFGS-B")

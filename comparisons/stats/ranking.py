@@ -44,6 +44,10 @@ def pair_matrices(
     outcome for ``first`` (+1/0/-1). ``weights`` (e.g. bootstrap counts) default to 1."""
     a, b = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
     out = as_outcomes(outcomes)
+    if weights is None:  # integer counts, the same numbers as unit weights
+        tally = np.bincount(pair_cells(a, b, out, n_systems), minlength=3 * n_systems * n_systems).reshape(-1, 3)
+        pairs = np.flatnonzero(tally.any(axis=1))
+        return pair_counts_matrices(pairs, tally[pairs].astype(float), n_systems)
     if not (a.shape == b.shape == out.shape):
         raise ValueError("first, second and outcomes must have the same length")
     if np.any(a == b):
@@ -51,15 +55,43 @@ def pair_matrices(
     k = n_systems * n_systems
     winner, loser = np.where(out >= 0, a, b), np.where(out >= 0, b, a)
     decided = out != 0
-    if weights is None:  # integer counts, the same numbers as unit weights
-        wins = np.bincount((winner * n_systems + loser)[decided], minlength=k).astype(float)
-        ties = np.bincount((a * n_systems + b)[~decided], minlength=k).astype(float)
-    else:
-        w = np.asarray(weights, dtype=float)
-        wins = np.bincount((winner * n_systems + loser)[decided], w[decided], k)
-        ties = np.bincount((a * n_systems + b)[~decided], w[~decided], k)
+    w = np.asarray(weights, dtype=float)
+    wins = np.bincount((winner * n_systems + loser)[decided], w[decided], k)
+    ties = np.bincount((a * n_systems + b)[~decided], w[~decided], k)
     ties = ties.reshape(n_systems, n_systems)
     return wins.reshape(n_systems, n_systems), ties + ties.T
+
+
+def pair_cells(a: np.ndarray, b: np.ndarray, out: np.ndarray, k: int) -> np.ndarray:
+    """Per vote, its cell 3 (k lo + hi) + o: the unordered pair lo < hi of indices ``a``,
+    ``b`` and the outcome o = 0 loss, 1 tie, 2 win of lo (``out`` is for ``a``). A vote
+    (a, b, a wins) and a vote (b, a, b loses) fall in the same cell."""
+    if not (a.shape == b.shape == out.shape):
+        raise ValueError("first, second and outcomes must have the same length")
+    if np.any(a == b):
+        raise ValueError("a system cannot be compared with itself")
+    if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= k):
+        raise ValueError("system indices must be 0 .. n_systems - 1")
+    if 3 * k * k > 4 * a.size + (1 << 20):
+        return (np.minimum(a, b) * k + np.maximum(a, b)) * 3 + np.where(a < b, out, -out) + 1
+    ordered = a * (3 * k)  # the cell of (a, b, out) as given, then a lookup of its merged cell
+    ordered += b * 3
+    ordered += out
+    ordered += 1
+    pair, o = np.divmod(np.arange(3 * k * k), 3)
+    first, second = np.divmod(pair, k)
+    merged = np.where(first < second, pair * 3 + o, (second * k + first) * 3 + 2 - o)
+    return merged[ordered]
+
+
+def pair_counts_matrices(pairs: np.ndarray, counts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(wins, ties) matrices from (pairs x 3) loss / tie / win counts of the lower index of
+    each pair lo * k + hi (``pair_cells`` tallied by pair)."""
+    lo, hi = np.divmod(pairs, k)
+    wins, ties = np.zeros((k, k)), np.zeros((k, k))
+    wins[lo, hi], wins[hi, lo] = counts[:, 2], counts[:, 0]
+    ties[lo, hi] = ties[hi, lo] = counts[:, 1]
+    return wins, ties
 
 
 def _prepare(wins: np.ndarray, ties: np.ndarray | None, prior: float) -> np.ndarray:

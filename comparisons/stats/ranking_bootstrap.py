@@ -7,8 +7,12 @@ import numpy as np
 from scipy import sparse
 
 from ._base import AsDict, as_outcomes, check_level, factorize
-from .ranking import bradley_terry, pair_matrices, ranks_from_intervals
+from .bootstrap import draw_counts
+from .multinomial import multinomial_chunks
+from .ranking import bradley_terry, pair_cells, pair_counts_matrices, ranks_from_intervals
 from .ranking_batch import elo_scores, fit_batch
+
+_CHUNK_CELLS = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -42,37 +46,47 @@ def bootstrap_bradley_terry(
     ``ranks_from_intervals``. ``prior`` (default 0.01) keeps resamples where a system never
     wins finite.
 
-    Votes are first collapsed to cells (winner, loser) and (tie, unordered pair). Resampling
-    votes draws multinomial counts over the cells (as Chatbot Arena does over its unique
-    battle rows; the same distribution as drawing votes one by one); resampling clusters
-    draws ``rng.integers(0, C, C)`` per resample and sums the per-cluster cell counts by a
-    matrix product. All resamples are then fitted at once (``ranking_batch.fit_batch``:
-    ``method="mm"`` equals ``bradley_terry`` bit for bit; ``"newton"`` is faster for dozens
-    of systems and agrees to the MM tolerance).
+    Votes are first collapsed to cells: the unordered pair of systems and the outcome from
+    its lower index's side, so (a, b, a wins) and (b, a, b loses) are one cell - half the
+    (model_a, model_b, outcome) rows Chatbot Arena resamples over (3 k (k - 1) / 2 at most
+    instead of 3 k (k - 1)). Sums of multinomial cells are multinomial with the summed
+    probabilities, and the likelihood (ties as half) depends on the votes only through the
+    merged counts, so drawing over the merged cells is exactly resampling votes, with half
+    the draws. Resampling votes draws Multinomial(n, cell counts / n) per resample
+    (``multinomial.multinomial_chunks``: the same distribution as drawing votes one by one,
+    drawn from Poisson variates); resampling clusters draws ``rng.integers(0, C, C)`` per
+    resample and sums the per-cluster cell counts by a matrix product. The resamples are
+    then fitted a chunk at a time (``ranking_batch.fit_batch``: ``method="mm"`` equals
+    ``bradley_terry`` bit for bit; ``"newton"`` is faster for dozens of systems and agrees
+    to the MM tolerance).
     """
     level = check_level(level)
     a, b = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
     out = as_outcomes(outcomes)
     k = len(names)
-    wins, ties = pair_matrices(a, b, out, k)
+    cell = pair_cells(a, b, out, k)
+    tally = np.bincount(cell, minlength=3 * k * k).reshape(-1, 3)  # per pair lo * k + hi
+    pairs = np.flatnonzero(tally.any(axis=1))
+    wins, ties = pair_counts_matrices(pairs, tally[pairs].astype(float), k)
     point = bradley_terry(wins, ties, names, prior=prior, tol=1e-8)
-    winner, loser = np.where(out >= 0, a, b), np.where(out >= 0, b, a)
-    cell = np.where(out != 0, winner * k + loser, k * k + np.minimum(a, b) * k + np.maximum(a, b))
     rng = np.random.default_rng(seed)
+    unit = "votes" if cluster_ids is None else "clusters"
+    chunk = max(1, _CHUNK_CELLS // (k * k))  # resamples fitted together: arrays that stay in cache
     if cluster_ids is None:
-        cells, cell_inv = factorize(cell)
-        counts = np.bincount(cell_inv)
-        weights = rng.multinomial(out.size, counts / max(out.size, 1), size=n_resamples).astype(float)
-        unit = "votes"
+        drawn = multinomial_chunks(tally[pairs].T.ravel(), n_resamples, rng, chunk)
     else:
-        cells, weights = _cluster_weights(np.asarray(cluster_ids), cell, n_resamples, rng)
-        unit = "clusters"
-    eff = _effective_wins(cells, weights, k, prior)
-    if prior == 0:
-        for r in range(n_resamples):  # raises as bradley_terry would
-            bradley_terry(eff[r], prior=0.0, max_iter=1)
+        weights = _cluster_weights(np.asarray(cluster_ids), cell, pairs, k, n_resamples, rng)
+        drawn = (weights[i : i + chunk] for i in range(0, n_resamples, chunk))
     start = (np.asarray(point.elo) - 1000.0) * np.log(10.0) / 400.0  # log-strengths of the full-data fit
-    samples = elo_scores(fit_batch(eff, method, tol=1e-8, start=start))
+    samples = np.empty((n_resamples, k))
+    done = 0
+    for counts in drawn:
+        eff = _effective_wins(pairs, counts.reshape(counts.shape[0], 3, pairs.size), k, prior)
+        if prior == 0:
+            for matrix in eff:  # raises as bradley_terry would
+                bradley_terry(matrix, prior=0.0, max_iter=1)
+        samples[done : done + eff.shape[0]] = elo_scores(fit_batch(eff, method, tol=1e-8, start=start))
+        done += eff.shape[0]
     alpha = 1.0 - level
     lo, hi = np.quantile(samples, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
     return RankingIntervals(
@@ -83,43 +97,47 @@ def bootstrap_bradley_terry(
     )
 
 
-def _effective_wins(cells: np.ndarray, weights: np.ndarray, k: int, prior: float) -> np.ndarray:
-    """(R x k x k) wins + ties / 2 + prior off the diagonal, from resampled cell counts
-    (the arithmetic of ``ranking._prepare``: integer and half-integer sums are exact)."""
-    eff = np.zeros((weights.shape[0], k * k))
-    is_win = cells < k * k
-    eff[:, cells[is_win]] = weights[:, is_win]
-    tie = cells[~is_win] - k * k
-    half = 0.5 * weights[:, ~is_win]
-    eff[:, tie] += half
-    eff[:, tie % k * k + tie // k] += half
-    eff = eff.reshape(-1, k, k)
-    eff += prior * (1.0 - np.eye(k))
-    eff[:, np.arange(k), np.arange(k)] = 0.0
-    return eff
+def _effective_wins(pairs: np.ndarray, weights: np.ndarray, k: int, prior: float) -> np.ndarray:
+    """(R x k x k) wins + ties / 2 + prior off the diagonal, from (R x 3 x pairs) resampled
+    loss / tie / win counts of the lower index of each pair (the arithmetic of
+    ``ranking._prepare``: integer and half-integer sums are exact). The values for i over
+    j come from one row of [W + T/2 + prior per pair, L + T/2 + prior per pair, prior, 0]."""
+    lo, hi = np.divmod(pairs, k)
+    r, _, p = weights.shape
+    source = np.empty((r, 2 * p + 2))
+    half = np.multiply(weights[:, 1, :], 0.5, out=source[:, p : 2 * p])
+    np.add(weights[:, 2, :], half, out=source[:, :p])
+    source[:, :p] += prior
+    half += weights[:, 0, :]
+    half += prior
+    source[:, 2 * p], source[:, 2 * p + 1] = prior, 0.0
+    position = np.full(k * k, 2 * p)  # a pair never compared: the prior
+    position[lo * k + hi], position[hi * k + lo] = np.arange(p), p + np.arange(p)
+    position[np.arange(k) * (k + 1)] = 2 * p + 1  # the diagonal: 0
+    return np.take(source, position, axis=1).reshape(r, k, k)
 
 
 def _cluster_weights(
-    cluster_ids: np.ndarray, cell: np.ndarray, n_resamples: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cells and their (R x cells) resampled counts: per resample, C clusters drawn with
-    ``rng.integers`` (one call per resample) and counted, times the (C x cells) table of
+    cluster_ids: np.ndarray, cell: np.ndarray, pairs: np.ndarray, k: int, n_resamples: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """(R x 3 pairs) resampled counts of ``pairs``: all losses, then ties, then wins of the
+    lower index. Per resample, C clusters drawn with replacement (``bootstrap.draw_counts``:
+    ``rng.integers(0, C, C)`` per resample) and counted, times the (C x 3 pairs) table of
     cell counts per cluster (sparse when large). Integer sums, exact in float64."""
     _, inv = factorize(cluster_ids)
     n_units = int(inv.max()) + 1 if inv.size else 0
-    cells, cell_inv = factorize(cell)
-    dense = n_units * cells.size <= 20_000_000
-    if dense:
-        table = np.bincount(inv * cells.size + cell_inv, minlength=n_units * cells.size)
-        table = table.reshape(n_units, cells.size).astype(float)
+    position = np.zeros(k * k, dtype=np.int64)
+    position[pairs] = np.arange(pairs.size)
+    column = cell % 3 * pairs.size + position[cell // 3]
+    n_cols = 3 * pairs.size
+    weights = np.zeros((n_resamples, n_cols))
+    if n_units == 0:
+        return weights
+    if n_units * n_cols <= 20_000_000:
+        table = np.bincount(inv * n_cols + column, minlength=n_units * n_cols).reshape(n_units, n_cols).astype(float)
     else:
-        table = sparse.csr_matrix((np.ones(cell.size), (inv, cell_inv)), shape=(n_units, cells.size))
-    weights = np.empty((n_resamples, cells.size))
-    chunk = max(1, 4_000_000 // max(n_units, 1))
-    for start in range(0, n_resamples, chunk):
-        rows = min(chunk, n_resamples - start)
-        counts = np.empty((rows, n_units))
-        for r in range(rows):
-            counts[r] = np.bincount(rng.integers(0, max(n_units, 1), n_units), minlength=n_units)
-        weights[start : start + rows] = counts @ table if dense else (table.T @ counts.T).T
-    return cells, weights
+        table = sparse.csr_matrix((np.ones(cell.size), (inv, column)), shape=(n_units, n_cols))
+    for start, counts in draw_counts(n_units, n_resamples, rng):
+        weights[start : start + counts.shape[0]] = counts @ table if isinstance(table, np.ndarray) else (table.T @ counts.T).T
+    return weights

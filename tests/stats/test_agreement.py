@@ -152,3 +152,11 @@ def test_item_bootstrap_is_seeded_and_brackets_the_estimate():
 def test_item_bootstrap_of_an_undefined_statistic_has_no_interval():
     iv = bootstrap_agreement([[1, 0, -1]], tie_discounted_accuracy, n_resamples=10)
     assert iv.estimate is None and iv.low is None and iv.high is None
+
+
+def test_fleiss_kappa_of_distinct_rows_weighted_by_their_counts_equals_the_full_table():
+    table = category_table(_ratings(7, raters=3, items=400, missing=0.0), [-1, 0, 1])
+    rows, counts = np.unique(table, axis=0, return_counts=True)
+    weighted = fleiss_kappa(rows, weights=counts)
+    assert weighted.value == pytest.approx(fleiss_kappa(table).value, abs=1e-12)
+    assert weighted.n_items == 400

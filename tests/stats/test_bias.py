@@ -59,3 +59,43 @@ def test_length_bias_with_quantile_bins_puts_every_vote_in_a_bin_and_finds_the_t
 def test_length_bias_of_no_votes_is_empty():
     r = length_bias([], [])
     assert r.bins == [] and r.spearman_rho is None
+
+
+def _old_length_bias(diff, out, edges, level=0.95):
+    """The earlier implementation (np.quantile cuts, a mask per bin, scipy's spearmanr)."""
+    from scipy import stats
+
+    from comparisons.stats.intervals import wilson_interval
+
+    diff, out = np.asarray(diff, dtype=float), np.asarray(out)
+    cuts = np.unique(np.quantile(diff, np.linspace(0, 1, edges + 1))) if isinstance(edges, int) else np.sort(edges)
+    if cuts.size < 2:
+        cuts = np.array([diff.min(), diff.max()])
+    which = np.clip(np.searchsorted(cuts, diff, side="right") - 1, 0, cuts.size - 2)
+    inside = (diff >= cuts[0]) & (diff <= cuts[-1])
+    bins = []
+    for i in range(cuts.size - 1):
+        sel = out[inside & (which == i)]
+        w, t, n = int((sel == 1).sum()), int((sel == 0).sum()), sel.size
+        bins.append((float(cuts[i]), float(cuts[i + 1]), n, w, t, wilson_interval(w, n, level)))
+    res = stats.spearmanr(diff, out) if (diff != diff[0]).any() and (out != out[0]).any() else None
+    return bins, res
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_length_bias_from_the_value_table_equals_quantile_bins_and_scipys_spearman(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 3000))
+    diff = rng.integers(-900, 900, n) if seed % 2 else np.round(rng.normal(0, 150, n), 1)
+    out = np.where(rng.random(n) < 0.5 + diff / 4000, 1, rng.choice([-1, 0], n))
+    edges = [-2000, -100, 0, 100, 2000] if seed == 5 else int(rng.integers(1, 8))
+    r = length_bias(diff, out, edges=edges)
+    bins, ref = _old_length_bias(diff, out, edges)
+    assert [(b.low, b.high, b.n, b.wins, b.ties, b.win_share) for b in r.bins] == bins
+    assert r.spearman_rho == pytest.approx(ref.statistic, abs=1e-12)
+    assert r.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_length_bias_without_variation_has_no_rank_correlation():
+    assert length_bias([5, 5, 5], [1, -1, 0]).spearman_rho is None
+    assert length_bias([1, 2, 3], [1, 1, 1]).spearman_rho is None

@@ -59,3 +59,43 @@ def test_empty_input_and_bad_labels():
     fit = dawid_skene([1, 1, 2, 2], ["a", "b", "a", "b"], [2, 2, 0, 0])
     assert json.dumps(fit.as_dict(), allow_nan=False) and "posteriors" not in fit.as_dict()
     assert fit.accuracy[0] > 0.9
+
+
+def _reference_em(item, rater, label, k=3, smoothing=0.01, tol=1e-6, max_iter=200):
+    """A plain dense EM with the same start, smoothing and stopping rule (log-sum-exp per item)."""
+    from scipy.special import logsumexp
+
+    n_items, n_raters = item.max() + 1, rater.max() + 1
+    shares = np.zeros((n_items, k))
+    np.add.at(shares, (item, label), 1)
+    post = shares / shares.sum(axis=1, keepdims=True)
+    prev = -np.inf
+    for it in range(1, max_iter + 1):
+        counts = np.full((n_raters, k, k), smoothing)  # rater, true class, label
+        np.add.at(counts, (rater, slice(None), label), post[item])
+        log_conf = np.log(counts / counts.sum(axis=2, keepdims=True))
+        prior = post.mean(axis=0)
+        joint = np.tile(np.log(prior), (n_items, 1))
+        np.add.at(joint, item, log_conf[rater, :, label])
+        ll = logsumexp(joint, axis=1)
+        post = np.exp(joint - ll[:, None])
+        if abs(ll.sum() - prev) <= tol * abs(ll.sum()):
+            break
+        prev = ll.sum()
+    counts = np.full((n_raters, k, k), smoothing)
+    np.add.at(counts, (rater, slice(None), label), post[item])
+    conf = counts / counts.sum(axis=2, keepdims=True)
+    return it, post, conf, np.einsum("k,rkk->r", post.mean(axis=0), conf)
+
+
+@pytest.mark.parametrize("per_item", [3, 150])  # 150 votes an item: log-probabilities below -700, shifted
+def test_it_equals_a_plain_dense_em(per_item):
+    item, rater, label, _, _ = _simulate(3, raters=200 if per_item > 100 else 30, items=300, per_item=per_item)
+    order = np.random.default_rng(4).permutation(item.size)  # votes not sorted by item
+    for idx in (np.arange(item.size), order):
+        fit = dawid_skene(item[idx], rater[idx], label[idx])
+        iterations, post, conf, accuracy = _reference_em(item[idx], rater[idx], label[idx])
+        assert fit.iterations == iterations
+        np.testing.assert_allclose(fit.posteriors, post, atol=1e-10)
+        np.testing.assert_allclose(fit.confusion, conf, atol=1e-10)
+        np.testing.assert_allclose(fit.accuracy, accuracy, atol=1e-10)

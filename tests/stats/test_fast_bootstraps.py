@@ -146,3 +146,28 @@ def test_tie_discounted_bootstrap_from_kinds_matches_the_item_loop():
     lo, hi = np.quantile(values, [0.025, 0.975])
     assert fast.estimate == pytest.approx(credit.sum() / 1500, abs=1e-12)
     assert fast.low == pytest.approx(lo, abs=0.01) and fast.high == pytest.approx(hi, abs=0.01)
+
+
+def test_both_krippendorff_levels_from_one_set_of_resamples_equal_each_level_alone():
+    from comparisons.stats.agreement import krippendorff_alpha_counts
+    from comparisons.stats.agreement_counts import bootstrap_krippendorff_levels
+
+    counts = np.random.default_rng(11).multinomial(3, [0.45, 0.15, 0.4], size=700)
+    both = bootstrap_krippendorff_levels(counts, ("nominal", "ordinal"), n_resamples=500, seed=3)
+    for level, interval in zip(("nominal", "ordinal"), both):
+        assert interval == bootstrap_krippendorff_counts(counts, level, n_resamples=500, seed=3)
+        assert interval.estimate == pytest.approx(krippendorff_alpha_counts(counts, level).value, abs=1e-12)
+
+
+def test_newton_with_a_chord_start_agrees_with_mm_for_many_systems_and_chunks():
+    a, b, out = _battles(8, n=60_000, k=30)
+    names = [f"s{i}" for i in range(30)]
+    mm = bootstrap_bradley_terry(a, b, out, names, n_resamples=250, seed=2)
+    newton = bootstrap_bradley_terry(a, b, out, names, n_resamples=250, seed=2, method="newton")
+    np.testing.assert_allclose(newton.low, mm.low, atol=1e-4)
+    np.testing.assert_allclose(newton.high, mm.high, atol=1e-4)
+    sparse_votes = bootstrap_bradley_terry(a[:300], b[:300], out[:300], names, n_resamples=250, seed=2)
+    sparse_newton = bootstrap_bradley_terry(a[:300], b[:300], out[:300], names, n_resamples=250, seed=2,
+                                            method="newton")
+    np.testing.assert_allclose(sparse_newton.low, sparse_votes.low, atol=1e-4)
+    np.testing.assert_allclose(sparse_newton.high, sparse_votes.high, atol=1e-4)

@@ -81,3 +81,26 @@ def test_length_control_removes_a_win_rate_that_comes_from_length_alone():
 def test_length_control_without_length_variation_is_the_raw_rate():
     lc = length_controlled_win_rate([10, 10, 10, 10], [1, 1, 0, -1])
     assert lc.length_controlled_win_rate == lc.win_rate == 0.625
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_length_control_summed_over_distinct_differences_equals_the_per_vote_fit(seed):
+    from scipy import optimize, special
+
+    from comparisons.stats.length_control import RIDGE
+
+    rng = np.random.default_rng(seed)
+    diff = rng.integers(-800, 800, 5000).astype(float) if seed else rng.normal(100, 300, 5000)
+    out = np.where(rng.random(5000) < 1 / (1 + np.exp(-diff / 400)), 1, rng.choice([-1, 0], 5000))
+    x, y = np.tanh(diff / diff.std()), (out + 1) / 2
+
+    def loss(beta):  # the earlier per-vote loss
+        z = beta[0] + beta[1] * x
+        r = (special.expit(z) - y) / y.size
+        return (np.sum(np.logaddexp(0, z) - y * z) / y.size + RIDGE * beta[1] ** 2,
+                np.array([r.sum(), (r * x).sum() + 2 * RIDGE * beta[1]]))
+
+    ref = optimize.minimize(loss, [special.logit(y.mean()), 0.0], jac=True, method="L-BFGS-B").x
+    lc = length_controlled_win_rate(diff, out)
+    assert lc.length_controlled_win_rate == pytest.approx(special.expit(ref[0]), abs=1e-7)
+    assert lc.length_coefficient == pytest.approx(ref[1], abs=1e-6)

@@ -80,3 +80,64 @@ def test_results_report_dawid_skene_rater_quality_on_shared_comparisons():
     assert canonical_labels(table).tolist() == [{1: 1, 0: 0, 2: -1}[w] for w in winner.tolist()]
     assert results["agreement"]["krippendorff_alpha_nominal"]["interval"]["low"] == pytest.approx(
         results["agreement"]["krippendorff_alpha_nominal"]["value"], abs=0.1)
+
+
+def test_majority_labels_take_the_unique_top_label_call_splits_ties_and_skip_empty_items():
+    from comparisons.results.agreement import majority_labels
+
+    counts = np.random.default_rng(3).integers(0, 3, (500, 3)).astype(float)
+    expected = [-1 if row.sum() == 0 else (int(row.argmax()) if (row == row.max()).sum() == 1 else 1)
+                for row in counts]
+    assert majority_labels(counts).tolist() == expected
+
+
+def test_group_codes_read_one_vote_per_rater_and_fall_back_when_a_rater_changes_group():
+    n = 12
+    rater = np.arange(n) % 4
+    group = np.array(["crowd", "judge", "author", "crowd"] * 3, dtype=object)
+    table = VoteTable(np.arange(n), np.arange(n), rater, group, np.ones(n, int), np.full(n, 2), np.ones(n, int),
+                      np.ones(n, int), np.ones(n, int), {1: "a", 2: "b"})
+    names, codes = table.group_codes()
+    assert names == ["author", "crowd", "judge"] and (np.asarray(names, dtype=object)[codes] == group).all()
+    group[5] = "expert"  # rater 1 votes once as an expert
+    names, codes = table.group_codes()
+    assert names == ["author", "crowd", "expert", "judge"] and (np.asarray(names, dtype=object)[codes] == group).all()
+
+
+def test_judges_sit_beside_the_headline_numbers_not_in_them():
+    rng = np.random.default_rng(5)
+    n = 3000
+    comparison = np.arange(n) // 3
+    base = 2 + comparison % 2
+    left = np.where(rng.random(n) < 0.5, 1, base)
+    right = np.where(left == 1, base, 1)
+    winner = np.where(rng.random(n) < 0.6, 1, np.where(rng.random(n) < 0.5, 0, base))  # 0: a tie
+    rater = rng.integers(1, 30, n)
+    group = np.where(rater % 5 == 0, "judge", "crowd").astype(object)
+    table = VoteTable(comparison, comparison // 2, rater, group, left, right, winner,
+                      rng.integers(10, 900, n), rng.integers(10, 900, n), {1: "LIMA", 2: "GPT-4", 3: "Bard"})
+    params = Params(n_resamples=200)
+    results = compute_results(table, [(1, 2), (1, 3)], params)
+    humans = compute_results(table.select(group != "judge"), [(1, 2), (1, 3)], params)
+    for with_judges, without in zip(results["pairs"], humans["pairs"]):
+        assert {k: v for k, v in with_judges.items() if k != "by_group"} == \
+            {k: v for k, v in without.items() if k != "by_group"}
+        assert set(with_judges["by_group"]) == {"crowd", "judge"} and set(without["by_group"]) == {"crowd"}
+        assert with_judges["by_group"]["crowd"] == without["by_group"]["crowd"]
+    assert results["ranking"] == humans["ranking"] and results["bias"] == humans["bias"]
+    assert results["headline_votes"] == humans["headline_votes"] == int((group != "judge").sum())
+
+
+def test_pair_votes_are_the_votes_outcomes_for_picks_in_either_order():
+    rng = np.random.default_rng(6)
+    n = 400
+    left = rng.integers(1, 6, n)
+    right = (left + rng.integers(1, 5, n) - 1) % 5 + 1
+    winner = np.where(rng.random(n) < 0.3, 0, np.where(rng.random(n) < 0.5, left, right))
+    table = VoteTable(np.arange(n), np.arange(n), np.arange(n), np.array(["crowd"] * n, dtype=object), left, right,
+                      winner, np.ones(n, int), np.ones(n, int), {})
+    keys = table.pair_keys()
+    for first, second in [(1, 2), (2, 1), (3, 5), (5, 4), (1, 9), (2, 12)]:
+        index, outcomes = table.pair_votes(keys, first, second)
+        mask, expected = table.outcomes_for(first, second)
+        assert index.tolist() == np.flatnonzero(mask).tolist() and outcomes.tolist() == expected.tolist()
