@@ -3,7 +3,7 @@
 Django view (/healthz/: one SELECT 1) on the same server in the same run.
 Goal: voting requests at least 40% of the bare view's throughput, p95 at most 3x its p95.
 
-    .venv/bin/python bench/voting.py [--raters 50] [--seconds 10] [--rounds 3] [--workers 5]
+    .venv/bin/python bench/voting.py [--raters 50] [--seconds 10] [--rounds 3] [--workers 3]
 
 Both phases use the same server, the same number of concurrent clients (asyncio + httpx, one
 client and cookie jar per rater) and the same duration; they alternate for `--rounds` rounds
@@ -56,6 +56,16 @@ def make_study(prompts: int, votes_per_comparison: int, quota: int) -> None:
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     rater_settings_update(study=study, quota=quota)
     render_ahead(limit=10**6)  # as the beat task raters.render_ahead does within 30 s of opening
+    vacuum()
+
+
+def vacuum() -> None:
+    """VACUUM ANALYZE before the clock, so that autovacuum does not clean up after the
+    previous run's study (deleted above) in the middle of this one."""
+    import psycopg
+
+    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def free_port() -> int:
@@ -140,13 +150,15 @@ async def enter(base: str, raters: int) -> list[Rater]:
 
 async def voting(people: list[Rater], seconds: float) -> dict:
     latencies, cycles, errors, votes = [], [], 0, 0
+    by_method: dict[str, list[float]] = {"GET": [], "POST": []}
     stop = time.monotonic() + seconds
 
-    async def timed(call):
+    async def timed(call, method: str):
         nonlocal errors
         t = time.perf_counter()
         r = await call
         latencies.append(time.perf_counter() - t)
+        by_method[method].append(latencies[-1])
         errors += r.status_code >= 500
         return r
 
@@ -155,20 +167,20 @@ async def voting(people: list[Rater], seconds: float) -> dict:
         choices = ("left", "right", "tie")
         while time.monotonic() < stop:
             t = time.perf_counter()
-            page = await timed(person.request("GET", f"/r/{SLUG}/vote/"))
+            page = await timed(person.request("GET", f"/r/{SLUG}/vote/"), "GET")
             token = TOKEN.search(page.text) if page.status_code == 200 else None
             if token is None:
                 return  # finished or the study is full
             r = await timed(person.request("POST", f"/r/{SLUG}/vote/", data={
                 "token": token.group(1), "choice": choices[(n + votes) % 3],
-                "csrfmiddlewaretoken": CSRF.search(page.text).group(1)}))
+                "csrfmiddlewaretoken": CSRF.search(page.text).group(1)}), "POST")
             votes += r.status_code == 302
             cycles.append(time.perf_counter() - t)
 
     start = time.monotonic()
     await asyncio.gather(*(rater(person, n) for n, person in enumerate(people)))
     return {"latencies": latencies, "elapsed": time.monotonic() - start, "errors": errors, "votes": votes,
-            "cycles": cycles}
+            "cycles": cycles, "by_method": by_method}
 
 
 async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tuple[dict, dict, list[dict]]:
@@ -194,6 +206,9 @@ async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tup
     cycles = sorted(c for v in votings for c in v["cycles"])
     pooled_v = summary([x for v in votings for x in v["latencies"]], elapsed, sum(v["errors"] for v in votings))
     votes = sum(v["votes"] for v in votings)
+    for method in ("GET", "POST"):
+        part = summary([x for v in votings for x in v["by_method"][method]], elapsed, 0)
+        pooled_v[f"{method.lower()}_p50_ms"], pooled_v[f"{method.lower()}_p95_ms"] = part["p50_ms"], part["p95_ms"]
     pooled_v |= {"votes": votes, "votes_per_second": votes / elapsed,
                  "cycle_p50_ms": cycles[len(cycles) // 2] * 1000 if cycles else None}
     return pooled_b, pooled_v, per_round
@@ -219,7 +234,7 @@ def main() -> None:
     parser.add_argument("--raters", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10, help="per phase and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=3, help="as docker-compose.yml runs gunicorn")
     parser.add_argument("--prompts", type=int, default=2000)
     args = parser.parse_args()
     setup_django()
@@ -246,7 +261,8 @@ def main() -> None:
           f"{args.rounds} rounds of {args.seconds:.0f} s per phase, alternating")
     print(f"bare /healthz/: {b['per_second']:.0f} req/s, p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms, errors {b['errors']}")
     print(f"voting: {v['votes_per_second']:.0f} votes/s ({v['per_second']:.0f} req/s), p50 {v['p50_ms']:.1f} ms, "
-          f"p95 {v['p95_ms']:.1f} ms, errors {v['errors']}, votes {v['votes']}")
+          f"p95 {v['p95_ms']:.1f} ms, errors {v['errors']}, votes {v['votes']}; GET p50 {v['get_p50_ms']:.0f} / p95 "
+          f"{v['get_p95_ms']:.0f} ms, POST p50 {v['post_p50_ms']:.0f} / p95 {v['post_p95_ms']:.0f} ms")
     print("per round, voting/bare requests per second: " + ", ".join(f"{r['throughput_ratio']:.2f}" for r in per_round))
     print(f"throughput ratio {result['throughput_ratio']:.2f} by request (goal >= 0.40), {result['votes_ratio']:.2f} by vote "
           f"(a vote is a GET and a POST); p95 ratio {result['p95_ratio']:.2f} (goal <= 3)")

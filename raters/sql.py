@@ -93,10 +93,18 @@ def unseen_least_filled(*, rater_id: int, study_id: int, cap: int, limit: int) -
         return [(int(c), int(f)) for c, f in cursor.fetchall()]
 
 
-def lock_rater(rater_id: int) -> tuple[bool, int, int] | None:
+def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] | None:
     """Lock the rater's row for this transaction; (excluded, pairs served, pairs voted),
-    counted after the lock is held. None when the rater is gone."""
-    row = _one(f"SELECT excluded FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
+    counted after the lock is held. None when the rater is gone.
+
+    `durable=False` lets PostgreSQL commit this transaction without waiting for its WAL to
+    reach the disk (synchronous_commit off for this transaction only, set in the same
+    statement): for a transaction that only hands out a lease, whose loss in a crash costs
+    nothing (the pair is handed out again). Ignored inside an outer transaction, whose other
+    writes (a vote) must stay durable, and on other databases."""
+    quiet = (not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1)
+    extra = ", set_config('synchronous_commit', 'off', true)" if quiet else ""
+    row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
     if row is None:
         return None
     served, done = _one(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])

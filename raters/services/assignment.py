@@ -129,7 +129,7 @@ def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime |
     if study.status != Study.Status.OPEN:
         return Next("closed", quota=settings.quota)
     with transaction.atomic():
-        locked = sql.lock_rater(rater.pk)
+        locked = sql.lock_rater(rater.pk, durable=False)  # this transaction writes no vote
         if locked is None:
             raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
         excluded, served, done = locked

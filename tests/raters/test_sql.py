@@ -173,3 +173,27 @@ def test_a_rater_votes_on_the_embedded_sqlite_default(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok 6"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_an_outermost_lease_transaction_skips_waiting_for_the_disk():
+    from django.db import connection, transaction
+
+    rater = RaterFactory(study=open_study(prompts=1))
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        assert sql.lock_rater(rater.pk, durable=False) == (False, 0, 0)
+        assert setting() == "off"
+    assert setting() == "on"  # for this transaction only
+    with transaction.atomic():
+        sql.lock_rater(rater.pk)
+        assert setting() == "on"
+    with transaction.atomic(), transaction.atomic():  # inside a caller's transaction: left alone
+        sql.lock_rater(rater.pk, durable=False)
+        assert setting() == "on"
+    assert services.assignment_next(rater=rater).state == "assigned"
