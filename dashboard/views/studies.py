@@ -18,12 +18,13 @@ from comparisons.services.receive import read_uploaded_file
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
-from dashboard.selectors import study_progress
+from dashboard.selectors import study_progress, studies_votes_wanted
 
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
-    studies = studies_for(request.user).annotate(n_comparisons=Count("comparisons", distinct=True))
-    rows = [{"study": s, "progress": study_progress(s)} for s in studies]
+    studies = list(studies_for(request.user).annotate(n_comparisons=Count("comparisons", distinct=True)))
+    totals = studies_votes_wanted(studies)
+    rows = [{"study": s, "progress": {"votes": totals[s.pk][0], "wanted": totals[s.pk][1]}} for s in studies]
     return render(request, "dashboard/study_list.html", {"rows": rows})
 
 @researcher_required

@@ -204,3 +204,23 @@ def test_judge_votes_are_named_apart_from_the_headline(researcher_client, resear
     results_refresh(study_id=study.pk)
     page = researcher_client.get("/dashboard/s/demo/").content.decode()
     assert "From 120 votes (and 1 LLM-judge votes, shown apart" in page
+
+
+def test_the_studies_list_shows_each_studys_progress_in_a_fixed_number_of_queries(
+        researcher_client, researcher, django_assert_max_num_queries):
+    from dashboard.selectors import study_progress, studies_votes_wanted
+    from tests.factories import GoldPairFactory
+
+    studies = [study_with_votes(researcher, slug=f"s{i}", prompts=4 + i) for i in range(3)]
+    GoldPairFactory(comparison=studies[0].comparisons.first())
+    Vote.objects.filter(comparison__gold__isnull=False).update(is_gold=True)
+    Rater.objects.filter(pk=Vote.objects.filter(comparison__study=studies[1]).values("rater")[:1]).update(excluded=True)
+    totals = studies_votes_wanted(studies)
+    for study in studies:
+        progress = study_progress(study)
+        assert totals[study.pk] == (progress["votes"], progress["wanted"]) and progress["votes"] > 0
+    with django_assert_max_num_queries(12):  # session, user, studies, prefetch, two totals ...
+        page = researcher_client.get("/dashboard/").content.decode()
+    for study in studies:
+        votes, wanted = totals[study.pk]
+        assert f"{votes} / {wanted}" in page
