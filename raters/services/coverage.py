@@ -39,7 +39,7 @@ def counted_votes() -> QuerySet[Vote]:
 
 def filled(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
     """The exact fill of one comparison: counted_votes() plus holding(now), in one statement
-    (raters.services.sql, tested equal to those two querysets)."""
+    (raters.sql, tested equal to those two querysets)."""
     return sql.exact_fill(comparison_id, now, excluding=excluding)
 
 

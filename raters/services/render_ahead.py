@@ -5,8 +5,8 @@ Rendering is the costliest step of serving a pair in Python (markdown-it-py: abo
 for a short answer, several ms for a long one with code and tables), and every text is
 shown to several raters, so a beat task (raters.render_ahead) renders each prompt and
 response of an open study once and stores the HTML with the rules it was made under. A page
-uses the stored HTML when its rules are current and renders the text itself (through the
-cache) otherwise: a text not reached yet, or new rules, only costs time."""
+uses the stored HTML when its rules are current and renders the text itself otherwise: a
+text not reached yet, or new rules, only costs time."""
 
 from __future__ import annotations
 
