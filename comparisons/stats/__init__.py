@@ -17,7 +17,7 @@ from .agreement import (
     tie_discounted_accuracy,
 )
 from .agreement_counts import bootstrap_krippendorff_counts, bootstrap_krippendorff_levels
-from .bias import length_bias, position_bias, position_bias_from_votes
+from .bias import length_bias, position_bias
 from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
 from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
 from .intervals import Interval, goodman_intervals, share_intervals, wilson_interval
@@ -62,7 +62,6 @@ __all__ = [
     "per_prompt_counts",
     "plan_votes",
     "position_bias",
-    "position_bias_from_votes",
     "prompt_wilcoxon",
     "ranks_from_intervals",
     "share_intervals",

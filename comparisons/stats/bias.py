@@ -57,14 +57,6 @@ def position_bias(left: int, right: int, level: float = 0.95) -> PositionBias:
     return PositionBias(n, left, right, wilson_interval(left, n, level), min(p, 1.0))
 
 
-def position_bias_from_votes(chose_left: np.ndarray | list, level: float = 0.95) -> PositionBias:
-    """``position_bias`` from one entry per vote: True = left chosen, False = right chosen,
-    None/NaN = tie (dropped)."""
-    arr = np.asarray(chose_left, dtype=float)
-    arr = arr[~np.isnan(arr)]
-    return position_bias(int((arr == 1).sum()), int((arr == 0).sum()), level)
-
-
 def length_bias(
     length_diff: np.ndarray | list[float], outcomes: np.ndarray | list[int],
     edges: list[float] | int = 5, level: float = 0.95,

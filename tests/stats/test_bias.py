@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from comparisons.stats.bias import length_bias, position_bias, position_bias_from_votes
+from comparisons.stats.bias import length_bias, position_bias
 
 
 def test_position_bias_reports_left_share_wilson_interval_and_binomial_p():
@@ -20,11 +20,6 @@ def test_position_bias_reports_left_share_wilson_interval_and_binomial_p():
 
 def test_balanced_positions_show_no_bias():
     assert position_bias(50, 50).p_value == pytest.approx(1.0)
-
-
-def test_position_bias_from_votes_drops_ties():
-    r = position_bias_from_votes([True, True, False, None, np.nan, True])
-    assert (r.left, r.right, r.n) == (3, 1, 4)
 
 
 def test_position_bias_without_decisive_votes_is_undefined_not_an_error():
@@ -99,3 +94,22 @@ def test_length_bias_from_the_value_table_equals_quantile_bins_and_scipys_spearm
 def test_length_bias_without_variation_has_no_rank_correlation():
     assert length_bias([5, 5, 5], [1, -1, 0]).spearman_rho is None
     assert length_bias([1, 2, 3], [1, 1, 1]).spearman_rho is None
+
+
+def test_the_results_position_bias_counts_decided_votes_for_the_shown_left_response():
+    from comparisons.results.compute import Params, compute_results
+    from comparisons.results.table import VoteTable
+
+    rng = np.random.default_rng(4)
+    n = 600
+    comparison = np.arange(n) // 3
+    left = np.where(rng.random(n) < 0.5, 1, 2)
+    right = 3 - left
+    winner = np.where(rng.random(n) < 0.2, 0, np.where(rng.random(n) < 0.65, left, right))  # 0: a tie
+    table = VoteTable(comparison, comparison // 2, rng.integers(1, 20, n), np.array(["crowd"] * n, dtype=object),
+                      left, right, winner, rng.integers(10, 900, n), rng.integers(10, 900, n), {1: "A", 2: "B"})
+    position = compute_results(table, [(1, 2)], Params(n_resamples=200))["bias"]["position"]
+    decided = winner != 0
+    expected = position_bias(int((decided & (winner == left)).sum()), int((decided & (winner == right)).sum()))
+    assert position == expected.as_dict()
+    assert position["n"] == int(decided.sum()) < n and position["left"] > position["right"]
