@@ -12,12 +12,14 @@ from rest_framework.views import APIView
 from comparisons import selectors
 from comparisons.apis.outputs import read_upload
 from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
-from comparisons.errors import InvalidInput
+from comparisons.errors import InvalidInput, RowError
 from comparisons.ingest.parse import parse_rows
 from comparisons.ingest.votes import validate_vote_rows
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
 from comparisons.results import export
+from comparisons.results.categories import BY_PATTERN
 from comparisons.results.compute import AGGREGATES, METHODS, Params
+from comparisons.results.options import results_options_get
 from comparisons.results.selectors import VoteFilter
 from comparisons.results.service import results_get
 from comparisons.services.vote_import import votes_import
@@ -31,6 +33,13 @@ class ResultsQuerySerializer(serializers.Serializer):
                                         help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
     exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
     rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
+    by = serializers.RegexField(BY_PATTERN, required=False, default="",
+                                error_messages={"invalid": "must be category or metadata.<key> (letters, digits, _ and -)"},
+                                help_text="Add `breakdown`: shares, intervals, verdicts and judge agreement per "
+                                "`category` or per value of `metadata.<key>`.")
+    judge_family = serializers.CharField(required=False, default="", max_length=1000,
+                                         help_text="Comma-separated systems of the judge's own model family: adds "
+                                         "self-preference to `judges[].bias`.")
 
 
 class ResultsResponseSerializer(serializers.Serializer):
@@ -83,8 +92,17 @@ class StudyResultsApi(APIView):
                              rater_group=q["rater_group"] or None)
         params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed,
                         headline_excludes=() if filters.rater_group else Params.headline_excludes)
+        family = tuple(sorted({name.strip() for name in q["judge_family"].split(",") if name.strip()}))
+        unknown = sorted(set(family) - set(study.systems.values_list("name", flat=True)))
+        if unknown:
+            raise InvalidInput("judge_family names systems that are not in this study",
+                               [RowError(None, "judge_family", f"no system {name!r} in this study") for name in unknown])
         snapshot, stale = results_get(study=study, params=params, filters=filters)
-        return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
+        data = {"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data}
+        if q["by"] or family:
+            extra = results_options_get(study=study, params=params, filters=filters, by=q["by"], family=family)
+            data |= {k: v for k, v in extra.items() if k in ("breakdown", "judges")}
+        return Response(data)
 
 
 class StudyVotesImportApi(APIView):

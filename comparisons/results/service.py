@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import ResultSnapshot, Study
+from comparisons.results.categories import prompt_labels
 from comparisons.results.compute import Params, compute_results
+from comparisons.results.judges_results import attach_judges, judges_results
 from comparisons.results.selectors import VoteFilter, vote_table, votes_version
 from comparisons.services.queue import study_pairs
 
@@ -33,7 +35,9 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
-    data = compute_results(table, study_pairs(study), params)
+    pairs = study_pairs(study)
+    data = compute_results(table, pairs, params)
+    data = attach_judges(data, judges_results(table, pairs, params, prompt_labels(study, "category")))
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):

@@ -1,0 +1,45 @@
+"""Results with a breakdown (``by``) or a judge's model family (``judge_family``): computed on
+request from the same counted votes, cached as their own ResultSnapshot beside the plain results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comparisons.models import ResultSnapshot, Study
+from comparisons.results.breakdown import breakdown
+from comparisons.results.categories import prompt_labels
+from comparisons.results.compute import Params
+from comparisons.results.judges_results import judges_results
+from comparisons.results.selectors import VoteFilter, vote_table, votes_version
+from comparisons.results.service import results_store, snapshot_key
+from comparisons.services.queue import study_pairs
+
+
+def options_key(params: Params, filters: VoteFilter, by: str, family: tuple[str, ...]) -> str:
+    return f"by={by}&family={','.join(sorted(family))}&{snapshot_key(params, filters)}"[:500]
+
+
+def results_options_compute(*, study: Study, params: Params, filters: VoteFilter, by: str,
+                            family: tuple[str, ...]) -> dict[str, Any]:
+    """``{"breakdown": ...}`` for ``by``, ``{"judges": ...}`` (with self-preference) for ``family``,
+    plus the vote count and version of the votes they were computed from."""
+    n_votes, version = votes_version(study, filters)
+    table, _raters = vote_table(study, filters)
+    pairs = study_pairs(study)
+    data: dict[str, Any] = {"n_votes": n_votes, "votes_version": version}
+    if by:
+        data["breakdown"] = breakdown(table, pairs, params, prompt_labels(study, by), by)
+    if family:
+        data["judges"] = judges_results(table, pairs, params, prompt_labels(study, "category"), family)["judges"]
+    return data
+
+
+def results_options_get(*, study: Study, params: Params, filters: VoteFilter, by: str,
+                        family: tuple[str, ...]) -> dict[str, Any]:
+    """The cached options for these parameters, recomputed when the votes changed since."""
+    key = options_key(params, filters, by, family)
+    snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
+    if snapshot is not None and snapshot.votes_version == votes_version(study, filters)[1]:
+        return snapshot.data
+    data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)
+    return results_store(study=study, key=key, data=data).data

@@ -1,0 +1,177 @@
+"""Human and judge votes (both orders) imported through the API: the judges' agreement, per study and
+per category, equals an independent recomputation from votes.jsonl; PPI intervals; breakdowns."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+
+import pytest
+
+from comparisons.models import Study
+from tests.comparisons.helpers import create_study, rows_for, upload
+
+pytestmark = pytest.mark.django_db
+SYSTEMS = ["LIMA", "GPT-4", "Bard"]
+PROMPTS, HUMAN_PROMPTS = 40, 24
+
+
+@pytest.fixture
+def study(api):
+    create_study(api, slug="s")
+    rows = rows_for(PROMPTS, SYSTEMS)
+    for row in rows:
+        row["metadata"] = {"source": "oasst" if int(row["prompt_id"][1:]) % 3 else "self-instruct"}
+    assert upload(api, "s", rows).status_code in (200, 201)
+    api.post("/api/studies/s/open/")
+    return Study.objects.get(slug="s")
+
+
+def _vote(prompt, left, right, winner, rater, group):
+    choice = "tie" if winner is None else ("left" if winner == left else "right")
+    return {"prompt_id": prompt, "left_system": left, "right_system": right, "choice": choice, "rater": rater,
+            "rater_group": group}
+
+
+def simulated_votes(seed: int = 0) -> list[dict]:
+    """Three crowd raters on the first prompts; a judge in both orders (two raters of the group
+    judge, one per order) on every prompt, agreeing with the truth often and preferring the
+    response shown first sometimes."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(PROMPTS):
+        prompt = f"p{i}"
+        for baseline in ("GPT-4", "Bard"):
+            truth = rng.choices(["LIMA", baseline, None], [0.45, 0.35, 0.2])[0]
+            if i < HUMAN_PROMPTS:
+                for r in range(3):
+                    said = truth if rng.random() < 0.7 else rng.choice(["LIMA", baseline, None])
+                    left, right = ("LIMA", baseline) if rng.random() < 0.5 else (baseline, "LIMA")
+                    rows.append(_vote(prompt, left, right, said, f"crowd{r}", "crowd"))
+            for order, (left, right) in (("ab", ("LIMA", baseline)), ("ba", (baseline, "LIMA"))):
+                draw = rng.random()
+                said = truth if draw < 0.6 else left if draw < 0.85 else rng.choice(["LIMA", baseline, None])
+                rows.append(_vote(prompt, left, right, said, f"gpt-4/{order}", "judge"))
+    return rows
+
+
+def import_votes(api, rows):
+    response = api.post("/api/studies/s/votes/import/", json.dumps(rows), content_type="application/json")
+    assert response.status_code == 201, response.json()
+
+
+def recompute(rows: list[dict]) -> dict:
+    """The four figures from exported vote rows, by their definitions, in plain Python."""
+    humans, judge = defaultdict(list), defaultdict(list)
+    for row in rows:
+        winner = row["winner"] or None
+        (judge if row["rater_group"] == "judge" else humans)[row["comparison_id"]].append((row["left_system"], winner))
+    strict = consistent = without_agree = without_all = 0
+    discounted = pairs = 0.0
+    items = 0
+    for comparison, votes in judge.items():
+        (left1, w1), (left2, w2) = votes
+        assert left1 != left2  # the two orders
+        combined = w1 if w1 == w2 else None
+        consistent_here = w1 == w2
+        if comparison not in humans:
+            continue
+        human = [w for _, w in humans[comparison]]
+        top = Counter(human).most_common()
+        majority = top[0][0] if len(top) == 1 or top[0][1] > top[1][1] else None
+        items += 1
+        strict += (w1 == majority) and (w2 == majority)
+        consistent += consistent_here
+        for h in human:
+            pairs += 1
+            discounted += 1.0 if h == combined else 0.5 if (h is None) != (combined is None) else 0.0
+            if h is not None and combined is not None:
+                without_all += 1
+                without_agree += h == combined
+    return {"items": items, "strict_both_orders": strict / items, "consistency_with_humans": consistent / items,
+            "agreement_without_ties": without_agree / without_all, "tie_discounted_accuracy": discounted / pairs}
+
+
+def check(section: dict, expected: dict) -> None:
+    orders, votes = section["orders"], section["votes"]
+    assert orders["n_items"] == expected["items"]
+    assert orders["strict_both_orders"]["estimate"] == pytest.approx(expected["strict_both_orders"], abs=1e-12)
+    assert orders["consistency"]["estimate"] == pytest.approx(expected["consistency_with_humans"], abs=1e-12)
+    assert votes["agreement_without_ties"]["estimate"] == pytest.approx(expected["agreement_without_ties"], abs=1e-12)
+    assert votes["tie_discounted_accuracy"]["estimate"] == pytest.approx(expected["tie_discounted_accuracy"], abs=1e-12)
+    for interval in (orders["strict_both_orders"], votes["agreement_without_ties"]):
+        assert interval["low"] <= interval["estimate"] <= interval["high"]
+
+
+def test_judge_agreement_per_study_and_category_equals_a_recomputation_from_votes_jsonl(api, study):
+    import_votes(api, simulated_votes())
+    results = api.get("/api/studies/s/results/").json()
+    exported = [json.loads(line) for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()]
+    [judge] = results["judges"]
+    assert judge["judge_group"] == "judge" and judge["human_groups"] == ["crowd"]
+    check(judge, recompute(exported))
+    assert judge["consistency"]["n_items"] == 2 * PROMPTS  # every comparison has both orders
+    assert set(judge["by_category"]) == {"advice", "knowledge"}
+    for category, section in judge["by_category"].items():
+        check(section, recompute([r for r in exported if r["category"] == category]))
+
+
+def test_each_pair_reports_a_ppi_interval_from_human_and_judge_prompts(api, study):
+    import_votes(api, simulated_votes(1))
+    results = api.get("/api/studies/s/results/").json()
+    for pair in results["pairs"]:
+        ppi = pair["intervals"]["ppi"]
+        assert (ppi["n_human_prompts"], ppi["n_judge_prompts"]) == (HUMAN_PROMPTS, PROMPTS - HUMAN_PROMPTS)
+        assert ppi["n_human_votes"] == 3 * HUMAN_PROMPTS and ppi["n_judge_votes"] == 2 * PROMPTS
+        assert set(ppi) >= set(pair["intervals"]["bootstrap"]) - {"n_votes", "n_prompts", "n_resamples", "seed"}
+        for share in ("win_share", "win_rate"):
+            assert ppi[share]["low"] < ppi[share]["estimate"] < ppi[share]["high"]
+    assert pair["counts"]["n"] == 3 * HUMAN_PROMPTS  # the headline is still the humans'
+
+
+def test_a_study_without_judge_votes_has_no_ppi_and_no_judges(api, study):
+    import_votes(api, [r for r in simulated_votes() if r["rater_group"] == "crowd"])
+    results = api.get("/api/studies/s/results/").json()
+    assert results["judges"] == []
+    assert all("ppi" not in p["intervals"] for p in results["pairs"])
+
+
+def test_breakdown_by_category_and_by_metadata_key(api, study):
+    import_votes(api, simulated_votes(2))
+    exported = [json.loads(line) for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()]
+    by_category = api.get("/api/studies/s/results/?by=category").json()["breakdown"]
+    assert by_category["by"] == "category"
+    groups = {g["value"]: g for g in by_category["groups"]}
+    assert set(groups) == {"advice", "knowledge"}
+    for value, group in groups.items():
+        rows = [r for r in exported if r["category"] == value and r["rater_group"] == "crowd"]
+        pair = next(p for p in group["pairs"] if p["systems"] == ["LIMA", "GPT-4"])
+        on_pair = [r for r in rows if {r["left_system"], r["right_system"]} == {"LIMA", "GPT-4"}]
+        assert pair["counts"]["wins"] == sum(r["winner"] == "LIMA" for r in on_pair)
+        assert pair["counts"]["n"] == len(on_pair)
+        assert pair["intervals"]["bootstrap"]["win_share"]["low"] <= pair["counts"]["win_share"]
+        assert "ppi" in pair["intervals"] and pair["verdict"]
+        check(group["judges"][0], recompute([r for r in exported if r["category"] == value]))
+    by_source = api.get("/api/studies/s/results/?by=metadata.source").json()["breakdown"]
+    assert {g["value"] for g in by_source["groups"]} == {"oasst", "self-instruct"}
+    assert sum(g["headline_votes"] for g in by_source["groups"]) == 3 * HUMAN_PROMPTS * 2
+
+
+def test_bad_breakdowns_and_families_are_refused_naming_the_field(api, study):
+    response = api.get("/api/studies/s/results/?by=metadata.a b")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "by"
+    response = api.get("/api/studies/s/results/?judge_family=Claude")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "judge_family"
+
+
+def test_judge_biases_sit_beside_the_humans_with_self_preference_when_the_family_is_named(api, study):
+    import_votes(api, simulated_votes(3))
+    plain = api.get("/api/studies/s/results/").json()["judges"][0]["bias"]
+    assert plain["self_preference"] is None
+    position = plain["position"]
+    assert position["n_prompts"] == HUMAN_PROMPTS  # the prompts both judged
+    assert position["share_a"]["estimate"] > position["share_b"]["estimate"]  # the simulated judge favours the first
+    bias = api.get("/api/studies/s/results/?judge_family=GPT-4").json()["judges"][0]["bias"]
+    assert bias["self_preference"]["family"] == ["GPT-4"]
+    assert bias["self_preference"]["difference"]["low"] <= bias["self_preference"]["difference"]["estimate"]
