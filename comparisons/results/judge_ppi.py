@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from comparisons.stats._base import factorize
-from comparisons.stats.ppi import ppi_shares
+from comparisons.stats.ppi import SHARES, ppi_shares, prompt_values
 
 MIN_LABELLED = 2
 
@@ -36,3 +36,23 @@ def ppi_pair(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, level
         return None
     result = ppi_shares(human_counts[labelled], judge_counts[labelled], judge_counts[has_j & ~has_h], level)
     return {**result.as_dict(), "human_prompts_without_judge": int((has_h & ~has_j).sum())}
+
+
+def pilot_estimates(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, share: str) -> dict | None:
+    """What the budget planner needs from the votes so far on one pair: the sd of the humans'
+    per-prompt ``share`` (ddof 1), its correlation with the judge's on the prompts with both, the
+    mean human votes per such prompt and judge votes (calls) per judged prompt. None with fewer
+    than three prompts with both kinds of votes, or when either side's values do not vary."""
+    uniq, inv = factorize(prompts)
+    human_counts = prompt_counts(inv[~judge], outcomes[~judge], uniq.size)
+    judge_counts = prompt_counts(inv[judge], outcomes[judge], uniq.size)
+    has_h, has_j = human_counts.sum(axis=1) > 0, judge_counts.sum(axis=1) > 0
+    both = has_h & has_j
+    if int(both.sum()) < 3:
+        return None
+    y, f = (prompt_values(c[both], SHARES[share]) for c in (human_counts, judge_counts))
+    if np.std(y) == 0 or np.std(f) == 0:
+        return None
+    return {"sigma": float(np.std(y, ddof=1)), "rho": float(np.corrcoef(y, f)[0, 1]), "prompts_with_both": int(both.sum()),
+            "human_votes_per_prompt": float(human_counts[both].sum() / both.sum()),
+            "judge_calls_per_prompt": float(judge_counts[has_j].sum() / has_j.sum())}

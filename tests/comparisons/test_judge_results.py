@@ -175,3 +175,27 @@ def test_judge_biases_sit_beside_the_humans_with_self_preference_when_the_family
     bias = api.get("/api/studies/s/results/?judge_family=GPT-4").json()["judges"][0]["bias"]
     assert bias["self_preference"]["family"] == ["GPT-4"]
     assert bias["self_preference"]["difference"]["low"] <= bias["self_preference"]["difference"]["estimate"]
+
+
+def test_budget_planner_prices_the_mix_from_the_votes_so_far(api, study):
+    import_votes(api, simulated_votes(4))
+    response = api.get("/api/studies/s/budget/?half_width=0.05&price_per_human_vote=0.5&price_per_judge_call=0.01")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["price_per_judge_call"] == 0.01 and body["share"] == "win_rate"
+    for entry in body["pairs"]:
+        pilot, plan = entry["pilot"], entry["plan"]
+        assert pilot["prompts_with_both"] == HUMAN_PROMPTS
+        assert pilot["human_votes_per_prompt"] == 3 and pilot["judge_calls_per_prompt"] == 2
+        assert -1 <= pilot["rho"] <= 1 and pilot["sigma"] > 0
+        assert plan["cost"] <= plan["human_only_cost"]
+        assert plan["human_votes"] == 3 * plan["human_prompts"]
+
+
+def test_budget_planner_names_a_missing_price_and_a_bad_half_width(api, study):
+    import_votes(api, simulated_votes(5))
+    body = api.get("/api/studies/s/budget/?half_width=0.05&price_per_human_vote=1").json()
+    assert body["price_per_judge_call"] is None  # imported judge votes: no known cost
+    assert all(entry["plan"] is None and "price_per_judge_call" in entry["reason"] for entry in body["pairs"])
+    response = api.get("/api/studies/s/budget/?half_width=0&price_per_human_vote=1")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "half_width"
