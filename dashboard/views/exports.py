@@ -9,6 +9,10 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse
 
 from comparisons.models import Study
+from comparisons.results.categories import valid_by
+from comparisons.results.compute import Params
+from comparisons.results.options import results_options_get
+from comparisons.results.selectors import VoteFilter
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.views.studies import _results
@@ -35,23 +39,44 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "tie_share", "loss_share", "win_or_tie_share",
            "win_rate", "interval_method", "level", "win_share_low", "win_share_high", "win_or_tie_low", "win_or_tie_high",
-           "p_value", "p_value_holm", "verdict"]
+           "p_value", "p_value_holm", "verdict", "ppi_win_share", "ppi_win_share_low", "ppi_win_share_high",
+           "ppi_human_prompts", "ppi_judge_prompts"]
+
+
+def _csv_row(p: dict) -> list:
+    c, iv = p["counts"], p["interval"]
+    ppi = p["intervals"].get("ppi") or {}
+    ppi_win = ppi.get("win_share") or {}
+    return [p["systems"][0], p["systems"][1], c["n"], c["wins"], c["ties"], c["losses"], c["win_share"], c["tie_share"],
+            c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.get("interval_method", "bootstrap"),
+            iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"], iv["win_or_tie_share"]["low"],
+            iv["win_or_tie_share"]["high"], p["sign_test"]["p_value"], p["p_value_holm"], p["verdict"],
+            ppi_win.get("estimate"), ppi_win.get("low"), ppi_win.get("high"), ppi.get("n_human_prompts"),
+            ppi.get("n_judge_prompts")]
 
 
 @researcher_required
 def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """A row per pair; with ``?by=category`` (or ``metadata.<key>``) a row per value and pair, the
+    value in the first column (the results API's ``breakdown``)."""
     study = own_study(request, slug)
     results, _ = _results(study)
+    by = request.GET.get("by", "")
+    if by and not valid_by(by):
+        return HttpResponse("by must be category or metadata.<key>", status=400, content_type="text/plain")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for p in (results or {}).get("pairs", []):
-        c, iv = p["counts"], p["interval"]
-        writer.writerow([p["systems"][0], p["systems"][1], c["n"], c["wins"], c["ties"], c["losses"], c["win_share"],
-                         c["tie_share"], c["loss_share"], c["win_or_tie_share"], c["win_rate"], p["interval_method"],
-                         iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"],
-                         iv["win_or_tie_share"]["low"], iv["win_or_tie_share"]["high"], p["sign_test"]["p_value"],
-                         p["p_value_holm"], p["verdict"]])
+    if by and results:
+        writer.writerow([by] + COLUMNS)
+        breakdown = results_options_get(study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by,
+                                        family=())["breakdown"]
+        for group in breakdown["groups"]:
+            for p in group["pairs"]:
+                writer.writerow([group["value"]] + _csv_row(p))
+    else:
+        writer.writerow(COLUMNS)
+        for p in (results or {}).get("pairs", []):
+            writer.writerow(_csv_row(p))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
     return response

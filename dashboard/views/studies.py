@@ -18,6 +18,7 @@ from comparisons.services.receive import read_uploaded_file
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
+from dashboard.judges import judge_context
 from dashboard.selectors import study_progress, studies_votes_wanted
 
 @researcher_required
@@ -65,6 +66,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "prolific_link": rater_link + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
+        **judge_context(request, study, results),
     }
     return render(request, "dashboard/study_detail.html", context)
 
