@@ -30,7 +30,8 @@ def breakdown(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, la
 def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: str) -> dict[str, Any]:
     judge = judge_mask(votes, params)
     keys = votes.pair_keys()
-    reports, samples = [], []
+    reports: list[dict[str, Any]] = []
+    samples: list[tuple[np.ndarray | list[Any], np.ndarray | list[int]]] = []
     for first, second in pairs:
         index, outcomes = votes.pair_votes(keys, first, second)
         human = ~judge[index]
@@ -56,6 +57,7 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
     adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
     for i, (report, boot) in enumerate(zip(reports, boots)):
         report["intervals"]["bootstrap"] = boot.as_dict()
+        report["interval"] = report["intervals"]["bootstrap"]
         if report["ppi"] is not None:
             report["intervals"]["ppi"] = report["ppi"]
         del report["ppi"]

@@ -9,6 +9,8 @@ model family, on comparisons of one of them with another system.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from comparisons.results.table import VoteTable
@@ -18,14 +20,14 @@ from comparisons.stats.group_shares import group_shares
 def bias_report(
     votes: VoteTable, judge: np.ndarray, human: np.ndarray, family: tuple[str, ...], n_resamples: int,
     level: float, seed: int,
-) -> dict:
+) -> dict[str, Any]:
     """``judge`` / ``human``: masks of the judge group's votes and the humans'; ``family``: system
     names of the judge's model family (self-preference is None without it, or when no
     comparison sets one of them against another system)."""
     either = judge | human
     decided = either & (votes.winner != 0)
 
-    def shares(mask: np.ndarray, score: np.ndarray) -> dict:
+    def shares(mask: np.ndarray, score: np.ndarray) -> dict[str, Any]:
         return group_shares(votes.prompt[mask], judge[mask], score[mask], n_resamples, level, seed).as_dict()
 
     chose_left = (votes.winner == votes.left).astype(float)

@@ -8,6 +8,8 @@ and are counted in ``human_prompts_without_judge``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from comparisons.stats._base import factorize
@@ -21,7 +23,7 @@ def prompt_counts(prompts: np.ndarray, outcomes: np.ndarray, n: int) -> np.ndarr
     return np.bincount(prompts * 3 + (1 - outcomes), minlength=3 * n).reshape(-1, 3).astype(float)
 
 
-def ppi_pair(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, level: float) -> dict | None:
+def ppi_pair(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, level: float) -> dict[str, Any] | None:
     """``prompts``, ``outcomes`` (+1 win / 0 tie / -1 loss of the first system) and ``judge``
     (is the vote a judge's) per vote on one pair. None unless there are at least two prompts
     with votes of both kinds."""
@@ -38,7 +40,7 @@ def ppi_pair(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, level
     return {**result.as_dict(), "human_prompts_without_judge": int((has_h & ~has_j).sum())}
 
 
-def pilot_estimates(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, share: str) -> dict | None:
+def pilot_estimates(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray, share: str) -> dict[str, Any] | None:
     """What the budget planner needs from the votes so far on one pair: the sd of the humans'
     per-prompt ``share`` (ddof 1), its correlation with the judge's on the prompts with both, the
     mean human votes per such prompt and judge votes (calls) per judged prompt. None with fewer

@@ -15,6 +15,7 @@ tie when the orders differ (MT-Bench). Elsewhere the group's votes count as they
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def judge_arrays(votes: VoteTable, judge: np.ndarray, human: np.ndarray) -> Judg
     return JudgeArrays(prompt, human_counts, judge_counts, first, second)
 
 
-def agreement_report(arrays: JudgeArrays, n_resamples: int, level: float, seed: int) -> dict:
+def agreement_report(arrays: JudgeArrays, n_resamples: int, level: float, seed: int) -> dict[str, Any]:
     """Every figure for one scope (the study, or one category): ``votes`` over every (human vote,
     judge verdict) pair (MT-Bench with and without ties, LIMA's tie-discounted accuracy, kappa),
     ``orders`` on the paired comparisons with human votes (strict agreement per order and in both
@@ -83,7 +84,7 @@ def agreement_report(arrays: JudgeArrays, n_resamples: int, level: float, seed: 
     both = (arrays.human.sum(axis=1) > 0) & (arrays.judge.sum(axis=1) > 0)
     shared = arrays.select(both)
     paired = ~np.isnan(arrays.first)
-    report: dict = {
+    report: dict[str, Any] = {
         "comparisons_with_both": int(both.sum()),
         "votes": group_agreement(shared.prompt, shared.human, shared.judge, n_resamples, level, seed).as_dict(),
         "orders": None,
@@ -102,7 +103,7 @@ def agreement_report(arrays: JudgeArrays, n_resamples: int, level: float, seed: 
 def judge_agreement_section(
     votes: VoteTable, judge_groups: tuple[str, ...], categories: dict[int, str] | None,
     n_resamples: int, level: float, seed: int,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One entry per judge group present: its agreement with all other groups pooled, for the
     study and, given ``categories`` (prompt id -> category), per category."""
     names, codes = votes.group_codes()

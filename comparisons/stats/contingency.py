@@ -11,9 +11,10 @@ Field & Welsh 2007, JASA 102:1049).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._base import check_level, factorize
 from .bootstrap import draw_counts
@@ -22,7 +23,7 @@ from .intervals import Interval
 TableStatistic = Callable[[np.ndarray], np.ndarray]
 
 
-def label_codes(labels: np.ndarray | list[float]) -> np.ndarray:
+def label_codes(labels: ArrayLike) -> np.ndarray:
     """-1 / 0 / +1 labels (loss, tie, win; NaN for missing) as codes 0 / 1 / 2 (-1 for missing)."""
     arr = np.asarray(labels, dtype=float)
     if arr.ndim != 1:
@@ -33,7 +34,7 @@ def label_codes(labels: np.ndarray | list[float]) -> np.ndarray:
     return np.where(present, np.nan_to_num(arr) + 1, -1).astype(np.int64)
 
 
-def prompt_tables(prompts: np.ndarray | list, *codes: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def prompt_tables(prompts: ArrayLike, *codes: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """(distinct prompt ids, (prompts x k x ... x k) counts) of the items whose codes are all
     present (>= 0): one axis per labelling, an item adds one to its cell of its prompt's table."""
     ids = np.asarray(prompts)
@@ -49,7 +50,7 @@ def prompt_tables(prompts: np.ndarray | list, *codes: np.ndarray, k: int = 3) ->
     return uniq, flat.reshape((uniq.size,) + (k,) * len(codes)).astype(float)
 
 
-def cross_tables(prompts: np.ndarray | list, a_counts: np.ndarray, b_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cross_tables(prompts: ArrayLike, a_counts: np.ndarray, b_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per prompt, the (k x k) table of every (vote of group A, vote of group B) pair on the
     same item: the item's outer product a_c b_d, summed over the prompt's items. ``a_counts`` and
     ``b_counts`` are (items x k) label counts; ``prompts`` the item's prompt."""
@@ -77,7 +78,7 @@ def clustered_table_interval(
 
 
 def clustered_table_intervals(
-    tables: np.ndarray, statistics: dict[str, TableStatistic], method: str, n_resamples: int = 2000,
+    tables: np.ndarray, statistics: Mapping[str, TableStatistic], method: str, n_resamples: int = 2000,
     level: float = 0.95, seed: int | None = 0,
 ) -> dict[str, Interval]:
     """``clustered_table_interval`` for several statistics of the same tables, from one set of

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._base import AsDict, factorize
 from .contingency import clustered_table_intervals
@@ -42,7 +43,7 @@ def _share(a: int) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def group_shares(
-    prompts: np.ndarray | list, in_a: np.ndarray | list, score: np.ndarray | list, n_resamples: int = 2000,
+    prompts: ArrayLike, in_a: ArrayLike, score: ArrayLike, n_resamples: int = 2000,
     level: float = 0.95, seed: int | None = 0,
 ) -> GroupShares:
     """Per vote: its prompt, whether it is group A's (else group B's) and its score in [0, 1]
@@ -55,9 +56,9 @@ def group_shares(
     if ((s < 0) | (s > 1)).any():
         raise ValueError("scores must lie in [0, 1]")
     uniq, inv = factorize(ids)
-    tables = np.zeros((uniq.size, 2, 2))  # prompt, group (A, B), (score, votes)
-    np.add.at(tables, (inv, (~a).astype(np.int64), 0), s)
-    np.add.at(tables, (inv, (~a).astype(np.int64), 1), 1.0)
+    cell = (inv * 2 + (~a).astype(np.int64)) * 2  # prompt, group (A, B), (score, votes)
+    flat = np.bincount(cell, weights=s, minlength=uniq.size * 4) + np.bincount(cell + 1, minlength=uniq.size * 4)
+    tables = flat.reshape(uniq.size, 2, 2)
     both = (tables[:, 0, 1] > 0) & (tables[:, 1, 1] > 0)
     tables = tables[both]
     share_a, share_b = _share(0), _share(1)

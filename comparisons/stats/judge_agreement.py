@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import table_metrics as tm
 from ._base import AsDict
-from .contingency import clustered_table_intervals, cross_tables, label_codes, prompt_tables
+from .contingency import TableStatistic, clustered_table_intervals, cross_tables, label_codes, prompt_tables
 from .intervals import Interval
 
 _PAIR_METRICS = {
@@ -33,6 +34,11 @@ _PAIR_METRICS = {
     "cohens_kappa": tm.kappa,
     "weighted_kappa_linear": tm.linear_kappa,
 }
+
+
+def _of_combined(statistic: TableStatistic) -> TableStatistic:
+    """``statistic`` of the (reference x combined verdict) tables of (reference x first x second) tables."""
+    return lambda t: statistic(tm.combined(t))
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class OrderConsistency(AsDict):
 
 
 def group_agreement(
-    prompts: np.ndarray | list, a_counts: np.ndarray | list, b_counts: np.ndarray | list,
+    prompts: ArrayLike, a_counts: ArrayLike, b_counts: ArrayLike,
     n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
 ) -> GroupAgreement:
     """Agreement between groups A and B from (items x 3) counts of loss / tie / win votes per
@@ -97,8 +103,8 @@ def group_agreement(
 
 
 def order_agreement(
-    prompts: np.ndarray | list, reference: np.ndarray | list, first: np.ndarray | list,
-    second: np.ndarray | list, n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
+    prompts: ArrayLike, reference: ArrayLike, first: ArrayLike,
+    second: ArrayLike, n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
 ) -> OrderAgreement:
     """Per item: the reference label, the judge's label with the row system shown first
     (``first``) and shown second (``second``); items missing any of the three are left out.
@@ -116,14 +122,14 @@ def order_agreement(
         "consistency": lambda t: tm.consistency(tm.orders_table(t)),
         "biased_toward_first": lambda t: tm.biased_toward_first(tm.orders_table(t)),
         "biased_toward_second": lambda t: tm.biased_toward_second(tm.orders_table(t)),
-        **{name: (lambda f: lambda t: f(tm.combined(t)))(f) for name, f in _PAIR_METRICS.items()},
+        **{name: _of_combined(f) for name, f in _PAIR_METRICS.items()},
     }
     intervals = clustered_table_intervals(t3, stats, "agreement with a judge's two orders", n_resamples, level, seed)
     return OrderAgreement(int(t3.sum()), int(t3.shape[0]), **intervals)
 
 
 def order_consistency(
-    prompts: np.ndarray | list, first: np.ndarray | list, second: np.ndarray | list,
+    prompts: ArrayLike, first: ArrayLike, second: ArrayLike,
     n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
 ) -> OrderConsistency:
     """Consistency of a judge's two orders, and how often it picked the first (or second)

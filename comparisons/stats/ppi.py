@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._base import AsDict, check_level
@@ -115,11 +116,12 @@ SHARES = {
 def prompt_values(counts: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
     """Per prompt, the share of its votes given by ``weights`` on (wins, ties, losses)."""
     c = np.asarray(counts, dtype=float)
-    return (c @ np.asarray(weights)) / c.sum(axis=1)
+    out: np.ndarray = (c @ np.asarray(weights)) / c.sum(axis=1)
+    return out
 
 
 def ppi_shares(
-    human: np.ndarray | list, judge: np.ndarray | list, judge_only: np.ndarray | list, level: float = 0.95,
+    human: ArrayLike, judge: ArrayLike, judge_only: ArrayLike, level: float = 0.95,
 ) -> PPIShares:
     """PPI++ intervals of the prompt-averaged win, tie, loss, win-or-tie shares and win rate
     (ties as half). ``human`` and ``judge`` are (n x 3) counts of (wins, ties, losses) on the n
@@ -136,6 +138,8 @@ def ppi_shares(
                for name, w in SHARES.items()}
     return PPIShares(
         n_human_prompts=int(h.shape[0]), n_judge_prompts=int(u.shape[0]), n_human_votes=int(h.sum()),
-        n_judge_votes=int(j.sum() + u.sum()), lam={k: r.lam for k, r in results.items()},
-        **{k: r.interval() for k, r in results.items()},
+        n_judge_votes=int(j.sum() + u.sum()), win_share=results["win_share"].interval(),
+        tie_share=results["tie_share"].interval(), loss_share=results["loss_share"].interval(),
+        win_or_tie_share=results["win_or_tie_share"].interval(), win_rate=results["win_rate"].interval(),
+        lam={k: r.lam for k, r in results.items()},
     )

@@ -18,7 +18,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _total(t: np.ndarray) -> np.ndarray:
-    return t.reshape(t.shape[0], -1).sum(axis=1)
+    out: np.ndarray = t.reshape(t.shape[0], -1).sum(axis=1)
+    return out
 
 
 def agreement_with_ties(t: np.ndarray) -> np.ndarray:
@@ -107,12 +108,14 @@ def strict_both_orders(t3: np.ndarray) -> np.ndarray:
 
 def first_order(t3: np.ndarray) -> np.ndarray:
     """(reference x first order) tables of (reference x first x second) tables."""
-    return t3.sum(axis=3)
+    out: np.ndarray = t3.sum(axis=3)
+    return out
 
 
 def second_order(t3: np.ndarray) -> np.ndarray:
     """(reference x second order) tables."""
-    return t3.sum(axis=2)
+    out: np.ndarray = t3.sum(axis=2)
+    return out
 
 
 def combined(t3: np.ndarray) -> np.ndarray:
@@ -129,4 +132,5 @@ def combined(t3: np.ndarray) -> np.ndarray:
 
 def orders_table(t3: np.ndarray) -> np.ndarray:
     """(first order x second order) tables of (reference x first x second) tables."""
-    return t3.sum(axis=1)
+    out: np.ndarray = t3.sum(axis=1)
+    return out

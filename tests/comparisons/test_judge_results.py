@@ -4,17 +4,16 @@ per category, equals an independent recomputation from votes.jsonl; PPI interval
 from __future__ import annotations
 
 import json
-import random
 from collections import Counter, defaultdict
 
 import pytest
 
 from comparisons.models import Study
 from tests.comparisons.helpers import create_study, rows_for, upload
+from tests.comparisons.judge_votes import HUMAN_PROMPTS, PROMPTS, simulated_votes
 
 pytestmark = pytest.mark.django_db
 SYSTEMS = ["LIMA", "GPT-4", "Bard"]
-PROMPTS, HUMAN_PROMPTS = 40, 24
 
 
 @pytest.fixture
@@ -26,34 +25,6 @@ def study(api):
     assert upload(api, "s", rows).status_code in (200, 201)
     api.post("/api/studies/s/open/")
     return Study.objects.get(slug="s")
-
-
-def _vote(prompt, left, right, winner, rater, group):
-    choice = "tie" if winner is None else ("left" if winner == left else "right")
-    return {"prompt_id": prompt, "left_system": left, "right_system": right, "choice": choice, "rater": rater,
-            "rater_group": group}
-
-
-def simulated_votes(seed: int = 0) -> list[dict]:
-    """Three crowd raters on the first prompts; a judge in both orders (two raters of the group
-    judge, one per order) on every prompt, agreeing with the truth often and preferring the
-    response shown first sometimes."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(PROMPTS):
-        prompt = f"p{i}"
-        for baseline in ("GPT-4", "Bard"):
-            truth = rng.choices(["LIMA", baseline, None], [0.45, 0.35, 0.2])[0]
-            if i < HUMAN_PROMPTS:
-                for r in range(3):
-                    said = truth if rng.random() < 0.7 else rng.choice(["LIMA", baseline, None])
-                    left, right = ("LIMA", baseline) if rng.random() < 0.5 else (baseline, "LIMA")
-                    rows.append(_vote(prompt, left, right, said, f"crowd{r}", "crowd"))
-            for order, (left, right) in (("ab", ("LIMA", baseline)), ("ba", (baseline, "LIMA"))):
-                draw = rng.random()
-                said = truth if draw < 0.6 else left if draw < 0.85 else rng.choice(["LIMA", baseline, None])
-                rows.append(_vote(prompt, left, right, said, f"gpt-4/{order}", "judge"))
-    return rows
 
 
 def import_votes(api, rows):

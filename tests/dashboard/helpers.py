@@ -32,7 +32,7 @@ def study_with_judge(owner, slug: str = "judged") -> Study:
     24 of 40 prompts and a judge's votes in both orders on all of them (tests.comparisons)."""
     from comparisons.ingest.votes import validate_vote_rows
     from comparisons.services.vote_import import votes_import
-    from tests.comparisons.test_judge_results import PROMPTS, simulated_votes
+    from tests.comparisons.judge_votes import PROMPTS, simulated_votes
 
     study = study_create(owner=owner, name="Judged study", slug=slug, design="focal", focal_system="LIMA",
                          baselines=["GPT-4", "Bard"])
