@@ -17,10 +17,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._base import check_level, factorize
+from .agreement_counts import item_types, type_weights
 from .bootstrap import draw_counts
 from .intervals import Interval
 
 TableStatistic = Callable[[np.ndarray], np.ndarray]
+MIN_PROMPTS_FOR_KINDS = 200  # below this, drawing prompt indices is cheap (and reproducible by hand)
 
 
 def label_codes(labels: ArrayLike) -> np.ndarray:
@@ -91,10 +93,7 @@ def clustered_table_intervals(
     points = {name: _finite(stat(total)[0]) for name, stat in statistics.items()}
     if t.shape[0] == 0 or all(p is None for p in points.values()):
         return {name: Interval(p, None, None, level, label) for name, p in points.items()}
-    flat = t.reshape(t.shape[0], -1)
-    resampled = np.empty((n_resamples, flat.shape[1]))
-    for start, counts in draw_counts(t.shape[0], n_resamples, np.random.default_rng(seed)):
-        resampled[start : start + counts.shape[0]] = counts @ flat
+    resampled = resample_tables(t.reshape(t.shape[0], -1), n_resamples, np.random.default_rng(seed))
     batch = resampled.reshape((n_resamples,) + shape)
     alpha = 1.0 - level
     out = {}
@@ -108,6 +107,25 @@ def clustered_table_intervals(
         lo, hi = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
         out[name] = Interval(point, float(lo), float(hi), level, label)
     return out
+
+
+def resample_tables(flat: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_resamples x cells) sums of P prompt tables (rows of ``flat``) drawn with replacement.
+
+    When the prompts' tables take few distinct values (at most a quarter of P, as small counts
+    do), a resample only needs how many of its P draws fell on each kind of table: a
+    multinomial draw over the kinds with their frequencies (``agreement_counts.type_weights``),
+    exact in distribution and O(B x kinds) instead of O(B x P). Otherwise the prompt indices are
+    drawn (``bootstrap.draw_counts``, the stream of ``rng.integers(0, P, (B, P))``)."""
+    p = flat.shape[0]
+    kinds, mult = item_types(flat) if p >= MIN_PROMPTS_FOR_KINDS else (flat, np.ones(p, dtype=np.int64))
+    if p >= MIN_PROMPTS_FOR_KINDS and 4 * kinds.shape[0] <= p:
+        out: np.ndarray = type_weights(mult, n_resamples, rng) @ kinds
+        return out
+    resampled = np.empty((n_resamples, flat.shape[1]))
+    for start, counts in draw_counts(p, n_resamples, rng):
+        resampled[start : start + counts.shape[0]] = counts @ flat
+    return resampled
 
 
 def _finite(value: float) -> float | None:

@@ -130,3 +130,19 @@ def test_clustered_agreement_interval_covers_the_true_agreement_in_simulation():
         ci = order_agreement(prompts, human, judge, judge, n_resamples=300, seed=s).strict_first_order
         hits += ci.low <= truth <= ci.high
     assert 0.90 <= hits / studies <= 0.985
+
+
+def test_many_prompts_with_few_kinds_of_table_resample_by_kind_with_the_same_interval():
+    """Past 200 prompts whose tables repeat, resamples count draws per kind of table (a multinomial);
+    the interval matches the prompt-index bootstrap recomputed by hand, to Monte Carlo error."""
+    rng = np.random.default_rng(4)
+    prompts = np.repeat(np.arange(600), 2)
+    human = rng.choice([-1.0, 0.0, 1.0], prompts.size)
+    judge = np.where(rng.random(prompts.size) < 0.6, human, rng.choice([-1.0, 0.0, 1.0], prompts.size))
+    got = order_consistency(prompts, human, judge, n_resamples=4000, seed=1).consistency
+    draws = np.random.default_rng(9).integers(0, 600, size=(4000, 600))
+    same = (human == judge).reshape(600, 2).sum(axis=1)
+    values = same[draws].sum(axis=1) / 1200
+    lo, hi = np.quantile(values, [0.025, 0.975])
+    assert got.estimate == pytest.approx(np.mean(human == judge), abs=1e-12)
+    assert (got.low, got.high) == pytest.approx((lo, hi), abs=0.006)
