@@ -93,10 +93,10 @@ def group_agreement(
     item and each item's prompt. The (A label x B label) table of an item is the outer product
     of its counts (every cross pair once); tables are summed per prompt, and every figure is a
     ratio (or kappa) of the summed table with a prompt-clustered bootstrap interval."""
-    ids, tables = cross_tables(prompts, np.asarray(a_counts), np.asarray(b_counts))
+    _ids, tables = cross_tables(prompts, np.asarray(a_counts), np.asarray(b_counts))
     a, b = np.asarray(a_counts, dtype=float), np.asarray(b_counts, dtype=float)
     shared = (a.sum(axis=1) > 0) & (b.sum(axis=1) > 0)
-    used = tables.reshape(len(ids), -1).sum(axis=1) > 0
+    used = tables.sum(axis=(1, 2)) > 0
     intervals = clustered_table_intervals(tables[used], _PAIR_METRICS, "agreement over vote pairs",
                                           n_resamples, level, seed)
     return GroupAgreement(int(tables.sum()), int(shared.sum()), int(used.sum()), **intervals)

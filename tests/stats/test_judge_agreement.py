@@ -108,6 +108,9 @@ def test_votes_on_one_prompt_widen_the_interval_when_they_are_copies():
 def test_items_missing_a_label_are_left_out_and_nothing_is_an_undefined_estimate():
     r = order_agreement([0, 1], [1, NAN], [1, 1], [1, 1], n_resamples=50)
     assert r.n_items == 1 and r.strict_both_orders.estimate == 1.0
+    nothing_shared = group_agreement([0], [[1, 0, 0]], [[0, 0, 0]], n_resamples=50)
+    assert nothing_shared.n_pairs == 0 and nothing_shared.agreement_with_ties.estimate is None
+    assert group_agreement(np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))).n_items == 0
     empty = order_consistency([], [], [], n_resamples=50)
     assert empty.n_items == 0 and empty.consistency.estimate is None and empty.consistency.low is None
 
