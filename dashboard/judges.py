@@ -53,13 +53,13 @@ def _agreement_rows(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, An
     return [name for name, _ in scopes], rows
 
 
-def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | None) -> dict[str, Any]:
+def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | None, stale: bool) -> dict[str, Any]:
     if not results:
         return {}
     judges = [{"entry": e, **dict(zip(("scopes", "rows"), _agreement_rows(e)))} for e in results.get("judges", [])]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
     by_category = results_options_get(study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category",
-                                      family=())["breakdown"]
+                                      family=(), allow_stale=stale)["breakdown"]
     multiples = []
     if study.design == Study.Design.FOCAL and study.focal_system_id and len(by_category["groups"]) > 1:
         for group in by_category["groups"][:MAX_SMALL_MULTIPLES]:

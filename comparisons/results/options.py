@@ -35,11 +35,13 @@ def results_options_compute(*, study: Study, params: Params, filters: VoteFilter
 
 
 def results_options_get(*, study: Study, params: Params, filters: VoteFilter, by: str,
-                        family: tuple[str, ...]) -> dict[str, Any]:
-    """The cached options for these parameters, recomputed when the votes changed since."""
+                        family: tuple[str, ...], allow_stale: bool = False) -> dict[str, Any]:
+    """The cached options for these parameters, recomputed when the votes changed since (or, with
+    ``allow_stale``, served as they are when there are any: the dashboard passes it while the
+    default results are being refreshed, so a page view never waits on votes still arriving)."""
     key = options_key(params, filters, by, family)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
-    if snapshot is not None and snapshot.votes_version == votes_version(study, filters)[1]:
+    if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)[1]):
         return snapshot.data
     data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)
     return results_store(study=study, key=key, data=data).data

@@ -66,7 +66,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "prolific_link": rater_link + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
-        **judge_context(request, study, results),
+        **judge_context(request, study, results, stale),
     }
     return render(request, "dashboard/study_detail.html", context)
 

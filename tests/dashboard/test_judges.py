@@ -56,3 +56,22 @@ def test_results_csv_has_ppi_columns_and_a_row_per_category_and_pair(researcher_
     expected = [(g["value"], p["systems"][1], p["counts"]["n"]) for g in breakdown["groups"] for p in g["pairs"]]
     assert [(r["category"], r["baseline"], int(r["n"])) for r in rows] == expected and len(rows) == 4
     assert researcher_client.get("/dashboard/s/judged/results.csv?by=metadata.a b").status_code == 400
+
+
+def test_while_results_refresh_the_page_serves_the_last_breakdown_instead_of_computing_one(researcher_client, researcher):
+    from comparisons.ingest.votes import validate_vote_rows
+    from comparisons.models import ResultSnapshot
+    from comparisons.services.vote_import import votes_import
+
+    study = study_with_judge(researcher)
+    results_refresh(study_id=study.pk)
+    researcher_client.get("/dashboard/s/judged/")
+    breakdown = ResultSnapshot.objects.get(study=study, key__startswith="by=category")
+    rows, _ = validate_vote_rows([(1, {"prompt_id": "p39", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left",
+                                       "rater": "late", "rater_group": "crowd"})])
+    votes_import(study=study, rows=rows)
+    researcher_client.get("/dashboard/s/judged/")  # default results stale: the last breakdown is shown
+    assert ResultSnapshot.objects.get(pk=breakdown.pk).votes_version == breakdown.votes_version
+    results_refresh(study_id=study.pk)
+    researcher_client.get("/dashboard/s/judged/")
+    assert ResultSnapshot.objects.get(pk=breakdown.pk).votes_version != breakdown.votes_version
