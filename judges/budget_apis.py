@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -27,7 +28,7 @@ class BudgetQuerySerializer(serializers.Serializer):
 class StudyBudgetApi(APIView):
     @extend_schema(
         summary="The cheapest mix of human votes and judge calls for a target PPI++ half-width",
-        parameters=[BudgetQuerySerializer], responses={200: serializers.DictField(), **ERRORS, **NOT_FOUND},
+        parameters=[BudgetQuerySerializer], responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
         description="Per pair, from the votes so far: the sd of the humans' per-prompt share and its correlation "
         "with the judge's, then the number of human-labelled prompts and judge-only prompts of least cost whose "
         "PPI++ interval reaches the half-width (humans alone when that is cheaper). See docs/statistics.md.",
