@@ -50,6 +50,9 @@ class ResultsResponseSerializer(serializers.Serializer):
     ranking = serializers.DictField(allow_null=True)
     agreement = serializers.DictField()
     bias = serializers.DictField()
+    judges = serializers.ListField(child=serializers.DictField(),
+                                   help_text="LLM judges against the humans, per study and per category (docs/judges.md).")
+    breakdown = serializers.DictField(required=False, help_text="With `by`: the results per category or metadata value.")
 
 
 class VoteImportCountsSerializer(serializers.Serializer):
