@@ -10,9 +10,9 @@ from django import forms
 from django.http import HttpRequest
 
 from comparisons.models import Study
-from comparisons.results.compute import Params
-from comparisons.results.options import results_options_get
-from comparisons.results.selectors import VoteFilter
+from results.compute import Params
+from results.options import results_options_get
+from results.selectors import VoteFilter
 from dashboard import charts
 from judges.budget import budget_plan
 

@@ -14,10 +14,10 @@ from typing import Any
 from django.db.models import Avg
 
 from comparisons.models import Study
-from comparisons.results.compute import Params
-from comparisons.results.judge_ppi import pilot_estimates
-from comparisons.results.judges_results import judge_mask
-from comparisons.results.selectors import vote_table
+from results.compute import Params
+from results.judge_ppi import pilot_estimates
+from results.judges_results import judge_mask
+from results.selectors import vote_table
 from comparisons.services.queue import study_pairs
 from comparisons.stats.ppi_planning import plan_budget
 from judges.models import JudgeCall

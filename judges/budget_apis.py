@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors as study_selectors
-from comparisons.apis.studies import ERRORS, NOT_FOUND
+from comparisons.api_errors import ERRORS, NOT_FOUND
 from comparisons.stats.ppi import SHARES
 from judges.budget import budget_plan
 
@@ -34,7 +33,7 @@ class StudyBudgetApi(APIView):
         "PPI++ interval reaches the half-width (humans alone when that is cheaper). See docs/statistics.md.",
     )
     def get(self, request: Request, slug: str) -> Response:
-        study = get_object_or_404(study_selectors.studies_for(request.user), slug=slug)
+        study = study_selectors.study_owned(request.user, slug)
         query = BudgetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(budget_plan(study=study, **query.validated_data))

@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.results.agreement import canonical_labels, label_counts, majority_labels
-from comparisons.results.selectors import vote_table
+from results.agreement import canonical_labels, label_counts, majority_labels
+from results.selectors import vote_table
 from comparisons.stats._base import factorize
 from comparisons.stats.judge_agreement import order_agreement, order_consistency
 from judges.models import Judge, JudgeCall
+from raters.models import Rater
 
 N_RESAMPLES = 2000
 
@@ -52,7 +53,7 @@ def judge_orders(judge: Judge) -> dict[str, Any]:
         "against_humans": None,
     }
     votes, _raters = vote_table(judge.study)
-    human = votes.group.astype(str) != "judge" if len(votes) else np.zeros(0, dtype=bool)
+    human = votes.group.astype(str) != Rater.JUDGE_GROUP if len(votes) else np.zeros(0, dtype=bool)
     if human.any() and comparisons.size:
         ids, inv = factorize(votes.comparison[human])
         majority = majority_labels(label_counts(inv, canonical_labels(votes)[human], ids.size)) - 1.0

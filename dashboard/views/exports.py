@@ -9,13 +9,14 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse
 
 from comparisons.models import Study
-from comparisons.results.categories import valid_by
-from comparisons.results.compute import Params
-from comparisons.results.options import results_options_get
-from comparisons.results.selectors import VoteFilter
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
-from dashboard.views.studies import _results
+from dashboard.selectors import study_results
+from results.categories import valid_by
+from results.compute import Params
+from results.options import results_options_get
+from results.schema import pair_rows
+from results.selectors import VoteFilter
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -23,7 +24,7 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 @researcher_required
 def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     study = own_study(request, slug)
-    results, _ = _results(study)
+    results, _ = study_results(study)
     if not results or not results["pairs"]:
         raise Http404("No results yet: the chart needs votes.")
     if study.design == Study.Design.FOCAL:
@@ -43,16 +44,19 @@ COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "ti
            "ppi_human_prompts", "ppi_judge_prompts"]
 
 
-def _csv_row(p: dict) -> list:
-    c, iv = p["counts"], p["interval"]
-    ppi = p["intervals"].get("ppi") or {}
-    ppi_win = ppi.get("win_share") or {}
-    return [p["systems"][0], p["systems"][1], c["n"], c["wins"], c["ties"], c["losses"], c["win_share"], c["tie_share"],
-            c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.get("interval_method", "bootstrap"),
-            iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"], iv["win_or_tie_share"]["low"],
-            iv["win_or_tie_share"]["high"], p["sign_test"]["p_value"], p["p_value_holm"], p["verdict"],
-            ppi_win.get("estimate"), ppi_win.get("low"), ppi_win.get("high"), ppi.get("n_human_prompts"),
-            ppi.get("n_judge_prompts")]
+def _csv_rows(pairs: list[dict]) -> list[list]:
+    """One row per pair (``pair_rows``), the PPI++ win share when the pair has one."""
+    rows = []
+    for p, raw in zip(pair_rows({"pairs": pairs}), pairs):
+        c, iv = p.counts, p.interval
+        ppi = raw["intervals"].get("ppi") or {}
+        ppi_win = ppi.get("win_share") or {}
+        rows.append([p.first, p.second, p.n, c["wins"], c["ties"], c["losses"], c["win_share"], c["tie_share"],
+                     c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.interval_method, iv["win_share"]["level"],
+                     iv["win_share"]["low"], iv["win_share"]["high"], iv["win_or_tie_share"]["low"],
+                     iv["win_or_tie_share"]["high"], p.p_value, p.p_value_holm, p.verdict, ppi_win.get("estimate"),
+                     ppi_win.get("low"), ppi_win.get("high"), ppi.get("n_human_prompts"), ppi.get("n_judge_prompts")])
+    return rows
 
 
 @researcher_required
@@ -60,7 +64,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """A row per pair; with ``?by=category`` (or ``metadata.<key>``) a row per value and pair, the
     value in the first column (the results API's ``breakdown``)."""
     study = own_study(request, slug)
-    results, _ = _results(study)
+    results, _ = study_results(study)
     by = request.GET.get("by", "")
     if by and not valid_by(by):
         return HttpResponse("by must be category or metadata.<key>", status=400, content_type="text/plain")
@@ -71,12 +75,12 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
         breakdown = results_options_get(study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by,
                                         family=())["breakdown"]
         for group in breakdown["groups"]:
-            for p in group["pairs"]:
-                writer.writerow([group["value"]] + _csv_row(p))
+            for row in _csv_rows(group["pairs"]):
+                writer.writerow([group["value"]] + row)
     else:
         writer.writerow(COLUMNS)
-        for p in (results or {}).get("pairs", []):
-            writer.writerow(_csv_row(p))
+        for row in _csv_rows(results["pairs"] if results else []):
+            writer.writerow(row)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
     return response
@@ -86,7 +90,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
 def results_jsonl(request: HttpRequest, slug: str) -> HttpResponse:
     """One JSON object per pair: the results API's `pairs`, as JSON Lines."""
     study = own_study(request, slug)
-    results, _ = _results(study)
+    results, _ = study_results(study)
     body = "".join(json.dumps(p) + "\n" for p in (results or {}).get("pairs", []))
     response = HttpResponse(body, content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.jsonl"'

@@ -7,7 +7,7 @@ import json
 from comparisons.models import Study
 from comparisons.services import comparisons_build, outputs_upload, study_create, study_open
 from comparisons.ingest.rows import validate_rows
-from comparisons.services.simulate import votes_simulate
+from demo.simulate import votes_simulate
 from tests.comparisons.helpers import rows_for
 
 
@@ -30,9 +30,9 @@ def jsonl(rows) -> bytes:
 def study_with_judge(owner, slug: str = "judged") -> Study:
     """A focal study (LIMA against GPT-4 and Bard, two categories) with crowd votes on the first
     24 of 40 prompts and a judge's votes in both orders on all of them (tests.comparisons)."""
-    from comparisons.ingest.votes import validate_vote_rows
-    from comparisons.services.vote_import import votes_import
-    from tests.comparisons.judge_votes import PROMPTS, simulated_votes
+    from raters.vote_rows import validate_vote_rows
+    from raters.services.vote_import import votes_import
+    from tests.results.judge_votes import PROMPTS, simulated_votes
 
     study = study_create(owner=owner, name="Judged study", slug=slug, design="focal", focal_system="LIMA",
                          baselines=["GPT-4", "Bard"])

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from comparisons.results.service import results_refresh
+from results.services import results_refresh
 from tests.dashboard.helpers import study_with_judge
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +59,9 @@ def test_results_csv_has_ppi_columns_and_a_row_per_category_and_pair(researcher_
 
 
 def test_while_results_refresh_the_page_serves_the_last_breakdown_instead_of_computing_one(researcher_client, researcher):
-    from comparisons.ingest.votes import validate_vote_rows
-    from comparisons.models import ResultSnapshot
-    from comparisons.services.vote_import import votes_import
+    from raters.vote_rows import validate_vote_rows
+    from results.models import ResultSnapshot
+    from raters.services.vote_import import votes_import
 
     study = study_with_judge(researcher)
     results_refresh(study_id=study.pk)

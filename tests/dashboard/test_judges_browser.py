@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comparisons.results.service import results_refresh
+from results.services import results_refresh
 from tests.dashboard.conftest import shot
 from tests.dashboard.helpers import study_with_judge
 from tests.dashboard.test_browser import researcher_login  # noqa: F401  (the fixture)

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.results.compute import Params
-from comparisons.results.judge_bias import bias_report
-from comparisons.results.judge_ppi import ppi_pair
-from comparisons.results.judging import judge_agreement_section
-from comparisons.results.table import VoteTable
+from results.compute import Params
+from results.judge_bias import bias_report
+from results.judge_ppi import ppi_pair
+from results.judging import judge_agreement_section
+from results.table import VoteTable
 
 
 def judge_mask(votes: VoteTable, params: Params) -> np.ndarray:

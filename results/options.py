@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from comparisons.models import ResultSnapshot, Study
-from comparisons.results.breakdown import breakdown
-from comparisons.results.categories import prompt_labels
-from comparisons.results.compute import Params
-from comparisons.results.judges_results import judges_results
-from comparisons.results.selectors import VoteFilter, vote_table, votes_version
-from comparisons.results.service import results_store, snapshot_key
+from comparisons.models import Study
+from results.models import ResultSnapshot
+from results.breakdown import breakdown
+from results.categories import prompt_labels
+from results.compute import Params
+from results.judges_results import judges_results
+from results.selectors import VoteFilter, vote_table, votes_version
+from results.services import results_store, snapshot_key
 from comparisons.services.queue import study_pairs
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.results.agreement import canonical_labels, label_counts, majority_labels
-from comparisons.results.table import VoteTable
+from results.agreement import canonical_labels, label_counts, majority_labels
+from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.judge_agreement import group_agreement, order_agreement, order_consistency
 

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.compute import Params
-from comparisons.results.judge_ppi import ppi_pair
-from comparisons.results.judges_results import judge_mask
-from comparisons.results.judging import NO_CATEGORY, judge_agreement_section
-from comparisons.results.table import VoteTable
+from results.compute import Params
+from results.judge_ppi import ppi_pair
+from results.judges_results import judge_mask
+from results.judging import NO_CATEGORY, judge_agreement_section
+from results.table import VoteTable
 
 
 def breakdown(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, labels: dict[int, str], by: str) -> dict[str, Any]:
@@ -58,6 +58,7 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
     for i, (report, boot) in enumerate(zip(reports, boots)):
         report["intervals"]["bootstrap"] = boot.as_dict()
         report["interval"] = report["intervals"]["bootstrap"]
+        report["interval_method"] = "bootstrap"
         if report["ppi"] is not None:
             report["intervals"]["ppi"] = report["ppi"]
         del report["ppi"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.results.table import VoteTable
+from results.table import VoteTable
 from comparisons.stats.group_shares import group_shares
 
 

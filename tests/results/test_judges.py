@@ -10,7 +10,7 @@ import pytest
 
 from comparisons.models import Study
 from tests.comparisons.helpers import create_study, rows_for, upload
-from tests.comparisons.judge_votes import HUMAN_PROMPTS, PROMPTS, simulated_votes
+from tests.results.judge_votes import HUMAN_PROMPTS, PROMPTS, simulated_votes
 
 pytestmark = pytest.mark.django_db
 SYSTEMS = ["LIMA", "GPT-4", "Bard"]
@@ -170,3 +170,16 @@ def test_budget_planner_names_a_missing_price_and_a_bad_half_width(api, study):
     assert all(entry["plan"] is None and "price_per_judge_call" in entry["reason"] for entry in body["pairs"])
     response = api.get("/api/studies/s/budget/?half_width=0&price_per_human_vote=1")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "half_width"
+
+
+def test_results_with_judges_and_breakdowns_have_the_declared_shape(api, study):
+    from results.schema import ResultsSerializer, pair_rows
+
+    import_votes(api, simulated_votes(7))
+    for query in ("", "?by=category", "?judge_family=GPT-4", "?by=metadata.source&aggregate=majority"):
+        data = api.get(f"/api/studies/s/results/{query}").json()
+        shape = ResultsSerializer(data=data)
+        assert shape.is_valid(), (query, shape.errors)
+        for group in data.get("breakdown", {}).get("groups", []):
+            assert [(r.first, r.second, r.n) for r in pair_rows(group)] == [
+                (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in group["pairs"]]
