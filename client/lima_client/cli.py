@@ -1,6 +1,6 @@
-"""The lima-eval command line, over lima_eval.client (no Django).
+"""The lima-eval command line, over lima_client.client (httpx and the standard library only).
 
-    python -m lima_eval.cli [--url URL] [--token TOKEN] COMMAND ...
+    lima-eval [--url URL] [--token TOKEN] COMMAND ...      (or python -m lima_client)
 
 The token and URL come from the flags, else LIMA_EVAL_TOKEN and LIMA_EVAL_URL. Exit status:
 0 done, 1 the API refused (its detail and errors are printed), 2 usage or configuration."""
@@ -13,8 +13,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from lima_eval.client import ApiError, Client
-from lima_eval.tables import results_table
+from lima_client.client import ApiError, Client
+from lima_client.tables import results_table
 
 
 def build_parser() -> argparse.ArgumentParser:

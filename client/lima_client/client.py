@@ -1,6 +1,6 @@
-"""A typed Python client for the lima-eval researcher API, over httpx (no Django).
+"""A typed Python client for the lima-eval researcher API, over httpx (nothing of the server).
 
-    from lima_eval.client import Client
+    from lima_client import Client
     with Client("http://127.0.0.1:8000", token) as lima:
         lima.create_study(name="LIMA vs baselines", slug="lima", focal_system="LIMA 65B", baselines=["GPT-4"])
         lima.upload_outputs("lima", path="outputs.jsonl", progress=True)
@@ -23,7 +23,7 @@ from typing import Any, Self
 
 import httpx
 
-from lima_eval.progress import Bar
+from lima_client.progress import Bar
 
 CHUNK = 64 * 1024
 Progress = Callable[[int, int], None]  # (done, total)
