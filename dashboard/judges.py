@@ -10,11 +10,11 @@ from django import forms
 from django.http import HttpRequest
 
 from comparisons.models import Study
+from dashboard import charts
+from judges.budget import budget_plan
 from results.compute import Params
 from results.options import results_options_get
 from results.selectors import VoteFilter
-from dashboard import charts
-from judges.budget import budget_plan
 
 MAX_SMALL_MULTIPLES = 12
 ORDER_ROWS = [
@@ -37,8 +37,9 @@ VOTE_ROWS = [
 class BudgetForm(forms.Form):
     half_width = forms.FloatField(min_value=0.001, max_value=0.5, initial=0.03, label="Target half-width")
     price_per_human_vote = forms.FloatField(min_value=0, label="Price per human vote")
-    price_per_judge_call = forms.FloatField(min_value=0, required=False,
-                                            label="Price per judge call (empty: the judges' mean cost)")
+    price_per_judge_call = forms.FloatField(
+        min_value=0, required=False, label="Price per judge call (empty: the judges' mean cost)"
+    )
 
 
 def _agreement_rows(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -58,17 +59,32 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
         return {}
     judges = [{"entry": e, **dict(zip(("scopes", "rows"), _agreement_rows(e)))} for e in results.get("judges", [])]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
-    by_category = results_options_get(study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category",
-                                      family=(), allow_stale=stale)["breakdown"]
+    by_category = results_options_get(
+        study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category", family=(), allow_stale=stale
+    )["breakdown"]
     multiples = []
     if study.design == Study.Design.FOCAL and study.focal_system_id and len(by_category["groups"]) > 1:
         for group in by_category["groups"][:MAX_SMALL_MULTIPLES]:
             if any(p["counts"]["n"] for p in group["pairs"]):
-                multiples.append({"value": group["value"], "svg": charts.figure1(
-                    group["pairs"], study.focal_system.name, title=f"{group['value']} ({group['headline_votes']} votes)").decode()})
+                multiples.append(
+                    {
+                        "value": group["value"],
+                        "svg": charts.figure1(
+                            group["pairs"],
+                            study.focal_system.name,
+                            title=f"{group['value']} ({group['headline_votes']} votes)",
+                        ).decode(),
+                    }
+                )
     form = BudgetForm(request.GET if "price_per_human_vote" in request.GET else None)
     plan = None
     if form.is_bound and form.is_valid():
         plan = budget_plan(study=study, **form.cleaned_data)
-    return {"judges": judges, "ppi_pairs": ppi_pairs, "by_category": by_category, "small_multiples": multiples,
-            "budget_form": form, "budget": plan}
+    return {
+        "judges": judges,
+        "ppi_pairs": ppi_pairs,
+        "by_category": by_category,
+        "small_multiples": multiples,
+        "budget_form": form,
+        "budget": plan,
+    }

@@ -14,13 +14,13 @@ from typing import Any
 from django.db.models import Avg
 
 from comparisons.models import Study
+from comparisons.services.queue import study_pairs
+from comparisons.stats.ppi_planning import plan_budget
+from judges.models import JudgeCall
 from results.compute import Params
 from results.judge_ppi import pilot_estimates
 from results.judges_results import judge_mask
 from results.selectors import vote_table
-from comparisons.services.queue import study_pairs
-from comparisons.stats.ppi_planning import plan_budget
-from judges.models import JudgeCall
 
 
 def judge_price_per_call(study: Study) -> float | None:
@@ -29,8 +29,15 @@ def judge_price_per_call(study: Study) -> float | None:
     return None if mean is None else float(Decimal(mean))
 
 
-def budget_plan(*, study: Study, half_width: float, price_per_human_vote: float, price_per_judge_call: float | None,
-                level: float = 0.95, share: str = "win_rate") -> dict[str, Any]:
+def budget_plan(
+    *,
+    study: Study,
+    half_width: float,
+    price_per_human_vote: float,
+    price_per_judge_call: float | None,
+    level: float = 0.95,
+    share: str = "win_rate",
+) -> dict[str, Any]:
     """Per pair: the pilot estimates (sd of the humans' per-prompt share, judge-human correlation,
     votes and calls per prompt) and the cheapest plan; ``plan`` is None (with ``reason``) where
     the votes so far cannot estimate them."""
@@ -42,17 +49,34 @@ def budget_plan(*, study: Study, half_width: float, price_per_human_vote: float,
     for first, second in study_pairs(study):
         index, outcomes = table.pair_votes(keys, first, second)
         pilot = pilot_estimates(table.prompt[index], outcomes, judge[index], share)
-        entry: dict[str, Any] = {"systems": [table.systems.get(first), table.systems.get(second)], "pilot": pilot,
-                                 "plan": None, "reason": None}
+        entry: dict[str, Any] = {
+            "systems": [table.systems.get(first), table.systems.get(second)],
+            "pilot": pilot,
+            "plan": None,
+            "reason": None,
+        }
         if pilot is None:
             entry["reason"] = "needs human and judge votes on at least three prompts, varying on both sides"
         elif price_judge is None:
             entry["reason"] = "no judge call has a known cost: give price_per_judge_call"
         else:
-            plan = plan_budget(pilot["sigma"], pilot["rho"], half_width, price_per_human_vote, price_judge,
-                               votes_per_prompt=max(1, math.ceil(pilot["human_votes_per_prompt"] - 1e-9)),
-                               calls_per_prompt=max(1, round(pilot["judge_calls_per_prompt"])), level=level)
+            plan = plan_budget(
+                pilot["sigma"],
+                pilot["rho"],
+                half_width,
+                price_per_human_vote,
+                price_judge,
+                votes_per_prompt=max(1, math.ceil(pilot["human_votes_per_prompt"] - 1e-9)),
+                calls_per_prompt=max(1, round(pilot["judge_calls_per_prompt"])),
+                level=level,
+            )
             entry["plan"] = plan.as_dict()
         pairs.append(entry)
-    return {"half_width": half_width, "level": level, "share": share, "price_per_human_vote": price_per_human_vote,
-            "price_per_judge_call": price_judge, "pairs": pairs}
+    return {
+        "half_width": half_width,
+        "level": level,
+        "share": share,
+        "price_per_human_vote": price_per_human_vote,
+        "price_per_judge_call": price_judge,
+        "pairs": pairs,
+    }

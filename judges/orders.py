@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from results.agreement import canonical_labels, label_counts, majority_labels
-from results.selectors import vote_table
 from comparisons.stats._base import factorize
 from comparisons.stats.judge_agreement import order_agreement, order_consistency
 from judges.models import Judge, JudgeCall
 from raters.models import Rater
+from results.agreement import canonical_labels, label_counts, majority_labels
+from results.selectors import vote_table
 
 N_RESAMPLES = 2000
 
@@ -24,8 +24,13 @@ def order_labels(judge: Judge) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     labels -1 / 0 / +1 from the lower-id system's side, ``first`` from the order that showed it
     first (A)."""
     rows = JudgeCall.objects.filter(judge=judge, state=JudgeCall.State.DONE).values_list(
-        "comparison_id", "comparison__prompt_id", "order", "verdict", "comparison__left_response__system_id",
-        "comparison__right_response__system_id")
+        "comparison_id",
+        "comparison__prompt_id",
+        "order",
+        "verdict",
+        "comparison__left_response__system_id",
+        "comparison__right_response__system_id",
+    )
     seen: dict[int, dict[str, Any]] = {}
     for comparison, prompt, order, verdict, left, right in rows.iterator():
         a, b = (left, right) if order == JudgeCall.Order.AB else (right, left)

@@ -20,7 +20,9 @@ from results.judging import NO_CATEGORY, judge_agreement_section
 from results.table import VoteTable
 
 
-def breakdown(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, labels: dict[int, str], by: str) -> dict[str, Any]:
+def breakdown(
+    votes: VoteTable, pairs: list[tuple[int, int]], params: Params, labels: dict[int, str], by: str
+) -> dict[str, Any]:
     """``votes``: every counted vote (judges too); ``labels``: prompt id -> value."""
     values = np.array([labels.get(int(p), "") or NO_CATEGORY for p in votes.prompt.tolist()], dtype=object)
     groups = [_one(votes.select(values == value), pairs, params, str(value)) for value in sorted(set(values.tolist()))]
@@ -44,15 +46,19 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
             unit_prompts = votes.prompt[h_index][first_vote]
         samples.append((unit_prompts, unit_outcomes))
         counts = stats.count_outcomes(unit_outcomes)
-        reports.append({
-            "systems": [votes.systems[first], votes.systems[second]],
-            "counts": counts.as_dict(),
-            "intervals": {
-                "wilson": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "wilson").as_dict(),
-            },
-            "sign_test": stats.sign_test(counts.wins, counts.losses).as_dict(),
-            "ppi": ppi_pair(votes.prompt[index], outcomes, judge[index], params.level),
-        })
+        reports.append(
+            {
+                "systems": [votes.systems[first], votes.systems[second]],
+                "counts": counts.as_dict(),
+                "intervals": {
+                    "wilson": stats.share_intervals(
+                        counts.wins, counts.ties, counts.losses, params.level, "wilson"
+                    ).as_dict(),
+                },
+                "sign_test": stats.sign_test(counts.wins, counts.losses).as_dict(),
+                "ppi": ppi_pair(votes.prompt[index], outcomes, judge[index], params.level),
+            }
+        )
     boots = stats.clustered_bootstraps(samples, params.n_resamples, params.level, params.seed) if samples else []
     adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
     for i, (report, boot) in enumerate(zip(reports, boots)):
@@ -65,7 +71,20 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
         report["prompts"] = boot.n_prompts
         report["p_value_holm"] = adjusted.adjusted[i] if adjusted else None
         report["significant"] = bool(adjusted.reject[i]) if adjusted else False
-        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1], report["sign_test"]["effect"],
-                                          report["p_value_holm"], params.alpha)
-    judges = judge_agreement_section(votes, params.headline_excludes, None, params.n_resamples, params.level, params.seed)
-    return {"value": value, "n_votes": len(votes), "headline_votes": int((~judge).sum()), "pairs": reports, "judges": judges}
+        report["verdict"] = stats.verdict(
+            report["systems"][0],
+            report["systems"][1],
+            report["sign_test"]["effect"],
+            report["p_value_holm"],
+            params.alpha,
+        )
+    judges = judge_agreement_section(
+        votes, params.headline_excludes, None, params.n_resamples, params.level, params.seed
+    )
+    return {
+        "value": value,
+        "n_votes": len(votes),
+        "headline_votes": int((~judge).sum()),
+        "pairs": reports,
+        "judges": judges,
+    }

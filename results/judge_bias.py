@@ -13,13 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from results.table import VoteTable
 from comparisons.stats.group_shares import group_shares
+from results.table import VoteTable
 
 
 def bias_report(
-    votes: VoteTable, judge: np.ndarray, human: np.ndarray, family: tuple[str, ...], n_resamples: int,
-    level: float, seed: int,
+    votes: VoteTable,
+    judge: np.ndarray,
+    human: np.ndarray,
+    family: tuple[str, ...],
+    n_resamples: int,
+    level: float,
+    seed: int,
 ) -> dict[str, Any]:
     """``judge`` / ``human``: masks of the judge group's votes and the humans'; ``family``: system
     names of the judge's model family (self-preference is None without it, or when no
@@ -36,8 +41,10 @@ def bias_report(
     report = {
         "groups": ["judge", "humans"],
         "position": {"share": "decided votes for the response shown first", **shares(decided, chose_left)},
-        "length": {"share": "decided votes for the longer response",
-                   **shares(unequal, (votes.winner == longer).astype(float))},
+        "length": {
+            "share": "decided votes for the longer response",
+            **shares(unequal, (votes.winner == longer).astype(float)),
+        },
         "self_preference": None,
     }
     ids = [i for i, name in votes.systems.items() if name in set(family)]
@@ -47,6 +54,9 @@ def bias_report(
         own = np.where(in_left, votes.left, votes.right)
         score = np.where(votes.winner == own, 1.0, np.where(votes.winner == 0, 0.5, 0.0))
         if mixed.any():
-            report["self_preference"] = {"family": sorted(family), "share": "win rate (ties half) of the family's systems",
-                                         **shares(mixed, score)}
+            report["self_preference"] = {
+                "family": sorted(family),
+                "share": "win rate (ties half) of the family's systems",
+                **shares(mixed, score),
+            }
     return report

@@ -55,6 +55,10 @@ def pilot_estimates(prompts: np.ndarray, outcomes: np.ndarray, judge: np.ndarray
     y, f = (prompt_values(c[both], SHARES[share]) for c in (human_counts, judge_counts))
     if np.std(y) == 0 or np.std(f) == 0:
         return None
-    return {"sigma": float(np.std(y, ddof=1)), "rho": float(np.corrcoef(y, f)[0, 1]), "prompts_with_both": int(both.sum()),
-            "human_votes_per_prompt": float(human_counts[both].sum() / both.sum()),
-            "judge_calls_per_prompt": float(judge_counts[has_j].sum() / has_j.sum())}
+    return {
+        "sigma": float(np.std(y, ddof=1)),
+        "rho": float(np.corrcoef(y, f)[0, 1]),
+        "prompts_with_both": int(both.sum()),
+        "human_votes_per_prompt": float(human_counts[both].sum() / both.sum()),
+        "judge_calls_per_prompt": float(judge_counts[has_j].sum() / has_j.sum()),
+    }

@@ -23,7 +23,10 @@ def judge_mask(votes: VoteTable, params: Params) -> np.ndarray:
 
 
 def judges_results(
-    votes: VoteTable, pairs: list[tuple[int, int]], params: Params, categories: dict[int, str] | None,
+    votes: VoteTable,
+    pairs: list[tuple[int, int]],
+    params: Params,
+    categories: dict[int, str] | None,
     family: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """``votes``: every counted vote, judges included."""
@@ -33,8 +36,9 @@ def judges_results(
     for first, second in pairs:
         index, outcomes = votes.pair_votes(keys, first, second)
         ppi.append(ppi_pair(votes.prompt[index], outcomes, judge[index], params.level))
-    section = judge_agreement_section(votes, params.headline_excludes, categories, params.n_resamples,
-                                      params.level, params.seed)
+    section = judge_agreement_section(
+        votes, params.headline_excludes, categories, params.n_resamples, params.level, params.seed
+    )
     names = votes.group.astype(str) if len(votes) else np.zeros(0, dtype=str)
     for entry in section:
         this_judge = names == entry["judge_group"]

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from results.agreement import canonical_labels, label_counts, majority_labels
-from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.judge_agreement import group_agreement, order_agreement, order_consistency
+from results.agreement import canonical_labels, label_counts, majority_labels
+from results.table import VoteTable
 
 NO_CATEGORY = "(none)"
 
@@ -91,18 +91,24 @@ def agreement_report(arrays: JudgeArrays, n_resamples: int, level: float, seed: 
         "consistency": None,
     }
     if paired.any():
-        report["consistency"] = order_consistency(arrays.prompt[paired], arrays.first[paired], arrays.second[paired],
-                                                  n_resamples, level, seed).as_dict()
+        report["consistency"] = order_consistency(
+            arrays.prompt[paired], arrays.first[paired], arrays.second[paired], n_resamples, level, seed
+        ).as_dict()
         labelled = shared.select(~np.isnan(shared.first))
         if labelled.prompt.size:
-            report["orders"] = order_agreement(labelled.prompt, labelled.human_majority(), labelled.first,
-                                               labelled.second, n_resamples, level, seed).as_dict()
+            report["orders"] = order_agreement(
+                labelled.prompt, labelled.human_majority(), labelled.first, labelled.second, n_resamples, level, seed
+            ).as_dict()
     return report
 
 
 def judge_agreement_section(
-    votes: VoteTable, judge_groups: tuple[str, ...], categories: dict[int, str] | None,
-    n_resamples: int, level: float, seed: int,
+    votes: VoteTable,
+    judge_groups: tuple[str, ...],
+    categories: dict[int, str] | None,
+    n_resamples: int,
+    level: float,
+    seed: int,
 ) -> list[dict[str, Any]]:
     """One entry per judge group present: its agreement with all other groups pooled, for the
     study and, given ``categories`` (prompt id -> category), per category."""
@@ -117,7 +123,9 @@ def judge_agreement_section(
         entry = {"judge_group": group, "human_groups": humans, **agreement_report(arrays, n_resamples, level, seed)}
         if categories is not None:
             labels = np.array([categories.get(int(p), "") or NO_CATEGORY for p in arrays.prompt.tolist()], dtype=object)
-            entry["by_category"] = {str(cat): agreement_report(arrays.select(labels == cat), n_resamples, level, seed)
-                                    for cat in sorted(set(labels.tolist()))}
+            entry["by_category"] = {
+                str(cat): agreement_report(arrays.select(labels == cat), n_resamples, level, seed)
+                for cat in sorted(set(labels.tolist()))
+            }
         out.append(entry)
     return out

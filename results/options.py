@@ -6,22 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from comparisons.models import Study
-from results.models import ResultSnapshot
+from comparisons.services.queue import study_pairs
 from results.breakdown import breakdown
 from results.categories import prompt_labels
 from results.compute import Params
 from results.judges_results import judges_results
+from results.models import ResultSnapshot
 from results.selectors import VoteFilter, vote_table, votes_version
 from results.services import results_store, snapshot_key
-from comparisons.services.queue import study_pairs
 
 
 def options_key(params: Params, filters: VoteFilter, by: str, family: tuple[str, ...]) -> str:
     return f"by={by}&family={','.join(sorted(family))}&{snapshot_key(params, filters)}"[:500]
 
 
-def results_options_compute(*, study: Study, params: Params, filters: VoteFilter, by: str,
-                            family: tuple[str, ...]) -> dict[str, Any]:
+def results_options_compute(
+    *, study: Study, params: Params, filters: VoteFilter, by: str, family: tuple[str, ...]
+) -> dict[str, Any]:
     """``{"breakdown": ...}`` for ``by``, ``{"judges": ...}`` (with self-preference) for ``family``,
     plus the vote count and version of the votes they were computed from."""
     n_votes, version = votes_version(study, filters)
@@ -35,8 +36,9 @@ def results_options_compute(*, study: Study, params: Params, filters: VoteFilter
     return data
 
 
-def results_options_get(*, study: Study, params: Params, filters: VoteFilter, by: str,
-                        family: tuple[str, ...], allow_stale: bool = False) -> dict[str, Any]:
+def results_options_get(
+    *, study: Study, params: Params, filters: VoteFilter, by: str, family: tuple[str, ...], allow_stale: bool = False
+) -> dict[str, Any]:
     """The cached options for these parameters, recomputed when the votes changed since (or, with
     ``allow_stale``, served as they are when there are any: the dashboard passes it while the
     default results are being refreshed, so a page view never waits on votes still arriving)."""

@@ -65,7 +65,12 @@ def sampling_probabilities(f: ArrayLike, budget: float, mix: float = 0.1) -> np.
 
 
 def active_mean(
-    f: ArrayLike, pi: ArrayLike, labelled: ArrayLike, y: ArrayLike, level: float = 0.95, lam: float | None = None,
+    f: ArrayLike,
+    pi: ArrayLike,
+    labelled: ArrayLike,
+    y: ArrayLike,
+    level: float = 0.95,
+    lam: float | None = None,
 ) -> ActiveMean:
     """``f``, ``pi``, ``labelled`` (xi) per prompt; ``y`` the human value per prompt (read only where
     labelled; NaN elsewhere is fine)."""

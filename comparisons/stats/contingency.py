@@ -68,8 +68,12 @@ def cross_tables(prompts: ArrayLike, a_counts: np.ndarray, b_counts: np.ndarray)
 
 
 def clustered_table_interval(
-    tables: np.ndarray, statistic: TableStatistic, method: str, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    tables: np.ndarray,
+    statistic: TableStatistic,
+    method: str,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> Interval:
     """Point estimate ``statistic`` of the summed table and the percentile interval (the
     alpha/2 and 1 - alpha/2 quantiles; Efron & Tibshirani 1993, ch. 13) of the statistic over
@@ -80,8 +84,12 @@ def clustered_table_interval(
 
 
 def clustered_table_intervals(
-    tables: np.ndarray, statistics: Mapping[str, TableStatistic], method: str, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    tables: np.ndarray,
+    statistics: Mapping[str, TableStatistic],
+    method: str,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> dict[str, Interval]:
     """``clustered_table_interval`` for several statistics of the same tables, from one set of
     prompt resamples (each statistic gets the numbers it would get alone with this seed)."""

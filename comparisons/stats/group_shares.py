@@ -39,12 +39,17 @@ def _share(a: int) -> Callable[[np.ndarray], np.ndarray]:
         score, total = t[:, a, 0], t[:, a, 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(total > 0, score / np.where(total > 0, total, 1.0), np.nan)
+
     return stat
 
 
 def group_shares(
-    prompts: ArrayLike, in_a: ArrayLike, score: ArrayLike, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    prompts: ArrayLike,
+    in_a: ArrayLike,
+    score: ArrayLike,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> GroupShares:
     """Per vote: its prompt, whether it is group A's (else group B's) and its score in [0, 1]
     (1 chose the response in question, 0 the other, 0.5 a tie where ties count half). Each share
@@ -62,7 +67,8 @@ def group_shares(
     both = (tables[:, 0, 1] > 0) & (tables[:, 1, 1] > 0)
     tables = tables[both]
     share_a, share_b = _share(0), _share(1)
-    stats = {"share_a": share_a, "share_b": share_b,
-             "difference": lambda t: share_a(t) - share_b(t)}
-    intervals = clustered_table_intervals(tables, stats, "shares of two groups on shared prompts", n_resamples, level, seed)
+    stats = {"share_a": share_a, "share_b": share_b, "difference": lambda t: share_a(t) - share_b(t)}
+    intervals = clustered_table_intervals(
+        tables, stats, "shares of two groups on shared prompts", n_resamples, level, seed
+    )
     return GroupShares(int(both.sum()), int(tables[:, 0, 1].sum()), int(tables[:, 1, 1].sum()), **intervals)

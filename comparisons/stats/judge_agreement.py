@@ -86,8 +86,12 @@ class OrderConsistency(AsDict):
 
 
 def group_agreement(
-    prompts: ArrayLike, a_counts: ArrayLike, b_counts: ArrayLike,
-    n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
+    prompts: ArrayLike,
+    a_counts: ArrayLike,
+    b_counts: ArrayLike,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> GroupAgreement:
     """Agreement between groups A and B from (items x 3) counts of loss / tie / win votes per
     item and each item's prompt. The (A label x B label) table of an item is the outer product
@@ -97,14 +101,20 @@ def group_agreement(
     a, b = np.asarray(a_counts, dtype=float), np.asarray(b_counts, dtype=float)
     shared = (a.sum(axis=1) > 0) & (b.sum(axis=1) > 0)
     used = tables.sum(axis=(1, 2)) > 0
-    intervals = clustered_table_intervals(tables[used], _PAIR_METRICS, "agreement over vote pairs",
-                                          n_resamples, level, seed)
+    intervals = clustered_table_intervals(
+        tables[used], _PAIR_METRICS, "agreement over vote pairs", n_resamples, level, seed
+    )
     return GroupAgreement(int(tables.sum()), int(shared.sum()), int(used.sum()), **intervals)
 
 
 def order_agreement(
-    prompts: ArrayLike, reference: ArrayLike, first: ArrayLike,
-    second: ArrayLike, n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
+    prompts: ArrayLike,
+    reference: ArrayLike,
+    first: ArrayLike,
+    second: ArrayLike,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> OrderAgreement:
     """Per item: the reference label, the judge's label with the row system shown first
     (``first``) and shown second (``second``); items missing any of the three are left out.
@@ -129,13 +139,20 @@ def order_agreement(
 
 
 def order_consistency(
-    prompts: ArrayLike, first: ArrayLike, second: ArrayLike,
-    n_resamples: int = 2000, level: float = 0.95, seed: int | None = 0,
+    prompts: ArrayLike,
+    first: ArrayLike,
+    second: ArrayLike,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> OrderConsistency:
     """Consistency of a judge's two orders, and how often it picked the first (or second)
     shown response in both, on the items with both verdicts (Zheng et al. 2023, Table 2)."""
     _ids, t = prompt_tables(prompts, label_codes(first), label_codes(second))
-    stats = {"consistency": tm.consistency, "biased_toward_first": tm.biased_toward_first,
-             "biased_toward_second": tm.biased_toward_second}
+    stats = {
+        "consistency": tm.consistency,
+        "biased_toward_first": tm.biased_toward_first,
+        "biased_toward_second": tm.biased_toward_second,
+    }
     intervals = clustered_table_intervals(t, stats, "position consistency", n_resamples, level, seed)
     return OrderConsistency(int(t.sum()), int(t.shape[0]), **intervals)

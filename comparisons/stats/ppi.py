@@ -59,8 +59,11 @@ def power_tuning(y: np.ndarray, f: np.ndarray, f_unlabelled: np.ndarray) -> floa
 
 
 def ppi_mean(
-    y: np.ndarray | list[float], f: np.ndarray | list[float], f_unlabelled: np.ndarray | list[float],
-    level: float = 0.95, lam: float | None = None,
+    y: np.ndarray | list[float],
+    f: np.ndarray | list[float],
+    f_unlabelled: np.ndarray | list[float],
+    level: float = 0.95,
+    lam: float | None = None,
 ) -> PPIMean:
     """PPI++ estimate and normal interval of a mean.
 
@@ -121,7 +124,10 @@ def prompt_values(counts: np.ndarray, weights: tuple[float, float, float]) -> np
 
 
 def ppi_shares(
-    human: ArrayLike, judge: ArrayLike, judge_only: ArrayLike, level: float = 0.95,
+    human: ArrayLike,
+    judge: ArrayLike,
+    judge_only: ArrayLike,
+    level: float = 0.95,
 ) -> PPIShares:
     """PPI++ intervals of the prompt-averaged win, tie, loss, win-or-tie shares and win rate
     (ties as half). ``human`` and ``judge`` are (n x 3) counts of (wins, ties, losses) on the n
@@ -134,12 +140,19 @@ def ppi_shares(
         raise ValueError("human and judge must count the same prompts")
     if (h.sum(axis=1) == 0).any() or (j.sum(axis=1) == 0).any() or (u.sum(axis=1) == 0).any():
         raise ValueError("every prompt needs at least one vote in each table it is in")
-    results = {name: ppi_mean(prompt_values(h, w), prompt_values(j, w), prompt_values(u, w), level)
-               for name, w in SHARES.items()}
+    results = {
+        name: ppi_mean(prompt_values(h, w), prompt_values(j, w), prompt_values(u, w), level)
+        for name, w in SHARES.items()
+    }
     return PPIShares(
-        n_human_prompts=int(h.shape[0]), n_judge_prompts=int(u.shape[0]), n_human_votes=int(h.sum()),
-        n_judge_votes=int(j.sum() + u.sum()), win_share=results["win_share"].interval(),
-        tie_share=results["tie_share"].interval(), loss_share=results["loss_share"].interval(),
-        win_or_tie_share=results["win_or_tie_share"].interval(), win_rate=results["win_rate"].interval(),
+        n_human_prompts=int(h.shape[0]),
+        n_judge_prompts=int(u.shape[0]),
+        n_human_votes=int(h.sum()),
+        n_judge_votes=int(j.sum() + u.sum()),
+        win_share=results["win_share"].interval(),
+        tie_share=results["tie_share"].interval(),
+        loss_share=results["loss_share"].interval(),
+        win_or_tie_share=results["win_or_tie_share"].interval(),
+        win_rate=results["win_rate"].interval(),
         lam={k: r.lam for k, r in results.items()},
     )

@@ -41,8 +41,15 @@ def ppi_variance(sigma2: float, rho: float, n: int, big_n: int) -> float:
 
 
 def plan_budget(
-    sigma: float, rho: float, half_width: float, price_human_vote: float, price_judge_call: float,
-    votes_per_prompt: int = 1, calls_per_prompt: int = 1, level: float = 0.95, max_prompts: int | None = None,
+    sigma: float,
+    rho: float,
+    half_width: float,
+    price_human_vote: float,
+    price_judge_call: float,
+    votes_per_prompt: int = 1,
+    calls_per_prompt: int = 1,
+    level: float = 0.95,
+    max_prompts: int | None = None,
 ) -> BudgetPlan:
     """For every n from 1 up to the humans-only n0 = ceil(z^2 sigma^2 / h^2), the smallest N with
     z^2 var(n, N) <= h^2 (N = n q / (1 - q), q = (1 - n/n0') / rho^2, n0' = z^2 sigma^2 / h^2,
@@ -62,7 +69,9 @@ def plan_budget(
     short = 1.0 - n / max(need, 1e-300)  # the share of the variance the judge must remove
     q = short / rho2 if rho2 > 0 else np.where(short <= 0, 0.0, np.inf)
     feasible = q < 1.0
-    big_n = np.where(q <= 0, 0.0, np.ceil(np.where(feasible, n * np.clip(q, 0, None) / np.where(feasible, 1 - q, 1), 0) - 1e-9))
+    big_n = np.where(
+        q <= 0, 0.0, np.ceil(np.where(feasible, n * np.clip(q, 0, None) / np.where(feasible, 1 - q, 1), 0) - 1e-9)
+    )
     if max_prompts is not None:
         feasible &= n + big_n <= max_prompts
     cost = np.where(feasible, n * per_labelled + big_n * per_judged, np.inf)
@@ -71,8 +80,30 @@ def plan_budget(
     if not np.isfinite(cost[best]) and (max_prompts is not None and n0 > max_prompts):
         raise ValueError("no mix of prompts reaches this half-width within max_prompts")
     if human_only_cost <= cost[best] and (max_prompts is None or n0 <= max_prompts):
-        return BudgetPlan(half_width, level, float(sigma), float(rho), n0, 0, n0 * votes_per_prompt, 0,
-                          float(human_only_cost), n0, float(human_only_cost))
+        return BudgetPlan(
+            half_width,
+            level,
+            float(sigma),
+            float(rho),
+            n0,
+            0,
+            n0 * votes_per_prompt,
+            0,
+            float(human_only_cost),
+            n0,
+            float(human_only_cost),
+        )
     hp, jp = int(n[best]), int(big_n[best])
-    return BudgetPlan(half_width, level, float(sigma), float(rho), hp, jp, hp * votes_per_prompt,
-                      (hp + jp) * calls_per_prompt, float(cost[best]), n0, float(human_only_cost))
+    return BudgetPlan(
+        half_width,
+        level,
+        float(sigma),
+        float(rho),
+        hp,
+        jp,
+        hp * votes_per_prompt,
+        (hp + jp) * calls_per_prompt,
+        float(cost[best]),
+        n0,
+        float(human_only_cost),
+    )

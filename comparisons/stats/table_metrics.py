@@ -69,7 +69,9 @@ def kappa(t: np.ndarray, weights: str | None = None) -> np.ndarray:
     observed_d = (w * p).sum(axis=(1, 2))
     expected_d = (w * expected).sum(axis=(1, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((n > 0) & (expected_d > 1e-15), 1.0 - observed_d / np.where(expected_d > 0, expected_d, 1.0), np.nan)
+        return np.where(
+            (n > 0) & (expected_d > 1e-15), 1.0 - observed_d / np.where(expected_d > 0, expected_d, 1.0), np.nan
+        )
 
 
 def linear_kappa(t: np.ndarray) -> np.ndarray:

@@ -24,8 +24,11 @@ def test_per_order_agreement_with_the_humans_majority_counts_exact_matches(api, 
     fake_llm.respond = prefers("GOOD")  # LIMA on the 4 GOOD prompts in both orders, a tie on the other 2
     judge = make_judge(open_study(api, prompts=6, good=4), fake_llm)
     run_all(judge)
-    humans = [{"prompt_id": f"p{i}", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left", "rater": r}
-              for i in range(6) for r in ("h1", "h2")]
+    humans = [
+        {"prompt_id": f"p{i}", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left", "rater": r}
+        for i in range(6)
+        for r in ("h1", "h2")
+    ]
     assert post_votes(api, "j", humans).status_code == 201
     body = api.get("/api/studies/j/judges/gpt/orders/").json()
     assert body["consistency"]["consistency"]["estimate"] == 1.0

@@ -9,8 +9,14 @@ PROMPTS, HUMAN_PROMPTS = 40, 24
 
 def _vote(prompt, left, right, winner, rater, group):
     choice = "tie" if winner is None else ("left" if winner == left else "right")
-    return {"prompt_id": prompt, "left_system": left, "right_system": right, "choice": choice, "rater": rater,
-            "rater_group": group}
+    return {
+        "prompt_id": prompt,
+        "left_system": left,
+        "right_system": right,
+        "choice": choice,
+        "rater": rater,
+        "rater_group": group,
+    }
 
 
 def simulated_votes(seed: int = 0) -> list[dict]:

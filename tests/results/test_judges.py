@@ -60,8 +60,13 @@ def recompute(rows: list[dict]) -> dict:
             if h is not None and combined is not None:
                 without_all += 1
                 without_agree += h == combined
-    return {"items": items, "strict_both_orders": strict / items, "consistency_with_humans": consistent / items,
-            "agreement_without_ties": without_agree / without_all, "tie_discounted_accuracy": discounted / pairs}
+    return {
+        "items": items,
+        "strict_both_orders": strict / items,
+        "consistency_with_humans": consistent / items,
+        "agreement_without_ties": without_agree / without_all,
+        "tie_discounted_accuracy": discounted / pairs,
+    }
 
 
 def check(section: dict, expected: dict) -> None:
@@ -78,7 +83,10 @@ def check(section: dict, expected: dict) -> None:
 def test_judge_agreement_per_study_and_category_equals_a_recomputation_from_votes_jsonl(api, study):
     import_votes(api, simulated_votes())
     results = api.get("/api/studies/s/results/").json()
-    exported = [json.loads(line) for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()]
+    exported = [
+        json.loads(line)
+        for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()
+    ]
     [judge] = results["judges"]
     assert judge["judge_group"] == "judge" and judge["human_groups"] == ["crowd"]
     check(judge, recompute(exported))
@@ -110,7 +118,10 @@ def test_a_study_without_judge_votes_has_no_ppi_and_no_judges(api, study):
 
 def test_breakdown_by_category_and_by_metadata_key(api, study):
     import_votes(api, simulated_votes(2))
-    exported = [json.loads(line) for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()]
+    exported = [
+        json.loads(line)
+        for line in b"".join(api.get("/api/studies/s/votes.jsonl").streaming_content).decode().splitlines()
+    ]
     by_category = api.get("/api/studies/s/results/?by=category").json()["breakdown"]
     assert by_category["by"] == "category"
     groups = {g["value"]: g for g in by_category["groups"]}
@@ -182,4 +193,5 @@ def test_results_with_judges_and_breakdowns_have_the_declared_shape(api, study):
         assert shape.is_valid(), (query, shape.errors)
         for group in data.get("breakdown", {}).get("groups", []):
             assert [(r.first, r.second, r.n) for r in pair_rows(group)] == [
-                (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in group["pairs"]]
+                (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in group["pairs"]
+            ]

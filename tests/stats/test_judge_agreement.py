@@ -98,8 +98,9 @@ def test_votes_on_one_prompt_widen_the_interval_when_they_are_copies():
     human = rng.choice([-1.0, 1.0], 60)
     judge = np.where(rng.random(60) < 0.75, human, -human)
     alone = order_agreement(np.arange(60), human, judge, judge, n_resamples=1000)
-    copies = order_agreement(np.repeat(np.arange(60), 4), *(np.repeat(x, 4) for x in (human, judge, judge)),
-                             n_resamples=1000)
+    copies = order_agreement(
+        np.repeat(np.arange(60), 4), *(np.repeat(x, 4) for x in (human, judge, judge)), n_resamples=1000
+    )
     assert copies.strict_both_orders.estimate == pytest.approx(alone.strict_both_orders.estimate)
     width = lambda i: i.high - i.low
     assert width(copies.strict_both_orders) == pytest.approx(width(alone.strict_both_orders), rel=0.15)

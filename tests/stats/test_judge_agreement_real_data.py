@@ -31,7 +31,7 @@ def test_cohens_kappa_of_annotator_pairs_equals_pandalms_published_values(annota
 
 
 def test_one_annotator_against_the_other_two_as_groups_and_as_two_orders(annotators):
-    counts = lambda labels: np.stack([(labels == v).sum(axis=1) for v in (-1, 0, 1)], axis=1)  # noqa: E731
+    counts = lambda labels: np.stack([(labels == v).sum(axis=1) for v in (-1, 0, 1)], axis=1)
     first, rest = annotators[:, :1], annotators[:, 1:]
     result = group_agreement(np.arange(len(annotators)), counts(first), counts(rest), n_resamples=500)
     x, y = np.repeat(first[:, 0], 2), rest.ravel()
@@ -40,6 +40,10 @@ def test_one_annotator_against_the_other_two_as_groups_and_as_two_orders(annotat
     assert result.agreement_without_ties.estimate == pytest.approx(np.mean(x[decided] == y[decided]), abs=1e-12)
     assert result.agreement_with_ties.low < result.agreement_with_ties.estimate < result.agreement_with_ties.high
     # annotators 2 and 3 standing in for a judge's two orders against annotator 1
-    orders = order_agreement(np.arange(len(annotators)), annotators[:, 0], annotators[:, 1], annotators[:, 2], n_resamples=500)
-    assert orders.strict_both_orders.estimate == pytest.approx(np.mean((annotators[:, 1:] == annotators[:, :1]).all(axis=1)))
+    orders = order_agreement(
+        np.arange(len(annotators)), annotators[:, 0], annotators[:, 1], annotators[:, 2], n_resamples=500
+    )
+    assert orders.strict_both_orders.estimate == pytest.approx(
+        np.mean((annotators[:, 1:] == annotators[:, :1]).all(axis=1))
+    )
     assert orders.consistency.estimate == pytest.approx(np.mean(annotators[:, 1] == annotators[:, 2]))

@@ -24,7 +24,9 @@ def test_ppi_mean_equals_ppi_python_to_1e_9(seed, n, big_n):
         assert ours.estimate == pytest.approx(float(np.ravel(ppi_py.ppi_mean_pointestimate(y, f, fu))[0]), abs=1e-9)
     plain_low, plain_high = ppi_py.ppi_mean_ci(y, f, fu, alpha=0.05, lam=1)
     plain = ppi_mean(y, f, fu, 0.95, lam=1)
-    assert (plain.low, plain.high) == pytest.approx((float(np.ravel(plain_low)[0]), float(np.ravel(plain_high)[0])), abs=1e-9)
+    assert (plain.low, plain.high) == pytest.approx(
+        (float(np.ravel(plain_low)[0]), float(np.ravel(plain_high)[0])), abs=1e-9
+    )
 
 
 def test_each_share_equals_ppi_python_on_the_per_prompt_shares():
@@ -37,7 +39,9 @@ def test_each_share_equals_ppi_python_on_the_per_prompt_shares():
     for name, weights in (("win_share", (1, 0, 0)), ("win_rate", (1, 0.5, 0)), ("tie_share", (0, 1, 0))):
         low, high = ppi_py.ppi_mean_ci(*(prompt_values(t, weights) for t in (human, judge, only)), alpha=0.05)
         interval = getattr(result, name)
-        assert (interval.low, interval.high) == pytest.approx((float(np.ravel(low)[0]), float(np.ravel(high)[0])), abs=1e-9)
+        assert (interval.low, interval.high) == pytest.approx(
+            (float(np.ravel(low)[0]), float(np.ravel(high)[0])), abs=1e-9
+        )
 
 
 def test_without_judge_only_prompts_it_is_the_classical_interval_of_the_humans():
