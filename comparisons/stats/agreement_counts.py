@@ -10,6 +10,8 @@ with three raters per comparison there are at most 10 types, whatever the number
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._base import check_level, opt_float
@@ -59,7 +61,8 @@ def coincidences(counts: np.ndarray) -> np.ndarray:
     o = scaled[:, :, None] * c[:, None, :]
     k = c.shape[1]
     o[:, np.arange(k), np.arange(k)] -= scaled
-    return o
+    result: np.ndarray = o
+    return result
 
 
 def alpha_from_coincidences(o: np.ndarray, level: str) -> np.ndarray:
@@ -84,7 +87,7 @@ def alpha_from_coincidences(o: np.ndarray, level: str) -> np.ndarray:
 
 
 def bootstrap_krippendorff_counts(
-    counts: np.ndarray | list, level: str = "nominal", n_resamples: int = 2000,
+    counts: np.ndarray | list[Any], level: str = "nominal", n_resamples: int = 2000,
     confidence: float = 0.95, seed: int | None = 0,
 ) -> Interval:
     """Item bootstrap of Krippendorff's alpha from an (items x categories) count table
@@ -95,7 +98,7 @@ def bootstrap_krippendorff_counts(
 
 
 def bootstrap_krippendorff_levels(
-    counts: np.ndarray | list, levels: tuple[str, ...] = ("nominal", "ordinal"), n_resamples: int = 2000,
+    counts: np.ndarray | list[Any], levels: tuple[str, ...] = ("nominal", "ordinal"), n_resamples: int = 2000,
     confidence: float = 0.95, seed: int | None = 0,
 ) -> list[Interval]:
     """``bootstrap_krippendorff_counts`` for several levels of measurement at once: the

@@ -114,7 +114,8 @@ def _quantiles(values: np.ndarray, cumulative: np.ndarray, q: np.ndarray) -> np.
     gamma = virtual - previous
     a = values[np.searchsorted(cumulative, previous, side="right")]
     b = values[np.searchsorted(cumulative, following, side="right")]
-    return np.where(gamma >= 0.5, b - (b - a) * (1.0 - gamma), a + (b - a) * gamma)
+    quantiles: np.ndarray = np.where(gamma >= 0.5, b - (b - a) * (1.0 - gamma), a + (b - a) * gamma)
+    return quantiles
 
 
 def _spearman(per_value: np.ndarray, tally: np.ndarray) -> tuple[float | None, float | None]:

@@ -7,7 +7,9 @@ Field & Welsh 2007, JASA 102:1049).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +36,7 @@ class ClusteredBootstrap(AsDict):
 
 
 def per_prompt_counts(
-    prompt_ids: np.ndarray | list, outcomes: np.ndarray | list[int]
+    prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]
 ) -> np.ndarray:
     """A (prompts x 3) int table of (wins, ties, losses) per distinct prompt id."""
     ids = np.asarray(prompt_ids)
@@ -51,7 +53,7 @@ def per_prompt_counts(
     )
 
 
-def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator):
+def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (start, counts) chunks: ``counts[r, u]`` = how often unit u was drawn in
     resample ``start + r``, each resample drawing ``n_units`` units with replacement.
 
@@ -108,7 +110,7 @@ def _percentile(values: np.ndarray, estimate: float | None, level: float) -> Int
 
 
 def clustered_bootstrap(
-    prompt_ids: np.ndarray | list,
+    prompt_ids: np.ndarray | list[Any],
     outcomes: np.ndarray | list[int],
     n_resamples: int = 2000,
     level: float = 0.95,
@@ -127,7 +129,7 @@ def clustered_bootstrap(
 
 
 def clustered_bootstraps(
-    samples: list[tuple[np.ndarray | list, np.ndarray | list[int]]],
+    samples: list[tuple[np.ndarray | list[Any], np.ndarray | list[int]]],
     n_resamples: int = 2000,
     level: float = 0.95,
     seed: int | None = 0,
@@ -152,7 +154,7 @@ def clustered_bootstraps(
         totals = resample_totals_many([tables[i] for i in members], n_resamples, np.random.default_rng(seed))
         for i, tot in zip(members, totals):
             results[i] = _summarise(tables[i], tot.astype(float), n_resamples, level, seed)
-    return results
+    return [r for r in results if r is not None]  # every index is filled above
 
 
 def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None) -> ClusteredBootstrap:
@@ -166,5 +168,8 @@ def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: f
         "win_or_tie_share": ((w + t) / n_votes, (totals[:, 0] + totals[:, 1]) / n_b),
         "win_rate": ((w + 0.5 * t) / n_votes, (totals[:, 0] + 0.5 * totals[:, 1]) / n_b),
     }
-    intervals = {k: _percentile(v, float(est), level) for k, (est, v) in point.items()}
-    return ClusteredBootstrap(n_votes, n_prompts, n_resamples, seed, **intervals)
+    iv = {k: _percentile(v, float(est), level) for k, (est, v) in point.items()}
+    return ClusteredBootstrap(
+        n_votes, n_prompts, n_resamples, seed,
+        iv["win_share"], iv["tie_share"], iv["loss_share"], iv["win_or_tie_share"], iv["win_rate"],
+    )

@@ -16,6 +16,7 @@ order), so each iteration costs O(votes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -29,10 +30,10 @@ class DawidSkene(AsDict):
     the class prior; ``posteriors`` (items x classes, for ``items``) is left out of
     ``as_dict()``."""
 
-    raters: list
+    raters: list[Any]
     accuracy: list[float]
     confusion: list[list[list[float]]]
-    class_prior: list[float]
+    class_prior: list[float | None]
     n_items: int
     n_votes: int
     iterations: int
@@ -42,12 +43,12 @@ class DawidSkene(AsDict):
     posteriors: np.ndarray = field(repr=False)
     method: str = "dawid-skene"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: to_builtin(v) for k, v in self.__dict__.items() if k not in ("items", "posteriors")}
 
 
 def dawid_skene(
-    items: np.ndarray | list, raters: np.ndarray | list, labels: np.ndarray | list,
+    items: np.ndarray | list[Any], raters: np.ndarray | list[Any], labels: np.ndarray | list[Any],
     n_classes: int = 3, smoothing: float = 0.01, tol: float = 1e-6, max_iter: int = 200,
 ) -> DawidSkene:
     """EM estimates from (item, rater, label) triples, labels 0 .. n_classes - 1 (for
@@ -94,7 +95,9 @@ def _incidence(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: in
     return sparse.csr_matrix((ones, (rows, columns)), shape=(n_rows, n_columns))
 
 
-def _m_step(votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float):
+def _m_step(
+    votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
     """``post`` is (items x classes). Returns the class prior and log confusion matrices.
     The sums per (rater, label) walk the items in order (``votes_t.T`` is column-major)."""
     counts = (votes_t.T @ post).reshape(n_raters, k, k)  # rater, given label, true class
@@ -103,7 +106,9 @@ def _m_step(votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int,
     return np.ones(post.shape[0]) @ post / post.shape[0], log_conf
 
 
-def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int):
+def _e_step(
+    votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int
+) -> tuple[np.ndarray, float]:
     """Posteriors as (items x classes) and the log-likelihood, column by column (classes
     are a short axis). The joint log-probabilities are shifted by their maximum per item
     only if, with ``most`` votes on an item, they could fall below -700, where exp would

@@ -60,7 +60,7 @@ def multinomial_chunks(
             redo = redo[total[redo] > n]
         missing = n - total
         units = rng.integers(0, n, int(missing.sum()), dtype=index)
-        cells = lookup[units] if lookup is not None else np.searchsorted(np.cumsum(c), units, side="right").astype(index)
+        cells: np.ndarray = lookup[units] if lookup is not None else np.searchsorted(np.cumsum(c), units, side="right").astype(index)
         cells += np.repeat(np.arange(0, size * k, k, dtype=index), missing)  # row offsets
         np.add.at(x.reshape(-1), cells, 1)
         yield x

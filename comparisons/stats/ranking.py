@@ -73,7 +73,8 @@ def pair_cells(a: np.ndarray, b: np.ndarray, out: np.ndarray, k: int) -> np.ndar
     if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= k):
         raise ValueError("system indices must be 0 .. n_systems - 1")
     if 3 * k * k > 4 * a.size + (1 << 20):
-        return (np.minimum(a, b) * k + np.maximum(a, b)) * 3 + np.where(a < b, out, -out) + 1
+        cells: np.ndarray = (np.minimum(a, b) * k + np.maximum(a, b)) * 3 + np.where(a < b, out, -out) + 1
+        return cells
     ordered = a * (3 * k)  # the cell of (a, b, out) as given, then a lookup of its merged cell
     ordered += b * 3
     ordered += out
@@ -81,7 +82,8 @@ def pair_cells(a: np.ndarray, b: np.ndarray, out: np.ndarray, k: int) -> np.ndar
     pair, o = np.divmod(np.arange(3 * k * k), 3)
     first, second = np.divmod(pair, k)
     merged = np.where(first < second, pair * 3 + o, (second * k + first) * 3 + 2 - o)
-    return merged[ordered]
+    result: np.ndarray = merged[ordered]
+    return result
 
 
 def pair_counts_matrices(pairs: np.ndarray, counts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +123,10 @@ def _names(names: list[str] | None, n: int) -> list[str]:
     return out
 
 
-def _ranking(names, log_pi, iterations, converged, prior, method, nu=None) -> Ranking:
+def _ranking(
+    names: list[str], log_pi: np.ndarray, iterations: int, converged: bool, prior: float, method: str,
+    nu: float | None = None,
+) -> Ranking:
     log_pi = log_pi - log_pi.mean()
     pi = np.exp(log_pi - log_pi.max())
     elo = ELO_ANCHOR + ELO_SCALE * log_pi / np.log(ELO_BASE)
@@ -167,7 +172,7 @@ def bradley_terry(
     return _ranking(names, log_pi, it, converged, prior, "bradley-terry (MM, ties as half)")
 
 
-def _davidson_nll(params: np.ndarray, w: np.ndarray, t: np.ndarray, mask: np.ndarray):
+def _davidson_nll(params: np.ndarray, w: np.ndarray, t: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     n = w.shape[0]
     theta, eta = params[:n], params[n]
     ti, tj = theta[:, None], theta[None, :]
@@ -208,7 +213,7 @@ def davidson(
                             method="L-BFGS-B", bounds=bounds,
                             options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10})
     return _ranking(names, res.x[:n], res.nit, res.success, prior,
-                    "davidson (maximum likelihood)", nu=np.exp(res.x[n]))
+                    "davidson (maximum likelihood)", nu=float(np.exp(res.x[n])))
 
 
 def win_probability(elo_i: float, elo_j: float) -> float:

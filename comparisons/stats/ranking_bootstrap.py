@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -33,7 +34,7 @@ class RankingIntervals(AsDict):
 def bootstrap_bradley_terry(
     first: np.ndarray | list[int], second: np.ndarray | list[int],
     outcomes: np.ndarray | list[int], names: list[str],
-    cluster_ids: np.ndarray | list | None = None,
+    cluster_ids: np.ndarray | list[Any] | None = None,
     n_resamples: int = 1000, level: float = 0.95, seed: int | None = 0, prior: float = 0.01,
     method: str = "mm",
 ) -> RankingIntervals:
@@ -134,6 +135,7 @@ def _cluster_weights(
     weights = np.zeros((n_resamples, n_cols))
     if n_units == 0:
         return weights
+    table: np.ndarray | sparse.csr_matrix
     if n_units * n_cols <= 20_000_000:
         table = np.bincount(inv * n_cols + column, minlength=n_units * n_cols).reshape(n_units, n_cols).astype(float)
     else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -57,7 +58,7 @@ def sign_test_outcomes(outcomes: np.ndarray | list[int]) -> TestResult:
 
 
 def prompt_wilcoxon(
-    prompt_ids: np.ndarray | list, outcomes: np.ndarray | list[int]
+    prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]
 ) -> TestResult:
     """Wilcoxon signed-rank test on per-prompt mean outcomes (one number per prompt).
 
