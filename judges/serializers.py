@@ -3,6 +3,8 @@ The API key is never an input or an output: only the NAME of the variable that h
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from judges.models import Judge, JudgeCall
@@ -22,8 +24,8 @@ class JudgeCreateSerializer(serializers.Serializer):
     max_concurrency = serializers.IntegerField(min_value=1, max_value=1000, default=4)
     timeout_seconds = serializers.FloatField(min_value=0.1, max_value=3600, default=60.0)
     max_attempts = serializers.IntegerField(min_value=1, max_value=20, default=4)
-    price_prompt_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=0)
-    price_completion_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=0)
+    price_prompt_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=Decimal(0))
+    price_completion_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=Decimal(0))
 
     def validate_api_key_env(self, value: str) -> str:
         if len(value) > 40 and not value.isupper():
@@ -61,7 +63,8 @@ class JudgeStatusSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     tokens = serializers.DictField(child=serializers.IntegerField())
     cost = serializers.CharField(help_text="In the currency of the prices, as a decimal string.")
-    errors = serializers.ListField(child=serializers.DictField())
+    # A field of the response JSON (DRF's metaclass takes it off the class; Serializer.errors stays).
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
 
 class JudgeDetailSerializer(JudgeSerializer):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -230,7 +231,10 @@ def _json(value):
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def insert(obj: Model) -> Model:
+M = TypeVar("M", bound=Model)
+
+
+def insert(obj: M) -> M:
     """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
     auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
     No signals are sent (none are connected to the rater models)."""

@@ -35,7 +35,9 @@ def study_pairs(study: Study) -> list[tuple[int, int]]:
     """The (system, system) pairs the design compares, as system ids."""
     ids = sorted(study.systems.values_list("id", flat=True))
     if study.design == Study.Design.FOCAL:
-        return [(study.focal_system_id, other) for other in ids if other != study.focal_system_id]
+        focal = study.focal_system_id
+        assert focal is not None, "a focal study has a focal system (a database constraint)"
+        return [(focal, other) for other in ids if other != focal]
     return list(combinations(ids, 2))
 
 

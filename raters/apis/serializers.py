@@ -81,7 +81,8 @@ class GoldOutSerializer(serializers.ModelSerializer):
         return sorted([c.left_response.system.name, c.right_response.system.name])
 
     def get_expected(self, gold: GoldPair) -> str:
-        return gold.expected_winner.name if gold.expected_winner_id else "tie"
+        winner = gold.expected_winner
+        return winner.name if winner is not None else "tie"
 
 
 class AttentionInSerializer(serializers.Serializer):
