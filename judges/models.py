@@ -168,3 +168,6 @@ class Generation(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["collection", "prompt"], name="generation_once_per_prompt")]
         indexes = [models.Index(fields=["collection", "state"])]
+
+    def __str__(self) -> str:
+        return f"generation of prompt {self.prompt_id} for collection {self.collection_id} ({self.state})"

@@ -126,4 +126,4 @@ def bootstrap_krippendorff_levels(
     o = (weights @ per_type).reshape(-1, k, k)
     return [Interval(None, None, None, confidence, m) if e is None else
             percentile_interval(alpha_from_coincidences(o, level), e, confidence, m)
-            for level, e, m in zip(levels, estimates, methods)]
+            for level, e, m in zip(levels, estimates, methods, strict=True)]

@@ -152,7 +152,7 @@ def clustered_bootstraps(
             by_size.setdefault(table.shape[0], []).append(i)
     for members in by_size.values():
         totals = resample_totals_many([tables[i] for i in members], n_resamples, np.random.default_rng(seed))
-        for i, tot in zip(members, totals):
+        for i, tot in zip(members, totals, strict=True):
             results[i] = _summarise(tables[i], tot.astype(float), n_resamples, level, seed)
     return [r for r in results if r is not None]  # every index is filled above
 

@@ -95,10 +95,7 @@ def alpaca_win_rate(outcomes: np.ndarray | list[int]) -> AlpacaWinRate:
     x = outcome_scores(outcomes)
     n = int(x.size)
     win_rate = 100.0 * float(np.mean(x)) if n else None
-    if n >= 2:
-        standard_error = 100.0 * float(np.std(x, ddof=1)) / math.sqrt(n)
-    else:
-        standard_error = None
+    standard_error = 100.0 * float(np.std(x, ddof=1)) / math.sqrt(n) if n >= 2 else None
     return AlpacaWinRate(
         win_rate=win_rate,
         standard_error=standard_error,

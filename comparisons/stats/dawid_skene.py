@@ -68,7 +68,7 @@ def dawid_skene(
     shares = np.bincount(item * k + label, minlength=n_items * k).reshape(n_items, k).astype(float)
     post = shares / shares.sum(axis=1, keepdims=True)  # soft majority vote
     prev, converged, it = -np.inf, False, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is read after the loop)
         prior, log_conf = _m_step(votes_t, post, n_raters, k, smoothing)
         post, ll = _e_step(votes_t, prior, log_conf, most)
         if abs(ll - prev) <= tol * abs(ll):
@@ -118,7 +118,7 @@ def _e_step(
     log_prior = np.log(np.maximum(prior, 1e-300))
     log_joint = votes_t @ table
     columns = [log_joint[:, c] for c in range(k)]
-    for column, value in zip(columns, log_prior):
+    for column, value in zip(columns, log_prior, strict=True):
         column += value
     top = None
     if most * table.min() + log_prior.min() < -700.0:

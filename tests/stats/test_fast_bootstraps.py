@@ -154,7 +154,7 @@ def test_both_krippendorff_levels_from_one_set_of_resamples_equal_each_level_alo
 
     counts = np.random.default_rng(11).multinomial(3, [0.45, 0.15, 0.4], size=700)
     both = bootstrap_krippendorff_levels(counts, ("nominal", "ordinal"), n_resamples=500, seed=3)
-    for level, interval in zip(("nominal", "ordinal"), both):
+    for level, interval in zip(("nominal", "ordinal"), both, strict=True):
         assert interval == bootstrap_krippendorff_counts(counts, level, n_resamples=500, seed=3)
         assert interval.estimate == pytest.approx(krippendorff_alpha_counts(counts, level).value, abs=1e-12)
 

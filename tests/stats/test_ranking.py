@@ -192,7 +192,7 @@ def test_bootstrap_intervals_are_seeded_contain_the_point_and_rank_clear_winners
     r1 = bootstrap_bradley_terry(a, b, out, names, n_resamples=200, seed=1)
     r2 = bootstrap_bradley_terry(a, b, out, names, n_resamples=200, seed=1)
     assert r1 == r2
-    for lo, e, hi in zip(r1.low, r1.elo, r1.high):
+    for lo, e, hi in zip(r1.low, r1.elo, r1.high, strict=True):
         assert lo < e < hi
     assert r1.rank[2] == 1 and r1.rank[3] == 5
     json.dumps(r1.as_dict(), allow_nan=False)

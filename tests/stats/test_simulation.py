@@ -18,10 +18,7 @@ TRUE_WIN_SHARE = 0.8 * 0.6
 
 def _study(rng: np.random.Generator, clustered: bool) -> tuple[np.ndarray, np.ndarray]:
     ids = np.repeat(np.arange(PROMPTS), RATERS)
-    if clustered:
-        p = rng.beta(1.2, 0.8, PROMPTS)[ids]
-    else:
-        p = np.full(ids.size, 0.6)
+    p = rng.beta(1.2, 0.8, PROMPTS)[ids] if clustered else np.full(ids.size, 0.6)
     tie = rng.random(ids.size) < 0.2
     win = rng.random(ids.size) < p
     return ids, np.where(tie, 0, np.where(win, 1, -1))
