@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
 plt.rcParams["svg.fonttype"] = "none"
@@ -75,7 +76,7 @@ def _level(pairs: list[dict]) -> str:
     return "95%"
 
 
-def _save(fig, fmt: str) -> bytes:
+def _save(fig: Figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)

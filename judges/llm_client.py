@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import httpx
 
-from judges.limiter import LOCAL, SlotTimeout
+from judges.limiter import LOCAL, LocalSlots, RedisSlots, SlotTimeout
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_RETRYABLE_LATER = {400, 404, 413, 422}  # the same request would fail the same way
@@ -96,7 +96,7 @@ def chat(
     *,
     temperature: float = 0.0,
     max_tokens: int = 256,
-    slots=LOCAL,
+    slots: LocalSlots | RedisSlots = LOCAL,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
 ) -> Completion:
@@ -154,7 +154,7 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
                       finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None)
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from comparisons.models import Comparison, Prompt
+from comparisons.models import Comparison, Prompt, Study
 from dashboard.access import own_study, researcher_required
 
 OUTCOMES = {"win": "focal wins", "tie": "tie", "loss": "focal loses"}
@@ -25,8 +27,9 @@ def _focal_majority(votes: list, focal_id: int | None) -> str | None:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _with_outcomes(comparisons, study) -> list:
-    out = list(comparisons.prefetch_related("votes"))
+def _with_outcomes(comparisons: QuerySet[Comparison], study: Study) -> list[Any]:
+    """The comparisons with their votes, each given `outcome` (the focal system's majority)."""
+    out: list[Any] = list(comparisons.prefetch_related("votes"))
     for c in out:
         c.outcome = _focal_majority([v for v in c.votes.all() if not v.is_gold], study.focal_system_id)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -32,7 +33,7 @@ def rater_settings_get(*, study: Study) -> StudyRaterSettings:
         return StudyRaterSettings.objects.get(study=study)
 
 
-def _get_or_create(study: Study, external_id: str, **defaults) -> Rater:
+def _get_or_create(study: Study, external_id: str, **defaults: Any) -> Rater:
     try:
         with transaction.atomic():
             return Rater.objects.get_or_create(study=study, external_id=external_id, defaults=defaults)[0]
@@ -95,7 +96,7 @@ SETTINGS_FIELDS = {
 }
 
 
-def rater_settings_update(*, study: Study, **fields) -> StudyRaterSettings:
+def rater_settings_update(*, study: Study, **fields: Any) -> StudyRaterSettings:
     """Change some of the study's rater settings (the caller validated each value)."""
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:

@@ -5,6 +5,8 @@ results), and marking a pair gold flags the votes it already has."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,6 +72,6 @@ def rater_include(*, rater: Rater) -> Rater:
     return rater
 
 
-def _refresh_rater_pairs(rater: Rater, now) -> None:
+def _refresh_rater_pairs(rater: Rater, now: datetime) -> None:
     """The rater's votes now count (or no longer do): their comparisons' fill changed."""
     coverage_refresh(comparison_ids=Assignment.objects.filter(rater=rater).values_list("comparison_id", flat=True), now=now)
