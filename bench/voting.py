@@ -31,6 +31,13 @@ from bench.common import BENCH_DB, ROOT, machine, setup_django  # noqa: E402
 
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    match = CSRF.search(page)
+    if match is None:
+        raise RuntimeError(f"no CSRF token on the page: {page[:300]!r}")
+    return match.group(1)
 SLUG = "bench-voting"
 
 
@@ -144,7 +151,7 @@ async def enter(base: str, raters: int) -> list[Rater]:
         await person.request("GET", f"/r/{SLUG}/", params={"PROLIFIC_PID": f"bench{i:04d}{int(time.time())}"})
         page = (await person.request("GET", f"/r/{SLUG}/instructions/")).text
         await person.request("POST", f"/r/{SLUG}/instructions/",
-                             data={"consent": "yes", "csrfmiddlewaretoken": CSRF.search(page).group(1)})
+                             data={"consent": "yes", "csrfmiddlewaretoken": csrf_of(page)})
     return people
 
 
@@ -173,7 +180,7 @@ async def voting(people: list[Rater], seconds: float) -> dict:
                 return  # finished or the study is full
             r = await timed(person.request("POST", f"/r/{SLUG}/vote/", data={
                 "token": token.group(1), "choice": choices[(n + votes) % 3],
-                "csrfmiddlewaretoken": CSRF.search(page.text).group(1)}), "POST")
+                "csrfmiddlewaretoken": csrf_of(page.text)}), "POST")
             votes += r.status_code == 302
             cycles.append(time.perf_counter() - t)
 

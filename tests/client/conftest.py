@@ -24,7 +24,7 @@ def token(transactional_db) -> str:
 
     from tests.factories import ResearcherFactory
 
-    return Token.objects.create(user=ResearcherFactory(username="alice")).key
+    return Token.objects.create(user=ResearcherFactory.create(username="alice")).key
 
 
 @pytest.fixture

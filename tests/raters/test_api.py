@@ -25,6 +25,7 @@ def owned(api) -> Study:
 def vote_n(rater, n: int, choice: str = "left") -> None:
     for _ in range(n):
         a = services.assignment_next(rater=rater).assignment
+        assert a is not None
         services.vote_submit(rater=rater, token=a.token, choice=choice)
 
 

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def rate(rater, choice: str = "left", now=None) -> services.Next:
     nxt = services.assignment_next(rater=rater, now=now)
     if nxt.state == "assigned":
+        assert nxt.assignment is not None
         services.vote_submit(rater=rater, token=nxt.assignment.token, choice=choice, now=now)
     return nxt
 

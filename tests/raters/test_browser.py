@@ -203,7 +203,12 @@ def test_a_hostile_response_renders_inert(live_server, in_browser):
     def steps(browser) -> dict:
         page = new_page(browser)
         dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         enter(page, f"{live_server.url}/r/evil/?PROLIFIC_PID=victim")
         page.wait_for_selector("text=1 of 20")
         page.locator("text=click me").first.click()

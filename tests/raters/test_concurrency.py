@@ -84,7 +84,9 @@ def test_two_tabs_of_one_rater_asking_at_once_get_the_same_single_pair():
     def ask() -> None:
         try:
             barrier.wait(timeout=30)
-            got.append(services.assignment_next(rater=rater).assignment.pk)
+            assignment = services.assignment_next(rater=rater).assignment
+            assert assignment is not None
+            got.append(assignment.pk)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

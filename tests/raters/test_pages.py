@@ -29,7 +29,9 @@ def enter(client, pid: str = "PID1") -> None:
 
 
 def token_of(html: str) -> str:
-    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+    match = re.search(r'name="token" value="([^"]+)"', html)
+    assert match is not None, html[:300]
+    return match.group(1)
 
 
 def test_a_prolific_rater_reads_the_framing_consents_and_sees_a_pair(client, study):

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def lease(rater, now=None) -> Assignment:
-    return services.assignment_next(rater=rater, now=now).assignment
+    assignment = services.assignment_next(rater=rater, now=now).assignment
+    assert assignment is not None
+    return assignment
 
 
 @pytest.mark.parametrize("choice", ["left", "right", "tie"])
