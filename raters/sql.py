@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from comparisons.models import Comparison, Prompt, Response, Study
 from raters import rendering
@@ -35,6 +35,7 @@ from raters.models import (
     Vote,
 )
 
+M = TypeVar("M", bound=Model)  # a model class, for the typed helpers below
 _VOTE, _ASSIGNMENT, _RATER = Vote._meta.db_table, Assignment._meta.db_table, Rater._meta.db_table
 _COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
 
@@ -74,7 +75,7 @@ def _one(sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
-def _dt(value: datetime):
+def _dt(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
@@ -127,7 +128,12 @@ def set_fill_hint(comparison_id: int, value: int) -> None:
 def _columns(model: type[Model], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The attnames and column names of the model's concrete fields, less `skip` (deferred)."""
     fields = [f for f in model._meta.concrete_fields if f.name not in skip]
-    return tuple(f.attname for f in fields), tuple(f.column for f in fields)
+    return tuple(f.attname for f in fields), tuple(_column(f) for f in fields)
+
+
+def _column(field: Field[Any, Any]) -> str:
+    assert field.column is not None, "a concrete field has a column"
+    return field.column
 
 
 @cache
@@ -145,7 +151,7 @@ def select_list(model: type[Model], alias: str, skip: tuple[str, ...] = ()) -> s
     return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, skip)[1])
 
 
-def hydrate(model: type[Model], values: tuple | list, skip: tuple[str, ...] = ()) -> Model:
+def hydrate(model: type[M], values: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ()) -> M:
     """A model instance from its concrete fields' raw column values in field order (less
     `skip`, left deferred), converted as the ORM converts them (dates on SQLite, JSON...)."""
     converters, cols = _converters(model, skip, connection.vendor)
@@ -199,8 +205,8 @@ def assignment_for_vote(token: str) -> Assignment | None:
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])
-    (assignment.left_id, assignment.right_id, assignment.left_system, assignment.right_system,
-     assignment.study_status) = row[n:]
+    for name, value in zip(("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True):
+        setattr(assignment, name, value)  # the extra columns, carried on the instance
     return assignment
 
 
@@ -227,11 +233,8 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
             r_html if r_rules == current else None)
 
 
-def _json(value):
+def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-M = TypeVar("M", bound=Model)
 
 
 def insert(obj: M) -> M:
@@ -242,7 +245,7 @@ def insert(obj: M) -> M:
     fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     quote = connection.ops.quote_name
-    sql_ = (f"INSERT INTO {meta.db_table} ({', '.join(quote(f.column) for f in fields)})"
+    sql_ = (f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
             f" VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:

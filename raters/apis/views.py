@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -39,7 +40,7 @@ def with_stats(study: Study, raters: QuerySet[Rater] | list[Rater]) -> list[Rate
 
 class RaterListApi(APIView):
     @extend_schema(summary="The study's raters with quality stats and flags", responses={200: RaterSerializer(many=True), **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         study = own_study(request, slug)
         return Response(RaterSerializer(with_stats(study, selectors.raters_of(study)), many=True).data)
 
@@ -47,7 +48,7 @@ class RaterListApi(APIView):
 class RaterExcludeApi(APIView):
     @extend_schema(summary="Exclude a rater: their votes stay stored, flagged, and leave the results",
                    request=ExcludeSerializer, responses={200: RaterSerializer, **ERRORS, **NOT_FOUND})
-    def post(self, request, slug: str, pk: int):
+    def post(self, request: Request, slug: str, pk: int) -> Response:
         study = own_study(request, slug)
         rater = get_object_or_404(Rater, study=study, pk=pk)
         data = ExcludeSerializer(data=request.data)
@@ -58,7 +59,7 @@ class RaterExcludeApi(APIView):
 
 class RaterIncludeApi(APIView):
     @extend_schema(summary="Include an excluded rater again", request=None, responses={200: RaterSerializer, **ERRORS, **NOT_FOUND})
-    def post(self, request, slug: str, pk: int):
+    def post(self, request: Request, slug: str, pk: int) -> Response:
         study = own_study(request, slug)
         rater = services.rater_include(rater=get_object_or_404(Rater, study=study, pk=pk))
         return Response(RaterSerializer(with_stats(study, [rater])[0]).data)
@@ -67,7 +68,7 @@ class RaterIncludeApi(APIView):
 class InviteApi(APIView):
     @extend_schema(summary="Create a named rater and their signed invite link", request=InviteSerializer,
                    responses={201: InviteOutSerializer, **ERRORS, **NOT_FOUND})
-    def post(self, request, slug: str):
+    def post(self, request: Request, slug: str) -> Response:
         study = own_study(request, slug)
         data = InviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -78,12 +79,12 @@ class InviteApi(APIView):
 
 class RaterSettingsApi(APIView):
     @extend_schema(summary="The study's rater settings", responses={200: RaterSettingsSerializer, **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         return Response(RaterSettingsSerializer(services.rater_settings_get(study=own_study(request, slug))).data)
 
     @extend_schema(summary="Change some rater settings", request=RaterSettingsSerializer,
                    responses={200: RaterSettingsSerializer, **ERRORS, **NOT_FOUND})
-    def patch(self, request, slug: str):
+    def patch(self, request: Request, slug: str) -> Response:
         study = own_study(request, slug)
         data = RaterSettingsSerializer(services.rater_settings_get(study=study), data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -98,12 +99,12 @@ def gold_queryset(study: Study) -> QuerySet[GoldPair]:
 
 class GoldListApi(APIView):
     @extend_schema(summary="The study's gold pairs and attention checks", responses={200: GoldOutSerializer(many=True), **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         return Response(GoldOutSerializer(gold_queryset(own_study(request, slug)), many=True).data)
 
     @extend_schema(summary="Mark a comparison gold with its expected answer (votes on it never count in results)",
                    request=GoldInSerializer, responses={201: GoldOutSerializer, **ERRORS, **NOT_FOUND})
-    def post(self, request, slug: str):
+    def post(self, request: Request, slug: str) -> Response:
         study = own_study(request, slug)
         data = GoldInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -119,7 +120,7 @@ class AttentionChecksApi(APIView):
                    "the other answer (an instructed-response item, as Prolific allows). They are gold pairs of kind "
                    "`attention`: served at the study's gold rate, never counted in results; a failed one flags the rater.",
                    request=AttentionInSerializer, responses={201: GoldOutSerializer(many=True), **ERRORS, **NOT_FOUND})
-    def post(self, request, slug: str):
+    def post(self, request: Request, slug: str) -> Response:
         from raters.services.attention import attention_checks_create
 
         study = own_study(request, slug)
@@ -132,7 +133,7 @@ class AttentionChecksApi(APIView):
 
 class GoldDetailApi(APIView):
     @extend_schema(summary="Unmark a gold pair (its votes count again)", request=None, responses={204: None, **ERRORS, **NOT_FOUND})
-    def delete(self, request, slug: str, comparison: int):
+    def delete(self, request: Request, slug: str, comparison: int) -> Response:
         study = own_study(request, slug)
         services.gold_remove(comparison=get_object_or_404(GoldPair, comparison__study=study, comparison_id=comparison).comparison)
         return Response(status=204)
