@@ -6,6 +6,7 @@ outcomes are coded from the first system's side. See docs/statistics.md for each
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from comparisons import stats
 from comparisons.results.agreement import agreement_and_rater_quality
 from comparisons.results.table import VoteTable
 from comparisons.stats._base import factorize
+from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
 
 METHODS = ("bootstrap", "wilson", "goodman")
@@ -34,7 +36,7 @@ class Params:
     headline_excludes: tuple[str, ...] = ("judge",)
 
 
-def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
+def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict[str, Any]:
     everyone = votes
     group_names, group_codes = votes.group_codes()
     keep = None  # headline votes among everyone's, when some are left out
@@ -53,16 +55,11 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         inputs.append(_pair_inputs(votes, index, outcomes, params))
     boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
                                        params.n_resamples, params.level, params.seed)
-    reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots)]
-    for report, groups in zip(reports, by_group):
+    reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots, strict=True)]
+    for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
-    adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
-    for i, report in enumerate(reports):
-        p = adjusted.adjusted[i]
-        report["p_value_holm"] = p
-        report["significant"] = bool(adjusted.reject[i])
-        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
-                                          report["sign_test"]["effect"], p, params.alpha)
+    if reports:
+        _holm(reports, params.alpha)
     agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed,
                                                            groups=(group_names, group_codes))
     return {
@@ -96,7 +93,9 @@ def _pair_inputs(votes: VoteTable, index: np.ndarray, vote_outcomes: np.ndarray,
     return _PairInput(index, vote_outcomes, outcomes, np.asarray(prompt_ids, dtype=np.int64))
 
 
-def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, params: Params) -> dict:
+def _pair(
+    votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot: ClusteredBootstrap, params: Params
+) -> dict[str, Any]:
     names = votes.systems
     first, second = pair
     outcomes, prompt_ids = data.outcomes, data.prompt_ids
@@ -122,13 +121,25 @@ def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, param
     }
 
 
-def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict]:
+def _holm(reports: list[dict[str, Any]], alpha: float) -> None:
+    """Each pair's Holm-adjusted sign-test p-value, significance and verdict (the family is
+    the study's pairs)."""
+    adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], alpha)
+    for i, report in enumerate(reports):
+        p = adjusted.adjusted[i]
+        report["p_value_holm"] = p
+        report["significant"] = bool(adjusted.reject[i])
+        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
+                                          report["sign_test"]["effect"], p, alpha)
+
+
+def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict[str, Any]]:
     """Per rater group (crowd, expert, judge, ...), per vote: counts and a Wilson interval
     of the win share, so human and judge win rates sit side by side. ``codes`` index
     ``names`` (sorted)."""
     tally = np.bincount(codes * 3 + outcomes + 1, minlength=3 * len(names)).reshape(-1, 3)
-    out = {}
-    for group, (losses, ties, wins) in zip(names, tally.tolist()):
+    out: dict[str, dict[str, Any]] = {}
+    for group, (losses, ties, wins) in zip(names, tally.tolist(), strict=True):
         if losses + ties + wins:
             counts = stats.counts_from_totals(wins, ties, losses)
             out[group] = {"counts": counts.as_dict(),
@@ -136,7 +147,7 @@ def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: 
     return out
 
 
-def _ranking(votes: VoteTable, params: Params) -> dict | None:
+def _ranking(votes: VoteTable, params: Params) -> dict[str, Any] | None:
     ids, index = factorize(np.concatenate([votes.left, votes.right]))
     if ids.size < 2:
         return None
@@ -154,11 +165,11 @@ def _ranking(votes: VoteTable, params: Params) -> dict | None:
     }
 
 
-def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict:
+def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict[str, Any]:
     decided = votes.winner != 0
     left = int(np.count_nonzero(decided & (votes.winner == votes.left)))
     by_pair = []
-    for (first, second), data in zip(pairs, inputs):
+    for (first, second), data in zip(pairs, inputs, strict=True):
         index = data.index
         left_len, right_len = votes.left_length[index], votes.right_length[index]
         diff = np.where(votes.left[index] == first, left_len - right_len, right_len - left_len).astype(float)
