@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.table import VoteTable
+from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.agreement_counts import item_types
 from comparisons.stats.dawid_skene import dawid_skene
