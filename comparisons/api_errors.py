@@ -24,8 +24,6 @@ NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such 
 CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
 
 
-
-
 def _flatten(detail, prefix: str = "") -> list[dict]:
     if isinstance(detail, dict):
         out = []
@@ -49,5 +47,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         summary = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-        return Response({"detail": f"invalid input: {summary}", "error_count": len(errors), "errors": errors}, status=400)
+        return Response(
+            {"detail": f"invalid input: {summary}", "error_count": len(errors), "errors": errors}, status=400
+        )
     return drf_exception_handler(exc, context)

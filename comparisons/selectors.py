@@ -37,10 +37,15 @@ def study_counts(study: Study) -> dict:
         .annotate(n=Count("id"))
         .values_list("system_id", "n")
     )
-    responses = {name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])}
+    responses = {
+        name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])
+    }
     comparisons = Comparison.objects.filter(study=study)
     per_pair = dict(  # the design's pairs; gold pairs and attention checks are counted apart
-        comparisons.filter(gold__isnull=True).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+        comparisons.filter(gold__isnull=True)
+        .values_list("pair_key")
+        .annotate(n=Count("id"))
+        .values_list("pair_key", "n")
     )
     comparisons_by_pair = []
     for key, n in sorted(per_pair.items()):

@@ -7,8 +7,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from comparisons.permissions import is_researcher
 from comparisons.models import Study
+from comparisons.permissions import is_researcher
 from comparisons.selectors import study_owned
 
 

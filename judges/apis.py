@@ -41,11 +41,14 @@ class JudgeListCreateApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         return Response(JudgeSerializer(selectors.judges_of(study_of(request, slug)), many=True).data)
 
-    @extend_schema(summary="Add an LLM judge (an OpenAI-compatible endpoint)", request=JudgeCreateSerializer,
-                   responses={201: JudgeDetailSerializer, **ERRORS, **NOT_FOUND},
-                   description="The key is read in the workers from the environment variable named by `api_key_env`; "
-                   "it is never stored or shown. The prompt template (string.Template) may use $question, $prompt, "
-                   "$response_a, $response_b, $choice_a, $choice_b, $choice_tie. See docs/judges.md.")
+    @extend_schema(
+        summary="Add an LLM judge (an OpenAI-compatible endpoint)",
+        request=JudgeCreateSerializer,
+        responses={201: JudgeDetailSerializer, **ERRORS, **NOT_FOUND},
+        description="The key is read in the workers from the environment variable named by `api_key_env`; "
+        "it is never stored or shown. The prompt template (string.Template) may use $question, $prompt, "
+        "$response_a, $response_b, $choice_a, $choice_b, $choice_tie. See docs/judges.md.",
+    )
     def post(self, request: Request, slug: str) -> Response:
         study = study_of(request, slug)
         data = JudgeCreateSerializer(data=request.data)
@@ -62,17 +65,22 @@ class JudgeDetailApi(APIView):
 
 
 class JudgeStatusApi(APIView):
-    @extend_schema(summary="A judge's progress: calls by state, verdicts, votes, tokens and cost",
-                   responses={200: JudgeStatusSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="A judge's progress: calls by state, verdicts, votes, tokens and cost",
+        responses={200: JudgeStatusSerializer, **ERRORS, **NOT_FOUND},
+    )
     def get(self, request: Request, slug: str, name: str) -> Response:
         return Response(selectors.judge_status(judge_of(request, slug, name)))
 
 
 class JudgeRunApi(APIView):
-    @extend_schema(summary="Judge every comparison not judged yet", request=JudgeRunSerializer,
-                   responses={202: JudgeDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
-                   description="Creates the missing calls (one per comparison, or two with order_policy both) and queues "
-                   "the pending ones. Judged comparisons and calls in flight are never sent again.")
+    @extend_schema(
+        summary="Judge every comparison not judged yet",
+        request=JudgeRunSerializer,
+        responses={202: JudgeDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+        description="Creates the missing calls (one per comparison, or two with order_policy both) and queues "
+        "the pending ones. Judged comparisons and calls in flight are never sent again.",
+    )
     def post(self, request: Request, slug: str, name: str) -> Response:
         judge = judge_of(request, slug, name)
         options = JudgeRunSerializer(data=request.data)
@@ -92,7 +100,9 @@ class JudgeCallListApi(ListAPIView):
         state = self.request.query_params.get("state")
         return calls.filter(state=state) if state else calls
 
-    @extend_schema(summary="A judge's calls (answers, verdicts, errors)",
-                   parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)])
+    @extend_schema(
+        summary="A judge's calls (answers, verdicts, errors)",
+        parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -42,18 +42,40 @@ class CollectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Collection
-        fields = ["id", "system", "base_url", "model", "api_key_env", "temperature", "max_tokens", "max_concurrency",
-                  "timeout_seconds", "max_attempts", "price_prompt_per_1k", "price_completion_per_1k", "created_at", "status"]
+        fields = [
+            "id",
+            "system",
+            "base_url",
+            "model",
+            "api_key_env",
+            "temperature",
+            "max_tokens",
+            "max_concurrency",
+            "timeout_seconds",
+            "max_attempts",
+            "price_prompt_per_1k",
+            "price_completion_per_1k",
+            "created_at",
+            "status",
+        ]
 
     def get_status(self, collection: Collection) -> dict:
         generations = Generation.objects.filter(collection=collection)
         by_state = {s: 0 for s in Generation.State.values} | dict(
-            generations.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-        totals = generations.aggregate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), cost=Sum("cost"))
-        errors = generations.filter(state=Generation.State.FAILED).values("error").annotate(n=Count("id")).order_by("-n")[:5]
-        return {"by_state": by_state, "tokens": {"prompt": totals["prompt"] or 0, "completion": totals["completion"] or 0},
-                "cost": str((totals["cost"] or Decimal(0)).quantize(Decimal("0.000001"))),
-                "errors": [{"error": e["error"], "generations": e["n"]} for e in errors]}
+            generations.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+        )
+        totals = generations.aggregate(
+            prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), cost=Sum("cost")
+        )
+        errors = (
+            generations.filter(state=Generation.State.FAILED).values("error").annotate(n=Count("id")).order_by("-n")[:5]
+        )
+        return {
+            "by_state": by_state,
+            "tokens": {"prompt": totals["prompt"] or 0, "completion": totals["completion"] or 0},
+            "cost": str((totals["cost"] or Decimal(0)).quantize(Decimal("0.000001"))),
+            "errors": [{"error": e["error"], "generations": e["n"]} for e in errors],
+        }
 
 
 def collection_of(request, slug: str, pk: int) -> Collection:
@@ -61,15 +83,21 @@ def collection_of(request, slug: str, pk: int) -> Collection:
 
 
 class CollectionListCreateApi(APIView):
-    @extend_schema(summary="A study's response collections", responses={200: CollectionSerializer(many=True), **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="A study's response collections",
+        responses={200: CollectionSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
     def get(self, request: Request, slug: str) -> Response:
         return Response(CollectionSerializer(Collection.objects.filter(study=study_of(request, slug)), many=True).data)
 
-    @extend_schema(summary="Collect a system's responses to the study's prompts from an endpoint",
-                   request=CollectionCreateSerializer, responses={201: CollectionSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
-                   description="Queues one request per prompt without a response of the system; each answer is stored as "
-                   "an uploaded output (with its model, tokens and finish reason as metadata). An open study takes no new "
-                   "system. See docs/judges.md.")
+    @extend_schema(
+        summary="Collect a system's responses to the study's prompts from an endpoint",
+        request=CollectionCreateSerializer,
+        responses={201: CollectionSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+        description="Queues one request per prompt without a response of the system; each answer is stored as "
+        "an uploaded output (with its model, tokens and finish reason as metadata). An open study takes no new "
+        "system. See docs/judges.md.",
+    )
     def post(self, request: Request, slug: str) -> Response:
         study = study_of(request, slug)
         data = CollectionCreateSerializer(data=request.data)
@@ -80,14 +108,19 @@ class CollectionListCreateApi(APIView):
 
 
 class CollectionDetailApi(APIView):
-    @extend_schema(summary="A collection and its progress", responses={200: CollectionSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="A collection and its progress", responses={200: CollectionSerializer, **ERRORS, **NOT_FOUND}
+    )
     def get(self, request: Request, slug: str, pk: int) -> Response:
         return Response(CollectionSerializer(collection_of(request, slug, pk)).data)
 
 
 class CollectionRunApi(APIView):
-    @extend_schema(summary="Request what is still missing", request=CollectionRunSerializer,
-                   responses={202: CollectionSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="Request what is still missing",
+        request=CollectionRunSerializer,
+        responses={202: CollectionSerializer, **ERRORS, **NOT_FOUND},
+    )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         collection = collection_of(request, slug, pk)
         options = CollectionRunSerializer(data=request.data)

@@ -11,13 +11,24 @@ from judges.models import Judge, JudgeCall
 
 
 class JudgeCreateSerializer(serializers.Serializer):
-    name = serializers.SlugField(max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>.")
+    name = serializers.SlugField(
+        max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>."
+    )
     base_url = serializers.URLField(max_length=500, help_text="OpenAI-compatible base URL, e.g. http://vllm:8000/v1")
     model = serializers.CharField(max_length=200)
-    api_key_env = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                        help_text="Name of the environment variable (in the workers) that holds the key.")
-    prompt_template = serializers.CharField(required=False, allow_blank=True, default="",
-                                            help_text="Defaults to one built from the study's question and choices.")
+    api_key_env = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Name of the environment variable (in the workers) that holds the key.",
+    )
+    prompt_template = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Defaults to one built from the study's question and choices.",
+    )
     order_policy = serializers.ChoiceField(choices=Judge.OrderPolicy.choices, default=Judge.OrderPolicy.BOTH)
     temperature = serializers.FloatField(min_value=0, max_value=2, default=0.0)
     max_tokens = serializers.IntegerField(min_value=1, max_value=32768, default=256)
@@ -36,7 +47,8 @@ class JudgeCreateSerializer(serializers.Serializer):
 class JudgeRunSerializer(serializers.Serializer):
     retry_failed = serializers.BooleanField(default=True, help_text="Try retryable failures again.")
     retry_lost = serializers.BooleanField(
-        default=False, help_text="Also try calls left in flight by a worker that died (they may have been paid for).")
+        default=False, help_text="Also try calls left in flight by a worker that died (they may have been paid for)."
+    )
 
 
 class JudgeSerializer(serializers.ModelSerializer):
@@ -44,9 +56,23 @@ class JudgeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Judge
-        fields = ["name", "rater", "base_url", "model", "api_key_env", "prompt_template", "order_policy", "temperature",
-                  "max_tokens", "max_concurrency", "timeout_seconds", "max_attempts", "price_prompt_per_1k",
-                  "price_completion_per_1k", "created_at"]
+        fields = [
+            "name",
+            "rater",
+            "base_url",
+            "model",
+            "api_key_env",
+            "prompt_template",
+            "order_policy",
+            "temperature",
+            "max_tokens",
+            "max_concurrency",
+            "timeout_seconds",
+            "max_attempts",
+            "price_prompt_per_1k",
+            "price_completion_per_1k",
+            "created_at",
+        ]
 
 
 class JudgeStatusSerializer(serializers.Serializer):
@@ -79,6 +105,23 @@ class JudgeCallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JudgeCall
-        fields = ["id", "comparison", "prompt_id", "order", "state", "retryable", "runs", "attempts", "verdict",
-                  "raw_answer", "error", "http_status", "prompt_tokens", "completion_tokens", "cost", "seconds",
-                  "claimed_at", "finished_at"]
+        fields = [
+            "id",
+            "comparison",
+            "prompt_id",
+            "order",
+            "state",
+            "retryable",
+            "runs",
+            "attempts",
+            "verdict",
+            "raw_answer",
+            "error",
+            "http_status",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost",
+            "seconds",
+            "claimed_at",
+            "finished_at",
+        ]

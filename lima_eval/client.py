@@ -58,7 +58,9 @@ class ApiError(Exception):
             return cls(response.status_code, response.text[:500] or response.reason_phrase, body=response.text)
         if not isinstance(body, dict):
             return cls(response.status_code, str(body)[:500], body=body)
-        return cls(response.status_code, str(body.get("detail", response.reason_phrase)), _errors(body.get("errors")), body)
+        return cls(
+            response.status_code, str(body.get("detail", response.reason_phrase)), _errors(body.get("errors")), body
+        )
 
 
 class JobFailed(ApiError):
@@ -69,8 +71,11 @@ class JobFailed(ApiError):
 def _errors(raw: Any) -> list[ErrorItem]:
     if not isinstance(raw, list):
         return []
-    return [ErrorItem(e.get("row"), str(e.get("field", "")), str(e.get("reason", e.get("detail", ""))))
-            for e in raw if isinstance(e, dict)]
+    return [
+        ErrorItem(e.get("row"), str(e.get("field", "")), str(e.get("reason", e.get("detail", ""))))
+        for e in raw
+        if isinstance(e, dict)
+    ]
 
 
 class _Bars:
@@ -99,10 +104,16 @@ def _close(progress: Progress | None) -> None:
 
 
 class Client:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=10.0), transport=transport,
-                                 headers={"Authorization": f"Token {token}", "Accept": "application/json"})
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            transport=transport,
+            headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+        )
 
     @classmethod
     def from_env(cls, base_url: str | None = None, token: str | None = None, **kwargs: Any) -> Client:
@@ -110,7 +121,9 @@ class Client:
         url = base_url or os.environ.get("LIMA_EVAL_URL") or "http://127.0.0.1:8000"
         token = token or os.environ.get("LIMA_EVAL_TOKEN")
         if not token:
-            raise ValueError("no API token: pass --token or set LIMA_EVAL_TOKEN (manage.py researcher_token prints one)")
+            raise ValueError(
+                "no API token: pass --token or set LIMA_EVAL_TOKEN (manage.py researcher_token prints one)"
+            )
         return cls(url, token, **kwargs)
 
     def close(self) -> None:
@@ -132,12 +145,30 @@ class Client:
     def studies(self) -> list[dict]:
         return self.request("GET", "/api/studies/", params={"limit": 1000}).json()["results"]
 
-    def create_study(self, *, name: str, design: str = "focal", slug: str | None = None, focal_system: str | None = None,
-                     baselines: list[str] | None = None, systems: list[str] | None = None,
-                     votes_per_comparison: int | None = None, question: str | None = None,
-                     choices: dict[str, str] | None = None) -> dict:
-        body = {"name": name, "design": design, "slug": slug, "focal_system": focal_system, "baselines": baselines,
-                "systems": systems, "votes_per_comparison": votes_per_comparison, "question": question, "choices": choices}
+    def create_study(
+        self,
+        *,
+        name: str,
+        design: str = "focal",
+        slug: str | None = None,
+        focal_system: str | None = None,
+        baselines: list[str] | None = None,
+        systems: list[str] | None = None,
+        votes_per_comparison: int | None = None,
+        question: str | None = None,
+        choices: dict[str, str] | None = None,
+    ) -> dict:
+        body = {
+            "name": name,
+            "design": design,
+            "slug": slug,
+            "focal_system": focal_system,
+            "baselines": baselines,
+            "systems": systems,
+            "votes_per_comparison": votes_per_comparison,
+            "question": question,
+            "choices": choices,
+        }
         return self.request("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None}).json()
 
     def study(self, slug: str) -> dict:
@@ -158,9 +189,17 @@ class Client:
         return self.request("POST", f"/api/studies/{slug}/close/").json()
 
     # Outputs and jobs
-    def upload_outputs(self, slug: str, rows: Iterable[dict] | None = None, *, path: str | Path | None = None,
-                       replace: bool = False, progress: bool | Progress = False, wait: bool = True,
-                       timeout: float = 3600.0) -> dict:
+    def upload_outputs(
+        self,
+        slug: str,
+        rows: Iterable[dict] | None = None,
+        *,
+        path: str | Path | None = None,
+        replace: bool = False,
+        progress: bool | Progress = False,
+        wait: bool = True,
+        timeout: float = 3600.0,
+    ) -> dict:
         """Upload rows (or a .jsonl file) as JSON Lines. Returns the counts; a large upload
         becomes a job, waited for unless `wait` is false (then the job is returned)."""
         if (rows is None) == (path is None):
@@ -169,7 +208,9 @@ class Client:
         sent = _progress(progress, "upload", "bytes")
         try:
             response = self.request(
-                "POST", f"/api/studies/{slug}/outputs/", params={"replace": "true"} if replace else None,
+                "POST",
+                f"/api/studies/{slug}/outputs/",
+                params={"replace": "true"} if replace else None,
                 content=_chunks(data, sent),
                 headers={"Content-Type": "application/x-ndjson", "Content-Length": str(len(data))},
             )
@@ -188,8 +229,9 @@ class Client:
     def job(self, job_id: str) -> dict:
         return self.request("GET", f"/api/jobs/{job_id}/").json()
 
-    def wait_for_job(self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.5,
-                     progress: Progress | None = None) -> dict:
+    def wait_for_job(
+        self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.5, progress: Progress | None = None
+    ) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             job = self.job(job_id)
@@ -199,8 +241,12 @@ class Client:
                 return job
             if job["status"] == "failed":
                 errors = job.get("errors") or []
-                detail = errors[0].get("detail", "the job failed") if errors and "detail" in errors[0] else "the job failed"
-                raise JobFailed(job.get("error_status") or 400, detail, _errors([e for e in errors if "field" in e]), job)
+                detail = (
+                    errors[0].get("detail", "the job failed") if errors and "detail" in errors[0] else "the job failed"
+                )
+                raise JobFailed(
+                    job.get("error_status") or 400, detail, _errors([e for e in errors if "field" in e]), job
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {job['status']} after {timeout:.0f}s")
             time.sleep(interval)
@@ -210,15 +256,30 @@ class Client:
         if (rows is None) == (path is None):
             raise ValueError("give rows or path, not both")
         data = Path(path).read_bytes() if path is not None else "".join(json.dumps(r) + "\n" for r in rows).encode()
-        return self.request("POST", f"/api/studies/{slug}/votes/import/", content=data,
-                            headers={"Content-Type": "application/x-ndjson"}).json()
+        return self.request(
+            "POST", f"/api/studies/{slug}/votes/import/", content=data, headers={"Content-Type": "application/x-ndjson"}
+        ).json()
 
-    def results(self, slug: str, *, level: float | None = None, method: str | None = None, aggregate: str | None = None,
-                rater_group: str | None = None, exclude_raters: list[str] | None = None, fresh: bool = False,
-                timeout: float = 120.0) -> dict:
+    def results(
+        self,
+        slug: str,
+        *,
+        level: float | None = None,
+        method: str | None = None,
+        aggregate: str | None = None,
+        rater_group: str | None = None,
+        exclude_raters: list[str] | None = None,
+        fresh: bool = False,
+        timeout: float = 120.0,
+    ) -> dict:
         """Results; with `fresh`, wait while the served snapshot is stale."""
-        params = {"level": level, "method": method, "aggregate": aggregate, "rater_group": rater_group,
-                  "exclude_raters": ",".join(exclude_raters) if exclude_raters else None}
+        params = {
+            "level": level,
+            "method": method,
+            "aggregate": aggregate,
+            "rater_group": rater_group,
+            "exclude_raters": ",".join(exclude_raters) if exclude_raters else None,
+        }
         params = {k: v for k, v in params.items() if v is not None}
         deadline = time.monotonic() + timeout
         while True:
@@ -244,19 +305,32 @@ class Client:
         return self.request("GET", f"/api/studies/{slug}/judges/").json()
 
     def create_judge(self, slug: str, *, name: str, base_url: str, model: str, **fields: Any) -> dict:
-        body = {"name": name, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
+        body = {
+            "name": name,
+            "base_url": base_url,
+            "model": model,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         return self.request("POST", f"/api/studies/{slug}/judges/", json=body).json()
 
     def run_judge(self, slug: str, name: str, *, retry_failed: bool = True, retry_lost: bool = False) -> dict:
-        return self.request("POST", f"/api/studies/{slug}/judges/{name}/run/",
-                            json={"retry_failed": retry_failed, "retry_lost": retry_lost}).json()
+        return self.request(
+            "POST",
+            f"/api/studies/{slug}/judges/{name}/run/",
+            json={"retry_failed": retry_failed, "retry_lost": retry_lost},
+        ).json()
 
     def judge_status(self, slug: str, name: str) -> dict:
         return self.request("GET", f"/api/studies/{slug}/judges/{name}/status/").json()
 
     # Collecting a system's responses from an OpenAI-compatible endpoint
     def collect_responses(self, slug: str, *, system: str, base_url: str, model: str, **fields: Any) -> dict:
-        body = {"system": system, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
+        body = {
+            "system": system,
+            "base_url": base_url,
+            "model": model,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         return self.request("POST", f"/api/studies/{slug}/collections/", json=body).json()
 
     def collection(self, slug: str, collection_id: int) -> dict:

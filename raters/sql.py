@@ -83,8 +83,10 @@ def _dt(value: datetime) -> Any:
 def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
     """Votes that fill a slot of the comparison plus leases that hold one at `now`
     (leaving out the assignment `excluding`)."""
-    row = _one(_FILL, [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now),
-                       excluding or 0])
+    row = _one(
+        _FILL,
+        [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0],
+    )
     return int(row[0])
 
 
@@ -105,7 +107,7 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     statement): for a transaction that only hands out a lease, whose loss in a crash costs
     nothing (the pair is handed out again). Ignored inside an outer transaction, whose other
     writes (a vote) must stay durable, and on other databases."""
-    quiet = (not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1)
+    quiet = not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
     extra = ", set_config('synchronous_commit', 'off', true)" if quiet else ""
     row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
     if row is None:
@@ -116,13 +118,18 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
 
 def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
     """Lock the comparison's Coverage row; with `skip`, False when another transaction holds it."""
-    return _one(f"SELECT comparison_id FROM {_COVERAGE} WHERE comparison_id = %s" + _for_update(skip), [comparison_id]) is not None
+    return (
+        _one(f"SELECT comparison_id FROM {_COVERAGE} WHERE comparison_id = %s" + _for_update(skip), [comparison_id])
+        is not None
+    )
 
 
 def set_fill_hint(comparison_id: int, value: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s",
-                       [value, comparison_id, value])
+        cursor.execute(
+            f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s",
+            [value, comparison_id, value],
+        )
 
 
 @cache
@@ -172,7 +179,8 @@ def rater_with_study(*, rater_id: int, study_id: int, slug: str) -> Rater | None
     None unless the rater belongs to the study of `slug` and the study is not a draft."""
     r, s, rs = (_columns(Rater)[0], _columns(Study, _STUDY_SKIP)[0], _columns(StudyRaterSettings)[0])
     row = _one(
-        f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)}, {select_list(StudyRaterSettings, 'rs')}"
+        f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)},"
+        f" {select_list(StudyRaterSettings, 'rs')}"
         f" FROM {Rater._meta.db_table} r JOIN {Study._meta.db_table} s ON s.id = r.study_id"
         f" LEFT JOIN {StudyRaterSettings._meta.db_table} rs ON rs.study_id = s.id"
         " WHERE r.id = %s AND s.id = %s AND s.slug = %s AND s.status <> %s",
@@ -206,7 +214,9 @@ def assignment_for_vote(token: str) -> Assignment | None:
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])
-    for name, value in zip(("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True):
+    for name, value in zip(
+        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True
+    ):
         setattr(assignment, name, value)  # the extra columns, carried on the instance
     return assignment
 
@@ -216,7 +226,7 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     rendered ahead for each (raters.services.render_ahead): None where it is missing or was
     made under rules other than raters.rendering.RULES."""
     row = _one(
-        f"SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+        "SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
@@ -229,9 +239,16 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     prompt, turns, left, right, p_rules, p_html, p_turns, l_rules, l_html, r_rules, r_html = row
     current = rendering.RULES
     turns = _json(turns) or []
-    return (prompt, turns, left, right, p_html if p_rules == current else None,
-            _json(p_turns) if p_rules == current else None, l_html if l_rules == current else None,
-            r_html if r_rules == current else None)
+    return (
+        prompt,
+        turns,
+        left,
+        right,
+        p_html if p_rules == current else None,
+        _json(p_turns) if p_rules == current else None,
+        l_html if l_rules == current else None,
+        r_html if r_rules == current else None,
+    )
 
 
 def _json(value: Any) -> Any:
@@ -246,8 +263,10 @@ def insert(obj: M) -> M:
     fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     quote = connection.ops.quote_name
-    sql_ = (f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))})")
+    sql_ = (
+        f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:
             cursor.execute(sql_ + f" RETURNING {meta.pk.column}", values)

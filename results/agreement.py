@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from comparisons import stats
-from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.agreement_counts import item_types
 from comparisons.stats.dawid_skene import dawid_skene
 from comparisons.stats.group_agreement import tie_discounted_accuracy_interval
+from results.table import VoteTable
 
 MAX_RATER_PAIRS = 50
 MIN_SHARED = 10
@@ -36,7 +36,10 @@ def agreement_section(votes: VoteTable, n_resamples: int, level: float, seed: in
 
 
 def agreement_and_rater_quality(
-    votes: VoteTable, n_resamples: int, level: float, seed: int,
+    votes: VoteTable,
+    n_resamples: int,
+    level: float,
+    seed: int,
     groups: tuple[list[str], np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The agreement section and the Dawid-Skene rater quality, both on the canonical
@@ -102,10 +105,17 @@ def rater_quality(items: np.ndarray, raters: np.ndarray, labels: np.ndarray) -> 
     the side of the lower system id of each comparison) and accuracies per rater id."""
     fit = dawid_skene(items, raters, labels + 1, n_classes=3)
     return {
-        "method": fit.method, "classes": ["loss", "tie", "win"], "n_items": fit.n_items, "n_votes": fit.n_votes,
-        "iterations": fit.iterations, "converged": fit.converged, "class_prior": fit.class_prior,
-        "raters": [{"rater": r, "accuracy": a, "confusion": c}
-                   for r, a, c in zip(fit.raters, fit.accuracy, fit.confusion, strict=True)],
+        "method": fit.method,
+        "classes": ["loss", "tie", "win"],
+        "n_items": fit.n_items,
+        "n_votes": fit.n_votes,
+        "iterations": fit.iterations,
+        "converged": fit.converged,
+        "class_prior": fit.class_prior,
+        "raters": [
+            {"rater": r, "accuracy": a, "confusion": c}
+            for r, a, c in zip(fit.raters, fit.accuracy, fit.confusion, strict=True)
+        ],
     }
 
 
@@ -118,9 +128,16 @@ def _alphas(table: np.ndarray, n_resamples: int, confidence: float, seed: int) -
     n_items = int(np.count_nonzero(table.sum(axis=1) >= 2))
     out = {}
     for level, interval in zip(levels, intervals, strict=True):
-        out[f"krippendorff_alpha_{level}"] = {"value": None, "interval": None, "n_items": n_items} \
-            if interval.estimate is None else {"value": interval.estimate, "n_items": n_items,
-                                               "method": f"krippendorff {level}", "interval": interval.as_dict()}
+        out[f"krippendorff_alpha_{level}"] = (
+            {"value": None, "interval": None, "n_items": n_items}
+            if interval.estimate is None
+            else {
+                "value": interval.estimate,
+                "n_items": n_items,
+                "method": f"krippendorff {level}",
+                "interval": interval.as_dict(),
+            }
+        )
     return out
 
 
@@ -176,8 +193,13 @@ def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> l
     for p in np.lexsort((first_seen, -shared))[:MAX_RATER_PAIRS].tolist():
         if shared[p] >= MIN_SHARED:
             rater_pair = [int(rater_ids[pair_codes[p] // n_r]), int(rater_ids[pair_codes[p] % n_r])]
-            out.append({"raters": rater_pair, "shared": int(shared[p]),
-                        "kappa": stats.cohens_kappa_table(tables[p].astype(float)).value})
+            out.append(
+                {
+                    "raters": rater_pair,
+                    "shared": int(shared[p]),
+                    "kappa": stats.cohens_kappa_table(tables[p].astype(float)).value,
+                }
+            )
     return out
 
 

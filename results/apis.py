@@ -25,12 +25,22 @@ from results.services import results_get, results_schedule_refresh
 
 class ResultsQuerySerializer(serializers.Serializer):
     level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95, help_text="Confidence level.")
-    method = serializers.ChoiceField(choices=METHODS, default="bootstrap",
-                                     help_text="The interval shown as `interval` (all three are always in `intervals`).")
-    aggregate = serializers.ChoiceField(choices=AGGREGATES, default="vote",
-                                        help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
-    exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
-    rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
+    method = serializers.ChoiceField(
+        choices=METHODS,
+        default="bootstrap",
+        help_text="The interval shown as `interval` (all three are always in `intervals`).",
+    )
+    aggregate = serializers.ChoiceField(
+        choices=AGGREGATES,
+        default="vote",
+        help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.",
+    )
+    exclude_raters = serializers.CharField(
+        required=False, default="", help_text="Comma-separated rater ids to leave out."
+    )
+    rater_group = serializers.CharField(
+        required=False, default="", max_length=50, help_text="Only this rater group's votes."
+    )
 
 
 class VoteImportCountsSerializer(serializers.Serializer):
@@ -69,10 +79,17 @@ class StudyResultsApi(APIView):
         query = ResultsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        filters = VoteFilter(exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
-                             rater_group=q["rater_group"] or None)
-        params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed,
-                        headline_excludes=() if filters.rater_group else Params.headline_excludes)
+        filters = VoteFilter(
+            exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
+            rater_group=q["rater_group"] or None,
+        )
+        params = Params(
+            level=q["level"],
+            method=q["method"],
+            aggregate=q["aggregate"],
+            seed=study.seed,
+            headline_excludes=() if filters.rater_group else Params.headline_excludes,
+        )
         snapshot, stale = results_get(study=study, params=params, filters=filters)
         return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
 
@@ -103,11 +120,19 @@ class StudyVotesImportApi(APIView):
 
 
 class StudyVotesExportApi(APIView):
-    formats = {"csv": ("text/csv; charset=utf-8", export.csv_lines), "jsonl": ("application/x-ndjson", export.jsonl_lines)}
+    formats = {
+        "csv": ("text/csv; charset=utf-8", export.csv_lines),
+        "jsonl": ("application/x-ndjson", export.jsonl_lines),
+    }
 
     @extend_schema(
         summary="Every vote, with rater, group, sides, systems, choice, outcome, times and flags",
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR, **ERRORS, **NOT_FOUND},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            **ERRORS,
+            **NOT_FOUND,
+        },
     )
     def get(self, request, slug: str, fmt: str):
         study = selectors.study_owned(request.user, slug)

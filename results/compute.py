@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from comparisons import stats
-from results.agreement import agreement_and_rater_quality
-from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
+from results.agreement import agreement_and_rater_quality
+from results.table import VoteTable
 
 METHODS = ("bootstrap", "wilson", "goodman")
 AGGREGATES = ("vote", "majority")
@@ -53,15 +53,17 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
             kept = keep[index]
             index, outcomes = (np.cumsum(keep) - 1)[index[kept]], outcomes[kept]
         inputs.append(_pair_inputs(votes, index, outcomes, params))
-    boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
-                                       params.n_resamples, params.level, params.seed)
+    boots = stats.clustered_bootstraps(
+        [(i.prompt_ids, i.outcomes) for i in inputs], params.n_resamples, params.level, params.seed
+    )
     reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots, strict=True)]
     for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
     if reports:
         _holm(reports, params.alpha)
-    agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed,
-                                                           groups=(group_names, group_codes))
+    agreement, rater_quality = agreement_and_rater_quality(
+        everyone, params.n_resamples, params.level, params.seed, groups=(group_names, group_codes)
+    )
     return {
         "pairs": reports,
         "ranking": _ranking(votes, params),
@@ -129,8 +131,9 @@ def _holm(reports: list[dict[str, Any]], alpha: float) -> None:
         p = adjusted.adjusted[i]
         report["p_value_holm"] = p
         report["significant"] = bool(adjusted.reject[i])
-        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
-                                          report["sign_test"]["effect"], p, alpha)
+        report["verdict"] = stats.verdict(
+            report["systems"][0], report["systems"][1], report["sign_test"]["effect"], p, alpha
+        )
 
 
 def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict[str, Any]]:
@@ -142,8 +145,10 @@ def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: 
     for group, (losses, ties, wins) in zip(names, tally.tolist(), strict=True):
         if losses + ties + wins:
             counts = stats.counts_from_totals(wins, ties, losses)
-            out[group] = {"counts": counts.as_dict(),
-                          "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
+            out[group] = {
+                "counts": counts.as_dict(),
+                "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict(),
+            }
     return out
 
 
@@ -154,9 +159,17 @@ def _ranking(votes: VoteTable, params: Params) -> dict[str, Any] | None:
     names = [votes.systems[s] for s in ids.tolist()]
     first, second = index[: len(votes)], index[len(votes) :]
     outcomes = np.where(votes.winner == votes.left, 1, np.where(votes.winner == votes.right, -1, 0))
-    boot = stats.bootstrap_bradley_terry(first, second, outcomes, names, cluster_ids=votes.prompt,
-                                         n_resamples=min(params.n_resamples, 1000), level=params.level, seed=params.seed,
-                                         method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton")
+    boot = stats.bootstrap_bradley_terry(
+        first,
+        second,
+        outcomes,
+        names,
+        cluster_ids=votes.prompt,
+        n_resamples=min(params.n_resamples, 1000),
+        level=params.level,
+        seed=params.seed,
+        method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton",
+    )
     wins, ties = stats.pair_matrices(first, second, outcomes, ids.size)
     return {
         "bradley_terry": boot.as_dict(),
@@ -173,10 +186,12 @@ def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInpu
         index = data.index
         left_len, right_len = votes.left_length[index], votes.right_length[index]
         diff = np.where(votes.left[index] == first, left_len - right_len, right_len - left_len).astype(float)
-        by_pair.append({
-            "systems": [votes.systems[first], votes.systems[second]],
-            "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
-            "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
-        })
+        by_pair.append(
+            {
+                "systems": [votes.systems[first], votes.systems[second]],
+                "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
+                "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
+            }
+        )
     position = stats.position_bias(left, int(np.count_nonzero(decided)) - left, params.level)
     return {"position": position.as_dict(), "length": by_pair}

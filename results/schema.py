@@ -62,14 +62,19 @@ class PlanSerializer(serializers.Serializer):
 
 
 class PairSerializer(serializers.Serializer):
-    systems = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2,
-                                    help_text="[focal (or first) system, baseline]; outcomes are the first's.")
+    systems = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=2,
+        max_length=2,
+        help_text="[focal (or first) system, baseline]; outcomes are the first's.",
+    )
     unit = serializers.CharField()
     counts = CountsSerializer()
     prompts = serializers.IntegerField()
     alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
-    intervals = serializers.DictField(child=serializers.DictField(),
-                                      help_text="Per method (bootstrap, wilson, goodman, ...): the shares' intervals.")
+    intervals = serializers.DictField(
+        child=serializers.DictField(), help_text="Per method (bootstrap, wilson, goodman, ...): the shares' intervals."
+    )
     interval_method = serializers.CharField()
     interval = serializers.DictField(help_text="The intervals of `interval_method`.")
     sign_test = TestSerializer()
@@ -118,8 +123,16 @@ class PairRow:
 def pair_rows(data: dict[str, Any]) -> list[PairRow]:
     """The pairs of a results JSON (validated shape: `PairSerializer`)."""
     return [
-        PairRow(first=p["systems"][0], second=p["systems"][1], counts=p["counts"], interval_method=p["interval_method"],
-                interval=p["interval"], n=p["counts"]["n"], p_value=p["sign_test"]["p_value"],
-                p_value_holm=p["p_value_holm"], verdict=p["verdict"])
+        PairRow(
+            first=p["systems"][0],
+            second=p["systems"][1],
+            counts=p["counts"],
+            interval_method=p["interval_method"],
+            interval=p["interval"],
+            n=p["counts"]["n"],
+            p_value=p["sign_test"]["p_value"],
+            p_value_holm=p["p_value_holm"],
+            verdict=p["verdict"],
+        )
         for p in data["pairs"]
     ]

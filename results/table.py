@@ -37,9 +37,15 @@ class VoteTable:
             return np.asarray(column, dtype=np.int64)
 
         return cls(
-            comparison=ints(cols[0]), prompt=ints(cols[1]), rater=ints(cols[2]),
-            group=np.asarray(cols[3], dtype=object), left=ints(cols[4]), right=ints(cols[5]),
-            winner=ints([w or 0 for w in cols[6]]), left_length=ints(cols[7]), right_length=ints(cols[8]),
+            comparison=ints(cols[0]),
+            prompt=ints(cols[1]),
+            rater=ints(cols[2]),
+            group=np.asarray(cols[3], dtype=object),
+            left=ints(cols[4]),
+            right=ints(cols[5]),
+            winner=ints([w or 0 for w in cols[6]]),
+            left_length=ints(cols[7]),
+            right_length=ints(cols[8]),
             systems=systems,
         )
 
@@ -47,9 +53,18 @@ class VoteTable:
         return int(self.comparison.size)
 
     def select(self, mask: np.ndarray) -> VoteTable:
-        return VoteTable(self.comparison[mask], self.prompt[mask], self.rater[mask], self.group[mask],
-                         self.left[mask], self.right[mask], self.winner[mask], self.left_length[mask],
-                         self.right_length[mask], self.systems)
+        return VoteTable(
+            self.comparison[mask],
+            self.prompt[mask],
+            self.rater[mask],
+            self.group[mask],
+            self.left[mask],
+            self.right[mask],
+            self.winner[mask],
+            self.left_length[mask],
+            self.right_length[mask],
+            self.systems,
+        )
 
     def group_codes(self) -> tuple[list[str], np.ndarray]:
         """The sorted distinct group names and each vote's index among them. A group is a

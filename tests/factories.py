@@ -150,7 +150,10 @@ class JudgeFactory(factory.django.DjangoModelFactory):
     study = factory.SubFactory(StudyFactory)
     name = factory.Sequence(lambda n: f"judge-{n}")
     rater = factory.SubFactory(
-        RaterFactory, study=factory.SelfAttribute("..study"), source=Rater.Source.JUDGE, group="judge",
+        RaterFactory,
+        study=factory.SelfAttribute("..study"),
+        source=Rater.Source.JUDGE,
+        group="judge",
         external_id=factory.LazyAttribute(lambda o: f"judge:{o.factory_parent.name}"),
     )
     base_url = "http://127.0.0.1:9/v1"

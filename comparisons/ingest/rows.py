@@ -57,7 +57,7 @@ def validate_rows(raw_rows: list[tuple[int, object]], *, max_text_chars: int) ->
         if row is not None:
             rows.append(row)
     errors.extend(_check_consistency(rows))
-    errors.sort(key=lambda e: (e.row or 0))
+    errors.sort(key=lambda e: e.row or 0)
     return rows, errors
 
 

@@ -94,8 +94,12 @@ def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
         status=UploadJob.Status.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
     ).update(
         status=UploadJob.Status.FAILED,
-        errors=[{"detail": "the worker writing this job stopped before it finished; nothing was stored. "
-                           "Upload the rows again (uploads are idempotent)."}],
+        errors=[
+            {
+                "detail": "the worker writing this job stopped before it finished; nothing was stored. "
+                "Upload the rows again (uploads are idempotent)."
+            }
+        ],
         error_status=500,
         finished_at=timezone.now(),
     )

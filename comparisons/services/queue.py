@@ -67,10 +67,19 @@ def comparisons_build(*, study_id: int) -> BuildReport:
             key = pair_key(first, second)
             if first not in have or second not in have or (prompt_id, key) in existing:
                 continue
-            left, right = (first, second) if first_is_left(study.seed, external_id, names[first], names[second]) else (second, first)
+            left, right = (
+                (first, second)
+                if first_is_left(study.seed, external_id, names[first], names[second])
+                else (second, first)
+            )
             new.append(
-                Comparison(study=study, prompt_id=prompt_id, left_response_id=have[left],
-                           right_response_id=have[right], pair_key=key)
+                Comparison(
+                    study=study,
+                    prompt_id=prompt_id,
+                    left_response_id=have[left],
+                    right_response_id=have[right],
+                    pair_key=key,
+                )
             )
     Comparison.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
     total = Comparison.objects.filter(study=study).count()
@@ -84,4 +93,3 @@ def comparisons_build(*, study_id: int) -> BuildReport:
     )
     Study.objects.filter(pk=study.pk).update(queue_report={**report.as_dict(), "built_at": timezone.now().isoformat()})
     return report
-

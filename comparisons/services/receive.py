@@ -16,7 +16,9 @@ from comparisons.services.jobs import upload_job_create
 from comparisons.services.outputs import UploadCounts, check_upload_allowed, outputs_upload
 
 
-def outputs_receive(*, study: Study, user: Any, text: str, fmt: str, field_name: str, replace: bool = False) -> UploadCounts | UploadJob:
+def outputs_receive(
+    *, study: Study, user: Any, text: str, fmt: str, field_name: str, replace: bool = False
+) -> UploadCounts | UploadJob:
     """All or nothing: any bad row raises InvalidInput listing row, field and reason.
     `LIMA_ASYNC_UPLOAD_ROWS` rows or more become an UploadJob (returned); fewer are stored now."""
     check_upload_allowed(study, replace=replace)
@@ -43,7 +45,9 @@ def read_uploaded_file(upload: UploadedFile) -> tuple[str, str]:
     after the type and size checks."""
     name = (upload.name or "").lower()
     if not name.endswith((".jsonl", ".ndjson", ".json")):
-        raise InvalidInput("unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")])
+        raise InvalidInput(
+            "unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")]
+        )
     size = upload.size or 0
     if size > settings.LIMA_UPLOAD_MAX_BYTES:
         raise too_big(size, "file")

@@ -1,4 +1,5 @@
 """Shared helpers: JSON-friendly conversion of result dataclasses and input checks."""
+
 from __future__ import annotations
 
 import dataclasses

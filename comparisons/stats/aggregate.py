@@ -1,4 +1,5 @@
 """Turning raw votes into analysis units: one per vote (default) or one per comparison."""
+
 from __future__ import annotations
 
 from typing import Any

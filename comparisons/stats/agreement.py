@@ -3,6 +3,7 @@
 Ratings come as a (raters x items) float matrix with NaN where a rater did not label the
 item. For preference labels use -1 (loss / B better), 0 (tie), +1 (win / A better).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -5,6 +5,7 @@ resampling unit is the prompt: each resample draws P prompts with replacement an
 drawn prompt brings all of its votes (the cluster bootstrap; Davison & Hinkley 1997, §3.8;
 Field & Welsh 2007, JASA 102:1049).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -35,9 +36,7 @@ class ClusteredBootstrap(AsDict):
     method: str = "prompt-clustered percentile bootstrap"
 
 
-def per_prompt_counts(
-    prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]
-) -> np.ndarray:
+def per_prompt_counts(prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]) -> np.ndarray:
     """A (prompts x 3) int table of (wins, ties, losses) per distinct prompt id."""
     ids = np.asarray(prompt_ids)
     out = as_outcomes(outcomes)
@@ -73,9 +72,7 @@ def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator) -> Ite
         yield start, counts
 
 
-def resample_totals_many(
-    tables: list[np.ndarray], n_resamples: int, rng: np.random.Generator
-) -> list[np.ndarray]:
+def resample_totals_many(tables: list[np.ndarray], n_resamples: int, rng: np.random.Generator) -> list[np.ndarray]:
     """(n_resamples x columns) totals over units drawn with replacement, for several
     tables with the same number of rows (units) sharing one set of draws: each resample
     draws P row indices and sums those rows of every table. Cost O(B * P), independent of
@@ -96,9 +93,7 @@ def resample_totals_many(
     return totals
 
 
-def resample_prompt_totals(
-    table: np.ndarray, n_resamples: int, rng: np.random.Generator
-) -> np.ndarray:
+def resample_prompt_totals(table: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(n_resamples x 3) totals of (wins, ties, losses) over prompts drawn with replacement."""
     return resample_totals_many([table], n_resamples, rng)[0]
 
@@ -157,7 +152,9 @@ def clustered_bootstraps(
     return [r for r in results if r is not None]  # every index is filled above
 
 
-def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None) -> ClusteredBootstrap:
+def _summarise(
+    table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None
+) -> ClusteredBootstrap:
     n_votes, n_prompts = int(table.sum()), int(table.shape[0])
     n_b = totals.sum(axis=1)
     w, t, l_ = table.sum(axis=0).astype(float)
@@ -170,6 +167,13 @@ def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: f
     }
     iv = {k: _percentile(v, float(est), level) for k, (est, v) in point.items()}
     return ClusteredBootstrap(
-        n_votes, n_prompts, n_resamples, seed,
-        iv["win_share"], iv["tie_share"], iv["loss_share"], iv["win_or_tie_share"], iv["win_rate"],
+        n_votes,
+        n_prompts,
+        n_resamples,
+        seed,
+        iv["win_share"],
+        iv["tie_share"],
+        iv["loss_share"],
+        iv["win_or_tie_share"],
+        iv["win_rate"],
     )

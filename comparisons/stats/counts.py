@@ -2,6 +2,7 @@
 
 Outcomes are coded from the focal (first) system's side: +1 it wins, 0 tie, -1 it loses.
 """
+
 from __future__ import annotations
 
 import math

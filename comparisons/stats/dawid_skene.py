@@ -13,6 +13,7 @@ they give the true class of a random item. Each step is a sparse matrix product 
 (item x rater-label) incidence matrix (the M-step with its transpose, walking the items in
 order), so each iteration costs O(votes).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,8 +49,13 @@ class DawidSkene(AsDict):
 
 
 def dawid_skene(
-    items: np.ndarray | list[Any], raters: np.ndarray | list[Any], labels: np.ndarray | list[Any],
-    n_classes: int = 3, smoothing: float = 0.01, tol: float = 1e-6, max_iter: int = 200,
+    items: np.ndarray | list[Any],
+    raters: np.ndarray | list[Any],
+    labels: np.ndarray | list[Any],
+    n_classes: int = 3,
+    smoothing: float = 0.01,
+    tol: float = 1e-6,
+    max_iter: int = 200,
 ) -> DawidSkene:
     """EM estimates from (item, rater, label) triples, labels 0 .. n_classes - 1 (for
     preference votes: loss, tie, win = outcome + 1). See the module docstring."""
@@ -79,9 +85,17 @@ def dawid_skene(
     conf = np.exp(log_conf)  # raters x true class x label
     accuracy = np.einsum("k,rkk->r", prior, conf)
     return DawidSkene(
-        raters=rater_ids.tolist(), accuracy=[float(a) for a in accuracy], confusion=conf.tolist(),
-        class_prior=[float(p) for p in prior], n_items=int(n_items), n_votes=int(label.size),
-        iterations=it, converged=converged, log_likelihood=float(ll), items=item_ids, posteriors=post,
+        raters=rater_ids.tolist(),
+        accuracy=[float(a) for a in accuracy],
+        confusion=conf.tolist(),
+        class_prior=[float(p) for p in prior],
+        n_items=int(n_items),
+        n_votes=int(label.size),
+        iterations=it,
+        converged=converged,
+        log_likelihood=float(ll),
+        items=item_ids,
+        posteriors=post,
     )
 
 
@@ -106,9 +120,7 @@ def _m_step(
     return np.ones(post.shape[0]) @ post / post.shape[0], log_conf
 
 
-def _e_step(
-    votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int
-) -> tuple[np.ndarray, float]:
+def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int) -> tuple[np.ndarray, float]:
     """Posteriors as (items x classes) and the log-likelihood, column by column (classes
     are a short axis). The joint log-probabilities are shifted by their maximum per item
     only if, with ``most`` votes on an item, they could fall below -700, where exp would

@@ -9,6 +9,7 @@ b_t (a_l + a_w), all = m_a m_b. The score is (agreeing + 0.5 one-tie) / all, sum
 items (Zhou et al. 2023, LIMA, Section 4.1), which equals the pairwise mean over (rater pair,
 item) instances exactly.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -53,8 +54,11 @@ def tie_discounted_accuracy_counts(a: np.ndarray | list[Any], b: np.ndarray | li
 
 
 def bootstrap_tie_discounted_accuracy(
-    a: np.ndarray | list[Any], b: np.ndarray | list[Any] | None = None, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    a: np.ndarray | list[Any],
+    b: np.ndarray | list[Any] | None = None,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> Interval:
     """Percentile bootstrap over items. The score is sum(credit) / sum(pairs) over items, so
     a resample only needs how many items of each distinct (credit, pairs) kind it drew:
@@ -63,8 +67,11 @@ def bootstrap_tie_discounted_accuracy(
 
 
 def tie_discounted_accuracy_interval(
-    a: np.ndarray | list[Any], b: np.ndarray | list[Any] | None = None, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    a: np.ndarray | list[Any],
+    b: np.ndarray | list[Any] | None = None,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> tuple[Agreement, Interval]:
     """``tie_discounted_accuracy_counts`` and ``bootstrap_tie_discounted_accuracy`` in one
     pass over the items."""

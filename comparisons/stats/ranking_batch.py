@@ -11,6 +11,7 @@ likelihood log-strengths, centred to mean 0:
   Hessian for every resample); one or two iterations for any k, so it suits dozens of
   systems. It agrees with MM to the MM tolerance.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,10 @@ FIT_METHODS = ("mm", "newton")
 
 
 def fit_batch(
-    eff: np.ndarray, method: str = "mm", tol: float = 1e-8, max_iter: int = 100_000,
+    eff: np.ndarray,
+    method: str = "mm",
+    tol: float = 1e-8,
+    max_iter: int = 100_000,
     start: np.ndarray | None = None,
 ) -> np.ndarray:
     """(R x k) centred log-strengths, one row per matrix of ``eff``. ``start`` (k log-

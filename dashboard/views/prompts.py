@@ -43,14 +43,25 @@ def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
     if category:
         prompts = prompts.filter(category=category)
     if q:
-        prompts = prompts.filter(Q(text__icontains=q) | Q(external_id__icontains=q) | Q(responses__text__icontains=q)).distinct()
-    comparisons = Comparison.objects.filter(study=study).select_related("left_response__system", "right_response__system")
+        prompts = prompts.filter(
+            Q(text__icontains=q) | Q(external_id__icontains=q) | Q(responses__text__icontains=q)
+        ).distinct()
+    comparisons = Comparison.objects.filter(study=study).select_related(
+        "left_response__system", "right_response__system"
+    )
     if baseline:
-        comparisons = comparisons.filter(Q(left_response__system__name=baseline) | Q(right_response__system__name=baseline))
+        comparisons = comparisons.filter(
+            Q(left_response__system__name=baseline) | Q(right_response__system__name=baseline)
+        )
         prompts = prompts.filter(id__in=comparisons.values("prompt_id"))
     if outcome:  # a majority of votes per comparison: only this filter needs every prompt's votes
-        prompts = prompts.filter(id__in=[c.prompt_id for c in _with_outcomes(comparisons.filter(prompt__in=prompts), study)
-                                         if c.outcome == outcome])
+        prompts = prompts.filter(
+            id__in=[
+                c.prompt_id
+                for c in _with_outcomes(comparisons.filter(prompt__in=prompts), study)
+                if c.outcome == outcome
+            ]
+        )
     page = Paginator(prompts, 50).get_page(request.GET.get("page"))
     by_prompt: dict[int, list] = {}
     for c in _with_outcomes(comparisons.filter(prompt__in=[p.id for p in page]), study):
@@ -58,8 +69,15 @@ def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
             by_prompt.setdefault(c.prompt_id, []).append(c)
     rows = [{"prompt": p, "comparisons": by_prompt.get(p.id, [])} for p in page]
     context = {
-        "study": study, "page": page, "rows": rows, "outcomes": OUTCOMES,
-        "categories": Prompt.objects.filter(study=study).exclude(category="").values_list("category", flat=True).distinct().order_by("category"),
+        "study": study,
+        "page": page,
+        "rows": rows,
+        "outcomes": OUTCOMES,
+        "categories": Prompt.objects.filter(study=study)
+        .exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+        .order_by("category"),
         "baselines": study.systems.exclude(pk=study.focal_system_id).values_list("name", flat=True).order_by("name"),
         "filters": {"category": category, "baseline": baseline, "outcome": outcome, "q": q},
     }
@@ -75,4 +93,6 @@ def prompt_detail(request: HttpRequest, slug: str, prompt_id: int) -> HttpRespon
         .select_related("left_response__system", "right_response__system")
         .prefetch_related("votes__rater", "votes__winner", "votes__shown_left__system")
     )
-    return render(request, "dashboard/prompt_detail.html", {"study": study, "prompt": prompt, "comparisons": comparisons})
+    return render(
+        request, "dashboard/prompt_detail.html", {"study": study, "prompt": prompt, "comparisons": comparisons}
+    )

@@ -56,10 +56,16 @@ def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
-    return sql.insert(Assignment(
-        rater=rater, comparison_id=comparison_id, swapped=is_swapped(rater.study, rater, comparison_id), is_gold=gold,
-        served_at=now, expires_at=now + timedelta(minutes=settings.lease_minutes),
-    ))
+    return sql.insert(
+        Assignment(
+            rater=rater,
+            comparison_id=comparison_id,
+            swapped=is_swapped(rater.study, rater, comparison_id),
+            is_gold=gold,
+            served_at=now,
+            expires_at=now + timedelta(minutes=settings.lease_minutes),
+        )
+    )
 
 
 def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> Assignment | None:

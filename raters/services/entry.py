@@ -49,8 +49,13 @@ def rater_enter_prolific(*, study: Study, pid: str, prolific_study_id: str = "",
     for field, value in (("STUDY_ID", prolific_study_id), ("SESSION_ID", session_id)):
         if not PROLIFIC_PARAM.match(value or ""):
             raise invalid(field, "must be at most 100 letters, digits, _ or -")
-    rater = _get_or_create(study, pid, source=Rater.Source.PROLIFIC, prolific_study_id=prolific_study_id or "",
-                           prolific_session_id=session_id or "")
+    rater = _get_or_create(
+        study,
+        pid,
+        source=Rater.Source.PROLIFIC,
+        prolific_study_id=prolific_study_id or "",
+        prolific_session_id=session_id or "",
+    )
     if session_id and rater.prolific_session_id != session_id:
         Rater.objects.filter(pk=rater.pk).update(prolific_session_id=session_id)
         rater.prolific_session_id = session_id
@@ -91,8 +96,15 @@ def rater_consent(*, rater: Rater) -> Rater:
 
 
 SETTINGS_FIELDS = {
-    "guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "lease_minutes",
-    "gold_rate", "min_median_seconds", "min_gold_accuracy",
+    "guidelines",
+    "quota",
+    "completion_code",
+    "prolific_completion_url",
+    "allow_anonymous",
+    "lease_minutes",
+    "gold_rate",
+    "min_median_seconds",
+    "min_gold_accuracy",
 }
 
 

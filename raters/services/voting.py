@@ -56,8 +56,9 @@ def vote_submit(
             taken = False
             vote = _record(assignment, rater, choice, rationale, simulated, now)
     if taken:
-        raise LeaseExpired("You kept this pair for longer than we could hold it, so it went to another rater. "
-                           "Here is a new one.")
+        raise LeaseExpired(
+            "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
+        )
     return VoteResult(vote, duplicate=False)
 
 
@@ -66,11 +67,20 @@ def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, s
     right = (assignment.right_id, assignment.right_system)
     if assignment.swapped:
         left, right = right, left
-    vote = sql.insert(vote_build(
-        rater_id=rater.pk, comparison_id=assignment.comparison_id, assignment_id=assignment.pk, left=left, right=right,
-        choice=choice, seconds=(now - assignment.served_at).total_seconds(), rationale=rationale,
-        is_gold=assignment.is_gold, provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
-    ))
+    vote = sql.insert(
+        vote_build(
+            rater_id=rater.pk,
+            comparison_id=assignment.comparison_id,
+            assignment_id=assignment.pk,
+            left=left,
+            right=right,
+            choice=choice,
+            seconds=(now - assignment.served_at).total_seconds(),
+            rationale=rationale,
+            is_gold=assignment.is_gold,
+            provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
+        )
+    )
     sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)
     return vote
 

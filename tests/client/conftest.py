@@ -33,8 +33,15 @@ def cli(live_server, token, tmp_path):
     env = {**os.environ, "LIMA_EVAL_URL": live_server.url, "LIMA_EVAL_TOKEN": token}
 
     def run(*args: str, timeout: float = 120) -> Run:
-        done = subprocess.run([sys.executable, "-m", "lima_eval.cli", *args], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
-                              capture_output=True, text=True, check=False, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "lima_eval.cli", *args],
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -20,8 +20,11 @@ def client(live_server, token):
 
 
 def rows(n: int) -> list[dict]:
-    return [{"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": f"{s} says {i}"}
-            for i in range(n) for s in ("LIMA", "GPT-4")]
+    return [
+        {"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": f"{s} says {i}"}
+        for i in range(n)
+        for s in ("LIMA", "GPT-4")
+    ]
 
 
 def test_errors_carry_the_apis_detail_and_each_rows_field_and_reason(client):
@@ -75,11 +78,14 @@ def test_the_client_and_command_line_need_no_django():
         tree = ast.parse((ROOT / "lima_eval" / f"{name}.py").read_text())
         modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-        assert not any(m.split(".")[0] in ("django", "rest_framework", "comparisons", "raters", "judges") for m in modules)
+        assert not any(
+            m.split(".")[0] in ("django", "rest_framework", "comparisons", "raters", "judges") for m in modules
+        )
     # Loaded without lima_eval/__init__ (which starts the Celery app) and with Django unimportable:
-    code = ("import sys, types; sys.modules['django'] = None; pkg = types.ModuleType('lima_eval'); "
-            f"pkg.__path__ = [{str(ROOT / 'lima_eval')!r}]; sys.modules['lima_eval'] = pkg; "
-            "import lima_eval.cli; print(lima_eval.cli.build_parser().prog)")
+    code = (
+        "import sys, types; sys.modules['django'] = None; pkg = types.ModuleType('lima_eval'); "
+        f"pkg.__path__ = [{str(ROOT / 'lima_eval')!r}]; sys.modules['lima_eval'] = pkg; "
+        "import lima_eval.cli; print(lima_eval.cli.build_parser().prog)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "lima-eval", done.stderr
-

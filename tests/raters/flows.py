@@ -29,10 +29,15 @@ class HttpRater:
         return response
 
     def enter(self) -> None:
-        self._record(self.http.get(f"/r/{self.slug}/", params={"PROLIFIC_PID": self.pid, "STUDY_ID": "S", "SESSION_ID": "X"}))
+        self._record(
+            self.http.get(f"/r/{self.slug}/", params={"PROLIFIC_PID": self.pid, "STUDY_ID": "S", "SESSION_ID": "X"})
+        )
         page = self._record(self.http.get(f"/r/{self.slug}/instructions/")).text
-        self._record(self.http.post(f"/r/{self.slug}/instructions/", data={"consent": "yes",
-                                                                          "csrfmiddlewaretoken": found(CSRF, page)}))
+        self._record(
+            self.http.post(
+                f"/r/{self.slug}/instructions/", data={"consent": "yes", "csrfmiddlewaretoken": found(CSRF, page)}
+            )
+        )
 
     def next_pair(self) -> tuple[str | None, str, httpx.Response]:
         """(token, csrf, response): token is None when there is no pair (finished, full, closed)."""
@@ -42,8 +47,11 @@ class HttpRater:
         return (token.group(1) if token else None), (csrf.group(1) if csrf else ""), response
 
     def vote(self, token: str, csrf: str, choice: str) -> httpx.Response:
-        return self._record(self.http.post(f"/r/{self.slug}/vote/", data={
-            "token": token, "choice": choice, "csrfmiddlewaretoken": csrf}))
+        return self._record(
+            self.http.post(
+                f"/r/{self.slug}/vote/", data={"token": token, "choice": choice, "csrfmiddlewaretoken": csrf}
+            )
+        )
 
     def close(self) -> None:
         self.http.close()

@@ -47,8 +47,10 @@ def test_twenty_five_raters_voting_at_once_never_overfill_a_comparison(live_serv
     stolen: list[str] = []
     raters = [HttpRater(live_server.url, "crowd", f"PID{i:03d}") for i in range(RATERS)]
 
-    threads = [threading.Thread(target=_walk, args=(r, random.Random(i), barrier, stolen, errors))
-               for i, r in enumerate(raters)]
+    threads = [
+        threading.Thread(target=_walk, args=(r, random.Random(i), barrier, stolen, errors))
+        for i, r in enumerate(raters)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,4 +1,5 @@
 """Dawid-Skene rater quality: recovers simulated raters' accuracies and confusions."""
+
 from __future__ import annotations
 
 import json

@@ -49,8 +49,9 @@ def test_bradley_terry_matches_evalica_scores_and_order():
     wins, ties = pair_matrices(a, b, out, 5)
     ours = bradley_terry(wins, ties, prior=0.0)
     winners = [evalica.Winner.X if o == 1 else evalica.Winner.Y if o == -1 else evalica.Winner.Draw for o in out]
-    ref = evalica.bradley_terry(a, b, winners, index=pd.Index(range(5)), tie_weight=0.5,
-                                solver="naive", tolerance=1e-12, limit=10_000)
+    ref = evalica.bradley_terry(
+        a, b, winners, index=pd.Index(range(5)), tie_weight=0.5, solver="naive", tolerance=1e-12, limit=10_000
+    )
     ref_scores = ref.scores.sort_index().to_numpy()
     np.testing.assert_allclose(_log_strength(ours.elo), np.log(ref_scores) - np.log(ref_scores).mean(), atol=1e-6)
     np.testing.assert_allclose(ours.probabilities, ref_scores / ref_scores.sum(), atol=1e-6)

@@ -5,6 +5,7 @@ Each study: 200 prompts x 5 raters. A prompt's win probability is drawn from Bet
 correlation ~0.2, design effect ~1.8); each vote is a tie with probability 0.2, else a win
 with the prompt's probability. True win share = 0.8 * 0.6 = 0.48.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--rotate", action="store_true", help="Replace an existing token with a new one.")
         parser.add_argument("--admin", action="store_true", help="Also make the account a superuser (Django admin).")
 
-    def handle(self, *args: Any, username: str, password: str | None, rotate: bool, admin: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, password: str | None, rotate: bool, admin: bool, **options: Any
+    ) -> None:
         user, created = get_user_model().objects.get_or_create(username=username)
         if created and not password:
             user.set_unusable_password()

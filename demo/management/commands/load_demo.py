@@ -33,8 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--jsonl", type=Path, help="Load these outputs instead of the synthetic ones.")
         parser.add_argument("--focal", help="With --jsonl: the focal system (the others become its baselines).")
         parser.add_argument("--all-pairs", action="store_true", help="With --jsonl: compare every pair of systems.")
-        parser.add_argument("--no-votes", action="store_true",
-                            help="Do not add simulated votes (the synthetic demo gets them by default).")
+        parser.add_argument(
+            "--no-votes",
+            action="store_true",
+            help="Do not add simulated votes (the synthetic demo gets them by default).",
+        )
 
     def handle(self, *args, **opts) -> None:
         owner = self._owner(opts["owner"])
@@ -56,12 +59,17 @@ class Command(BaseCommand):
             if study is None:
                 baselines = [] if opts["jsonl"] else BASELINES
                 study = services.study_create(
-                    owner=owner, name=opts["name"], slug=opts["slug"], design=design,
+                    owner=owner,
+                    name=opts["name"],
+                    slug=opts["slug"],
+                    design=design,
                     focal_system=focal if design == Study.Design.FOCAL else None,
                     baselines=baselines if design == Study.Design.FOCAL else None,
                 )
             if study.status != Study.Status.DRAFT:
-                self.stdout.write(f"Study {study.slug!r} exists and is {study.status}; its outputs are left as they are.")
+                self.stdout.write(
+                    f"Study {study.slug!r} exists and is {study.status}; its outputs are left as they are."
+                )
             else:
                 counts = services.outputs_upload(study=study, rows=rows)
                 self.stdout.write(f"Outputs: {counts.as_dict()}")
