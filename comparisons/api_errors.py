@@ -6,6 +6,8 @@ Serializer errors are flattened into it, so a client reads every 400 the same wa
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -24,7 +26,7 @@ NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such 
 CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
 
 
-def _flatten(detail, prefix: str = "") -> list[dict]:
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
@@ -41,7 +43,7 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
     return [{"row": None, "field": prefix or "body", "reason": str(detail)}]
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, exceptions.ValidationError):

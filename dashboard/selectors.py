@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db.models import Count
@@ -81,7 +82,7 @@ def study_progress(study: Study) -> dict:
     }
 
 
-def studies_votes_wanted(studies: list[Study]) -> dict[int, tuple[int, int]]:
+def studies_votes_wanted(studies: Sequence[Study]) -> dict[int, tuple[int, int]]:
     """For the studies list: study id -> (counted votes, votes wanted), the totals of
     `study_progress`, in two queries for any number of studies."""
     ids = [s.pk for s in studies]

@@ -51,10 +51,10 @@ def votes_simulate(
             .select_related("left_response__system", "right_response__system")
             .order_by("id")
         )
-        comparisons = list(comparisons)
-        gold = gold_comparison_ids(c.pk for c in comparisons)
+        open_comparisons = list(comparisons)
+        gold = gold_comparison_ids(c.pk for c in open_comparisons)
         votes = []
-        for c in comparisons:
+        for c in open_comparisons:
             left, right = c.left_response, c.right_response
             baseline = right.system if left.system_id == focal else left.system
             if focal not in (left.system_id, right.system_id) or baseline.name not in shares:

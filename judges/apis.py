@@ -32,7 +32,7 @@ def judge_of(request, slug: str, name: str) -> Judge:
 
 
 def detail(judge: Judge, status: int = 200) -> Response:
-    judge._status = selectors.judge_status(judge)
+    judge._status = selectors.judge_status(judge)  # type: ignore[attr-defined]  # read by JudgeDetailSerializer
     return Response(JudgeDetailSerializer(judge).data, status=status)
 
 

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from comparisons.errors import Conflict, InvalidInput, RowError
-from comparisons.models import Comparison, Study
+from comparisons.models import Comparison, Response, Study
 from comparisons.services.queue import comparisons_build
 from judges import llm_client, tasks
 from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
@@ -215,7 +215,7 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     }
     if any(order not in calls for order in needed):
         return False
-    shown = {
+    shown: dict[str, tuple[Response, Response]] = {
         JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
         JudgeCall.Order.BA: (comparison.right_response, comparison.left_response),
     }

@@ -76,6 +76,14 @@ def _one(sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
+def _row(sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """The one row of a statement that always returns one (an aggregate, a row known to exist)."""
+    row = _one(sql, params)
+    if row is None:
+        raise LookupError(f"no row for {sql.split()[0:6]}")
+    return row
+
+
 def _dt(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -83,7 +91,7 @@ def _dt(value: datetime) -> Any:
 def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
     """Votes that fill a slot of the comparison plus leases that hold one at `now`
     (leaving out the assignment `excluding`)."""
-    row = _one(
+    row = _row(
         _FILL,
         [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0],
     )
@@ -112,7 +120,7 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
     if row is None:
         return None
-    served, done = _one(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
+    served, done = _row(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
     return bool(row[0]), int(served), int(done)
 
 
@@ -225,7 +233,7 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     """The prompt's text and turns, the stored left and right responses' texts, and the HTML
     rendered ahead for each (raters.services.render_ahead): None where it is missing or was
     made under rules other than raters.rendering.RULES."""
-    row = _one(
+    row = _row(
         "SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"

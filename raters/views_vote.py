@@ -18,14 +18,17 @@ from raters.rendering import render_many
 
 def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
     request, study = page.request, page.study
-    pair = selectors.pair_for(nxt.assignment)
-    ready = [pair.prompt_html, pair.left_html, pair.right_html, *(pair.turns_html or [None] * len(pair.turns))]
+    assignment = nxt.assignment
+    assert assignment is not None, "the form shows an assigned pair"
+    pair = selectors.pair_for(assignment)
+    turns_ready: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
+    ready = [pair.prompt_html, pair.left_html, pair.right_html, *turns_ready]
     prompt, left, right, *turns = render_many(
         [pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)], ready
     )
     context = {
         "study": study,
-        "token": nxt.assignment.token,
+        "token": assignment.token,
         "position": nxt.done + 1,
         "quota": nxt.quota,
         "error": error,
@@ -56,7 +59,7 @@ def vote(page: RaterRequest) -> HttpResponse:
             )
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
-            if nxt.state == "assigned" and nxt.assignment.token == request.POST.get("token"):
+            if nxt.state == "assigned" and nxt.assignment and nxt.assignment.token == request.POST.get("token"):
                 return _form(page, nxt, error=_sentence(exc), status=400)
         except (Refused, LeaseExpired) as exc:
             messages.warning(request, exc.detail)

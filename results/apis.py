@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +26,7 @@ from results.selectors import VoteFilter
 from results.services import results_get, results_schedule_refresh
 
 
-class ResultsQuerySerializer(serializers.Serializer):
+class ResultsQuerySerializer(serializers.Serializer[Any]):
     level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95, help_text="Confidence level.")
     method = serializers.ChoiceField(
         choices=METHODS,
@@ -43,14 +46,14 @@ class ResultsQuerySerializer(serializers.Serializer):
     )
 
 
-class VoteImportCountsSerializer(serializers.Serializer):
+class VoteImportCountsSerializer(serializers.Serializer[Any]):
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     raters_created = serializers.IntegerField()
 
 
-class VoteRowSerializer(serializers.Serializer):
+class VoteRowSerializer(serializers.Serializer[Any]):
     prompt_id = serializers.CharField()
     left_system = serializers.CharField()
     right_system = serializers.CharField()
@@ -74,7 +77,7 @@ class StudyResultsApi(APIView):
         "headline numbers and shown beside the humans in `by_group` and the agreement section, unless "
         "`rater_group=judge` asks for them alone. Cached; see docs/statistics.md.",
     )
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         study = selectors.study_owned(request.user, slug)
         query = ResultsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -105,7 +108,7 @@ class StudyVotesImportApi(APIView):
         request={"application/json": VoteRowSerializer(many=True), "application/x-ndjson": VoteRowSerializer},
         responses={201: VoteImportCountsSerializer, 200: VoteImportCountsSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
-    def post(self, request, slug: str):
+    def post(self, request: Request, slug: str) -> Response:
         study = selectors.study_owned(request.user, slug)
         text, fmt, field = read_upload(request)
         parsed = parse_rows(text, fmt=fmt, field_name=field, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
@@ -134,7 +137,7 @@ class StudyVotesExportApi(APIView):
             **NOT_FOUND,
         },
     )
-    def get(self, request, slug: str, fmt: str):
+    def get(self, request: Request, slug: str, fmt: str) -> StreamingHttpResponse:
         study = selectors.study_owned(request.user, slug)
         content_type, lines = self.formats[fmt]
         response = StreamingHttpResponse(lines(study), content_type=content_type)

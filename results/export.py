@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from comparisons.models import Study
 from raters.models import Vote
@@ -39,8 +40,8 @@ COLUMNS = [
 OUTCOME = {"left": ("win", "loss"), "right": ("loss", "win"), "tie": ("tie", "tie")}
 
 
-def vote_rows(study: Study) -> Iterator[dict]:
-    focal = study.focal_system.name if study.focal_system_id else None
+def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
+    focal = study.focal_system.name if study.focal_system is not None else None
     qs = (
         Vote.objects.filter(comparison__study=study)
         .order_by("id")

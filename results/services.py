@@ -8,6 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,7 +34,7 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
     return "&".join(parts)[:500]
 
 
-def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
+def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
     data = compute_results(table, study_pairs(study), params)
@@ -44,7 +45,7 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     return {
         "study": study.slug,
         "design": study.design,
-        "focal_system": study.focal_system.name if study.focal_system_id else None,
+        "focal_system": study.focal_system.name if study.focal_system is not None else None,
         "n_votes": n_votes,
         "votes_version": version,
         "params": {
@@ -56,7 +57,7 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     }
 
 
-def results_store(*, study: Study, key: str, data: dict) -> ResultSnapshot:
+def results_store(*, study: Study, key: str, data: dict[str, Any]) -> ResultSnapshot:
     snapshot, _ = ResultSnapshot.objects.update_or_create(
         study=study,
         key=key,

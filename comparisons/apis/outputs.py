@@ -66,7 +66,7 @@ class StudyOutputsApi(APIView):
         result = outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name=field, replace=replace)
         if isinstance(result, UploadJob):
             result.refresh_from_db()
-            result._processed_rows = services.upload_job_progress(result)
+            result._processed_rows = services.upload_job_progress(result)  # type: ignore[attr-defined]  # JobSerializer
             data = JobSerializer(result, context={"request": request}).data
             return Response(data, status=202, headers={"Location": str(data["url"])})
         return Response(result.as_dict(), status=201 if result.created else 200)

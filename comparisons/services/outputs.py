@@ -96,7 +96,7 @@ def _resolve_systems(study: Study, rows: list[OutputRow]) -> tuple[dict[str, Sys
     if not missing:
         return in_study, 0, 0
     if study.status == Study.Status.OPEN:
-        first_rows = {}
+        first_rows: dict[str, int] = {}
         for row in rows:
             if row.system in missing:
                 first_rows.setdefault(row.system, row.row)
@@ -143,7 +143,7 @@ def _resolve_prompts(
         category = categories.get(external_id)
         differs = _prompt_differences(stored, row, turns, category, rows)
         if differs and replace:
-            if row is not None:
+            if row is not None and row.prompt_text is not None:  # (rows in `given` have one)
                 stored.text, stored.turns = row.prompt_text, turns
             if category is not None:
                 stored.category = category
@@ -194,7 +194,7 @@ def _new_prompt(
     rows: list[OutputRow],
 ) -> Prompt | RowError:
     """A prompt not stored yet, or the error of its first row when no row gives its text."""
-    if row is None:
+    if row is None or row.prompt_text is None:  # (rows in `given` have a prompt text)
         first = next(r for r in rows if r.prompt_id == external_id)
         return RowError(first.row, "prompt", f"is required the first time prompt_id {external_id!r} is uploaded")
     return Prompt(study=study, external_id=external_id, text=row.prompt_text, turns=turns, category=category)

@@ -23,7 +23,7 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     results, _ = study_results(study)
     if not results or not results["pairs"]:
         raise Http404("No results yet: the chart needs votes.")
-    if study.design == Study.Design.FOCAL:
+    if study.design == Study.Design.FOCAL and study.focal_system is not None:
         body = charts.figure1(results["pairs"], study.focal_system.name, fmt)
     else:
         body = charts.bradley_terry_chart(results["ranking"], fmt)

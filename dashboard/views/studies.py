@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -35,7 +37,7 @@ def study_new(request: HttpRequest) -> HttpResponse:
     form = StudyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            study = services.study_create(owner=request.user, **form.service_arguments())
+            study = services.study_create(owner=request.user, **form.service_arguments())  # type: ignore[arg-type]  # logged in
         except ServiceError as exc:
             for e in exc.errors:
                 form.add_error(e.field if e.field in form.fields else None, e.reason)
@@ -50,7 +52,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
     chart = None
-    if results and results["pairs"] and study.design == Study.Design.FOCAL:
+    if results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None:
         chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
     elif results and results.get("ranking"):
         chart = charts.bradley_terry_chart(results["ranking"]).decode()
@@ -129,7 +131,7 @@ def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @researcher_required
-def job_detail(request: HttpRequest, pk) -> HttpResponse:
+def job_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     job = get_object_or_404(jobs_for(request.user), pk=pk)
     template = "dashboard/_job.html" if request.GET.get("partial") else "dashboard/job.html"
     return render(request, template, {"job": job, "processed": services.upload_job_progress(job)})
@@ -155,7 +157,8 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
     form = SettingsForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Settings not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            request,
+            "Settings not saved: " + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
         )
         return redirect("dashboard:study", slug=slug)
     d = form.cleaned_data

@@ -34,7 +34,7 @@ def with_stats(study: Study, raters: QuerySet[Rater] | list[Rater]) -> list[Rate
     stats = selectors.stats_by_rater(study, services.rater_settings_get(study=study))
     raters = list(raters)
     for rater in raters:
-        rater._stats = stats.get(rater.pk)
+        rater._stats = stats.get(rater.pk)  # type: ignore[attr-defined]  # read by RaterSerializer
     return raters
 
 

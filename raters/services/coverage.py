@@ -45,7 +45,8 @@ def lock_slot(comparison_id: int, *, skip: bool, ensure: bool = True) -> bool:
     needed for candidates, which come from Coverage rows)."""
     if ensure and not Coverage.objects.filter(pk=comparison_id).exists():
         study_id = Comparison.objects.filter(pk=comparison_id).values_list("study_id", flat=True).first()
-        Coverage.objects.bulk_create([Coverage(comparison_id=comparison_id, study_id=study_id)], ignore_conflicts=True)
+        row = Coverage(comparison_id=comparison_id, study_id=study_id)  # type: ignore[misc]  # the comparison exists
+        Coverage.objects.bulk_create([row], ignore_conflicts=True)
     return sql.lock_coverage(comparison_id, skip=skip)
 
 

@@ -54,7 +54,8 @@ def vote_build(
     gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path)."""
     if choice not in Vote.Choice.values:
         raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
-    winner = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}.get(choice)
+    winners: dict[str, int] = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}
+    winner = winners.get(choice)
     return Vote(
         rater_id=rater_id,
         comparison_id=comparison_id,

@@ -46,7 +46,7 @@ def vote_submit(
         if assignment.state == Assignment.State.VOTED:
             return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
         study = rater.study
-        if assignment.study_status != Study.Status.OPEN:
+        if assignment.study_status != Study.Status.OPEN:  # type: ignore[attr-defined]  # from sql.assignment_for_vote
             raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
         lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
         if lapsed and not _slot_free(assignment, study, now):
@@ -63,8 +63,9 @@ def vote_submit(
 
 
 def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:
-    left = (assignment.left_id, assignment.left_system)  # loaded by sql.assignment_for_vote
-    right = (assignment.right_id, assignment.right_system)
+    # The shown responses and their systems, loaded by sql.assignment_for_vote:
+    left = (assignment.left_id, assignment.left_system)  # type: ignore[attr-defined]
+    right = (assignment.right_id, assignment.right_system)  # type: ignore[attr-defined]
     if assignment.swapped:
         left, right = right, left
     vote = sql.insert(

@@ -23,7 +23,7 @@ def draft(api, slug: str = "c") -> Study:
     api.post(
         "/api/studies/", {"name": "C", "slug": slug, "design": "all_pairs", "systems": ["LIMA", "GPT-4"]}, format="json"
     )
-    rows = [
+    rows: list[dict[str, object]] = [
         {"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": s, "response": f"{s} {i}"}
         for i in range(3)
         for s in ("LIMA", "GPT-4")

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def vote_on(rater: Rater, now=None) -> Assignment:
     nxt = services.assignment_next(rater=rater, now=now)
-    assert nxt.state == "assigned"
+    assert nxt.state == "assigned" and nxt.assignment is not None
     services.vote_submit(rater=rater, token=nxt.assignment.token, choice="left", now=now)
     return nxt.assignment
 

@@ -4,7 +4,9 @@ Safe to run again: uploads are idempotent and the comparison build adds nothing 
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from comparisons import services
 from comparisons.errors import ServiceError
 from comparisons.ingest.parse import JSONL, parse_rows
-from comparisons.ingest.rows import validate_rows
+from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
 from demo.data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
@@ -24,7 +26,7 @@ from results.services import results_refresh
 class Command(BaseCommand):
     help = "Load the synthetic demo study (or real outputs from --jsonl), open it and build its comparisons."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--slug", default="lima-demo")
         parser.add_argument("--name", default="LIMA-style demo (synthetic outputs)")
         parser.add_argument("--owner", default="demo", help="The researcher who owns the study (created if needed).")
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             help="Do not add simulated votes (the synthetic demo gets them by default).",
         )
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         owner = self._owner(opts["owner"])
         if opts["jsonl"]:
             rows = self._read_jsonl(opts["jsonl"])
@@ -86,12 +88,12 @@ class Command(BaseCommand):
             f"over {report.pairs} pairs; {report.prompts_missing_responses} prompts lack a response."
         )
 
-    def _owner(self, username: str):
+    def _owner(self, username: str) -> Any:
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.groups.add(Group.objects.get_or_create(name=RESEARCHERS_GROUP)[0])
         return user
 
-    def _read_jsonl(self, path: Path):
+    def _read_jsonl(self, path: Path) -> list[OutputRow]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
