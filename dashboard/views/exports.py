@@ -27,7 +27,7 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     results, _ = study_results(study)
     if not results or not results["pairs"]:
         raise Http404("No results yet: the chart needs votes.")
-    if study.design == Study.Design.FOCAL:
+    if study.design == Study.Design.FOCAL and study.focal_system is not None:
         body = charts.figure1(results["pairs"], study.focal_system.name, fmt)
     else:
         body = charts.bradley_terry_chart(results["ranking"], fmt)
@@ -38,10 +38,33 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "tie_share", "loss_share", "win_or_tie_share",
-           "win_rate", "interval_method", "level", "win_share_low", "win_share_high", "win_or_tie_low", "win_or_tie_high",
-           "p_value", "p_value_holm", "verdict", "ppi_win_share", "ppi_win_share_low", "ppi_win_share_high",
-           "ppi_human_prompts", "ppi_judge_prompts"]
+COLUMNS = [
+    "system",
+    "baseline",
+    "n",
+    "wins",
+    "ties",
+    "losses",
+    "win_share",
+    "tie_share",
+    "loss_share",
+    "win_or_tie_share",
+    "win_rate",
+    "interval_method",
+    "level",
+    "win_share_low",
+    "win_share_high",
+    "win_or_tie_low",
+    "win_or_tie_high",
+    "p_value",
+    "p_value_holm",
+    "verdict",
+    "ppi_win_share",
+    "ppi_win_share_low",
+    "ppi_win_share_high",
+    "ppi_human_prompts",
+    "ppi_judge_prompts",
+]
 
 
 def _csv_rows(pairs: list[dict]) -> list[list]:
@@ -51,11 +74,35 @@ def _csv_rows(pairs: list[dict]) -> list[list]:
         c, iv = p.counts, p.interval
         ppi = raw["intervals"].get("ppi") or {}
         ppi_win = ppi.get("win_share") or {}
-        rows.append([p.first, p.second, p.n, c["wins"], c["ties"], c["losses"], c["win_share"], c["tie_share"],
-                     c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.interval_method, iv["win_share"]["level"],
-                     iv["win_share"]["low"], iv["win_share"]["high"], iv["win_or_tie_share"]["low"],
-                     iv["win_or_tie_share"]["high"], p.p_value, p.p_value_holm, p.verdict, ppi_win.get("estimate"),
-                     ppi_win.get("low"), ppi_win.get("high"), ppi.get("n_human_prompts"), ppi.get("n_judge_prompts")])
+        rows.append(
+            [
+                p.first,
+                p.second,
+                p.n,
+                c["wins"],
+                c["ties"],
+                c["losses"],
+                c["win_share"],
+                c["tie_share"],
+                c["loss_share"],
+                c["win_or_tie_share"],
+                c["win_rate"],
+                p.interval_method,
+                iv["win_share"]["level"],
+                iv["win_share"]["low"],
+                iv["win_share"]["high"],
+                iv["win_or_tie_share"]["low"],
+                iv["win_or_tie_share"]["high"],
+                p.p_value,
+                p.p_value_holm,
+                p.verdict,
+                ppi_win.get("estimate"),
+                ppi_win.get("low"),
+                ppi_win.get("high"),
+                ppi.get("n_human_prompts"),
+                ppi.get("n_judge_prompts"),
+            ]
+        )
     return rows
 
 
@@ -72,8 +119,9 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(buffer)
     if by and results:
         writer.writerow([by] + COLUMNS)
-        breakdown = results_options_get(study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by,
-                                        family=())["breakdown"]
+        breakdown = results_options_get(
+            study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by, family=()
+        )["breakdown"]
         for group in breakdown["groups"]:
             for row in _csv_rows(group["pairs"]):
                 writer.writerow([group["value"]] + row)
