@@ -57,13 +57,17 @@ def _agreement_rows(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, An
 def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | None, stale: bool) -> dict[str, Any]:
     if not results:
         return {}
-    judges = [{"entry": e, **dict(zip(("scopes", "rows"), _agreement_rows(e)))} for e in results.get("judges", [])]
+    judges = [
+        {"entry": e, **dict(zip(("scopes", "rows"), _agreement_rows(e), strict=True))}
+        for e in results.get("judges", [])
+    ]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
     by_category = results_options_get(
         study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category", family=(), allow_stale=stale
     )["breakdown"]
     multiples = []
-    if study.design == Study.Design.FOCAL and study.focal_system_id and len(by_category["groups"]) > 1:
+    focal = study.focal_system
+    if study.design == Study.Design.FOCAL and focal is not None and len(by_category["groups"]) > 1:
         for group in by_category["groups"][:MAX_SMALL_MULTIPLES]:
             if any(p["counts"]["n"] for p in group["pairs"]):
                 multiples.append(
@@ -71,7 +75,7 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
                         "value": group["value"],
                         "svg": charts.figure1(
                             group["pairs"],
-                            study.focal_system.name,
+                            focal.name,
                             title=f"{group['value']} ({group['headline_votes']} votes)",
                         ).decode(),
                     }

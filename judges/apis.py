@@ -61,12 +61,14 @@ class JudgeListCreateApi(APIView):
 
 
 class JudgeOrdersApi(APIView):
-    @extend_schema(summary="A both-orders judge's consistency and its agreement with the humans per order",
-                   responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
-                   description="From the judge's answered calls: position consistency under swap (and how often it "
-                   "chose the first or second shown response in both orders) on every comparison with both orders, "
-                   "and strict agreement per order and in both orders with the humans' majority label. "
-                   "Prompt-clustered bootstrap intervals; see docs/statistics.md.")
+    @extend_schema(
+        summary="A both-orders judge's consistency and its agreement with the humans per order",
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="From the judge's answered calls: position consistency under swap (and how often it "
+        "chose the first or second shown response in both orders) on every comparison with both orders, "
+        "and strict agreement per order and in both orders with the humans' majority label. "
+        "Prompt-clustered bootstrap intervals; see docs/statistics.md.",
+    )
     def get(self, request, slug: str, name: str):
         return Response(judge_orders(judge_of(request, slug, name)))
 

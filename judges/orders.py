@@ -43,7 +43,7 @@ def order_labels(judge: Judge) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     if not both:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty.astype(np.int64), empty, empty
-    c, p, f, s = (np.asarray(x) for x in zip(*both))
+    c, p, f, s = (np.asarray(x) for x in zip(*both, strict=True))
     return c.astype(np.int64), p.astype(np.int64), f.astype(float), s.astype(float)
 
 

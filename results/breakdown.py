@@ -61,7 +61,7 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
         )
     boots = stats.clustered_bootstraps(samples, params.n_resamples, params.level, params.seed) if samples else []
     adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
-    for i, (report, boot) in enumerate(zip(reports, boots)):
+    for i, (report, boot) in enumerate(zip(reports, boots, strict=True)):
         report["intervals"]["bootstrap"] = boot.as_dict()
         report["interval"] = report["intervals"]["bootstrap"]
         report["interval_method"] = "bootstrap"

@@ -48,7 +48,7 @@ def judges_results(
 
 def attach_judges(data: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Write ``judges_results`` into the results dict (``compute_results``' pairs, in order)."""
-    for report, ppi in zip(data["pairs"], extra["ppi"]):
+    for report, ppi in zip(data["pairs"], extra["ppi"], strict=True):
         if ppi is not None:
             report["intervals"]["ppi"] = ppi
     data["judges"] = extra["judges"]

@@ -45,6 +45,8 @@ def results_options_get(
     key = options_key(params, filters, by, family)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
     if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)[1]):
-        return snapshot.data
+        cached: dict[str, Any] = snapshot.data
+        return cached
     data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)
-    return results_store(study=study, key=key, data=data).data
+    stored: dict[str, Any] = results_store(study=study, key=key, data=data).data
+    return stored

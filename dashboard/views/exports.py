@@ -70,7 +70,7 @@ COLUMNS = [
 def _csv_rows(pairs: list[dict]) -> list[list]:
     """One row per pair (``pair_rows``), the PPI++ win share when the pair has one."""
     rows = []
-    for p, raw in zip(pair_rows({"pairs": pairs}), pairs):
+    for p, raw in zip(pair_rows({"pairs": pairs}), pairs, strict=True):
         c, iv = p.counts, p.interval
         ppi = raw["intervals"].get("ppi") or {}
         ppi_win = ppi.get("win_share") or {}

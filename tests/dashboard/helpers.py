@@ -33,13 +33,16 @@ def jsonl(rows) -> bytes:
 def study_with_judge(owner, slug: str = "judged") -> Study:
     """A focal study (LIMA against GPT-4 and Bard, two categories) with crowd votes on the first
     24 of 40 prompts and a judge's votes in both orders on all of them (tests.comparisons)."""
-    from raters.vote_rows import validate_vote_rows
     from raters.services.vote_import import votes_import
+    from raters.vote_rows import validate_vote_rows
     from tests.results.judge_votes import PROMPTS, simulated_votes
 
-    study = study_create(owner=owner, name="Judged study", slug=slug, design="focal", focal_system="LIMA",
-                         baselines=["GPT-4", "Bard"])
-    rows, errors = validate_rows(list(enumerate(rows_for(PROMPTS, ["LIMA", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6)
+    study = study_create(
+        owner=owner, name="Judged study", slug=slug, design="focal", focal_system="LIMA", baselines=["GPT-4", "Bard"]
+    )
+    rows, errors = validate_rows(
+        list(enumerate(rows_for(PROMPTS, ["LIMA", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6
+    )
     assert not errors
     outputs_upload(study=study, rows=rows)
     study = study_open(study=study)

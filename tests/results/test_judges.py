@@ -34,7 +34,8 @@ def import_votes(api, rows):
 
 def recompute(rows: list[dict]) -> dict:
     """The four figures from exported vote rows, by their definitions, in plain Python."""
-    humans, judge = defaultdict(list), defaultdict(list)
+    humans: defaultdict[int, list] = defaultdict(list)
+    judge: defaultdict[int, list] = defaultdict(list)
     for row in rows:
         winner = row["winner"] or None
         (judge if row["rater_group"] == "judge" else humans)[row["comparison_id"]].append((row["left_system"], winner))

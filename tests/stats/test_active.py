@@ -57,7 +57,10 @@ def test_uncertainty_sampling_is_narrower_than_uniform_sampling_at_the_same_budg
         flat = np.full(800, 0.2)
         xu = rng.random(800) < flat
         uniform.append(active_mean(f, flat, xu, np.where(xu, y, np.nan)))
-    width = lambda rs: np.mean([r.high - r.low for r in rs])
+
+    def width(rs):
+        return np.mean([r.high - r.low for r in rs])
+
     assert width(active) < 0.95 * width(uniform)
 
 

@@ -63,7 +63,10 @@ def test_group_agreement_equals_a_loop_over_every_cross_pair_of_votes():
     items = np.arange(120)
     a_votes = {i: list(rng.choice([-1, 0, 1], size=rng.integers(0, 4))) for i in items}
     b_votes = {i: list(rng.choice([-1, 0, 1], size=rng.integers(0, 3), p=[0.45, 0.1, 0.45])) for i in items}
-    counts = lambda votes: np.array([[votes[i].count(v) for v in (-1, 0, 1)] for i in items])
+
+    def counts(votes):
+        return np.array([[votes[i].count(v) for v in (-1, 0, 1)] for i in items])
+
     result = group_agreement(items // 3, counts(a_votes), counts(b_votes), n_resamples=300)
     x, y = _explicit_pairs(items, a_votes, b_votes)
     no_tie = (x != 0) & (y != 0)
@@ -102,7 +105,10 @@ def test_votes_on_one_prompt_widen_the_interval_when_they_are_copies():
         np.repeat(np.arange(60), 4), *(np.repeat(x, 4) for x in (human, judge, judge)), n_resamples=1000
     )
     assert copies.strict_both_orders.estimate == pytest.approx(alone.strict_both_orders.estimate)
-    width = lambda i: i.high - i.low
+
+    def width(i):
+        return i.high - i.low
+
     assert width(copies.strict_both_orders) == pytest.approx(width(alone.strict_both_orders), rel=0.15)
 
 

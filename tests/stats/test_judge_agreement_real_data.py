@@ -31,7 +31,9 @@ def test_cohens_kappa_of_annotator_pairs_equals_pandalms_published_values(annota
 
 
 def test_one_annotator_against_the_other_two_as_groups_and_as_two_orders(annotators):
-    counts = lambda labels: np.stack([(labels == v).sum(axis=1) for v in (-1, 0, 1)], axis=1)
+    def counts(labels):
+        return np.stack([(labels == v).sum(axis=1) for v in (-1, 0, 1)], axis=1)
+
     first, rest = annotators[:, :1], annotators[:, 1:]
     result = group_agreement(np.arange(len(annotators)), counts(first), counts(rest), n_resamples=500)
     x, y = np.repeat(first[:, 0], 2), rest.ravel()
