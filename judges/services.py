@@ -9,8 +9,6 @@ such calls again once they are older than `lost_after(judge)`."""
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,12 +19,12 @@ from django.utils import timezone
 
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Comparison, Study
-from judges import llm_client
+from judges import llm_client, outbound
 from judges.limiter import LOCAL, RedisSlots
 from judges.models import Judge, JudgeCall
 from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+ENV_NAME = outbound.ENV_NAME
 _redis_slots: dict[str, RedisSlots] = {}
 
 
@@ -37,8 +35,7 @@ def judge_create(*, study: Study, name: str, base_url: str, model: str, api_key_
 
     template = prompt_template or DEFAULT_TEMPLATE
     errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
-    if api_key_env and not ENV_NAME.match(api_key_env):
-        errors.append(RowError(None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key"))
+    errors += endpoint_problems(base_url=base_url, api_key_env=api_key_env)
     if errors:
         raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
     external_id = f"judge:{name}"
@@ -53,6 +50,18 @@ def judge_create(*, study: Study, name: str, base_url: str, model: str, api_key_
     except IntegrityError:
         raise InvalidInput(f"name: a judge or rater {name!r} already exists in this study",
                            [RowError(None, "name", f"{name!r} is already taken in this study")]) from None
+
+
+def endpoint_problems(*, base_url: str, api_key_env: str) -> list[RowError]:
+    """The policy's objections to a new judge's or collection's endpoint (judges/outbound.py)."""
+    errors = []
+    for check, value in ((outbound.url_check, base_url), (outbound.key_env_check, api_key_env)):
+        if value or check is outbound.url_check:
+            try:
+                check(value)
+            except outbound.PolicyError as exc:
+                errors.append(RowError(None, exc.field, exc.reason))
+    return errors
 
 
 def orders_for(judge: Judge, comparison_id: int) -> list[str]:
@@ -144,10 +153,17 @@ def judge_call_run(*, call_id: int) -> str:
 
 
 def endpoint_for(judge) -> llm_client.Endpoint:
-    """The endpoint of a Judge or a Collection, with the key read from this process's environment."""
+    """The endpoint of a Judge or a Collection, with the key read from this process's environment,
+    after the outbound policy's checks (again at call time: the operator's allowlists may have
+    changed, and a host name its address). A refusal is a non-retryable LLMError."""
     key = None
+    try:
+        outbound.url_check(judge.base_url)
+        if judge.api_key_env:
+            key = outbound.key_value(judge.api_key_env)
+    except outbound.PolicyError as exc:
+        raise llm_client.LLMError(f"refused by the outbound policy: {exc.reason}", retryable=True, attempts=0) from None
     if judge.api_key_env:
-        key = os.environ.get(judge.api_key_env)
         if not key:
             raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
                                       retryable=True, attempts=0)
