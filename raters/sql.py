@@ -159,16 +159,19 @@ def hydrate(model: type[Model], values: tuple | list, skip: tuple[str, ...] = ()
 _STUDY_SKIP = ("queue_report",)  # the build report: loaded only where it is shown
 
 
-def rater_with_study(*, rater_id: int, study_id: int, slug: str) -> Rater | None:
-    """The rater with their study and its rater settings (when created), in one statement;
-    None unless the rater belongs to the study of `slug` and the study is not a draft."""
+def rater_with_study(*, rater_id: int | None = None, study_id: int | None = None, slug: str,
+                     key: str | None = None) -> Rater | None:
+    """The rater (by id and study id, or by their opaque `key`) with their study and its rater
+    settings (when created), in one statement; None unless the rater belongs to the study of
+    `slug` and the study is not a draft."""
     r, s, rs = (_columns(Rater)[0], _columns(Study, _STUDY_SKIP)[0], _columns(StudyRaterSettings)[0])
+    where, params = ("r.key = %s", [key]) if key is not None else ("r.id = %s AND s.id = %s", [rater_id, study_id])
     row = _one(
         f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)}, {select_list(StudyRaterSettings, 'rs')}"
         f" FROM {Rater._meta.db_table} r JOIN {Study._meta.db_table} s ON s.id = r.study_id"
         f" LEFT JOIN {StudyRaterSettings._meta.db_table} rs ON rs.study_id = s.id"
-        " WHERE r.id = %s AND s.id = %s AND s.slug = %s AND s.status <> %s",
-        [rater_id, study_id, slug, Study.Status.DRAFT.value],
+        f" WHERE {where} AND s.slug = %s AND s.status <> %s",
+        [*params, slug, Study.Status.DRAFT.value],
     )
     if row is None:
         return None

@@ -1,8 +1,8 @@
 """The rater pages under /r/{slug}/: thin views over raters.services.
 
 A rater has no Django account: a signed cookie scoped to the study's pages (path /r/{slug}/)
-keeps their rater id, so a rater's request reads no session row; the study and the rater
-come from one query. Pages carry nothing that names a system or a database id; a pair is
+keeps their opaque key (never a database id), so a rater's request reads no session row;
+the study and the rater come from one query. Pages carry nothing that names a system or a database id; a pair is
 named by its assignment's token."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from comparisons.models import Study
 from raters import services, sql
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING, Rater
+from raters.services.ratelimit import client_address
 from raters.rendering import render_markdown
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -45,24 +46,23 @@ def rater_page(view):
     return wrapped
 
 
-def _cookie_rater_id(request: HttpRequest) -> list[int] | None:
-    """The (study id, rater id) the signed cookie carries, or None when it is missing,
-    tampered with or older than SESSION_COOKIE_AGE."""
+def _cookie_rater_key(request: HttpRequest) -> str | None:
+    """The rater key the signed cookie carries, or None when it is missing, tampered with or
+    older than SESSION_COOKIE_AGE."""
     value = request.COOKIES.get(COOKIE, "")
     try:
-        pk = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
+        key = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
     except signing.BadSignature:
         return None
-    return pk if isinstance(pk, list) and len(pk) == 2 and all(isinstance(x, int) for x in pk) else None
+    return key if isinstance(key, str) and 0 < len(key) <= 32 else None
 
 
 def _load(request: HttpRequest, slug: str) -> Study:
     """The study of `slug` (not a draft), with the cookie's rater when it belongs to it."""
     request.rater = None
-    claim = _cookie_rater_id(request)
-    if claim is not None:
-        study_id, rater_id = claim
-        rater = sql.rater_with_study(rater_id=rater_id, study_id=study_id, slug=slug)
+    key = _cookie_rater_key(request)
+    if key is not None:
+        rater = sql.rater_with_study(key=key, slug=slug)
         if rater is not None:
             request.rater = rater
             return rater.study
@@ -75,7 +75,7 @@ def _load(request: HttpRequest, slug: str) -> Study:
 def _login(request: HttpRequest, rater: Rater) -> HttpResponse:
     response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
     response.set_cookie(
-        COOKIE, signing.dumps([rater.study_id, rater.pk], salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
+        COOKIE, signing.dumps(rater.key, salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
         path=f"/r/{rater.study.slug}/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
     )
     return response
@@ -104,13 +104,13 @@ def start(request: HttpRequest, study: Study) -> HttpResponse:
         if pid is not None:
             return _login(request, services.rater_enter_prolific(
                 study=study, pid=pid, prolific_study_id=request.GET.get("STUDY_ID", ""),
-                session_id=request.GET.get("SESSION_ID", "")))
+                session_id=request.GET.get("SESSION_ID", ""), address=client_address(request)))
         if request.method == "POST":
-            return _login(request, services.rater_enter_anonymous(study=study))
+            return _login(request, services.rater_enter_anonymous(study=study, address=client_address(request)))
     except InvalidInput as exc:
         return _status(request, study, "bad_link", status=400, reason=exc.detail)
     except Refused as exc:
-        return _status(request, study, "no_entry", status=403, reason=exc.detail)
+        return _status(request, study, "no_entry", status=exc.status, reason=exc.detail)
     if (rater := _rater(request, study)) is not None:
         return _login(request, rater)
     allowed = services.rater_settings_get(study=study).allow_anonymous

@@ -74,7 +74,8 @@ def _settings_initial(study: Study) -> dict:
     s = rater_settings_get(study=study)
     return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
             "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
-            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate}
+            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate,
+            "allow_prolific": s.allow_prolific, "allow_invite": s.allow_invite, "reveal_policy": s.reveal_policy}
 
 def _rater_rows(study: Study) -> list[dict]:
     from raters.selectors import raters_of, stats_by_rater
@@ -145,9 +146,11 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "Settings not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         return redirect("dashboard:study", slug=slug)
     d = form.cleaned_data
+    d["reveal_policy"] = d["reveal_policy"] or "mask"
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
     rater_settings_update(study=study, **{f: d[f] for f in ("guidelines", "quota", "completion_code",
-                                                            "prolific_completion_url", "allow_anonymous", "gold_rate")})
+                                                            "prolific_completion_url", "allow_anonymous", "gold_rate",
+                                                            "allow_prolific", "allow_invite", "reveal_policy")})
     messages.success(request, "Settings saved.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
 
