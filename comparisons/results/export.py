@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 
 from comparisons.models import Study
+from lima_eval import csvsafe
 
 COLUMNS = [
     "vote_id", "created_at", "rater", "rater_group", "rater_source", "rater_excluded", "prompt_id", "category",
@@ -48,7 +48,7 @@ def vote_rows(study: Study) -> Iterator[dict]:
 
 def csv_lines(study: Study) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = csvsafe.dict_writer(buffer, COLUMNS)
     writer.writeheader()
     for row in vote_rows(study):
         writer.writerow(row)

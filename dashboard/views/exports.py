@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -12,6 +11,7 @@ from comparisons.models import Study
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.views.studies import _results
+from lima_eval import csvsafe
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -43,7 +43,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, _ = _results(study)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)
     writer.writerow(COLUMNS)
     for p in (results or {}).get("pairs", []):
         c, iv = p["counts"], p["interval"]
