@@ -1,6 +1,7 @@
 from django.urls import path
 
 from comparisons.apis.outputs import JobDetailApi, StudyOutputsApi
+from comparisons.apis.revealing import StudyRevealingApi
 from comparisons.apis.results import StudyResultsApi, StudyVotesExportApi, StudyVotesImportApi
 from comparisons.apis.studies import StudyCloseApi, StudyDetailApi, StudyListCreateApi, StudyOpenApi
 
@@ -14,5 +15,6 @@ urlpatterns = [
     path("studies/<slug:slug>/votes/import/", StudyVotesImportApi.as_view(), name="api-study-votes-import"),
     path("studies/<slug:slug>/votes.csv", StudyVotesExportApi.as_view(), {"fmt": "csv"}, name="api-study-votes-csv"),
     path("studies/<slug:slug>/votes.jsonl", StudyVotesExportApi.as_view(), {"fmt": "jsonl"}, name="api-study-votes-jsonl"),
+    path("studies/<slug:slug>/revealing/", StudyRevealingApi.as_view(), name="api-study-revealing"),
     path("jobs/<uuid:pk>/", JobDetailApi.as_view(), name="api-job-detail"),
 ]

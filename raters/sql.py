@@ -207,11 +207,13 @@ def assignment_for_vote(token: str) -> Assignment | None:
 
 
 def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, list | None, str | None, str | None]:
-    """The prompt's text and turns, the stored left and right responses' texts, and the HTML
-    rendered ahead for each (raters.services.render_ahead): None where it is missing or was
-    made under rules other than raters.rendering.RULES."""
+    """The prompt's text and turns, the stored left and right responses' texts as raters see
+    them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
+    ahead for each (raters.services.render_ahead): None where it is missing or was made under
+    rules other than raters.rendering.RULES."""
     row = _one(
-        f"SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text), COALESCE(NULLIF(r.masked_text, ''), r.text),"
+        " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from comparisons.errors import RowError
+from comparisons.names import name_problem
 
 ALLOWED_FIELDS = ("prompt_id", "prompt", "system", "response", "category", "metadata")
 ROLES = ("user", "assistant")
@@ -82,6 +83,8 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
         err("system", "must be a non-empty string (the model's name)")
     elif len(system.strip()) > MAX_SYSTEM_CHARS:
         err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
+    elif problem := name_problem(system):
+        err("system", problem)
 
     response = raw.get("response")
     if response is None:

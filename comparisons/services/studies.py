@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Study, StudySystem, System
+from comparisons.names import name_problem
+from comparisons.slugs import random_slug
 
 
 def study_create(
@@ -28,6 +31,11 @@ def study_create(
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
     `systems`. Either may start with few systems: uploads add the rest while it is a draft."""
+    for field, values in (("name", [name]), ("focal_system", [focal_system or ""]), ("baselines", baselines or []),
+                          ("systems", systems or [])):
+        for value in values:
+            if problem := name_problem(value):
+                _invalid(field, problem)
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -97,10 +105,10 @@ def study_close(*, study: Study) -> Study:
 
 
 def _free_slug(name: str) -> str:
-    base = slugify(name)[:90] or "study"
-    slug, n = base, 2
+    """Random words not taken yet (comparisons/slugs.py); never the name, which may name systems."""
+    slug = random_slug()
     while Study.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+        slug = f"{random_slug()}-{secrets.randbelow(1000)}"
     return slug
 
 
@@ -129,6 +137,9 @@ def study_add_systems(*, study: Study, names: list[str]) -> list[System]:
     too_long = [n for n in names if len(n) > 100]
     if too_long:
         _invalid("systems", f"{too_long[0][:40]!r}... is longer than 100 characters")
+    for n in names:
+        if problem := name_problem(n):
+            _invalid("systems", f"{n.encode('unicode_escape').decode()[:60]!r} {problem}")
     with transaction.atomic():
         systems = [System.objects.get_or_create(name=n)[0] for n in dict.fromkeys(names)]
         StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in systems], ignore_conflicts=True)

@@ -15,7 +15,6 @@ from comparisons.results.selectors import VoteFilter
 from comparisons.results.service import results_get
 from comparisons.selectors import studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
-from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.selectors import study_progress, studies_votes_wanted
@@ -51,11 +50,9 @@ def _results(study: Study) -> tuple[dict | None, bool]:
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = _results(study)
-    chart = None
-    if results and results["pairs"] and study.design == Study.Design.FOCAL:
-        chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
-    elif results and results.get("ranking"):
-        chart = charts.bradley_terry_chart(results["ranking"]).decode()
+    # The chart is an <img> of its SVG download (dashboard.views.exports.chart): generated
+    # markup is never inlined into the page, and an SVG in an <img> runs no script.
+    chart = bool(results and ((results["pairs"] and study.design == Study.Design.FOCAL) or results.get("ranking")))
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {

@@ -19,6 +19,7 @@ from django.utils import timezone
 from comparisons.models import Study
 from raters.errors import Refused, invalid
 from raters.models import Rater, StudyRaterSettings
+from raters.services.coverage import coverage_hold_apply
 from raters.services.ratelimit import entry_take
 
 INVITE_SALT = "raters.invite"
@@ -140,7 +141,10 @@ def rater_settings_update(*, study: Study, **fields) -> StudyRaterSettings:
     with transaction.atomic():
         settings = rater_settings_get(study=study)
         settings = StudyRaterSettings.objects.select_for_update().get(pk=settings.pk)
+        policy = settings.reveal_policy
         for name, value in fields.items():
             setattr(settings, name, value)
         settings.save()
+        if settings.reveal_policy != policy:
+            coverage_hold_apply(study_id=study.pk)
     return settings

@@ -52,7 +52,8 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
         assert cells[1:5] == [f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")]
         assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
-    assert "<svg" in page and "Simulated data." in page
+    assert '<figure class="chart" id="figure1"><img src="/dashboard/s/demo/figure1.svg"' in page and "Simulated data." in page
+    assert "<svg" not in page  # generated markup is never inlined
 
 
 def test_the_chart_downloads_as_svg_and_png_with_the_same_percentages(researcher_client, researcher):
