@@ -161,10 +161,14 @@ def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str)
 
     study = own_study(request, slug)
     rater = get_object_or_404(Rater, study=study, pk=rater_id)
-    if action == "exclude":
-        rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
-    else:
-        rater_include(rater=rater)
+    try:
+        if action == "exclude":
+            rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
+        else:
+            rater_include(rater=rater)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
     from comparisons.results.service import results_refresh
 
     results_refresh(study_id=study.pk)
