@@ -1,8 +1,8 @@
 from django.urls import path
 
 from comparisons.apis.outputs import JobDetailApi, StudyOutputsApi
-from comparisons.apis.revealing import StudyRevealingApi
 from comparisons.apis.results import StudyResultsApi, StudyVotesExportApi, StudyVotesImportApi
+from comparisons.apis.revealing import StudyRevealingApi
 from comparisons.apis.studies import StudyCloseApi, StudyDetailApi, StudyListCreateApi, StudyOpenApi
 
 urlpatterns = [

@@ -14,8 +14,8 @@ never the body, which may be an internal page (OWASP, SSRF)."""
 from __future__ import annotations
 
 import email.utils
-import re
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass

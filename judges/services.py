@@ -163,10 +163,9 @@ def endpoint_for(judge) -> llm_client.Endpoint:
             key = outbound.key_value(judge.api_key_env)
     except outbound.PolicyError as exc:
         raise llm_client.LLMError(f"refused by the outbound policy: {exc.reason}", retryable=True, attempts=0) from None
-    if judge.api_key_env:
-        if not key:
-            raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
-                                      retryable=True, attempts=0)
+    if judge.api_key_env and not key:
+        raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
+                                  retryable=True, attempts=0)
     return llm_client.Endpoint(
         base_url=judge.base_url, model=judge.model, api_key=key, timeout=judge.timeout_seconds,
         max_attempts=judge.max_attempts, max_concurrency=judge.max_concurrency,

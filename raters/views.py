@@ -20,8 +20,8 @@ from comparisons.models import Study
 from raters import services, sql
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING, Rater
-from raters.services.ratelimit import client_address
 from raters.rendering import render_markdown
+from raters.services.ratelimit import client_address
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")

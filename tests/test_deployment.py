@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.conftest import ROOT, compose_command, local_executable, worker_database_url, wait_for
+from tests.conftest import ROOT, compose_command, local_executable, wait_for, worker_database_url
 
 PRODUCTION = {
     "DEBUG": "False",

@@ -17,7 +17,8 @@ from comparisons.selectors import studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
-from dashboard.selectors import study_progress, studies_votes_wanted
+from dashboard.selectors import studies_votes_wanted, study_progress
+
 
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:

@@ -194,8 +194,8 @@ def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
 
 
 def test_judge_votes_are_named_apart_from_the_headline(researcher_client, researcher):
-    from comparisons.services.vote_import import votes_import
     from comparisons.ingest.votes import validate_vote_rows
+    from comparisons.services.vote_import import votes_import
 
     study = study_with_votes(researcher)
     rows, errors = validate_vote_rows([(1, {"prompt_id": "p0", "left_system": "LIMA 65B", "right_system": "GPT-4",
@@ -209,7 +209,7 @@ def test_judge_votes_are_named_apart_from_the_headline(researcher_client, resear
 
 def test_the_studies_list_shows_each_studys_progress_in_a_fixed_number_of_queries(
         researcher_client, researcher, django_assert_max_num_queries):
-    from dashboard.selectors import study_progress, studies_votes_wanted
+    from dashboard.selectors import studies_votes_wanted, study_progress
     from tests.factories import GoldPairFactory
 
     studies = [study_with_votes(researcher, slug=f"s{i}", prompts=4 + i) for i in range(3)]

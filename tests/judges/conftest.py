@@ -11,10 +11,9 @@ TEST_KEY_ENV = "LIMA_JUDGE_KEY_TEST"  # allowed by the default LIMA_ALLOWED_KEY_
 TEST_KEY = "sk-test-secret-4242-do-not-show"
 os.environ.setdefault(TEST_KEY_ENV, TEST_KEY)
 # The fake endpoint listens on loopback, which the outbound policy refuses unless the operator
-# allows it: these tests allow it as an operator would a local model server (the workers
-# started by tests/conftest.py inherit this; the test process gets it from the fixture below).
+# allows it: these tests allow it as an operator would a local model server (the fixture below
+# for this process; tests/conftest.py's celery_worker for the workers).
 FAKE_HOSTS = "127.0.0.1"
-os.environ.setdefault("LIMA_OUTBOUND_ALLOWED_HOSTS", FAKE_HOSTS)
 
 
 @pytest.fixture

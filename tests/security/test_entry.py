@@ -12,6 +12,7 @@ import json
 import pytest
 from django.core import signing
 
+from comparisons.errors import ServiceError
 from raters import services
 from raters.models import Rater, StudyRaterSettings, Vote
 from raters.views import COOKIE
@@ -42,7 +43,7 @@ def test_a_prolific_id_never_enters_the_judges_rater(client):
     Rater.objects.create(study=study, external_id="judge:gpt4judge", source=Rater.Source.JUDGE, group="judge")
     response = client.get("/r/judged/?PROLIFIC_PID=judge:gpt4judge")
     assert response.status_code in (400, 403) and COOKIE not in response.cookies
-    with pytest.raises(Exception):
+    with pytest.raises(ServiceError):
         services.rater_enter_prolific(study=study, pid="judge:gpt4judge")
 
 

@@ -28,10 +28,10 @@ CORPUS = [
     "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\">",
     "<IMG SRC=# onmouseover=\"alert('xxs')\">",
     "<IMG SRC=/ onerror=\"alert(String.fromCharCode(88,83,83))\"></img>",
-    "<img src=x onerror=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116"
-    "&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041\">",
-    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;"
-    "&#83;&#83;&#39;&#41;>",
+    ("<img src=x onerror=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116"
+     "&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041\">"),
+    ("<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;"
+     "&#83;&#83;&#39;&#41;>"),
     "<IMG SRC=\"jav\tascript:alert('XSS');\">",
     "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
     "<SCRIPT/XSS SRC=\"http://xss.rocks/xss.js\"></SCRIPT>",
@@ -124,12 +124,8 @@ def test_no_payload_runs_on_any_rater_or_researcher_page(live_server, in_browser
         def check(name: str) -> None:
             page.wait_for_load_state("load")
             report[name] = page.evaluate(LIVE) + page.evaluate("() => window.__fired || []")
-            page.mouse.move(200, 300)
-            for link in page.locator("a").all()[:40]:
-                try:
-                    link.hover(timeout=500)
-                except Exception:  # noqa: BLE001 - hidden or moved: nothing to hover
-                    pass
+            page.evaluate("""() => { for (const el of document.querySelectorAll("a, img, div, details, td")) {
+                for (const type of ["mouseover", "focus", "toggle", "error", "load"]) el.dispatchEvent(new Event(type)); } }""")
             report[name] += page.evaluate("() => window.__fired || []")
 
         page.goto(f"{base}/r/xss/?PROLIFIC_PID=xssrater&STUDY_ID=s&SESSION_ID=x")
