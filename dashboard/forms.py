@@ -11,7 +11,7 @@ def _names(text: str) -> list[str]:
 
 class StudyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    slug = forms.SlugField(max_length=100, required=False, help_text="Part of the rater link; made from the name if empty.")
+    slug = forms.SlugField(max_length=100, required=False, help_text="Part of the rater link; random words if empty (the name may name systems, and raters see the link).")
     design = forms.ChoiceField(choices=Study.Design.choices, initial=Study.Design.FOCAL)
     focal_system = forms.CharField(max_length=100, required=False, help_text="Focal design: the system under study.")
     baselines = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),

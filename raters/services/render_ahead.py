@@ -12,7 +12,7 @@ rendered from its masked text (comparisons/reveal.py), as raters.sql.pair_texts 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from comparisons.models import Prompt, Response, Study
@@ -29,7 +29,7 @@ def render_ahead(*, limit: int = 5000) -> int:
     rules = rendering.RULES
     responses = list(
         Response.objects.filter(prompt__study__status=Study.Status.OPEN).exclude(rendered__rules=rules)
-        .order_by("id").values_list("id", Coalesce(NullIf("masked_text", Value("")), "text"))[:limit]
+        .order_by("id").values_list("id", Coalesce(NullIf("masked_text", Value("")), "text", output_field=TextField()))[:limit]
     )
     for start in range(0, len(responses), BATCH):
         rows = [RenderedResponse(response_id=pk, rules=rules, html=rendering.render_text(text))

@@ -42,6 +42,7 @@ def test_create_a_study_upload_a_file_and_watch_the_job_finish(researcher_login,
     page.fill("#id_name", "Browser study")
     page.fill("#id_focal_system", "LIMA 65B")
     page.fill("#id_baselines", "GPT-4\nBard")
+    page.fill("#id_slug", "browser-study")
     page.click("button:has-text('Create study')")
     page.wait_for_url(f"{live_server.url}/dashboard/s/browser-study/")
     path = tmp_path / "outputs.jsonl"

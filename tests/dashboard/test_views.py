@@ -87,8 +87,9 @@ def test_a_study_is_created_from_the_form_and_errors_name_the_field(researcher_c
     good = researcher_client.post("/dashboard/new/", {"name": "My study", "design": "focal", "focal_system": "Mine",
                                                       "baselines": "GPT-4, Bard", "votes_per_comparison": 5, "question": "Q",
                                                       "choice_a": "A", "choice_b": "B", "choice_tie": "T"})
-    assert good.status_code == 302 and good["Location"] == "/dashboard/s/my-study/"
-    study = Study.objects.get(slug="my-study")
+    study = Study.objects.get(name="My study")
+    assert good.status_code == 302 and good["Location"] == f"/dashboard/s/{study.slug}/"
+    assert "my-study" not in study.slug  # a default slug is random words, never the name
     assert sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"] and study.votes_per_comparison == 5
 
 
