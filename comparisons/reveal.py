@@ -9,8 +9,8 @@ shown to raters with each match replaced by MASK (`Response.masked_text`) or hel
 queue. Pure: no database.
 
 Matched on word boundaries: PATTERNS below and the operator's LIMA_REVEAL_PATTERNS
-case-insensitively, the study's own system names as written (so the system "LIMA" is found,
-"Lima beans" are not)."""
+case-insensitively, the study's own system names of three characters or more as written (so
+the system "LIMA" is found, "Lima beans" are not, and a system "A" never masks the article)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Reveal:
 
 def _name_pattern(name: str) -> str | None:
     name = name.strip()
-    if not name:
+    if len(name) < 3:  # "A", "B", "Me": ordinary words more often than names
         return None
     escaped = re.escape(name)
     return rf"(?-i:(?<!\w){escaped}(?!\w))"

@@ -16,6 +16,11 @@ from tests.judges.helpers import open_study, run_all
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fake_endpoint_allowed(settings):
+    settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # the researcher's own server, here on loopback
+
 FORBIDDEN = ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PATH", "HOME", "DJANGO_SETTINGS_MODULE", "secret_key"]
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from comparisons.models import Comparison, Response
+from comparisons.models import Comparison, Response, Study
+from comparisons.services import comparisons_build
 from comparisons.reveal import MASK, compile_patterns, find
 from raters import services
 from raters.models import Coverage
@@ -38,6 +39,7 @@ def make(api, slug: str = "rev"):
     assert api.post("/api/studies/", body, format="json").status_code == 201
     assert upload(api, slug, rows()).status_code == 201
     assert api.post(f"/api/studies/{slug}/open/").status_code == 200
+    comparisons_build(study_id=Study.objects.get(slug=slug).pk)  # the worker's job after opening, done here
 
 
 @pytest.mark.parametrize("text", [*REVEALING.values(), "I am an AI assistant, so", "trained by Meta AI"])
