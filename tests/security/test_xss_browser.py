@@ -76,8 +76,9 @@ LIVE = """() => {
           && /^\\s*(javascript|vbscript|data:text\\/html)/i.test(a.value)) found.push(`${el.tagName} ${a.name}=${a.value}`);
     }
     if (["IFRAME", "OBJECT", "EMBED", "BASE", "FRAME"].includes(el.tagName)) found.push(el.tagName);
-    if (el.tagName === "SCRIPT" && !(el.getAttribute("src") || "").startsWith("/static/")) found.push("inline SCRIPT");
-    if (el.tagName === "META" && el.getAttribute("http-equiv")) found.push("META http-equiv");
+    if (el.tagName === "SCRIPT" && !(el.getAttribute("src") || "").startsWith("/static/")
+        && el.getAttribute("type") !== "application/json") found.push("inline SCRIPT");  // DRF's CSRF data is inert
+    if (el.tagName === "META" && /refresh/i.test(el.getAttribute("http-equiv") || "")) found.push("META refresh");
     if (el.tagName === "LINK" && !(el.getAttribute("href") || "").startsWith("/static/")) found.push("LINK");
   }
   if (document.body && document.body.innerText.includes("14{")) found.push("template evaluated");
