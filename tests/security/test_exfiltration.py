@@ -48,8 +48,9 @@ def test_djangos_secrets_stay_refused_even_when_the_operator_allows_everything(a
         assert response.status_code == 400, name
 
 
-def test_a_stored_judge_pointed_at_a_secret_later_sends_nothing(api, fake_llm):
+def test_a_stored_judge_pointed_at_a_secret_later_sends_nothing(api, fake_llm, monkeypatch):
     """A judge created under a looser policy (or edited in the admin) is checked again at call time."""
+    monkeypatch.setenv("SECRET_KEY", django_settings.SECRET_KEY)  # as in production: the workers have it
     judge = services.judge_create(study=open_study(api, prompts=1), name="j", base_url=fake_llm.url, model="m",
                                   order_policy="random_one")
     type(judge).objects.filter(pk=judge.pk).update(api_key_env="SECRET_KEY")
