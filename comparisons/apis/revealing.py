@@ -3,11 +3,11 @@ author (comparisons/reveal.py), for the study's researcher."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.request import Request
 
 from comparisons import selectors
 from comparisons.models import Response
@@ -30,7 +30,6 @@ class RevealingResponseSerializer(serializers.ModelSerializer):
 class StudyRevealingApi(ListAPIView):
     serializer_class = RevealingResponseSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        request: Request = self.request
-        study = get_object_or_404(selectors.studies_for(request.user), slug=self.kwargs["slug"])
+    def get_queryset(self) -> QuerySet[Response]:
+        study = get_object_or_404(selectors.studies_for(self.request.user), slug=self.kwargs["slug"])
         return selectors.revealing_responses(study)
