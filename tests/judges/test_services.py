@@ -189,7 +189,7 @@ def test_a_worker_killed_mid_call_leaves_the_call_in_flight_and_it_is_never_paid
     fake_llm.respond = prefers("GOOD")
     judge = make_judge(open_study(api, prompts=3), fake_llm)
     pending = services.judge_queue(judge=judge, dispatch=False)
-    env = {**os.environ, "DATABASE_URL": worker_database_url()}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1"}
     code = f"import django; django.setup(); from judges.services import judge_call_run; judge_call_run(call_id={pending[0]})"
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     try:
