@@ -3,21 +3,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from comparisons import services
 from comparisons.errors import ServiceError
 from comparisons.models import Study, UploadJob
-from comparisons.results.compute import Params
-from comparisons.results.selectors import VoteFilter
-from comparisons.results.service import results_get
-from comparisons.selectors import studies_for, study_counts
+from comparisons.selectors import jobs_for, studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
-from dashboard.selectors import studies_votes_wanted, study_progress
+from dashboard.selectors import studies_votes_wanted, study_progress, study_results
+from raters.models import Rater
+from raters.selectors import raters_of, stats_by_rater
+from raters.services.entry import rater_settings_get, rater_settings_update
+from raters.services.quality import rater_exclude, rater_include
 
 
 @researcher_required
@@ -41,16 +42,10 @@ def study_new(request: HttpRequest) -> HttpResponse:
             return redirect("dashboard:study", slug=study.slug)
     return render(request, "dashboard/study_new.html", {"form": form})
 
-def _results(study: Study) -> tuple[dict | None, bool]:
-    if not study.comparisons.exists():
-        return None, False
-    snapshot, stale = results_get(study=study, params=Params(seed=study.seed), filters=VoteFilter())
-    return {**snapshot.data, "computed_at": snapshot.computed_at}, stale
-
 @researcher_required
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
-    results, stale = _results(study)
+    results, stale = study_results(study)
     # The chart is an <img> of its SVG download (dashboard.views.exports.chart): generated
     # markup is never inlined into the page, and an SVG in an <img> runs no script.
     chart = bool(results and ((results["pairs"] and study.design == Study.Design.FOCAL) or results.get("ranking")))
@@ -67,8 +62,6 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/study_detail.html", context)
 
 def _settings_initial(study: Study) -> dict:
-    from raters.services.entry import rater_settings_get
-
     s = rater_settings_get(study=study)
     return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
             "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
@@ -76,9 +69,6 @@ def _settings_initial(study: Study) -> dict:
             "allow_prolific": s.allow_prolific, "allow_invite": s.allow_invite, "reveal_policy": s.reveal_policy}
 
 def _rater_rows(study: Study) -> list[dict]:
-    from raters.selectors import raters_of, stats_by_rater
-    from raters.services.entry import rater_settings_get
-
     stats = stats_by_rater(study, rater_settings_get(study=study))
     return [{"rater": r, "stats": stats.get(r.pk)} for r in raters_of(study)]
 
@@ -113,10 +103,6 @@ def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 @researcher_required
 def job_detail(request: HttpRequest, pk) -> HttpResponse:
-    from django.shortcuts import get_object_or_404
-
-    from comparisons.selectors import jobs_for
-
     job = get_object_or_404(jobs_for(request.user), pk=pk)
     template = "dashboard/_job.html" if request.GET.get("partial") else "dashboard/job.html"
     return render(request, template, {"job": job, "processed": services.upload_job_progress(job)})
@@ -136,8 +122,6 @@ def study_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 @researcher_required
 @require_POST
 def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    from raters.services.entry import rater_settings_update
-
     study = own_study(request, slug)
     form = SettingsForm(request.POST)
     if not form.is_valid():
@@ -155,11 +139,6 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @researcher_required
 @require_POST
 def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str) -> HttpResponse:
-    from django.shortcuts import get_object_or_404
-
-    from raters.models import Rater
-    from raters.services.quality import rater_exclude, rater_include
-
     study = own_study(request, slug)
     rater = get_object_or_404(Rater, study=study, pk=rater_id)
     try:
@@ -170,10 +149,10 @@ def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str)
     except ServiceError as exc:
         messages.error(request, exc.detail)
         return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
-    from comparisons.results.service import results_refresh
-
-    results_refresh(study_id=study.pk)
-    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; results updated.")
+    # As through the API: the results are refreshed by the results sweep (results.tasks), and
+    # until then the page shows the last results marked as updating.
+    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; "
+                              "the results update in a few seconds.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
 
 

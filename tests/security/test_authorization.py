@@ -13,8 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from comparisons.models import Study
 from judges.models import Judge
+from raters.access import COOKIE
 from raters.models import GoldPair, Rater, StudyRaterSettings, Vote
-from raters.views import COOKIE
 from tests.security.world import SECRETS, World, build_world
 
 pytestmark = pytest.mark.django_db

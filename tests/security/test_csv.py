@@ -10,8 +10,8 @@ import io
 
 import pytest
 
-from comparisons.results.service import results_refresh
 from lima_eval.csvsafe import neutralize
+from results.services import results_refresh
 from tests.raters.conftest import open_study
 from tests.security.helpers import vote_as
 

@@ -14,8 +14,8 @@ from django.core import signing
 
 from comparisons.errors import ServiceError
 from raters import services
+from raters.access import COOKIE
 from raters.models import Rater, StudyRaterSettings, Vote
-from raters.views import COOKIE
 from tests.raters.conftest import open_study
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from comparisons.models import Comparison, Response, Study
-from comparisons.services import comparisons_build
 from comparisons.reveal import MASK, compile_patterns, find
+from comparisons.services import comparisons_build
 from raters import services
 from raters.models import Coverage
 from tests.comparisons.helpers import upload
