@@ -50,7 +50,10 @@ class Endpoint:
         return outbound.join(self.base_url, "chat/completions")
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
-        return (Decimal(prompt_tokens) * self.price_prompt_per_1k + Decimal(completion_tokens) * self.price_completion_per_1k) / 1000
+        return (
+            Decimal(prompt_tokens) * self.price_prompt_per_1k
+            + Decimal(completion_tokens) * self.price_completion_per_1k
+        ) / 1000
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,17 @@ class LLMError(Exception):
     """A call that produced no answer. `retryable`: a later run may try again; `attempts`:
     requests sent; `billed`: the endpoint answered 200, so the call may have been paid for."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool, attempts: int, billed: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool, attempts: int, billed: bool = False
+    ) -> None:
         super().__init__(message)
-        self.message, self.status, self.retryable, self.attempts, self.billed = message, status, retryable, attempts, billed
+        self.message, self.status, self.retryable, self.attempts, self.billed = (
+            message,
+            status,
+            retryable,
+            attempts,
+            billed,
+        )
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -103,7 +114,7 @@ def chat(
     *,
     temperature: float = 0.0,
     max_tokens: int = 256,
-    slots=LOCAL,
+    slots: LocalSlots | RedisSlots = LOCAL,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
 ) -> Completion:
@@ -116,13 +127,19 @@ def chat(
         for attempt in range(1, endpoint.max_attempts + 1):
             retry_after = None
             try:
-                with slots.slot(endpoint.base_url, endpoint.max_concurrency, lease_seconds=endpoint.timeout + 30,
-                                wait_seconds=max(60.0, endpoint.timeout * 2)):
+                with slots.slot(
+                    endpoint.base_url,
+                    endpoint.max_concurrency,
+                    lease_seconds=endpoint.timeout + 30,
+                    wait_seconds=max(60.0, endpoint.timeout * 2),
+                ):
                     response = client.post(endpoint.url, json=body)
             except SlotTimeout as exc:
                 last = LLMError(str(exc), retryable=True, attempts=attempt - 1)
             except httpx.TimeoutException as exc:
-                last = LLMError(f"timed out after {endpoint.timeout:g}s ({type(exc).__name__})", retryable=True, attempts=attempt)
+                last = LLMError(
+                    f"timed out after {endpoint.timeout:g}s ({type(exc).__name__})", retryable=True, attempts=attempt
+                )
             except httpx.TransportError as exc:
                 last = LLMError(f"connection failed ({type(exc).__name__})", retryable=True, attempts=attempt)
             else:
@@ -138,8 +155,12 @@ def chat(
             if attempt < endpoint.max_attempts:
                 sleep(backoff_seconds(endpoint, attempt, retry_after))
     assert last is not None
-    raise LLMError(f"gave up after {last.attempts} attempts: {last.message}", status=last.status,
-                   retryable=True, attempts=last.attempts)
+    raise LLMError(
+        f"gave up after {last.attempts} attempts: {last.message}",
+        status=last.status,
+        retryable=True,
+        attempts=last.attempts,
+    )
 
 
 def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, seconds: float) -> Completion:
@@ -155,9 +176,15 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
     usage = data.get("usage") or {}
     prompt_tokens = _count(usage.get("prompt_tokens"))
     completion_tokens = _count(usage.get("completion_tokens"))
-    return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      cost=endpoint.cost(prompt_tokens, completion_tokens), attempts=attempts, seconds=seconds,
-                      finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None)
+    return Completion(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost=endpoint.cost(prompt_tokens, completion_tokens),
+        attempts=attempts,
+        seconds=seconds,
+        finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+    )
 
 
 def reason_of(response: httpx.Response) -> str:

@@ -41,7 +41,9 @@ def start(page: RaterPage) -> HttpResponse:
     if page.rater is not None:
         return rater_login(page.rater)
     allowed = services.rater_settings_get(study=study).allow_anonymous
-    return render(request, "raters/start.html", {"study": study, "allow_anonymous": allowed}, status=200 if allowed else 403)
+    return render(
+        request, "raters/start.html", {"study": study, "allow_anonymous": allowed}, status=200 if allowed else 403
+    )
 
 
 @require_http_methods(["GET"])
@@ -66,6 +68,10 @@ def instructions(page: RaterRequest) -> HttpResponse:
             return redirect("raters:vote", slug=study.slug)
         error = "Please tick the box to say you agree before you start."
     settings = services.rater_settings_get(study=study)
-    context = {"study": study, "settings": settings, "error": error,
-               "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING)}
+    context = {
+        "study": study,
+        "settings": settings,
+        "error": error,
+        "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING),
+    }
     return render(request, "raters/instructions.html", context, status=400 if error else 200)

@@ -17,7 +17,7 @@ from comparisons.slugs import random_slug
 
 def study_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     name: str,
     design: str,
     slug: str | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -133,7 +134,7 @@ SETTINGS_FIELDS = {
 }
 
 
-def rater_settings_update(*, study: Study, **fields) -> StudyRaterSettings:
+def rater_settings_update(*, study: Study, **fields: Any) -> StudyRaterSettings:
     """Change some of the study's rater settings (the caller validated each value)."""
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:

@@ -16,15 +16,26 @@ def test_a_focal_study_is_created_as_a_draft_with_lima_defaults(api):
     assert body["status"] == "draft" and body["design"] == "focal"
     assert body["focal_system"] == "LIMA" and body["baselines"] == ["Bard", "GPT-4"]
     assert body["question"] == "Which response is better?"
-    assert body["choices"] == {"a": "Response A is significantly better", "b": "Response B is significantly better",
-                               "tie": "Neither is significantly better"}
+    assert body["choices"] == {
+        "a": "Response A is significantly better",
+        "b": "Response B is significantly better",
+        "tie": "Neither is significantly better",
+    }
     assert body["votes_per_comparison"] == 3 and body["owner"] == api.user.username
 
 
 def test_an_all_pairs_study_takes_systems_question_and_choices(api):
-    body = create_study(api, design="all_pairs", focal_system=None, baselines=None, systems=["a", "b", "c"],
-                        question="Which is more helpful?", choices={"a": "Left", "b": "Right", "tie": "Same"},
-                        votes_per_comparison=5, slug="arena")
+    body = create_study(
+        api,
+        design="all_pairs",
+        focal_system=None,
+        baselines=None,
+        systems=["a", "b", "c"],
+        question="Which is more helpful?",
+        choices={"a": "Left", "b": "Right", "tie": "Same"},
+        votes_per_comparison=5,
+        slug="arena",
+    )
     assert body["systems"] == ["a", "b", "c"] and body["baselines"] == [] and body["focal_system"] is None
     assert body["choices"] == {"a": "Left", "b": "Right", "tie": "Same"} and body["votes_per_comparison"] == 5
 
@@ -44,11 +55,19 @@ def test_default_slugs_are_random_words_that_never_show_the_name(api):
         ({"design": "focal", "focal_system": None}, "focal_system", "is required for a focal study"),
         ({"baselines": ["LIMA", "GPT-4"]}, "baselines", "must not contain the focal system 'LIMA'"),
         ({"systems": ["x", "y"]}, "systems", "a focal study takes focal_system and baselines, not systems"),
-        ({"design": "all_pairs", "systems": ["x", "y"]}, "focal_system", "an all_pairs study takes systems, not focal_system and baselines"),
+        (
+            {"design": "all_pairs", "systems": ["x", "y"]},
+            "focal_system",
+            "an all_pairs study takes systems, not focal_system and baselines",
+        ),
         ({"design": "round_robin"}, "design", '"round_robin" is not a valid choice.'),
         ({"votes_per_comparison": 0}, "votes_per_comparison", "Ensure this value is greater than or equal to 1."),
         ({"name": ""}, "name", "This field may not be blank."),
-        ({"slug": "not a slug"}, "slug", 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'),
+        (
+            {"slug": "not a slug"},
+            "slug",
+            'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
+        ),
         ({"choices": {"a": "A"}}, "choices.b", "This field is required."),
     ],
 )
@@ -63,7 +82,9 @@ def test_bad_study_fields_are_400s_naming_the_field(api, fields, field, reason):
 
 def test_a_taken_slug_is_a_400(api):
     create_study(api, slug="taken")
-    response = api.post("/api/studies/", {"name": "x", "slug": "taken", "design": "focal", "focal_system": "a"}, format="json")
+    response = api.post(
+        "/api/studies/", {"name": "x", "slug": "taken", "design": "focal", "focal_system": "a"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [{"row": None, "field": "slug", "reason": "'taken' is already taken"}]
 
