@@ -13,7 +13,9 @@ INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\ufeff]")
 def name_problem(value: str) -> str | None:
     """Why `value` cannot be a name, or None."""
     if BIDI_CONTROLS.search(value):
-        return "must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+        return (
+            "must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+        )
     if INVISIBLE.search(value):
         return "must not contain control or invisible characters"
     return None

@@ -20,9 +20,14 @@ from dataclasses import dataclass
 
 MASK = "[name removed]"
 
-MAKERS = r"OpenAI|Anthropic|Google(?:\s+DeepMind)?|DeepMind|Meta(?:\s+AI)?|Microsoft|Mistral\s+AI|Cohere|LMSYS|Alibaba|Baidu|xAI"
-MODELS = (r"ChatGPT|GPT-?[345](?:\.\d)?(?:-?(?:turbo|o|mini))*|Claude(?:[- ]\d(?:\.\d)?)?|Bard|LLaMA(?:[- ]?\d)?|"
-          r"Vicuna|PaLM(?:\s?2)?|Mixtral|Qwen|Gemini|Copilot|Bing\s+Chat")
+MAKERS = (
+    r"OpenAI|Anthropic|Google(?:\s+DeepMind)?|DeepMind|Meta(?:\s+AI)?|Microsoft|Mistral\s+AI|Cohere|LMSYS|"
+    r"Alibaba|Baidu|xAI"
+)
+MODELS = (
+    r"ChatGPT|GPT-?[345](?:\.\d)?(?:-?(?:turbo|o|mini))*|Claude(?:[- ]\d(?:\.\d)?)?|Bard|LLaMA(?:[- ]?\d)?|"
+    r"Vicuna|PaLM(?:\s?2)?|Mixtral|Qwen|Gemini|Copilot|Bing\s+Chat"
+)
 PATTERNS = [
     rf"(?:developed|created|trained|built|made|designed)\s+by\s+(?:{MAKERS})",
     r"\bOpenAI\b|\bAnthropic\b|\bDeepMind\b|\bLMSYS\b",

@@ -29,7 +29,12 @@ def jobs_for(user: Any) -> QuerySet[UploadJob]:
 
 def revealing_responses(study: Study) -> QuerySet[Response]:
     """The study's responses flagged at upload as revealing their author (comparisons/reveal.py)."""
-    return Response.objects.filter(prompt__study=study).exclude(reveals=[]).select_related("prompt", "system").order_by("id")
+    return (
+        Response.objects.filter(prompt__study=study)
+        .exclude(reveals=[])
+        .select_related("prompt", "system")
+        .order_by("id")
+    )
 
 
 def study_counts(study: Study) -> dict:

@@ -53,8 +53,9 @@ def endpoint_for(judge: EndpointModel) -> llm_client.Endpoint:
     except outbound.PolicyError as exc:
         raise llm_client.LLMError(f"refused by the outbound policy: {exc.reason}", retryable=True, attempts=0) from None
     if judge.api_key_env and not key:
-        raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
-                                  retryable=True, attempts=0)
+        raise llm_client.LLMError(
+            f"environment variable {judge.api_key_env} is not set in this worker", retryable=True, attempts=0
+        )
     return llm_client.Endpoint(
         base_url=judge.base_url,
         model=judge.model,

@@ -24,7 +24,7 @@ from decimal import Decimal
 import httpx
 
 from judges import outbound
-from judges.limiter import LOCAL, SlotTimeout
+from judges.limiter import LOCAL, LocalSlots, RedisSlots, SlotTimeout
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_RETRYABLE_LATER = {400, 404, 413, 422}  # the same request would fail the same way
@@ -147,8 +147,12 @@ def chat(
                     return _completion(endpoint, response, attempt, time.monotonic() - started)
                 status = response.status_code
                 retry = status in RETRY_STATUSES
-                last = LLMError(_scrub(reason_of(response), endpoint), status=status, attempts=attempt,
-                                retryable=retry or status not in NOT_RETRYABLE_LATER)
+                last = LLMError(
+                    _scrub(reason_of(response), endpoint),
+                    status=status,
+                    attempts=attempt,
+                    retryable=retry or status not in NOT_RETRYABLE_LATER,
+                )
                 if not retry:
                     raise last
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -171,8 +175,13 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
         if not isinstance(text, str):
             raise TypeError("content is not a string")
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise LLMError(f"HTTP 200 with an unreadable body ({type(exc).__name__})",
-                       status=200, retryable=False, attempts=attempts, billed=True) from None
+        raise LLMError(
+            f"HTTP 200 with an unreadable body ({type(exc).__name__})",
+            status=200,
+            retryable=False,
+            attempts=attempts,
+            billed=True,
+        ) from None
     usage = data.get("usage") or {}
     prompt_tokens = _count(usage.get("prompt_tokens"))
     completion_tokens = _count(usage.get("completion_tokens"))
@@ -190,10 +199,7 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
 def reason_of(response: httpx.Response) -> str:
     """`HTTP <status> <phrase>`, with the OpenAI-style error's type and code when they are
     short identifiers: a sanitized reason that never carries the body."""
-    try:
-        phrase = httpx.codes(response.status_code).phrase
-    except ValueError:
-        phrase = ""
+    phrase = response.reason_phrase or ""
     details = []
     try:
         error = response.json().get("error")
@@ -203,7 +209,9 @@ def reason_of(response: httpx.Response) -> str:
         details = [f"{k}={v}" for k in ("type", "code") if isinstance(v := error.get(k), str) and IDENTIFIER.match(v)]
     if response.is_redirect:
         details.append("redirects are not followed")
-    return " ".join([f"HTTP {response.status_code}", phrase, *(["(" + ", ".join(details) + ")"] if details else [])]).strip()
+    return " ".join(
+        [f"HTTP {response.status_code}", phrase, *(["(" + ", ".join(details) + ")"] if details else [])]
+    ).strip()
 
 
 def _count(value: object) -> int:

@@ -25,10 +25,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-NEVER_KEY_ENVS = frozenset({
-    "SECRET_KEY", "DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-    "PGPASSWORD", "POSTGRES_PASSWORD", "TEST_DATABASE_URL", "TEST_REDIS_URL",
-})
+NEVER_KEY_ENVS = frozenset(
+    {
+        "SECRET_KEY",
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "PGPASSWORD",
+        "POSTGRES_PASSWORD",
+        "TEST_DATABASE_URL",
+        "TEST_REDIS_URL",
+    }
+)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 
@@ -56,8 +66,11 @@ def key_env_check(name: str) -> None:
     if not ENV_NAME.match(name):
         raise PolicyError("api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key")
     if name.upper() in NEVER_KEY_ENVS or not _allowed_name(name):
-        raise PolicyError("api_key_env", f"{name!r} is not an allowed key variable: the operator allows the names "
-                          "in LIMA_ALLOWED_KEY_ENVS (see docs/deployment.md)")
+        raise PolicyError(
+            "api_key_env",
+            f"{name!r} is not an allowed key variable: the operator allows the names "
+            "in LIMA_ALLOWED_KEY_ENVS (see docs/deployment.md)",
+        )
 
 
 def _django_secrets() -> set[str]:
@@ -77,7 +90,9 @@ def key_value(name: str) -> str | None:
 
 
 def _host_allowed(host: str) -> bool:
-    return host.lower().rstrip(".") in {h.strip().lower().rstrip(".") for h in settings.LIMA_OUTBOUND_ALLOWED_HOSTS if h.strip()}
+    return host.lower().rstrip(".") in {
+        h.strip().lower().rstrip(".") for h in settings.LIMA_OUTBOUND_ALLOWED_HOSTS if h.strip()
+    }
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -111,17 +126,26 @@ def url_check(base_url: str, *, resolve_host: bool = True) -> str:
         raise PolicyError("base_url", "must not carry credentials: name the key's variable in api_key_env")
     if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
         raise PolicyError("base_url", "must not have a query or fragment")
-    host = parts.hostname
-    if not _host_allowed(host):
-        if host.lower().rstrip(".") in METADATA_HOSTS or host.lower().endswith(".internal"):
-            raise PolicyError("base_url", f"the host {host!r} is an internal name; the operator may allow it in "
-                              "LIMA_OUTBOUND_ALLOWED_HOSTS")
-        if resolve_host:
-            for address in resolve(host, port or (443 if parts.scheme == "https" else 80)):
-                if not _is_public(ipaddress.ip_address(address)):
-                    raise PolicyError("base_url", f"the host {host!r} resolves to a non-public address; the operator "
-                                      "may allow it in LIMA_OUTBOUND_ALLOWED_HOSTS")
+    if not _host_allowed(parts.hostname):
+        _host_check(parts.hostname, port or (443 if parts.scheme == "https" else 80), resolve_host=resolve_host)
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _host_check(host: str, port: int, *, resolve_host: bool) -> None:
+    """Refuse an internal name, or a host with any non-public address."""
+    if host.lower().rstrip(".") in METADATA_HOSTS or host.lower().endswith(".internal"):
+        raise PolicyError(
+            "base_url",
+            f"the host {host!r} is an internal name; the operator may allow it in LIMA_OUTBOUND_ALLOWED_HOSTS",
+        )
+    if resolve_host:
+        for address in resolve(host, port):
+            if not _is_public(ipaddress.ip_address(address)):
+                raise PolicyError(
+                    "base_url",
+                    f"the host {host!r} resolves to a non-public address; the operator "
+                    "may allow it in LIMA_OUTBOUND_ALLOWED_HOSTS",
+                )
 
 
 def join(base_url: str, path: str) -> str:

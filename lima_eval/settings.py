@@ -222,11 +222,22 @@ JUDGE_BACKOFF_CAP_SECONDS = env.float("JUDGE_BACKOFF_CAP_SECONDS", default=60.0)
 # Environment variables a judge or collection may name as `api_key_env`: exact names, or
 # prefixes ending in "*". Django's own secrets are never allowed, whatever this says
 # (judges/outbound.py, NEVER_KEY_ENVS).
-LIMA_ALLOWED_KEY_ENVS = env.list("LIMA_ALLOWED_KEY_ENVS", default=[
-    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY",
-    "TOGETHER_API_KEY", "GROQ_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY", "FIREWORKS_API_KEY",
-    "LIMA_JUDGE_KEY_*",
-])
+LIMA_ALLOWED_KEY_ENVS = env.list(
+    "LIMA_ALLOWED_KEY_ENVS",
+    default=[
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "MISTRAL_API_KEY",
+        "TOGETHER_API_KEY",
+        "GROQ_API_KEY",
+        "OPENROUTER_API_KEY",
+        "DEEPSEEK_API_KEY",
+        "FIREWORKS_API_KEY",
+        "LIMA_JUDGE_KEY_*",
+    ],
+)
 # Hosts an LLM endpoint may have although they resolve to loopback, private, link-local or
 # reserved addresses (a local model server, e.g. "vllm" or "127.0.0.1"). Empty: none.
 LIMA_OUTBOUND_ALLOWED_HOSTS = env.list("LIMA_OUTBOUND_ALLOWED_HOSTS", default=[])
@@ -241,10 +252,14 @@ LIMA_IDLE_LEASE_SECONDS = env.int("LIMA_IDLE_LEASE_SECONDS", default=120)
 # revealing its author, on top of comparisons/reveal.py's patterns and the study's system names.
 LIMA_REVEAL_PATTERNS = env.list("LIMA_REVEAL_PATTERNS", default=[])
 # Content-Security-Policy of every page that does not set a stricter one itself.
-LIMA_CSP = env.str("LIMA_CSP", default=(
-    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-))
+LIMA_CSP = env.str(
+    "LIMA_CSP",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+)
 # Judge and collection calls (outside HTTP, possibly slow) run on their own queue, so a slow
 # endpoint never delays uploads, builds or results. docker-compose.yml runs a worker for it.
 LIMA_OUTBOUND_QUEUE = "outbound"

@@ -110,7 +110,12 @@ def rater_login(rater: Rater) -> HttpResponse:
     """Set the rater's cookie and send them on (to the instructions until they consent)."""
     response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
     response.set_cookie(
-        COOKIE, signing.dumps(rater.key, salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
-        path=f"/r/{rater.study.slug}/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        COOKIE,
+        signing.dumps(rater.key, salt="raters.rater"),
+        max_age=settings.SESSION_COOKIE_AGE,
+        path=f"/r/{rater.study.slug}/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
     return response

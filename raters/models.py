@@ -50,8 +50,12 @@ class StudyRaterSettings(models.Model):
     allow_anonymous = models.BooleanField(default=False)
     allow_prolific = models.BooleanField(default=True, help_text="Raters may enter with Prolific's PROLIFIC_PID.")
     allow_invite = models.BooleanField(default=True, help_text="Invite links of this study open it.")
-    reveal_policy = models.CharField(max_length=10, choices=[("mask", "Mask names for raters"), ("hold", "Hold out of the queue")],
-                                     default="mask", help_text="What raters get of responses that reveal their author.")
+    reveal_policy = models.CharField(
+        max_length=10,
+        choices=[("mask", "Mask names for raters"), ("hold", "Hold out of the queue")],
+        default="mask",
+        help_text="What raters get of responses that reveal their author.",
+    )
     lease_minutes = models.PositiveIntegerField(default=10)
     gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
     min_median_seconds = models.FloatField(default=5.0, help_text="Flag raters whose median time per vote is lower.")
@@ -90,8 +94,13 @@ class Rater(models.Model):
         Study, on_delete=models.CASCADE, related_name="raters", db_index=False
     )  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
-    key = models.CharField(max_length=32, unique=True, default=new_rater_key, editable=False,
-                           help_text="Opaque handle in the rater's cookie and invite link.")
+    key = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_rater_key,
+        editable=False,
+        help_text="Opaque handle in the rater's cookie and invite link.",
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
     prolific_study_id = models.CharField(max_length=100, blank=True)

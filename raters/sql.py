@@ -182,8 +182,9 @@ def hydrate(model: type[M], values: tuple[Any, ...] | list[Any], skip: tuple[str
 _STUDY_SKIP = ("queue_report",)  # the build report: loaded only where it is shown
 
 
-def rater_with_study(*, rater_id: int | None = None, study_id: int | None = None, slug: str,
-                     key: str | None = None) -> Rater | None:
+def rater_with_study(
+    *, rater_id: int | None = None, study_id: int | None = None, slug: str, key: str | None = None
+) -> Rater | None:
     """The rater (by id and study id, or by their opaque `key`) with their study and its rater
     settings (when created), in one statement; None unless the rater belongs to the study of
     `slug` and the study is not a draft."""
@@ -237,8 +238,9 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
     ahead for each (raters.services.render_ahead): None where it is missing or was made under
     rules other than raters.rendering.RULES."""
-    row = _one(
-        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text), COALESCE(NULLIF(r.masked_text, ''), r.text),"
+    row = _row(
+        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
+        " COALESCE(NULLIF(r.masked_text, ''), r.text),"
         " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"

@@ -29,9 +29,15 @@ def start(page: RaterPage) -> HttpResponse:
     pid = request.GET.get("PROLIFIC_PID")
     try:
         if pid is not None:
-            return rater_login(services.rater_enter_prolific(
-                study=study, pid=pid, prolific_study_id=request.GET.get("STUDY_ID", ""),
-                session_id=request.GET.get("SESSION_ID", ""), address=client_address(request)))
+            return rater_login(
+                services.rater_enter_prolific(
+                    study=study,
+                    pid=pid,
+                    prolific_study_id=request.GET.get("STUDY_ID", ""),
+                    session_id=request.GET.get("SESSION_ID", ""),
+                    address=client_address(request),
+                )
+            )
         if request.method == "POST":
             return rater_login(services.rater_enter_anonymous(study=study, address=client_address(request)))
     except InvalidInput as exc:

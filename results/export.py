@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from comparisons import csvsafe
 from comparisons.models import Study
-from lima_eval import csvsafe
 from raters.models import Vote
 
 COLUMNS = [

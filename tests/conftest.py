@@ -87,11 +87,15 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.control.purge()
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "celery-worker.log", "w")
+    log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115 (the worker writes it until teardown)
     # The tests' fake LLM endpoints listen on loopback, which the outbound policy refuses unless
     # the operator allows it (judges/outbound.py): allowed here as for a local model server.
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL,
-           "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
+    }
     queues = f"celery,{settings.LIMA_OUTBOUND_QUEUE}"
     argv = local_executable(compose_command("worker")) + ["--concurrency=2", f"--hostname={hostname}", "-Q", queues]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

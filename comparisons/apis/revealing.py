@@ -16,17 +16,22 @@ from comparisons.models import Response
 class RevealingResponseSerializer(serializers.ModelSerializer):
     prompt_id = serializers.CharField(source="prompt.external_id")
     system = serializers.CharField(source="system.name")
-    matches = serializers.ListField(source="reveals", child=serializers.CharField(),
-                                    help_text="What in the text names a model, its maker or its nature.")
+    matches = serializers.ListField(
+        source="reveals",
+        child=serializers.CharField(),
+        help_text="What in the text names a model, its maker or its nature.",
+    )
 
     class Meta:
         model = Response
         fields = ["prompt_id", "system", "matches", "masked_text"]
 
 
-@extend_schema(summary="Responses that reveal their author",
-               description="Flagged at upload; raters see `masked_text` (or none of these pairs, when the study's "
-               "rater settings say `reveal_policy: hold`).")
+@extend_schema(
+    summary="Responses that reveal their author",
+    description="Flagged at upload; raters see `masked_text` (or none of these pairs, when the study's "
+    "rater settings say `reveal_policy: hold`).",
+)
 class StudyRevealingApi(ListAPIView):
     serializer_class = RevealingResponseSerializer
 

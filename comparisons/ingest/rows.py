@@ -73,35 +73,9 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
     for key in raw:
         if key not in ALLOWED_FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
-
-    prompt_id = raw.get("prompt_id")
-    if isinstance(prompt_id, int) and not isinstance(prompt_id, bool):
-        prompt_id = str(prompt_id)
-    if prompt_id is None:
-        err("prompt_id", "is required")
-    elif not isinstance(prompt_id, str) or not prompt_id.strip():
-        err("prompt_id", "must be a non-empty string or an integer")
-    elif len(prompt_id) > MAX_ID_CHARS:
-        err("prompt_id", f"is longer than {MAX_ID_CHARS} characters")
-
-    system = raw.get("system")
-    if system is None:
-        err("system", "is required")
-    elif not isinstance(system, str) or not system.strip():
-        err("system", "must be a non-empty string (the model's name)")
-    elif len(system.strip()) > MAX_SYSTEM_CHARS:
-        err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
-    elif problem := name_problem(system):
-        err("system", problem)
-
-    response = raw.get("response")
-    if response is None:
-        err("response", "is required")
-    elif not isinstance(response, str):
-        err("response", "must be a string")
-    elif len(response) > max_chars:
-        err("response", f"has {len(response)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
-
+    prompt_id = _prompt_id(raw.get("prompt_id"), err)
+    system = _system(raw.get("system"), err)
+    response = _response(raw.get("response"), max_chars, err)
     prompt_text, turns = _validate_prompt(raw.get("prompt"), max_chars, err)
     category = raw.get("category")
     if category is not None and (not isinstance(category, str) or len(category) > MAX_CATEGORY_CHARS):
@@ -148,6 +122,8 @@ def _system(value: object, err: ErrorSink) -> str | None:
         err("system", "must be a non-empty string (the model's name)")
     elif len(value.strip()) > MAX_SYSTEM_CHARS:
         err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
+    elif problem := name_problem(value):
+        err("system", problem)
     else:
         return value.strip()
     return None

@@ -66,7 +66,9 @@ def outputs_upload(
             if progress:
                 progress(written)
         if changed:
-            Response.objects.bulk_update(changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH)
+            Response.objects.bulk_update(
+                changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
+            )
         if study.status == Study.Status.OPEN and new:
             transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
     return UploadCounts(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -32,11 +32,7 @@ def study_create(
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
     `systems`. Either may start with few systems: uploads add the rest while it is a draft."""
-    for field, values in (("name", [name]), ("focal_system", [focal_system or ""]), ("baselines", baselines or []),
-                          ("systems", systems or [])):
-        for value in values:
-            if problem := name_problem(value):
-                _invalid(field, problem)
+    _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -111,6 +107,22 @@ def _free_slug(name: str) -> str:
     return slug
 
 
+def _check_names(
+    *, name: str, focal_system: str | None, baselines: list[str] | None, systems: list[str] | None
+) -> None:
+    """Names shown to people carry no bidirectional control or invisible characters (comparisons/names.py)."""
+    fields = (
+        ("name", [name]),
+        ("focal_system", [focal_system or ""]),
+        ("baselines", baselines or []),
+        ("systems", systems or []),
+    )
+    for field, values in fields:
+        for value in values:
+            if problem := name_problem(value):
+                _invalid(field, problem)
+
+
 def _invalid(field: str, reason: str) -> None:
     raise InvalidInput(f"{field}: {reason}", [RowError(None, field, reason)])
 
@@ -136,9 +148,7 @@ def study_add_systems(*, study: Study, names: list[str]) -> list[System]:
     too_long = [n for n in names if len(n) > 100]
     if too_long:
         _invalid("systems", f"{too_long[0][:40]!r}... is longer than 100 characters")
-    for n in names:
-        if problem := name_problem(n):
-            _invalid("systems", f"{n.encode('unicode_escape').decode()[:60]!r} {problem}")
+    _check_names(name="", focal_system=None, baselines=None, systems=names)
     with transaction.atomic():
         systems = [System.objects.get_or_create(name=n)[0] for n in dict.fromkeys(names)]
         StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in systems], ignore_conflicts=True)

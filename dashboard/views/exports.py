@@ -7,11 +7,11 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from comparisons import csvsafe
 from comparisons.models import Study
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.selectors import study_results
-from lima_eval import csvsafe
 from results.schema import pair_rows
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}

@@ -52,7 +52,8 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     results, stale = study_results(study)
     # The chart is an <img> of its SVG download (dashboard.views.exports.chart): generated
     # markup is never inlined into the page, and an SVG in an <img> runs no script.
-    chart = bool(results and ((results["pairs"] and study.design == Study.Design.FOCAL) or results.get("ranking")))
+    focal = bool(results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None)
+    chart = focal or bool(results and results.get("ranking"))
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
@@ -75,10 +76,19 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _settings_initial(study: Study) -> dict:
     s = rater_settings_get(study=study)
-    return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
-            "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
-            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate,
-            "allow_prolific": s.allow_prolific, "allow_invite": s.allow_invite, "reveal_policy": s.reveal_policy}
+    return {
+        "votes_per_comparison": study.votes_per_comparison,
+        "guidelines": s.guidelines,
+        "quota": s.quota,
+        "completion_code": s.completion_code,
+        "prolific_completion_url": s.prolific_completion_url,
+        "allow_anonymous": s.allow_anonymous,
+        "gold_rate": s.gold_rate,
+        "allow_prolific": s.allow_prolific,
+        "allow_invite": s.allow_invite,
+        "reveal_policy": s.reveal_policy,
+    }
+
 
 def _rater_rows(study: Study) -> list[dict]:
     stats = stats_by_rater(study, rater_settings_get(study=study))
@@ -155,9 +165,23 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
     d = form.cleaned_data
     d["reveal_policy"] = d["reveal_policy"] or "mask"
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
-    rater_settings_update(study=study, **{f: d[f] for f in ("guidelines", "quota", "completion_code",
-                                                            "prolific_completion_url", "allow_anonymous", "gold_rate",
-                                                            "allow_prolific", "allow_invite", "reveal_policy")})
+    rater_settings_update(
+        study=study,
+        **{
+            f: d[f]
+            for f in (
+                "guidelines",
+                "quota",
+                "completion_code",
+                "prolific_completion_url",
+                "allow_anonymous",
+                "gold_rate",
+                "allow_prolific",
+                "allow_invite",
+                "reveal_policy",
+            )
+        },
+    )
     messages.success(request, "Settings saved.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
 
@@ -172,7 +196,7 @@ def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str)
             rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
         else:
             rater_include(rater=rater)
-    except ServiceError as exc:
+    except ServiceError as exc:  # re-including would exceed a cap (raters.services.quality)
         messages.error(request, exc.detail)
         return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
     # As through the API: the results are refreshed by the results sweep (results.tasks), and

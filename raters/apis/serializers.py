@@ -11,8 +11,21 @@ from raters.models import GoldPair, Rater, StudyRaterSettings
 class RaterSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = StudyRaterSettings
-        fields = ["guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous",
-                  "allow_prolific", "allow_invite", "reveal_policy", "lease_minutes", "gold_rate", "min_median_seconds", "min_gold_accuracy", "updated_at"]
+        fields = [
+            "guidelines",
+            "quota",
+            "completion_code",
+            "prolific_completion_url",
+            "allow_anonymous",
+            "allow_prolific",
+            "allow_invite",
+            "reveal_policy",
+            "lease_minutes",
+            "gold_rate",
+            "min_median_seconds",
+            "min_gold_accuracy",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
             "quota": {"min_value": 1, "max_value": 10000},

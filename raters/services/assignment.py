@@ -183,11 +183,15 @@ def assignments_release_idle(*, now: datetime, study_id: int) -> int:
     with no vote in the study (a rater who has voted is a real one, reading). Such a rater
     coming back votes if the slot is still free, or gets a new pair (raters.services.voting)."""
     idle = Assignment.objects.filter(
-        state=Assignment.State.PENDING, is_gold=False, comparison__study_id=study_id,
+        state=Assignment.State.PENDING,
+        is_gold=False,
+        comparison__study_id=study_id,
         served_at__lte=now - timedelta(seconds=django_settings.LIMA_IDLE_LEASE_SECONDS),
     ).exclude(Exists(Vote.objects.filter(rater_id=OuterRef("rater_id"))))
     rows = list(lock(idle, skip=True).values_list("pk", "comparison_id"))
-    count = Assignment.objects.filter(pk__in=[pk for pk, _ in rows]).update(state=Assignment.State.EXPIRED, expires_at=now)
+    count = Assignment.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        state=Assignment.State.EXPIRED, expires_at=now
+    )
     coverage_refresh(comparison_ids=[c for _, c in rows], now=now)
     return count
 

@@ -91,8 +91,11 @@ def coverage_hold_apply(*, study_id: int) -> int:
     response leave the queue (their Coverage rows, which candidates come from, are deleted;
     votes and leases stay); under "mask" they come back. Returns the rows deleted or created."""
     if StudyRaterSettings.objects.filter(study_id=study_id, reveal_policy="hold").exists():
-        return Coverage.objects.filter(study_id=study_id).filter(
-            comparison__in=Comparison.objects.filter(study_id=study_id).filter(revealing())).delete()[0]
+        return (
+            Coverage.objects.filter(study_id=study_id)
+            .filter(comparison__in=Comparison.objects.filter(study_id=study_id).filter(revealing()))
+            .delete()[0]
+        )
     return coverage_sync(study_id=study_id, force=True)
 
 

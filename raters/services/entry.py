@@ -44,7 +44,7 @@ def rater_settings_get(*, study: Study) -> StudyRaterSettings:
 NO_PATH = "This link cannot be used to join this study. Please use the link you were given."
 
 
-def _get_or_create(study: Study, external_id: str, *, address: str | None = None, **defaults) -> Rater:
+def _get_or_create(study: Study, external_id: str, *, address: str | None = None, **defaults: Any) -> Rater:
     """The study's rater `external_id`, created (and counted against `address`) when new."""
     found = Rater.objects.filter(study=study, external_id=external_id).first()
     if found is not None:
@@ -57,8 +57,9 @@ def _get_or_create(study: Study, external_id: str, *, address: str | None = None
         return Rater.objects.get(study=study, external_id=external_id)
 
 
-def rater_enter_prolific(*, study: Study, pid: str, prolific_study_id: str = "", session_id: str = "",
-                         address: str | None = None) -> Rater:
+def rater_enter_prolific(
+    *, study: Study, pid: str, prolific_study_id: str = "", session_id: str = "", address: str | None = None
+) -> Rater:
     """Create or resume the Prolific rater with id `pid` (PROLIFIC_PID), if the study takes
     Prolific entries; a rater of any other source with that id is never returned."""
     pid = (pid or "").strip()
@@ -69,8 +70,14 @@ def rater_enter_prolific(*, study: Study, pid: str, prolific_study_id: str = "",
             raise invalid(field, "must be at most 100 letters, digits, _ or -")
     if not rater_settings_get(study=study).allow_prolific:
         raise Refused(NO_PATH)
-    rater = _get_or_create(study, pid, address=address, source=Rater.Source.PROLIFIC,
-                           prolific_study_id=prolific_study_id or "", prolific_session_id=session_id or "")
+    rater = _get_or_create(
+        study,
+        pid,
+        address=address,
+        source=Rater.Source.PROLIFIC,
+        prolific_study_id=prolific_study_id or "",
+        prolific_session_id=session_id or "",
+    )
     if rater.source != Rater.Source.PROLIFIC:
         raise Refused(NO_PATH)
     if session_id and rater.prolific_session_id != session_id:
@@ -129,8 +136,18 @@ def rater_consent(*, rater: Rater) -> Rater:
 
 
 SETTINGS_FIELDS = {
-    "guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "lease_minutes",
-    "gold_rate", "min_median_seconds", "min_gold_accuracy", "allow_prolific", "allow_invite", "reveal_policy",
+    "guidelines",
+    "quota",
+    "completion_code",
+    "prolific_completion_url",
+    "allow_anonymous",
+    "lease_minutes",
+    "gold_rate",
+    "min_median_seconds",
+    "min_gold_accuracy",
+    "allow_prolific",
+    "allow_invite",
+    "reveal_policy",
 }
 
 

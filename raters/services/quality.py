@@ -61,16 +61,22 @@ def _over_cap(additions: dict[int, int], cap: int, now: datetime) -> list[int]:
 
 def _refuse(over: list[int], what: str) -> None:
     shown = ", ".join(str(c) for c in over[:10]) + (" ..." if len(over) > 10 else "")
-    raise Conflict(f"{what} would put {len(over)} comparisons over votes_per_comparison (comparison ids {shown}); "
-                   "raise votes_per_comparison first if that is intended")
+    raise Conflict(
+        f"{what} would put {len(over)} comparisons over votes_per_comparison (comparison ids {shown}); "
+        "raise votes_per_comparison first if that is intended"
+    )
 
 
 def gold_remove(*, comparison: Comparison) -> bool:
     """Unmark a gold pair: its votes count again, unless that would exceed the cap (409)."""
     with transaction.atomic():
-        counting = Vote.objects.filter(comparison=comparison, rater__excluded=False).exclude(rater__source=Rater.Source.JUDGE)
+        counting = Vote.objects.filter(comparison=comparison, rater__excluded=False).exclude(
+            rater__source=Rater.Source.JUDGE
+        )
         if GoldPair.objects.filter(comparison=comparison).exists() and (n := counting.count()):
-            cap = Comparison.objects.filter(pk=comparison.pk).values_list("study__votes_per_comparison", flat=True).get()
+            cap = (
+                Comparison.objects.filter(pk=comparison.pk).values_list("study__votes_per_comparison", flat=True).get()
+            )
             if _over_cap({comparison.pk: n}, cap, timezone.now()):
                 _refuse([comparison.pk], "unmarking this gold pair")
         deleted, _ = GoldPair.objects.filter(comparison=comparison).delete()

@@ -25,8 +25,9 @@ from raters.errors import Refused
 from raters.models import EntryCount
 
 WINDOW_SECONDS = 600
-TOO_MANY = ("Too many people have joined this study from your network in the last few minutes. "
-            "Please try again in ten minutes.")
+TOO_MANY = (
+    "Too many people have joined this study from your network in the last few minutes. Please try again in ten minutes."
+)
 
 
 class TooManyEntries(Refused):

@@ -28,8 +28,10 @@ def render_ahead(*, limit: int = 5000) -> int:
     run twice, or twice at once (the rows are upserted)."""
     rules = rendering.RULES
     responses = list(
-        Response.objects.filter(prompt__study__status=Study.Status.OPEN).exclude(rendered__rules=rules)
-        .order_by("id").values_list("id", Coalesce(NullIf("masked_text", Value("")), "text", output_field=TextField()))[:limit]
+        Response.objects.filter(prompt__study__status=Study.Status.OPEN)
+        .exclude(rendered__rules=rules)
+        .order_by("id")
+        .values_list("id", Coalesce(NullIf("masked_text", Value("")), "text", output_field=TextField()))[:limit]
     )
     for start in range(0, len(responses), BATCH):
         response_rows = [

@@ -104,9 +104,15 @@ def test_the_detail_counts_prompts_responses_comparisons_and_missing(api):
     rows[-1]["prompt"] = rows[-2]["prompt"] = "Question 3?"
     assert upload(api, "s", rows).status_code == 201
     counts = api.get("/api/studies/s/").json()["counts"]
-    assert counts == {"prompts": 4, "responses": {"Bard": 3, "GPT-4": 4, "LIMA": 4}, "comparisons": 0,
-                      "comparisons_by_pair": [], "gold_comparisons": 0, "missing_responses": 1,
-                      "revealing_responses": 11}  # each test response names its system ("LIMA answers 0.")
+    assert counts == {
+        "prompts": 4,
+        "responses": {"Bard": 3, "GPT-4": 4, "LIMA": 4},
+        "comparisons": 0,
+        "comparisons_by_pair": [],
+        "gold_comparisons": 0,
+        "missing_responses": 1,
+        "revealing_responses": 11,
+    }  # each test response names its system ("LIMA answers 0.")
 
 
 def test_opening_needs_outputs_and_closing_and_reopening_work(api):

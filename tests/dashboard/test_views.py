@@ -54,7 +54,10 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
             f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")
         ]
         assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
-    assert '<figure class="chart" id="figure1"><img src="/dashboard/s/demo/figure1.svg"' in page and "Simulated data." in page
+    assert (
+        '<figure class="chart" id="figure1"><img src="/dashboard/s/demo/figure1.svg"' in page
+        and "Simulated data." in page
+    )
     assert "<svg" not in page  # generated markup is never inlined
 
 
@@ -100,13 +103,27 @@ def test_a_study_is_created_from_the_form_and_errors_name_the_field(researcher_c
         },
     )
     assert bad.status_code == 200 and "is required for a focal study" in bad.content.decode()
-    good = researcher_client.post("/dashboard/new/", {"name": "My study", "design": "focal", "focal_system": "Mine",
-                                                      "baselines": "GPT-4, Bard", "votes_per_comparison": 5, "question": "Q",
-                                                      "choice_a": "A", "choice_b": "B", "choice_tie": "T"})
+    good = researcher_client.post(
+        "/dashboard/new/",
+        {
+            "name": "My study",
+            "design": "focal",
+            "focal_system": "Mine",
+            "baselines": "GPT-4, Bard",
+            "votes_per_comparison": 5,
+            "question": "Q",
+            "choice_a": "A",
+            "choice_b": "B",
+            "choice_tie": "T",
+        },
+    )
     study = Study.objects.get(name="My study")
     assert good.status_code == 302 and good["Location"] == f"/dashboard/s/{study.slug}/"
     assert "my-study" not in study.slug  # a default slug is random words, never the name
-    assert sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"] and study.votes_per_comparison == 5
+    assert (
+        sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"]
+        and study.votes_per_comparison == 5
+    )
 
 
 def test_outputs_upload_from_the_page_and_bad_files_store_nothing(researcher_client, researcher):
@@ -266,7 +283,8 @@ def test_judge_votes_are_named_apart_from_the_headline(researcher_client, resear
 
 
 def test_the_studies_list_shows_each_studys_progress_in_a_fixed_number_of_queries(
-        researcher_client, researcher, django_assert_max_num_queries):
+    researcher_client, researcher, django_assert_max_num_queries
+):
     from dashboard.selectors import studies_votes_wanted, study_progress
     from tests.factories import GoldPairFactory
 

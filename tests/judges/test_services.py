@@ -41,7 +41,9 @@ def test_a_judge_votes_as_its_own_rater_and_only_the_key_name_is_stored(api):
     with pytest.raises(InvalidInput):
         services.judge_create(study=study, name="gpt", base_url="http://127.0.0.1:1/v1", model="m")
     with pytest.raises(InvalidInput, match="NAME of an environment variable"):
-        services.judge_create(study=study, name="other", base_url="http://127.0.0.1:1/v1", model="m", api_key_env="sk-abc 123")
+        services.judge_create(
+            study=study, name="other", base_url="http://127.0.0.1:1/v1", model="m", api_key_env="sk-abc 123"
+        )
 
 
 def test_a_draft_study_cannot_be_judged(api, fake_llm):
@@ -184,7 +186,9 @@ def test_a_rejected_request_is_not_sent_again(api, fake_llm):
 
 
 def test_a_missing_key_fails_before_any_request_and_names_the_variable(api, fake_llm):
-    judge = make_judge(open_study(api, prompts=1), fake_llm, api_key_env="LIMA_JUDGE_KEY_UNSET", order_policy="random_one")
+    judge = make_judge(
+        open_study(api, prompts=1), fake_llm, api_key_env="LIMA_JUDGE_KEY_UNSET", order_policy="random_one"
+    )
     assert run_all(judge) == ["failed"]
     assert "LIMA_JUDGE_KEY_UNSET is not set" in calls(judge).get().error and fake_llm.requests == []
 
@@ -202,7 +206,10 @@ def test_a_worker_killed_mid_call_leaves_the_call_in_flight_and_it_is_never_paid
     judge = make_judge(open_study(api, prompts=3), fake_llm)
     pending = services.judge_queue(judge=judge, dispatch=False)
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1"}
-    code = f"import django; django.setup(); from judges.services import judge_call_run; judge_call_run(call_id={pending[0]})"
+    code = (
+        "import django; django.setup(); from judges.services import judge_call_run; "
+        f"judge_call_run(call_id={pending[0]})"
+    )
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     try:
         wait_for(lambda: len(fake_llm.requests) == 1, timeout=30, what="the doomed worker's request")

@@ -12,12 +12,15 @@ def vote_as(study: Study, pid: str, *, choice: str = "left", rationale: str = ""
     rater = services.rater_consent(rater=services.rater_enter_prolific(study=study, pid=pid))
     for _ in range(pairs):
         nxt = services.assignment_next(rater=rater)
-        assert nxt.state == "assigned", nxt.state
+        assert nxt.state == "assigned" and nxt.assignment is not None, nxt.state
         services.vote_submit(rater=rater, token=nxt.assignment.token, choice=choice, rationale=rationale)
     return rater
 
 
 def counted(comparison_id: int) -> int:
     """Votes that count on a comparison: not gold, rater not excluded, not a judge."""
-    return (Vote.objects.filter(comparison_id=comparison_id, is_gold=False, rater__excluded=False)
-            .exclude(rater__source=Rater.Source.JUDGE).count())
+    return (
+        Vote.objects.filter(comparison_id=comparison_id, is_gold=False, rater__excluded=False)
+        .exclude(rater__source=Rater.Source.JUDGE)
+        .count()
+    )

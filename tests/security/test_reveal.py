@@ -87,8 +87,9 @@ def test_a_hold_policy_keeps_revealing_pairs_out_of_the_queue(api):
     response = api.patch("/api/studies/rev/rater-settings/", {"reveal_policy": "hold"}, format="json")
     assert response.status_code == 200 and response.json()["reveal_policy"] == "hold"
     study_id = Comparison.objects.get(prompt__external_id="p0").study_id
-    rater = services.rater_consent(rater=services.rater_enter_prolific(study=Comparison.objects.get(
-        prompt__external_id="p0").study, pid="5f00bb"))
+    rater = services.rater_consent(
+        rater=services.rater_enter_prolific(study=Comparison.objects.get(prompt__external_id="p0").study, pid="5f00bb")
+    )
     served = []
     while (nxt := services.assignment_next(rater=rater)).state == "assigned":
         served.append(nxt.assignment.comparison.prompt.external_id)

@@ -45,8 +45,9 @@ def test_every_internal_or_malformed_base_url_is_a_400_naming_base_url(api, fake
         response = api.post("/api/studies/j/judges/", {"name": "probe", "base_url": url, "model": "m"}, format="json")
         assert response.status_code == 400, url
         assert "base_url" in {e["field"] for e in response.json()["errors"]}, url
-        collection = api.post("/api/studies/j/collections/", {"system": "GPT-4", "base_url": url, "model": "m"},
-                              format="json")
+        collection = api.post(
+            "/api/studies/j/collections/", {"system": "GPT-4", "base_url": url, "model": "m"}, format="json"
+        )
         assert collection.status_code == 400, url
     assert fake_llm.requests == []
 
@@ -59,8 +60,9 @@ def test_the_policy_checks_every_address_a_name_resolves_to():
 
 def test_a_host_the_operator_allows_is_checked_again_at_call_time(api, fake_llm, settings):
     settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
-    judge = services.judge_create(study=open_study(api, prompts=1), name="j", base_url=fake_llm.url, model="m",
-                                  order_policy="random_one")
+    judge = services.judge_create(
+        study=open_study(api, prompts=1), name="j", base_url=fake_llm.url, model="m", order_policy="random_one"
+    )
     settings.LIMA_OUTBOUND_ALLOWED_HOSTS = []  # the operator withdrew it (or the name now points inside)
     assert run_all(judge) == ["failed"]
     assert fake_llm.requests == []
@@ -71,8 +73,14 @@ def test_a_host_the_operator_allows_is_checked_again_at_call_time(api, fake_llm,
 def test_a_failed_call_keeps_its_status_and_never_the_body(api, fake_llm, settings, status):
     settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     fake_llm.respond = lambda seen: Reply(status=status, content=INTERNAL_PAGE)
-    judge = services.judge_create(study=open_study(api, prompts=1), name="j", base_url=fake_llm.url, model="m",
-                                  order_policy="random_one", max_attempts=2)
+    judge = services.judge_create(
+        study=open_study(api, prompts=1),
+        name="j",
+        base_url=fake_llm.url,
+        model="m",
+        order_policy="random_one",
+        max_attempts=2,
+    )
     assert run_all(judge) == ["failed"]
     call = JudgeCall.objects.get(judge=judge)
     assert call.http_status == status and f"HTTP {status}" in call.error
@@ -84,8 +92,9 @@ def test_a_failed_call_keeps_its_status_and_never_the_body(api, fake_llm, settin
 def test_the_request_url_joins_paths_and_redirects_are_not_followed(api, fake_llm, settings):
     settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     fake_llm.push(Reply(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
-    judge = services.judge_create(study=open_study(api, prompts=1), name="j", base_url=fake_llm.url + "/", model="m",
-                                  order_policy="random_one")
+    judge = services.judge_create(
+        study=open_study(api, prompts=1), name="j", base_url=fake_llm.url + "/", model="m", order_policy="random_one"
+    )
     assert run_all(judge) == ["failed"]
     assert [r.path for r in fake_llm.requests] == ["/v1/chat/completions"]  # one request: the redirect was not followed
     assert "redirects are not followed" in JudgeCall.objects.get(judge=judge).error
