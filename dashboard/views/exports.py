@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from comparisons import csvsafe
 from comparisons.models import Study
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
@@ -116,7 +116,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     if by and not valid_by(by):
         return HttpResponse("by must be category or metadata.<key>", status=400, content_type="text/plain")
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)
     if by and results:
         writer.writerow([by] + COLUMNS)
         breakdown = results_options_get(
