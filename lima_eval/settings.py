@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "raters",
     "dashboard",
     "judges",
+    "prolific",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,8 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
     # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
+    # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
+    "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }
 
 CACHES = {

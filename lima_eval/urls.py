@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("comparisons.urls")),
     path("api/studies/<slug:slug>/judges/", include("judges.urls")),
     path("api/studies/<slug:slug>/collections/", include("judges.collect_urls")),
+    path("api/studies/<slug:slug>/prolific/", include("prolific.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
