@@ -57,16 +57,18 @@ class Need:
 def places_need(link: ProlificLink, settings: StudyRaterSettings) -> Need:
     """Places = participants holding a place + ceil(max(0, votes still needed - what active
     participants will still cast) / votes one new rater casts), where one rater casts
-    quota x (1 - gold_rate) votes that count. Never below the participants holding a place
+    quota - min(gold pairs, quota x gold_rate) votes that count (gold pairs are served at the
+    gold rate until a rater has seen them all). Never below the participants holding a place
     (nor below Prolific's own places_taken)."""
     study = link.study
     needed = votes_still_needed(study)
-    per_rater = max(1.0, settings.quota * (1 - settings.gold_rate))
+    golds = GoldPair.objects.filter(comparison__study=study).count()
+    per_rater = max(1.0, settings.quota - min(golds, settings.quota * settings.gold_rate))
     subs = Submission.objects.filter(link=link)
     holding = subs.filter(status__in=HOLDING_PLACE).count()
     active_raters = [r for r in subs.filter(status=ACTIVE).values_list("rater_id", flat=True) if r]
     done = dict(Vote.objects.filter(rater_id__in=active_raters).values_list("rater_id").annotate(n=Count("id")))
-    in_progress = sum(max(0, settings.quota - done.get(r, 0)) for r in active_raters) * (1 - settings.gold_rate)
+    in_progress = sum(max(0, settings.quota - done.get(r, 0)) for r in active_raters) * per_rater / settings.quota
     raters_needed = math.ceil(max(0.0, needed - in_progress) / per_rater) if needed else 0
     target = max(holding + raters_needed, holding, link.places_taken or 0)
     return Need(needed, per_rater, in_progress, raters_needed, holding, target)
