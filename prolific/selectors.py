@@ -66,9 +66,9 @@ def places_need(link: ProlificLink, settings: StudyRaterSettings) -> Need:
     per_rater = max(1.0, settings.quota - min(golds, settings.quota * settings.gold_rate))
     subs = Submission.objects.filter(link=link)
     holding = subs.filter(status__in=HOLDING_PLACE).count()
-    active_raters = [r for r in subs.filter(status=ACTIVE).values_list("rater_id", flat=True) if r]
-    done = dict(Vote.objects.filter(rater_id__in=active_raters).values_list("rater_id").annotate(n=Count("id")))
-    in_progress = sum(max(0, settings.quota - done.get(r, 0)) for r in active_raters) * per_rater / settings.quota
+    active = list(subs.filter(status=ACTIVE).values_list("rater_id", flat=True))  # None: not on our site yet
+    done = dict(Vote.objects.filter(rater_id__in=[r for r in active if r]).values_list("rater_id").annotate(n=Count("id")))
+    in_progress = sum(max(0, settings.quota - done.get(r, 0)) for r in active) * per_rater / settings.quota
     raters_needed = math.ceil(max(0.0, needed - in_progress) / per_rater) if needed else 0
     target = max(holding + raters_needed, holding, link.places_taken or 0)
     return Need(needed, per_rater, in_progress, raters_needed, holding, target)

@@ -115,9 +115,19 @@ def transition(*, link: ProlificLink, sub: Submission, client: Prolific, kind: s
         action_take(action, lambda: None)
         return None
     if kind == Action.Kind.APPROVE:
-        return action_take(action, lambda: client.submission_transition(sub.submission_id, "APPROVE"))
-    return action_take(action, lambda: client.submission_transition(
+        approved = action_take(action, lambda: client.submission_transition(sub.submission_id, "APPROVE"))
+        if approved:
+            Submission.objects.filter(pk=sub.pk).update(status=target)
+        return approved
+    rejected = action_take(action, lambda: client.submission_transition(
         sub.submission_id, "REJECT", message=message, rejection_category=FAILED_CHECK))
+    if rejected:
+        Submission.objects.filter(pk=sub.pk).update(status=target)
+    if rejected and sub.rater_id:  # a rejected participant's votes leave the results (the researcher may include them)
+        rater = Rater.objects.get(pk=sub.rater_id)
+        if not rater.excluded:
+            rater_exclude(rater=rater, reason=f"rejected on Prolific: {sub.reason}"[:500])
+    return rejected
 
 
 def _release(link: ProlificLink, sub: Submission) -> int:

@@ -29,7 +29,7 @@ def prolific_study(fake: FakeProlific, *, prompts: int = 4, votes: int = 2, chec
     """An open study (prompts x 1 pair, `votes` per pair) with `checks` attention checks served
     first (gold_rate 1), linked to the fake's study `prolific_id`."""
     study = open_study(prompts, votes_per_comparison=votes, slug=slug, quota=quota, gold_rate=1.0 if checks else 0.0,
-                       completion_code=CODE)
+                       completion_code=CODE, min_median_seconds=0.0)  # test votes take no time
     if checks:
         attention_checks_create(study=study, count=checks)
     url = RATER_URL.format(slug=slug)
