@@ -19,6 +19,7 @@ from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.selectors import study_progress, studies_votes_wanted
+from prolific.selectors import link_for as prolific_link_for
 
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
@@ -65,6 +66,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "prolific_link": rater_link + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
+        "prolific": prolific_link_for(study),
     }
     return render(request, "dashboard/study_detail.html", context)
 
