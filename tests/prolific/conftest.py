@@ -16,6 +16,10 @@ os.environ["PROLIFIC_API_TOKEN"] = TOKEN
 os.environ["PROLIFIC_API_URL"] = FAKE.url
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: end-to-end test in headless Chromium (Playwright)")
+
+
 @pytest.fixture(scope="session")
 def _fake_server():
     FAKE.start()

@@ -57,6 +57,7 @@ class FakeProlific:
         self.pay_calls: dict[str, int] = defaultdict(int)
         self.fails: list[Fail] = []
         self.requests: list[Seen] = []
+        self.completions: list[str] = []  # completion codes participants were redirected with
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self._ids = itertools.count(1)
@@ -77,6 +78,12 @@ class FakeProlific:
                     fake.requests.append(Seen(self.command, url.path, body, dict(self.headers)))
                     fail = fake._take_fail(self.command, url.path)
                 try:
+                    if url.path == "/submissions/complete":  # the participant's redirect back to Prolific
+                        with fake.lock:
+                            fake.completions.append(parse_qs(url.query).get("cc", [""])[0])
+                        return self._send_html("<p>Prolific: submission complete</p>")
+                    if not url.path.startswith("/api/"):  # the browser's favicon and the like
+                        return self._send_html("")
                     if self.headers.get("Authorization") != f"Token {fake.token}":
                         return self._send(401, {"error": {"detail": "Invalid token."}})
                     if fail is not None and not fail.act:
@@ -91,6 +98,14 @@ class FakeProlific:
                     self._send(status, payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _send_html(self, html: str) -> None:
+                data = html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _send(self, status: int, payload: Any, headers: dict | None = None) -> None:
                 data = b"" if payload is None else json.dumps(payload).encode()
@@ -128,6 +143,7 @@ class FakeProlific:
                 store.clear()
             self.fails.clear()
             self.requests.clear()
+            self.completions.clear()
 
     def fail(self, *fails: Fail) -> None:
         with self.lock:
