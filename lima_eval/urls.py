@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from prolific import webhooks as prolific_webhooks
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check, for load balancers and docker-compose."""
@@ -19,6 +21,7 @@ urlpatterns = [
     path("api/studies/<slug:slug>/judges/", include("judges.urls")),
     path("api/studies/<slug:slug>/collections/", include("judges.collect_urls")),
     path("api/studies/<slug:slug>/prolific/", include("prolific.urls")),
+    path("api/prolific/hooks/", prolific_webhooks.receive, name="prolific-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
