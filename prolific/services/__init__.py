@@ -1,7 +1,7 @@
 """Writes of the Prolific app: linking, syncing, acting on submissions, bonuses."""
 
 from prolific.services.bonuses import bonus_batch_advance, bonus_batch_resolve, bonuses_plan, bonuses_run
-from prolific.services.link import link_policies_update, link_set, study_url
+from prolific.services.link import link_set, study_url
 from prolific.services.submissions import submissions_decide, submissions_store, transition
 from prolific.services.sync import prolific_sync, prolific_sync_open
 
@@ -10,7 +10,6 @@ __all__ = [
     "bonus_batch_resolve",
     "bonuses_plan",
     "bonuses_run",
-    "link_policies_update",
     "link_set",
     "prolific_sync",
     "prolific_sync_open",

@@ -75,7 +75,7 @@ def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool 
     refused with a Conflict naming both values. Nothing is stored unless the check passes."""
     unknown = set(policies) - POLICIES
     if unknown:
-        raise invalid(sorted(unknown)[0], "is not a Prolific policy")
+        raise invalid(min(unknown), "is not a Prolific policy")
     for name in ("bonus_per_vote", "bonus_per_gold_correct"):
         if name in policies and Decimal(str(policies[name])) < 0:
             raise invalid(name, "must not be negative")
@@ -105,7 +105,7 @@ def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool 
     with transaction.atomic():
         if ProlificLink.objects.filter(prolific_study_id=prolific_study_id).exclude(study=study).exists():
             raise Conflict(f"Prolific study {prolific_study_id!r} is linked to another study.")
-        link, created = ProlificLink.objects.update_or_create(
+        link, _ = ProlificLink.objects.update_or_create(
             study=study, defaults={"prolific_study_id": prolific_study_id, "rater_url": rater_url, "url_check": check,
                                    "prolific_status": str(data.get("status") or ""), **policies,
                                    **({"created_by": by} if by else {})})
@@ -114,14 +114,4 @@ def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool 
                                   state=Action.State.DONE, detail={"problems": problems}, by=by or "link")
         if not rater_settings_get(study=study).prolific_completion_url:
             rater_settings_update(study=study, prolific_completion_url=COMPLETION_URL)
-    return link
-
-
-def link_policies_update(*, link: ProlificLink, **policies: object) -> ProlificLink:
-    unknown = set(policies) - POLICIES
-    if unknown:
-        raise invalid(sorted(unknown)[0], "is not a Prolific policy")
-    with transaction.atomic():
-        ProlificLink.objects.filter(pk=link.pk).update(**policies)
-    link.refresh_from_db()
     return link
