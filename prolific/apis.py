@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 from comparisons import selectors as study_selectors
 from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.models import Study
-from prolific import services, tasks
+from prolific import services
 from prolific.models import BonusBatch, ProlificLink
 from prolific.serializers import BonusBatchSerializer, LinkInputSerializer, LinkSerializer, ResolveInputSerializer
 
@@ -51,8 +50,7 @@ class SyncApi(APIView):
     @extend_schema(summary="Sync with Prolific now (in a worker)", request=None,
                    responses={202: dict, **ERRORS, **NOT_FOUND})
     def post(self, request: Request, slug: str) -> Response:
-        link = link_of(request, slug)
-        transaction.on_commit(lambda: tasks.sync.delay(link.pk))
+        services.prolific_sync_queue(link_id=link_of(request, slug).pk, by=f"sync ({request.user.get_username()})")
         return Response({"queued": True}, status=202)
 
 

@@ -10,10 +10,10 @@ from celery import shared_task
 
 
 @shared_task(name="prolific.sync")
-def sync(link_id: int) -> dict[str, Any]:
+def sync(link_id: int, by: str = "sync") -> dict[str, Any]:
     from prolific.services.sync import prolific_sync
 
-    return prolific_sync(link_id=link_id)
+    return prolific_sync(link_id=link_id, by=by)
 
 
 @shared_task(name="prolific.sync_open")

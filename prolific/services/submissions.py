@@ -76,7 +76,8 @@ def _decide(link: ProlificLink, sub: Submission, record: selectors.Record | None
     return Submission.Decision.APPROVE, "finished and passed the checks"
 
 
-def submissions_decide(*, link: ProlificLink, client: Prolific, settings: StudyRaterSettings) -> dict[str, int]:
+def submissions_decide(*, link: ProlificLink, client: Prolific, settings: StudyRaterSettings,
+                       by: str = "sync") -> dict[str, int]:
     """Decide and act on every stored submission of the link; returns counts of actions sent."""
     records = selectors.records(link, settings)
     done = {"approved": 0, "rejected": 0, "released": 0, "flagged": 0, "failed": 0}
@@ -86,15 +87,15 @@ def submissions_decide(*, link: ProlificLink, client: Prolific, settings: StudyR
             Submission.objects.filter(pk=sub.pk).update(decision=decision, reason=reason[:500])
             sub.decision, sub.reason = decision, reason
         if decision == Submission.Decision.RELEASED:
-            done["released"] += _release(link, sub)
+            done["released"] += _release(link, sub, by)
         elif decision == Submission.Decision.FLAGGED:
             done["flagged"] += 1
         elif decision == Submission.Decision.APPROVE and link.auto_approve:
-            ok = transition(link=link, sub=sub, client=client, kind=Action.Kind.APPROVE)
+            ok = transition(link=link, sub=sub, client=client, kind=Action.Kind.APPROVE, by=by)
             done["approved" if ok else "failed"] += ok is not None
         elif decision == Submission.Decision.REJECT and link.auto_reject:
             record = records[sub.participant_id]
-            ok = transition(link=link, sub=sub, client=client, kind=Action.Kind.REJECT,
+            ok = transition(link=link, sub=sub, client=client, kind=Action.Kind.REJECT, by=by,
                             message=rejection_message(record.attention_failed, record.attention_checks))
             done["rejected" if ok else "failed"] += ok is not None
     return done
@@ -130,9 +131,9 @@ def transition(*, link: ProlificLink, sub: Submission, client: Prolific, kind: s
     return rejected
 
 
-def _release(link: ProlificLink, sub: Submission) -> int:
+def _release(link: ProlificLink, sub: Submission, by: str) -> int:
     action = action_claim(link=link, key=f"release:{sub.submission_id}", kind=Action.Kind.RELEASE, submission=sub,
-                          resend=True)
+                          by=by, resend=True)
     if action is None:
         return 0
     released = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -75,7 +76,7 @@ def prolific_sync(*, link_id: int, by: str = "sync", client: Prolific | None = N
             places_taken=taken if isinstance(taken, int) else None)
         link.refresh_from_db()
         summary["submissions"] = len(submissions_store(link=link, rows=list(client.submissions(link.prolific_study_id))))
-        summary.update(submissions_decide(link=link, client=client, settings=settings))
+        summary.update(submissions_decide(link=link, client=client, settings=settings, by=by))
         summary["bonuses"] = bonuses_run(link=link, client=client, settings=settings)
         need = selectors.places_need(link, settings)
         summary["votes_needed"], summary["target_places"] = need.votes_needed, need.target_places
@@ -93,6 +94,11 @@ def prolific_sync(*, link_id: int, by: str = "sync", client: Prolific | None = N
     if error:
         summary["error"] = error
     return summary
+
+
+def prolific_sync_queue(*, link_id: int, by: str = "sync") -> None:
+    """Queue a sync of the link after the current transaction commits; `by` is recorded on its actions."""
+    transaction.on_commit(lambda: tasks.sync.delay(link_id, by))
 
 
 def prolific_sync_open() -> int:

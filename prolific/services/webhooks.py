@@ -14,8 +14,8 @@ import time
 
 from django.db import IntegrityError, transaction
 
-from prolific import tasks
 from prolific.models import ProlificLink, Submission, WebhookEvent
+from prolific.services.sync import prolific_sync_queue
 
 MAX_AGE_SECONDS = 300  # older or future timestamps are refused (replays)
 
@@ -44,5 +44,5 @@ def webhook_receive(*, event_id: str, payload: dict) -> bool:
     link_id = (Submission.objects.filter(submission_id=resource).values_list("link_id", flat=True).first()
                or ProlificLink.objects.filter(prolific_study_id__in=[resource, study]).values_list("pk", flat=True).first())
     if link_id:
-        transaction.on_commit(lambda: tasks.sync.delay(link_id))
+        prolific_sync_queue(link_id=link_id, by="webhook")
     return True

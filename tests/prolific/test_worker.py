@@ -70,6 +70,8 @@ def test_a_worker_killed_between_bonus_create_and_pay_pays_each_participant_once
     api.post("/api/studies/pro/prolific/sync/")
     wait_for(lambda: BonusBatch.objects.filter(state=BonusBatch.State.PAID).exists(), timeout=60, what="the payment")
     assert fake.paid == {"GOOD": Decimal("0.50")} and sum(fake.pay_calls.values()) == 1
+    approval = api.get("/api/studies/pro/prolific/").json()["submissions"][0]["actions"][0]
+    assert approval["kind"] == "approve" and approval["by"] == f"sync ({api.user.get_username()})"
     assert len(fake.batches) == 2  # the lost answer's batch stays unpaid at Prolific (it costs nothing)
 
 
