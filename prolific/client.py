@@ -37,6 +37,7 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 300.0
 MESSAGE_CHARS = 500
 MAX_PAGES = 1000
+JSON = dict[str, Any]
 
 
 class ProlificError(Exception):
@@ -44,8 +45,9 @@ class ProlificError(Exception):
     `retryable`: a later sync may try again; `uncertain`: the request may have reached Prolific
     (a non-idempotent call must not be sent again without checking)."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
-                 uncertain: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool = False, uncertain: bool = False
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.retryable, self.uncertain = message, status, retryable, uncertain
 
@@ -81,7 +83,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 def backoff_seconds(config: Config, attempt: int, retry_after: float | None) -> float:
     """Full-jitter exponential backoff after failed attempt `attempt` (1-based), never less
     than what Retry-After asks (capped at MAX_RETRY_AFTER)."""
-    delay = random.uniform(0.5, 1.0) * min(config.backoff_cap, config.backoff_base * 2 ** (attempt - 1))
+    delay = random.uniform(0.5, 1.0) * min(config.backoff_cap, config.backoff_base * 2.0 ** (attempt - 1))
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay
@@ -120,8 +122,13 @@ def prolific_message(response: httpx.Response) -> str:
 class Prolific:
     """A client for one process: `Prolific()` reads PROLIFIC_API_URL and the token now."""
 
-    def __init__(self, config: Config | None = None, *, sleep: Callable[[float], None] = time.sleep,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.config = config or config_from_env()
         self._sleep = sleep
         self._transport = transport
@@ -133,11 +140,16 @@ class Prolific:
 
     def _client(self, token: str) -> httpx.Client:
         timeout = httpx.Timeout(self.config.timeout, connect=min(10.0, self.config.timeout))
-        return httpx.Client(timeout=timeout, headers={"Authorization": f"Token {token}"}, transport=self._transport,
-                            follow_redirects=False)
+        return httpx.Client(
+            timeout=timeout,
+            headers={"Authorization": f"Token {token}"},
+            transport=self._transport,
+            follow_redirects=False,
+        )
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                idempotent: bool = True) -> Any:
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None, idempotent: bool = True
+    ) -> Any:
         """One call with retries; the decoded JSON body (None when empty). A non-idempotent
         call is retried only when Prolific cannot have acted on it (429, connect failures)."""
         token = _token()
@@ -151,13 +163,19 @@ class Prolific:
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                     last = ProlificError(_scrub(f"could not connect to Prolific: {exc}", token), retryable=True)
                 except httpx.TimeoutException as exc:
-                    last = ProlificError(f"Prolific did not answer within {self.config.timeout:g}s ({type(exc).__name__})",
-                                         retryable=True, uncertain=not idempotent)
+                    last = ProlificError(
+                        f"Prolific did not answer within {self.config.timeout:g}s ({type(exc).__name__})",
+                        retryable=True,
+                        uncertain=not idempotent,
+                    )
                     if not idempotent:
                         raise last from None
                 except httpx.TransportError as exc:
-                    last = ProlificError(_scrub(f"the connection to Prolific failed: {exc}", token), retryable=True,
-                                         uncertain=not idempotent)
+                    last = ProlificError(
+                        _scrub(f"the connection to Prolific failed: {exc}", token),
+                        retryable=True,
+                        uncertain=not idempotent,
+                    )
                     if not idempotent:
                         raise last from None
                 else:
@@ -167,54 +185,75 @@ class Prolific:
                     message = _scrub(prolific_message(response), token)
                     if status not in RETRY_STATUSES:
                         raise ProlificError(f"Prolific answered {status}: {message}", status=status)
-                    last = ProlificError(f"Prolific answered {status}: {message}", status=status, retryable=True,
-                                         uncertain=not idempotent and status != 429)
+                    last = ProlificError(
+                        f"Prolific answered {status}: {message}",
+                        status=status,
+                        retryable=True,
+                        uncertain=not idempotent and status != 429,
+                    )
                     if last.uncertain:
                         raise last
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 if attempt < self.config.max_attempts:
                     self._sleep(backoff_seconds(self.config, attempt, retry_after))
         assert last is not None
-        raise ProlificError(f"gave up after {self.config.max_attempts} attempts: {last.message}", status=last.status,
-                            retryable=True, uncertain=last.uncertain)
+        raise ProlificError(
+            f"gave up after {self.config.max_attempts} attempts: {last.message}",
+            status=last.status,
+            retryable=True,
+            uncertain=last.uncertain,
+        )
+
+    def request_object(self, method: str, path: str, **kwargs: Any) -> JSON:
+        """A call whose answer must be a JSON object."""
+        body = self.request(method, path, **kwargs)
+        if not isinstance(body, dict):
+            raise ProlificError(f"Prolific answered {method} {path} with {type(body).__name__}, not an object")
+        return body
 
     # Studies
-    def study(self, study_id: str) -> dict:
-        return self.request("GET", f"studies/{_segment(study_id)}/")
+    def study(self, study_id: str) -> JSON:
+        return self.request_object("GET", f"studies/{_segment(study_id)}/")
 
-    def study_update(self, study_id: str, **fields: Any) -> dict:
-        return self.request("PATCH", f"studies/{_segment(study_id)}/", json=fields)
+    def study_update(self, study_id: str, **fields: Any) -> JSON:
+        return self.request_object("PATCH", f"studies/{_segment(study_id)}/", json=fields)
 
-    def study_transition(self, study_id: str, action: str) -> dict:
-        return self.request("POST", f"studies/{_segment(study_id)}/transition/", json={"action": action})
+    def study_transition(self, study_id: str, action: str) -> JSON:
+        return self.request_object("POST", f"studies/{_segment(study_id)}/transition/", json={"action": action})
 
     # Submissions
-    def submissions(self, study_id: str) -> Iterator[dict]:
+    def submissions(self, study_id: str) -> Iterator[JSON]:
         """Every submission of the study, following the pages Prolific hands out; a next-page
         link is followed only on the configured host."""
         path: str | None = f"studies/{_segment(study_id)}/submissions/"
         for _ in range(MAX_PAGES):
             if path is None:
                 return
-            page = self.request("GET", path) or {}
-            yield from page.get("results") or []
+            page = self.request_object("GET", path)
+            yield from (row for row in page.get("results") or [] if isinstance(row, dict))
             path = _next_page(page, self.url(""))
         raise ProlificError(f"more than {MAX_PAGES} pages of submissions")
 
-    def submission_transition(self, submission_id: str, action: str, *, message: str = "",
-                              rejection_category: str = "") -> dict:
+    def submission_transition(
+        self, submission_id: str, action: str, *, message: str = "", rejection_category: str = ""
+    ) -> JSON:
         body: dict[str, str] = {"action": action}
         if message:
             body["message"] = message
         if rejection_category:
             body["rejection_category"] = rejection_category
-        return self.request("POST", f"submissions/{_segment(submission_id)}/transition/", json=body)
+        return self.request_object("POST", f"submissions/{_segment(submission_id)}/transition/", json=body)
 
     # Bonuses
-    def bonus_create(self, study_id: str, rows: list[tuple[str, str]]) -> dict:
+    def bonus_create(self, study_id: str, rows: list[tuple[str, str]]) -> JSON:
         """Set up a bulk bonus (no money moves): rows of (participant id, amount in the study's currency)."""
         csv = "\n".join(f"{pid},{amount}" for pid, amount in rows)
-        return self.request("POST", "submissions/bonus-payments/", json={"study_id": study_id, "csv_bonuses": csv})
+        created = self.request_object(
+            "POST", "submissions/bonus-payments/", json={"study_id": study_id, "csv_bonuses": csv}
+        )
+        if not created.get("id"):
+            raise ProlificError("Prolific created a bonus batch without an id")
+        return created
 
     def bonus_pay(self, batch_id: str) -> Any:
         """Pay a batch. Not idempotent at Prolific: raises ProlificError(uncertain=True) when the
@@ -229,7 +268,7 @@ def _segment(value: str) -> str:
     return value
 
 
-def _next_page(page: dict, api_root: str) -> str | None:
+def _next_page(page: JSON, api_root: str) -> str | None:
     links = page.get("_links") or {}
     nxt = links.get("next") if isinstance(links, dict) else None
     href = nxt.get("href") if isinstance(nxt, dict) else nxt if isinstance(nxt, str) else page.get("next")

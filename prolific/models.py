@@ -49,8 +49,10 @@ class ProlificLink(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(bonus_per_vote__gte=0) & Q(bonus_per_gold_correct__gte=0),
-                                   name="prolific_bonus_not_negative"),
+            models.CheckConstraint(
+                condition=Q(bonus_per_vote__gte=0) & Q(bonus_per_gold_correct__gte=0),
+                name="prolific_bonus_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,8 +146,13 @@ class BonusBatch(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
     prolific_batch_id = models.CharField(max_length=100, blank=True)
     total = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
-    prolific_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                         help_text="Prolific's total_amount with fees, in the currency's minor unit.")
+    prolific_total = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Prolific's total_amount with fees, in the currency's minor unit.",
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     batch_created_at = models.DateTimeField(null=True, blank=True)
@@ -155,8 +162,9 @@ class BonusBatch(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["prolific_batch_id"], condition=~Q(prolific_batch_id=""),
-                                    name="prolific_batch_id_unique"),
+            models.UniqueConstraint(
+                fields=["prolific_batch_id"], condition=~Q(prolific_batch_id=""), name="prolific_batch_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -67,7 +67,9 @@ def places_need(link: ProlificLink, settings: StudyRaterSettings) -> Need:
     subs = Submission.objects.filter(link=link)
     holding = subs.filter(status__in=HOLDING_PLACE).count()
     active = list(subs.filter(status=ACTIVE).values_list("rater_id", flat=True))  # None: not on our site yet
-    done = dict(Vote.objects.filter(rater_id__in=[r for r in active if r]).values_list("rater_id").annotate(n=Count("id")))
+    done = dict(
+        Vote.objects.filter(rater_id__in=[r for r in active if r]).values_list("rater_id").annotate(n=Count("id"))
+    )
     in_progress = sum(max(0, settings.quota - done.get(r, 0)) for r in active) * per_rater / settings.quota
     raters_needed = math.ceil(max(0.0, needed - in_progress) / per_rater) if needed else 0
     target = max(holding + raters_needed, holding, link.places_taken or 0)
@@ -100,7 +102,8 @@ def records(link: ProlificLink, settings: StudyRaterSettings) -> dict[str, Recor
     failed: dict[int, int] = {}
     ids = [r.pk for r in raters.values()]
     for rater_id, comparison_id, winner_id, is_gold in Vote.objects.filter(rater_id__in=ids).values_list(
-            "rater_id", "comparison_id", "winner_id", "is_gold"):
+        "rater_id", "comparison_id", "winner_id", "is_gold"
+    ):
         kind = kinds.get(comparison_id)
         if kind is None and not is_gold:
             counted[rater_id] = counted.get(rater_id, 0) + 1
@@ -114,8 +117,15 @@ def records(link: ProlificLink, settings: StudyRaterSettings) -> dict[str, Recor
     for pid, r in raters.items():
         s = stats.get(r.pk)
         votes = s.votes if s else 0
-        out[pid] = Record(r, counted.get(r.pk, 0), gold_ok.get(r.pk, 0), checks.get(r.pk, 0), failed.get(r.pk, 0),
-                          s.flags if s else (), r.finished_at is not None or votes >= settings.quota)
+        out[pid] = Record(
+            r,
+            counted.get(r.pk, 0),
+            gold_ok.get(r.pk, 0),
+            checks.get(r.pk, 0),
+            failed.get(r.pk, 0),
+            s.flags if s else (),
+            r.finished_at is not None or votes >= settings.quota,
+        )
     return out
 
 
@@ -131,8 +141,9 @@ def link_view(link: ProlificLink) -> dict:
     actions = {(a.submission_id, a.kind): a for a in link.actions.filter(submission__isnull=False)}
     return {
         "link": link,
-        "submissions": [{"submission": s, "actions": [a for (sid, _), a in actions.items() if sid == s.pk]}
-                        for s in subs],
+        "submissions": [
+            {"submission": s, "actions": [a for (sid, _), a in actions.items() if sid == s.pk]} for s in subs
+        ],
         "actions": list(link.actions.order_by("-id")[:50]),
         "bonuses": list(BonusBatch.objects.filter(link=link).annotate(participants=Count("lines")).order_by("-id")),
         "failed_actions": Action.objects.filter(link=link, state=Action.State.FAILED).count(),

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from rest_framework import serializers
 
 from prolific.models import Action, BonusBatch, ProlificLink, Submission
 
-POLICY_FIELDS = ["count_returned_votes", "auto_approve", "auto_reject", "manage_places", "bonus_per_vote",
-                 "bonus_per_gold_correct"]
+POLICY_FIELDS = [
+    "count_returned_votes",
+    "auto_approve",
+    "auto_reject",
+    "manage_places",
+    "bonus_per_vote",
+    "bonus_per_gold_correct",
+]
 
 
 class LinkInputSerializer(serializers.Serializer):
     study_id = serializers.RegexField(r"^[A-Za-z0-9_-]{1,100}$", help_text="Prolific's study id.")
     fix = serializers.BooleanField(default=True, help_text="Fix a wrong study URL or completion code on Prolific.")
-    rater_url = serializers.URLField(required=False, help_text="Our rater URL as Prolific opens it; default: this "
-                                     "server's /r/{slug}/.")
+    rater_url = serializers.URLField(
+        required=False, help_text="Our rater URL as Prolific opens it; default: this server's /r/{slug}/."
+    )
     count_returned_votes = serializers.BooleanField(default=False)
     auto_approve = serializers.BooleanField(default=True)
     auto_reject = serializers.BooleanField(default=True)
     manage_places = serializers.BooleanField(default=True)
-    bonus_per_vote = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, default="0")
-    bonus_per_gold_correct = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, default="0")
+    bonus_per_vote = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal(0), default=Decimal(0))
+    bonus_per_gold_correct = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal(0), default=Decimal(0)
+    )
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -37,12 +49,24 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Submission
-        fields = ["submission_id", "participant_id", "rater", "status", "started_at", "completed_at", "entered_code",
-                  "decision", "reason", "actions"]
+        fields = [
+            "submission_id",
+            "participant_id",
+            "rater",
+            "status",
+            "started_at",
+            "completed_at",
+            "entered_code",
+            "decision",
+            "reason",
+            "actions",
+        ]
 
     def get_actions(self, sub: Submission) -> list[dict]:
-        return [{"kind": a.kind, "state": a.state, "error": a.error, "by": a.by, "at": a.finished_at or a.created_at}
-                for a in sub.actions.all()]
+        return [
+            {"kind": a.kind, "state": a.state, "error": a.error, "by": a.by, "at": a.finished_at or a.created_at}
+            for a in sub.actions.all()
+        ]
 
 
 class BonusBatchSerializer(serializers.ModelSerializer):
@@ -50,8 +74,19 @@ class BonusBatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BonusBatch
-        fields = ["id", "state", "prolific_batch_id", "total", "prolific_total", "participants", "error", "created_at",
-                  "batch_created_at", "paid_at", "resolved_by"]
+        fields = [
+            "id",
+            "state",
+            "prolific_batch_id",
+            "total",
+            "prolific_total",
+            "participants",
+            "error",
+            "created_at",
+            "batch_created_at",
+            "paid_at",
+            "resolved_by",
+        ]
 
 
 class LinkSerializer(serializers.ModelSerializer):
@@ -63,9 +98,23 @@ class LinkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProlificLink
-        fields = ["prolific_study_id", "rater_url", "study_url", "url_check", "policies", "prolific_status", "places",
-                  "places_taken", "last_synced_at", "last_error", "last_error_at", "created_by", "submissions",
-                  "bonuses", "actions"]
+        fields = [
+            "prolific_study_id",
+            "rater_url",
+            "study_url",
+            "url_check",
+            "policies",
+            "prolific_status",
+            "places",
+            "places_taken",
+            "last_synced_at",
+            "last_error",
+            "last_error_at",
+            "created_by",
+            "submissions",
+            "bonuses",
+            "actions",
+        ]
 
     def get_study_url(self, link: ProlificLink) -> str:
         from prolific.services.link import study_url
@@ -73,10 +122,11 @@ class LinkSerializer(serializers.ModelSerializer):
         return study_url(link.rater_url)
 
     def get_policies(self, link: ProlificLink) -> dict:
-        return {name: (str(v) if name.startswith("bonus") else v) for name in POLICY_FIELDS
-                for v in [getattr(link, name)]}
+        return {
+            name: (str(v) if name.startswith("bonus") else v) for name in POLICY_FIELDS for v in [getattr(link, name)]
+        }
 
-    def get_actions(self, link: ProlificLink) -> list[dict]:
+    def get_actions(self, link: ProlificLink) -> Any:
         return ActionSerializer(link.actions.select_related("submission").order_by("-id")[:100], many=True).data
 
 

@@ -23,8 +23,12 @@ def receive(request: HttpRequest) -> JsonResponse:
     if not secret:
         return JsonResponse({"detail": "Webhooks are off: PROLIFIC_WEBHOOK_SECRET is not set."}, status=404)
     body = request.body
-    if not signature_valid(secret=secret, timestamp=request.headers.get("X-Prolific-Request-Timestamp", ""), body=body,
-                           signature=request.headers.get("X-Prolific-Request-Signature", "")):
+    if not signature_valid(
+        secret=secret,
+        timestamp=request.headers.get("X-Prolific-Request-Timestamp", ""),
+        body=body,
+        signature=request.headers.get("X-Prolific-Request-Signature", ""),
+    ):
         return JsonResponse({"detail": "Bad or stale signature."}, status=403)
     try:
         payload = json.loads(body)

@@ -13,16 +13,25 @@ from prolific.client import ProlificError
 from prolific.models import Action, ProlificLink, Submission
 
 
-def action_claim(*, link: ProlificLink, key: str, kind: str, submission: Submission | None = None, by: str = "sync",
-                 detail: dict | None = None, resend: bool = False) -> Action | None:
+def action_claim(
+    *,
+    link: ProlificLink,
+    key: str,
+    kind: str,
+    submission: Submission | None = None,
+    by: str = "sync",
+    detail: dict | None = None,
+    resend: bool = False,
+) -> Action | None:
     """The action to send now, or None when it was taken (done), refused (failed with a 4xx),
     or is being sent. `resend`: an action left `sent` by a dead worker, or failed for a
     reason worth retrying, is sent again (only for calls Prolific's state machine makes safe
     to repeat, such as a submission's transition)."""
     try:
         with transaction.atomic():
-            return Action.objects.create(link=link, key=key, kind=kind, submission=submission, by=by,
-                                         detail=detail or {})
+            return Action.objects.create(
+                link=link, key=key, kind=kind, submission=submission, by=by, detail=detail or {}
+            )
     except IntegrityError:
         pass
     action = Action.objects.get(link=link, key=key)

@@ -31,10 +31,16 @@ OPEN_STATES = [BonusBatch.State.PLANNED, BonusBatch.State.CREATED, BonusBatch.St
 
 
 def _approved(link: ProlificLink) -> list[Submission]:
-    done = set(Action.objects.filter(link=link, kind=Action.Kind.APPROVE, state=Action.State.DONE)
-               .values_list("submission_id", flat=True))
-    return [s for s in Submission.objects.filter(link=link, bonus_lines__isnull=True)
-            if s.status == selectors.APPROVED or s.pk in done]
+    done = set(
+        Action.objects.filter(link=link, kind=Action.Kind.APPROVE, state=Action.State.DONE).values_list(
+            "submission_id", flat=True
+        )
+    )
+    return [
+        s
+        for s in Submission.objects.filter(link=link, bonus_lines__isnull=True)
+        if s.status == selectors.APPROVED or s.pk in done
+    ]
 
 
 def bonuses_plan(*, link: ProlificLink, settings: StudyRaterSettings) -> BonusBatch | None:
@@ -42,20 +48,31 @@ def bonuses_plan(*, link: ProlificLink, settings: StudyRaterSettings) -> BonusBa
     if not (link.bonus_per_vote or link.bonus_per_gold_correct):
         return None
     records = selectors.records(link, settings)
-    lines = []
+    lines: list[tuple[Submission, Decimal, selectors.Record]] = []
     for sub in _approved(link):
         record = records.get(sub.participant_id)
-        amount = selectors.bonus_amount(link, record) if record else Decimal(0)
+        if record is None:
+            continue
+        amount = selectors.bonus_amount(link, record)
         if amount > 0:
             lines.append((sub, amount, record))
     if not lines:
         return None
     with transaction.atomic():
         batch = BonusBatch.objects.create(link=link, total=sum((a for _, a, _ in lines), Decimal(0)))
-        BonusLine.objects.bulk_create([
-            BonusLine(batch=batch, submission=sub, participant_id=sub.participant_id, amount=amount,
-                      counted_votes=record.counted_votes, gold_correct=record.gold_correct)
-            for sub, amount, record in lines])
+        BonusLine.objects.bulk_create(
+            [
+                BonusLine(
+                    batch=batch,
+                    submission=sub,
+                    participant_id=sub.participant_id,
+                    amount=amount,
+                    counted_votes=record.counted_votes,
+                    gold_correct=record.gold_correct,
+                )
+                for sub, amount, record in lines
+            ]
+        )
     return batch
 
 
@@ -70,8 +87,10 @@ def bonus_batch_advance(*, batch_id: int, client: Prolific) -> str:
     batch = BonusBatch.objects.select_related("link").get(pk=batch_id)
     if batch.state == BonusBatch.State.PAYING:  # a worker died in the pay call (we hold the sync's claim)
         BonusBatch.objects.filter(pk=batch.pk, state=BonusBatch.State.PAYING).update(
-            state=BonusBatch.State.UNCERTAIN, error="The pay call was sent and never answered (worker stopped). "
-            "Check the bonus on Prolific, then resolve this batch.")
+            state=BonusBatch.State.UNCERTAIN,
+            error="The pay call was sent and never answered (worker stopped). "
+            "Check the bonus on Prolific, then resolve this batch.",
+        )
         return BonusBatch.State.UNCERTAIN
     if batch.state == BonusBatch.State.PLANNED:
         rows = [(line.participant_id, f"{line.amount:.2f}") for line in batch.lines.order_by("id")]
@@ -85,8 +104,12 @@ def bonus_batch_advance(*, batch_id: int, client: Prolific) -> str:
             return BonusBatch.State.FAILED
         total = created.get("total_amount")
         BonusBatch.objects.filter(pk=batch.pk, state=BonusBatch.State.PLANNED).update(
-            state=BonusBatch.State.CREATED, prolific_batch_id=str(created["id"]), batch_created_at=timezone.now(),
-            prolific_total=Decimal(str(total)) if total is not None else None, error="")
+            state=BonusBatch.State.CREATED,
+            prolific_batch_id=str(created["id"]),
+            batch_created_at=timezone.now(),
+            prolific_total=Decimal(str(total)) if total is not None else None,
+            error="",
+        )
         batch.refresh_from_db()
     if batch.state != BonusBatch.State.CREATED:
         return batch.state
@@ -105,7 +128,8 @@ def bonus_batch_advance(*, batch_id: int, client: Prolific) -> str:
         BonusBatch.objects.filter(pk=batch.pk, state=BonusBatch.State.PAYING).update(state=state, error=error[:2000])
         return state
     BonusBatch.objects.filter(pk=batch.pk, state=BonusBatch.State.PAYING).update(
-        state=BonusBatch.State.PAID, paid_at=timezone.now(), error="")
+        state=BonusBatch.State.PAID, paid_at=timezone.now(), error=""
+    )
     return BonusBatch.State.PAID
 
 
@@ -113,7 +137,9 @@ def bonuses_run(*, link: ProlificLink, client: Prolific, settings: StudyRaterSet
     """Finish the link's open batches first (so a stored batch is paid, never re-created),
     then plan and pay one for newly approved submissions."""
     states: dict[str, int] = {}
-    for batch_id in BonusBatch.objects.filter(link=link, state__in=OPEN_STATES).order_by("id").values_list("pk", flat=True):
+    for batch_id in (
+        BonusBatch.objects.filter(link=link, state__in=OPEN_STATES).order_by("id").values_list("pk", flat=True)
+    ):
         state = bonus_batch_advance(batch_id=batch_id, client=client)
         states[state] = states.get(state, 0) + 1
     if BonusBatch.objects.filter(link=link, state__in=OPEN_STATES).exists():
@@ -131,7 +157,8 @@ def bonus_batch_resolve(*, batch: BonusBatch, paid: bool, by: str) -> BonusBatch
     state = BonusBatch.State.PAID if paid else BonusBatch.State.CREATED
     with transaction.atomic():
         changed = BonusBatch.objects.filter(pk=batch.pk, state=BonusBatch.State.UNCERTAIN).update(
-            state=state, resolved_by=by, error="", **({"paid_at": timezone.now()} if paid else {}))
+            state=state, resolved_by=by, error="", **({"paid_at": timezone.now()} if paid else {})
+        )
     if not changed:
         raise Conflict(f"Bonus batch {batch.pk} is {batch.state}, not uncertain: nothing to resolve.")
     batch.refresh_from_db()

@@ -19,8 +19,14 @@ from raters.services import rater_settings_get, rater_settings_update
 
 PLACEHOLDERS = {"PROLIFIC_PID": "{{%PROLIFIC_PID%}}", "STUDY_ID": "{{%STUDY_ID%}}", "SESSION_ID": "{{%SESSION_ID%}}"}
 COMPLETION_URL = "https://app.prolific.com/submissions/complete"
-POLICIES = {"count_returned_votes", "auto_approve", "auto_reject", "manage_places", "bonus_per_vote",
-            "bonus_per_gold_correct"}
+POLICIES = {
+    "count_returned_votes",
+    "auto_approve",
+    "auto_reject",
+    "manage_places",
+    "bonus_per_vote",
+    "bonus_per_gold_correct",
+}
 
 
 def study_url(rater_url: str) -> str:
@@ -62,14 +68,24 @@ def _fix(client: Prolific, study_id: str, data: dict, rater_url: str, code: str)
         changes["external_study_url"] = study_url(rater_url)
     if not code_matches(data, code):
         others = [c for c in codes_of(data) if c.get("code_type") != "COMPLETED"]
-        changes["completion_codes"] = [*others, {"code": code, "code_type": "COMPLETED",
-                                                 "actions": [{"action": "MANUALLY_REVIEW"}]}]
+        changes["completion_codes"] = [
+            *others,
+            {"code": code, "code_type": "COMPLETED", "actions": [{"action": "MANUALLY_REVIEW"}]},
+        ]
     client.study_update(study_id, **changes)
     return client.study(study_id)
 
 
-def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool = True, by: str = "",
-             client: Prolific | None = None, **policies: object) -> ProlificLink:
+def link_set(
+    *,
+    study: Study,
+    prolific_study_id: str,
+    rater_url: str,
+    fix: bool = True,
+    by: str = "",
+    client: Prolific | None = None,
+    **policies: object,
+) -> ProlificLink:
     """Link (or relink) `study` to Prolific's study `prolific_study_id` with `policies`.
     Reads the Prolific study; a wrong URL or completion code is fixed on Prolific (`fix`) or
     refused with a Conflict naming both values. Nothing is stored unless the check passes."""
@@ -85,19 +101,27 @@ def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool 
         data = client.study(prolific_study_id)
     except ProlificError as exc:
         if exc.status in (403, 404):
-            raise invalid("study_id", f"Prolific has no study {prolific_study_id!r} this token may read ({exc.message})") from None
+            raise invalid(
+                "study_id", f"Prolific has no study {prolific_study_id!r} this token may read ({exc.message})"
+            ) from None
         raise Conflict(f"Could not read the Prolific study: {exc.message}") from None
     problems = _problems(data, rater_url, code)
     check = ProlificLink.Check.OK
     if problems and not fix:
-        raise Conflict("The Prolific study would break completions: " + "; ".join(problems)
-                       + ". Fix it in Prolific, or link with fix=true.")
+        raise Conflict(
+            "The Prolific study would break completions: "
+            + "; ".join(problems)
+            + ". Fix it in Prolific, or link with fix=true."
+        )
     if problems:
         try:
             data = _fix(client, prolific_study_id, data, rater_url, code)
         except ProlificError as exc:
-            raise Conflict("The Prolific study would break completions: " + "; ".join(problems)
-                           + f". Prolific refused the fix ({exc.message}); set them by hand in Prolific and link again.") from None
+            raise Conflict(
+                "The Prolific study would break completions: "
+                + "; ".join(problems)
+                + f". Prolific refused the fix ({exc.message}); set them by hand in Prolific and link again."
+            ) from None
         left = _problems(data, rater_url, code)
         if left:
             raise Conflict("Prolific accepted the fix but the study still differs: " + "; ".join(left))
@@ -106,12 +130,25 @@ def link_set(*, study: Study, prolific_study_id: str, rater_url: str, fix: bool 
         if ProlificLink.objects.filter(prolific_study_id=prolific_study_id).exclude(study=study).exists():
             raise Conflict(f"Prolific study {prolific_study_id!r} is linked to another study.")
         link, _ = ProlificLink.objects.update_or_create(
-            study=study, defaults={"prolific_study_id": prolific_study_id, "rater_url": rater_url, "url_check": check,
-                                   "prolific_status": str(data.get("status") or ""), **policies,
-                                   **({"created_by": by} if by else {})})
+            study=study,
+            defaults={
+                "prolific_study_id": prolific_study_id,
+                "rater_url": rater_url,
+                "url_check": check,
+                "prolific_status": str(data.get("status") or ""),
+                **policies,
+                **({"created_by": by} if by else {}),
+            },
+        )
         if check == ProlificLink.Check.FIXED:
-            Action.objects.create(link=link, key=f"fix:{link.actions.count() + 1}", kind=Action.Kind.FIX,
-                                  state=Action.State.DONE, detail={"problems": problems}, by=by or "link")
+            Action.objects.create(
+                link=link,
+                key=f"fix:{link.actions.count() + 1}",
+                kind=Action.Kind.FIX,
+                state=Action.State.DONE,
+                detail={"problems": problems},
+                by=by or "link",
+            )
         if not rater_settings_get(study=study).prolific_completion_url:
             rater_settings_update(study=study, prolific_completion_url=COMPLETION_URL)
     return link

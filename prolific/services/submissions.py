@@ -29,9 +29,11 @@ RETURNED_REASON = "returned or timed out on Prolific"
 
 def rejection_message(failed: int, checks: int) -> str:
     """Prolific asks for a message of at least 100 characters that the participant understands."""
-    return (f"You chose the wrong answer in {failed} of {checks} attention checks. Each check was an answer that "
-            "said, in plain words, that it was an attention check and asked you to choose the other answer. "
-            "Under Prolific's attention-check policy this submission is rejected.")
+    return (
+        f"You chose the wrong answer in {failed} of {checks} attention checks. Each check was an answer that "
+        "said, in plain words, that it was an attention check and asked you to choose the other answer. "
+        "Under Prolific's attention-check policy this submission is rejected."
+    )
 
 
 def submissions_store(*, link: ProlificLink, rows: list[dict]) -> list[Submission]:
@@ -46,10 +48,16 @@ def submissions_store(*, link: ProlificLink, rows: list[dict]) -> list[Submissio
             pid = str(row.get("participant_id") or row.get("participant") or "")
             sub, _ = Submission.objects.update_or_create(
                 submission_id=sid,
-                defaults={"link": link, "participant_id": pid, "rater_id": raters.get(pid),
-                          "status": str(row.get("status") or ""), "started_at": str(row.get("started_at") or ""),
-                          "completed_at": str(row.get("completed_at") or ""),
-                          "entered_code": str(row.get("entered_code") or row.get("study_code") or "")})
+                defaults={
+                    "link": link,
+                    "participant_id": pid,
+                    "rater_id": raters.get(pid),
+                    "status": str(row.get("status") or ""),
+                    "started_at": str(row.get("started_at") or ""),
+                    "completed_at": str(row.get("completed_at") or ""),
+                    "entered_code": str(row.get("entered_code") or row.get("study_code") or ""),
+                },
+            )
             out.append(sub)
     return out
 
@@ -62,7 +70,10 @@ def _decide(link: ProlificLink, sub: Submission, record: selectors.Record | None
     if record is None or record.rater is None:
         return Submission.Decision.FLAGGED, "no votes recorded with us"
     if record.attention_failed >= selectors.MIN_FAILED_FAIR_CHECKS:
-        return Submission.Decision.REJECT, f"failed {record.attention_failed} of {record.attention_checks} attention checks"
+        return (
+            Submission.Decision.REJECT,
+            f"failed {record.attention_failed} of {record.attention_checks} attention checks",
+        )
     if record.attention_failed:
         return Submission.Decision.FLAGGED, "failed 1 attention check (Prolific allows a rejection from 2 on)"
     if record.rater.excluded:
@@ -76,8 +87,9 @@ def _decide(link: ProlificLink, sub: Submission, record: selectors.Record | None
     return Submission.Decision.APPROVE, "finished and passed the checks"
 
 
-def submissions_decide(*, link: ProlificLink, client: Prolific, settings: StudyRaterSettings,
-                       by: str = "sync") -> dict[str, int]:
+def submissions_decide(
+    *, link: ProlificLink, client: Prolific, settings: StudyRaterSettings, by: str = "sync"
+) -> dict[str, int]:
     """Decide and act on every stored submission of the link; returns counts of actions sent."""
     records = selectors.records(link, settings)
     done = {"approved": 0, "rejected": 0, "released": 0, "flagged": 0, "failed": 0}
@@ -95,21 +107,35 @@ def submissions_decide(*, link: ProlificLink, client: Prolific, settings: StudyR
             done["approved" if ok else "failed"] += ok is not None
         elif decision == Submission.Decision.REJECT and link.auto_reject:
             record = records[sub.participant_id]
-            ok = transition(link=link, sub=sub, client=client, kind=Action.Kind.REJECT, by=by,
-                            message=rejection_message(record.attention_failed, record.attention_checks))
+            ok = transition(
+                link=link,
+                sub=sub,
+                client=client,
+                kind=Action.Kind.REJECT,
+                by=by,
+                message=rejection_message(record.attention_failed, record.attention_checks),
+            )
             done["rejected" if ok else "failed"] += ok is not None
     return done
 
 
-def transition(*, link: ProlificLink, sub: Submission, client: Prolific, kind: str, message: str = "",
-               by: str = "sync") -> bool | None:
+def transition(
+    *, link: ProlificLink, sub: Submission, client: Prolific, kind: str, message: str = "", by: str = "sync"
+) -> bool | None:
     """Approve or reject `sub` once. None: nothing sent (taken before, or Prolific already shows it)."""
     target = selectors.APPROVED if kind == Action.Kind.APPROVE else selectors.REJECTED
     other = f"{Action.Kind.REJECT if kind == Action.Kind.APPROVE else Action.Kind.APPROVE}:{sub.submission_id}"
     if Action.objects.filter(link=link, key=other, state__in=[Action.State.SENT, Action.State.DONE]).exists():
         return None
-    action = action_claim(link=link, key=f"{kind}:{sub.submission_id}", kind=kind, submission=sub, by=by,
-                          detail={"message": message} if message else {}, resend=True)
+    action = action_claim(
+        link=link,
+        key=f"{kind}:{sub.submission_id}",
+        kind=kind,
+        submission=sub,
+        by=by,
+        detail={"message": message} if message else {},
+        resend=True,
+    )
     if action is None:
         return None
     if sub.status == target:  # a dead worker's call went through: record it, send nothing
@@ -120,8 +146,12 @@ def transition(*, link: ProlificLink, sub: Submission, client: Prolific, kind: s
         if approved:
             Submission.objects.filter(pk=sub.pk).update(status=target)
         return approved
-    rejected = action_take(action, lambda: client.submission_transition(
-        sub.submission_id, "REJECT", message=message, rejection_category=FAILED_CHECK))
+    rejected = action_take(
+        action,
+        lambda: client.submission_transition(
+            sub.submission_id, "REJECT", message=message, rejection_category=FAILED_CHECK
+        ),
+    )
     if rejected:
         Submission.objects.filter(pk=sub.pk).update(status=target)
     if rejected and sub.rater_id:  # a rejected participant's votes leave the results (the researcher may include them)
@@ -132,8 +162,9 @@ def transition(*, link: ProlificLink, sub: Submission, client: Prolific, kind: s
 
 
 def _release(link: ProlificLink, sub: Submission, by: str) -> int:
-    action = action_claim(link=link, key=f"release:{sub.submission_id}", kind=Action.Kind.RELEASE, submission=sub,
-                          by=by, resend=True)
+    action = action_claim(
+        link=link, key=f"release:{sub.submission_id}", kind=Action.Kind.RELEASE, submission=sub, by=by, resend=True
+    )
     if action is None:
         return 0
     released = 0
@@ -143,5 +174,7 @@ def _release(link: ProlificLink, sub: Submission, by: str) -> int:
         if not link.count_returned_votes and not rater.excluded:
             rater_exclude(rater=rater, reason=f"{RETURNED_REASON} ({sub.status})")
     action_take(action, lambda: None)
-    Action.objects.filter(pk=action.pk).update(detail={"leases_released": released, "votes_count": link.count_returned_votes})
+    Action.objects.filter(pk=action.pk).update(
+        detail={"leases_released": released, "votes_count": link.count_returned_votes}
+    )
     return 1

@@ -32,22 +32,38 @@ def _places(link: ProlificLink, client: Prolific, need: selectors.Need, status: 
     done = need.votes_needed == 0 or link.study.status != Study.Status.OPEN
     if link.manage_places and not done and link.places is not None and link.places != need.target_places:
         stamp = timezone.now().isoformat()
-        action = action_claim(link=link, key=f"places:{need.target_places}:{stamp}", kind=Action.Kind.PLACES, by=by,
-                              detail={"from": link.places, "to": need.target_places, "votes_needed": need.votes_needed})
-        if action and action_take(action, lambda: client.study_update(link.prolific_study_id,
-                                                                       total_available_places=need.target_places)):
+        action = action_claim(
+            link=link,
+            key=f"places:{need.target_places}:{stamp}",
+            kind=Action.Kind.PLACES,
+            by=by,
+            detail={"from": link.places, "to": need.target_places, "votes_needed": need.votes_needed},
+        )
+        if action and action_take(
+            action, lambda: client.study_update(link.prolific_study_id, total_available_places=need.target_places)
+        ):
             ProlificLink.objects.filter(pk=link.pk).update(places=need.target_places)
             out["places"] = need.target_places
     ours = Action.objects.filter(link=link, kind__in=[Action.Kind.PAUSE, Action.Kind.START], state=Action.State.DONE)
     last = ours.order_by("-id").first()
     if done and status == ACTIVE:
-        action = action_claim(link=link, key=f"pause:{ours.count() + 1}", kind=Action.Kind.PAUSE, by=by,
-                              detail={"votes_needed": need.votes_needed})
+        action = action_claim(
+            link=link,
+            key=f"pause:{ours.count() + 1}",
+            kind=Action.Kind.PAUSE,
+            by=by,
+            detail={"votes_needed": need.votes_needed},
+        )
         if action and action_take(action, lambda: client.study_transition(link.prolific_study_id, "PAUSE")):
             out["paused"] = True
     elif not done and status == PAUSED and last is not None and last.kind == Action.Kind.PAUSE:
-        action = action_claim(link=link, key=f"start:{ours.count() + 1}", kind=Action.Kind.START, by=by,
-                              detail={"votes_needed": need.votes_needed})
+        action = action_claim(
+            link=link,
+            key=f"start:{ours.count() + 1}",
+            kind=Action.Kind.START,
+            by=by,
+            detail={"votes_needed": need.votes_needed},
+        )
         if action and action_take(action, lambda: client.study_transition(link.prolific_study_id, "START")):
             out["started"] = True
     return out
@@ -58,7 +74,8 @@ def prolific_sync(*, link_id: int, by: str = "sync", client: Prolific | None = N
     shown), never raised: the next sync tries again."""
     now = timezone.now()
     claimed = ProlificLink.objects.filter(Q(sync_until__isnull=True) | Q(sync_until__lt=now), pk=link_id).update(
-        sync_until=now + CLAIM)
+        sync_until=now + CLAIM
+    )
     if not claimed:
         return {"skipped": "another sync of this study is running"}
     link = ProlificLink.objects.select_related("study").get(pk=link_id)
@@ -72,10 +89,14 @@ def prolific_sync(*, link_id: int, by: str = "sync", client: Prolific | None = N
         places = data.get("total_available_places")
         taken = data.get("places_taken")
         ProlificLink.objects.filter(pk=link.pk).update(
-            prolific_status=status, places=places if isinstance(places, int) else None,
-            places_taken=taken if isinstance(taken, int) else None)
+            prolific_status=status,
+            places=places if isinstance(places, int) else None,
+            places_taken=taken if isinstance(taken, int) else None,
+        )
         link.refresh_from_db()
-        summary["submissions"] = len(submissions_store(link=link, rows=list(client.submissions(link.prolific_study_id))))
+        summary["submissions"] = len(
+            submissions_store(link=link, rows=list(client.submissions(link.prolific_study_id)))
+        )
         summary.update(submissions_decide(link=link, client=client, settings=settings, by=by))
         summary["bonuses"] = bonuses_run(link=link, client=client, settings=settings)
         need = selectors.places_need(link, settings)

@@ -41,8 +41,10 @@ def webhook_receive(*, event_id: str, payload: dict) -> bool:
         return False
     resource = str(payload.get("resource_id") or "")
     study = str(payload.get("study_id") or "")
-    link_id = (Submission.objects.filter(submission_id=resource).values_list("link_id", flat=True).first()
-               or ProlificLink.objects.filter(prolific_study_id__in=[resource, study]).values_list("pk", flat=True).first())
+    link_id = (
+        Submission.objects.filter(submission_id=resource).values_list("link_id", flat=True).first()
+        or ProlificLink.objects.filter(prolific_study_id__in=[resource, study]).values_list("pk", flat=True).first()
+    )
     if link_id:
         prolific_sync_queue(link_id=link_id, by="webhook")
     return True

@@ -15,9 +15,13 @@ def rater_leases_release(*, rater: Rater) -> int:
     many were released. Safe to run any number of times (the second run finds none)."""
     now = timezone.now()
     with transaction.atomic():
-        pending = list(Assignment.objects.select_for_update().filter(rater=rater, state=Assignment.State.PENDING)
-                       .values_list("pk", "comparison_id"))
+        pending = list(
+            Assignment.objects.select_for_update()
+            .filter(rater=rater, state=Assignment.State.PENDING)
+            .values_list("pk", "comparison_id")
+        )
         count = Assignment.objects.filter(pk__in=[pk for pk, _ in pending]).update(
-            state=Assignment.State.EXPIRED, expires_at=now)
+            state=Assignment.State.EXPIRED, expires_at=now
+        )
         coverage_refresh(comparison_ids=[c for _, c in pending], now=now)
     return count

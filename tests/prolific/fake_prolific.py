@@ -21,8 +21,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-CATEGORIES = {"TOO_QUICKLY", "TOO_SLOWLY", "FAILED_INSTRUCTIONS", "INCOMP_LONGITUDINAL", "FAILED_CHECK", "LOW_EFFORT",
-              "MALINGERING", "NO_CODE", "BAD_CODE", "NO_DATA", "UNSUPP_DEVICE", "OTHER"}
+CATEGORIES = {
+    "TOO_QUICKLY",
+    "TOO_SLOWLY",
+    "FAILED_INSTRUCTIONS",
+    "INCOMP_LONGITUDINAL",
+    "FAILED_CHECK",
+    "LOW_EFFORT",
+    "MALINGERING",
+    "NO_CODE",
+    "BAD_CODE",
+    "NO_DATA",
+    "UNSUPP_DEVICE",
+    "OTHER",
+}
 
 
 @dataclass
@@ -90,8 +102,9 @@ class FakeProlific:
                         fake.stopping.wait(fail.delay)
                         return self._send(fail.status, {"error": {"detail": fail.message}}, fail.headers)
                     with fake.lock:
-                        status, payload = fake.route(self.command, url.path, parse_qs(url.query), body,
-                                                     f"http://{self.headers.get('Host')}")
+                        status, payload = fake.route(
+                            self.command, url.path, parse_qs(url.query), body, f"http://{self.headers.get('Host')}"
+                        )
                     if fail is not None:  # acted; now answer late or wrongly
                         fake.stopping.wait(fail.delay)
                         return self._send(fail.status, {"error": {"detail": fail.message}}, fail.headers)
@@ -161,9 +174,15 @@ class FakeProlific:
 
     # Prolific's side of a study: what a researcher and participants do there
     def add_study(self, study_id: str, *, url: str, code: str, places: int = 5, status: str = "ACTIVE") -> dict:
-        study = {"id": study_id, "name": "LIMA", "status": status, "external_study_url": url,
-                 "completion_codes": [{"code": code, "code_type": "COMPLETED", "actions": [{"action": "MANUALLY_REVIEW"}]}],
-                 "total_available_places": places, "places_taken": 0}
+        study = {
+            "id": study_id,
+            "name": "LIMA",
+            "status": status,
+            "external_study_url": url,
+            "completion_codes": [{"code": code, "code_type": "COMPLETED", "actions": [{"action": "MANUALLY_REVIEW"}]}],
+            "total_available_places": places,
+            "places_taken": 0,
+        }
         with self.lock:
             self.studies[study_id] = study
         return study
@@ -171,15 +190,23 @@ class FakeProlific:
     def participant_starts(self, study_id: str, pid: str) -> str:
         with self.lock:
             sid = f"sub{next(self._ids):04d}"
-            self.submissions[sid] = {"id": sid, "study_id": study_id, "participant_id": pid, "status": "ACTIVE",
-                                     "started_at": "2026-11-30T10:00:00Z", "completed_at": None, "entered_code": ""}
+            self.submissions[sid] = {
+                "id": sid,
+                "study_id": study_id,
+                "participant_id": pid,
+                "status": "ACTIVE",
+                "started_at": "2026-11-30T10:00:00Z",
+                "completed_at": None,
+                "entered_code": "",
+            }
             self.studies[study_id]["places_taken"] += 1
         return sid
 
     def participant_completes(self, sid: str, code: str) -> None:
         with self.lock:
-            self.submissions[sid].update(status="AWAITING REVIEW", entered_code=code,
-                                         completed_at="2026-11-30T10:20:00Z")
+            self.submissions[sid].update(
+                status="AWAITING REVIEW", entered_code=code, completed_at="2026-11-30T10:20:00Z"
+            )
 
     def participant_leaves(self, sid: str, status: str = "RETURNED") -> None:
         with self.lock:
@@ -215,7 +242,7 @@ class FakeProlific:
         if (m := re.fullmatch(r"/api/v1/studies/([^/]+)/submissions/", path)) and method == "GET":
             rows = [s for s in self.submissions.values() if s["study_id"] == m[1]]
             offset = int(query.get("offset", ["0"])[0])
-            page = rows[offset: offset + self.page_size]
+            page = rows[offset : offset + self.page_size]
             nxt = offset + self.page_size
             links = {"next": {"href": f"{host}{path}?offset={nxt}" if nxt < len(rows) else None}}
             return 200, {"results": page, "_links": links, "meta": {"count": len(rows)}}
@@ -253,8 +280,14 @@ class FakeProlific:
             amount = sum((a for _, a in rows), Decimal(0))
             self.batches[batch_id] = {"id": batch_id, "study": study_id, "rows": rows}
             cents = int(amount * 100)
-            return 201, {"id": batch_id, "study": study_id, "amount": cents, "fees": cents // 3, "vat": 0,
-                         "total_amount": cents + cents // 3}
+            return 201, {
+                "id": batch_id,
+                "study": study_id,
+                "amount": cents,
+                "fees": cents // 3,
+                "vat": 0,
+                "total_amount": cents + cents // 3,
+            }
         if (m := re.fullmatch(r"/api/v1/bulk-bonus-payments/([^/]+)/pay/", path)) and method == "POST":
             batch = self.batches.get(m[1])
             if batch is None:

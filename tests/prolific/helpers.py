@@ -20,22 +20,42 @@ CODE = "C0DE42"
 
 def fast_client(slept: list[float] | None = None) -> Prolific:
     """The real client with a 1 s timeout, recording the backoff it asks for instead of sleeping."""
-    return Prolific(config_from_env(timeout=1.0, backoff_base=0.001, backoff_cap=0.01),
-                    sleep=slept.append if slept is not None else (lambda seconds: None))
+    return Prolific(
+        config_from_env(timeout=1.0, backoff_base=0.001, backoff_cap=0.01),
+        sleep=slept.append if slept is not None else (lambda seconds: None),
+    )
 
 
-def prolific_study(fake: FakeProlific, *, prompts: int = 4, votes: int = 2, checks: int = 2, quota: int = 4,
-                   slug: str = "pro", prolific_id: str = "PS1", places: int = 1, **policies: object) -> ProlificLink:
+def prolific_study(
+    fake: FakeProlific,
+    *,
+    prompts: int = 4,
+    votes: int = 2,
+    checks: int = 2,
+    quota: int = 4,
+    slug: str = "pro",
+    prolific_id: str = "PS1",
+    places: int = 1,
+    **policies: object,
+) -> ProlificLink:
     """An open study (prompts x 1 pair, `votes` per pair) with `checks` attention checks served
     first (gold_rate 1), linked to the fake's study `prolific_id`."""
-    study = open_study(prompts, votes_per_comparison=votes, slug=slug, quota=quota, gold_rate=1.0 if checks else 0.0,
-                       completion_code=CODE, min_median_seconds=0.0)  # test votes take no time
+    study = open_study(
+        prompts,
+        votes_per_comparison=votes,
+        slug=slug,
+        quota=quota,
+        gold_rate=1.0 if checks else 0.0,
+        completion_code=CODE,
+        min_median_seconds=0.0,
+    )  # test votes take no time
     if checks:
         attention_checks_create(study=study, count=checks)
     url = RATER_URL.format(slug=slug)
     fake.add_study(prolific_id, url=study_url(url), code=CODE, places=places)
-    return link_set(study=study, prolific_study_id=prolific_id, rater_url=url, client=fast_client(), by="alice",
-                    **policies)
+    return link_set(
+        study=study, prolific_study_id=prolific_id, rater_url=url, client=fast_client(), by="alice", **policies
+    )
 
 
 def rate(study: Study, pid: str, *, session: str = "", fail_checks: int = 0, stop_after: int | None = None) -> Rater:

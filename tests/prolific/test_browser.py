@@ -17,17 +17,32 @@ from tests.raters.test_browser import SHOTS, in_browser, new_page  # noqa: F401 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_prolific_raters_walk_from_the_study_url_to_the_redirect_and_a_sync_approves_them(live_server, in_browser,  # noqa: F811
-                                                                                        fake):
-    study = open_study(4, slug="tea", votes_per_comparison=1, quota=2, completion_code=CODE, min_median_seconds=0.0,
-                       prolific_completion_url=f"{fake.url}/submissions/complete")
+def test_prolific_raters_walk_from_the_study_url_to_the_redirect_and_a_sync_approves_them(
+    live_server,
+    in_browser,  # noqa: F811
+    fake,
+):
+    study = open_study(
+        4,
+        slug="tea",
+        votes_per_comparison=1,
+        quota=2,
+        completion_code=CODE,
+        min_median_seconds=0.0,
+        prolific_completion_url=f"{fake.url}/submissions/complete",
+    )
     rater_url = f"{live_server.url}/r/tea/"
     fake.add_study("PS1", url=study_url(rater_url), code=CODE, places=1)
     link = link_set(study=study, prolific_study_id="PS1", rater_url=rater_url, client=fast_client())
     assert prolific_sync(link_id=link.pk, client=fast_client())["target_places"] == 2
     people = {pid: fake.participant_starts("PS1", pid) for pid in ["5f00aa", "5f00bb"]}
-    opened = {pid: fake.studies["PS1"]["external_study_url"].replace("{{%PROLIFIC_PID%}}", pid)
-              .replace("{{%STUDY_ID%}}", "PS1").replace("{{%SESSION_ID%}}", sid) for pid, sid in people.items()}
+    opened = {
+        pid: fake.studies["PS1"]["external_study_url"]
+        .replace("{{%PROLIFIC_PID%}}", pid)
+        .replace("{{%STUDY_ID%}}", "PS1")
+        .replace("{{%SESSION_ID%}}", sid)
+        for pid, sid in people.items()
+    }
 
     def steps(browser) -> list[str]:
         seen = []

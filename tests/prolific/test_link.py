@@ -27,8 +27,13 @@ def test_a_matching_study_is_linked_as_is_and_prolifics_redirect_is_set(fake, st
     fake.add_study("PS1", url=study_url(URL), code=CODE)
     link = link_set(study=study, prolific_study_id="PS1", rater_url=URL, client=fast_client())
     assert link.url_check == ProlificLink.Check.OK and not fake.calls("PATCH", "/studies/")
-    assert StudyRaterSettings.objects.get(study=study).prolific_completion_url == "https://app.prolific.com/submissions/complete"
-    assert study_url(URL) == URL + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+    assert (
+        StudyRaterSettings.objects.get(study=study).prolific_completion_url
+        == "https://app.prolific.com/submissions/complete"
+    )
+    assert (
+        study_url(URL) == URL + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+    )
 
 
 def test_a_wrong_url_and_code_are_fixed_on_prolific_and_recorded(fake, study):

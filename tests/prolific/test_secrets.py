@@ -25,8 +25,12 @@ def body(response) -> str:
 
 
 def stored_text() -> str:
-    rows = [*ProlificLink.objects.values(), *Submission.objects.values(), *Action.objects.values(),
-            *BonusBatch.objects.values()]
+    rows = [
+        *ProlificLink.objects.values(),
+        *Submission.objects.values(),
+        *Action.objects.values(),
+        *BonusBatch.objects.values(),
+    ]
     return repr(rows)
 
 
@@ -45,15 +49,31 @@ def test_the_token_is_in_no_response_log_export_page_or_row(fake, api, caplog, d
     assert fake.submissions[sid]["status"] == "APPROVED"
     assert fake.requests[-1].headers["Authorization"] == f"Token {TOKEN}"  # it was sent, to Prolific only
 
-    texts = [body(api.get(url)) for url in (
-        "/api/studies/pro/prolific/", "/api/studies/pro/votes.csv", "/api/studies/pro/votes.jsonl", "/api/studies/pro/",
-        "/api/studies/pro/raters/", "/api/schema/")]
+    texts = [
+        body(api.get(url))
+        for url in (
+            "/api/studies/pro/prolific/",
+            "/api/studies/pro/votes.csv",
+            "/api/studies/pro/votes.jsonl",
+            "/api/studies/pro/",
+            "/api/studies/pro/raters/",
+            "/api/schema/",
+        )
+    ]
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
     browser = Client()
     browser.force_login(admin)
-    texts += [body(browser.get(url)) for url in (
-        "/dashboard/s/pro/", "/dashboard/s/pro/results.csv", "/dashboard/s/pro/results.jsonl",
-        f"/admin/prolific/prolificlink/{link.pk}/change/", "/admin/prolific/action/", "/admin/prolific/bonusbatch/")]
+    texts += [
+        body(browser.get(url))
+        for url in (
+            "/dashboard/s/pro/",
+            "/dashboard/s/pro/results.csv",
+            "/dashboard/s/pro/results.jsonl",
+            f"/admin/prolific/prolificlink/{link.pk}/change/",
+            "/admin/prolific/action/",
+            "/admin/prolific/bonusbatch/",
+        )
+    ]
     assert "Prolific" in texts[6] and all(TOKEN not in t for t in texts)
     assert TOKEN not in caplog.text and "HTTP Request" in caplog.text
     assert TOKEN not in stored_text()

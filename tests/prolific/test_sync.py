@@ -126,8 +126,9 @@ def test_a_refused_approval_is_recorded_with_prolifics_message_shown_and_not_res
 
 def test_a_sync_honours_retry_after_and_backs_off_on_5xx(fake):
     link = prolific_study(fake)
-    fake.fail(Fail("GET", "/submissions/", status=429, headers={"Retry-After": "9"}),
-              Fail("GET", "/submissions/", status=502))
+    fake.fail(
+        Fail("GET", "/submissions/", status=429, headers={"Retry-After": "9"}), Fail("GET", "/submissions/", status=502)
+    )
     slept: list[float] = []
     summary = sync(link, slept)
     assert "error" not in summary and slept[0] == 9.0 and len(slept) == 2

@@ -22,8 +22,14 @@ def signed(client, body: dict, *, secret: str = SECRET, at: int | None = None, e
     raw = json.dumps(body).encode()
     ts = str(at if at is not None else int(time.time()))
     sig = base64.b64encode(hmac.new(secret.encode(), ts.encode() + raw, hashlib.sha256).digest()).decode()
-    return client.post("/api/prolific/hooks/", raw, content_type="application/json",
-                       HTTP_X_PROLIFIC_REQUEST_SIGNATURE=sig, HTTP_X_PROLIFIC_REQUEST_TIMESTAMP=ts, HTTP_X_EVENT_ID=event)
+    return client.post(
+        "/api/prolific/hooks/",
+        raw,
+        content_type="application/json",
+        HTTP_X_PROLIFIC_REQUEST_SIGNATURE=sig,
+        HTTP_X_PROLIFIC_REQUEST_TIMESTAMP=ts,
+        HTTP_X_EVENT_ID=event,
+    )
 
 
 @pytest.fixture
@@ -55,8 +61,13 @@ def test_a_bad_or_stale_signature_is_refused_and_nothing_stored(client, fake, se
         raw = json.dumps(body).encode()
         ts = str(int(time.time()))
         sig = base64.b64encode(hmac.new(SECRET.encode(), ts.encode() + raw, hashlib.sha256).digest()).decode()
-        response = client.post("/api/prolific/hooks/", raw.replace(b"sub9", b"sub8"), content_type="application/json",
-                               HTTP_X_PROLIFIC_REQUEST_SIGNATURE=sig, HTTP_X_PROLIFIC_REQUEST_TIMESTAMP=ts)
+        response = client.post(
+            "/api/prolific/hooks/",
+            raw.replace(b"sub9", b"sub8"),
+            content_type="application/json",
+            HTTP_X_PROLIFIC_REQUEST_SIGNATURE=sig,
+            HTTP_X_PROLIFIC_REQUEST_TIMESTAMP=ts,
+        )
     assert response.status_code == 403 and not WebhookEvent.objects.exists()
 
 

@@ -32,6 +32,7 @@ def finished_rater(fake, link, pid: str = "GOOD") -> str:
 
 def kill_the_sync() -> None:
     """SIGKILL the worker process running prolific.sync (the pool starts a new one)."""
+
     def running() -> list[int]:
         active = app.control.inspect(timeout=1.0).active() or {}
         return [t["worker_pid"] for ts in active.values() for t in ts if t["name"] == "prolific.sync"]
@@ -49,8 +50,11 @@ def test_beat_syncs_every_open_linked_study_in_the_worker(fake):
     link = prolific_study(fake, bonus_per_vote="0.10")
     sid = finished_rater(fake, link)
     tasks.sync_open.delay()
-    wait_for(lambda: BonusBatch.objects.filter(state=BonusBatch.State.PAID).exists(), timeout=60,
-             what="the worker to approve and pay")
+    wait_for(
+        lambda: BonusBatch.objects.filter(state=BonusBatch.State.PAID).exists(),
+        timeout=60,
+        what="the worker to approve and pay",
+    )
     assert fake.submissions[sid]["status"] == "APPROVED" and fake.paid == {"GOOD": Decimal("0.20")}
     log = (ARTIFACTS / "celery-worker.log").read_text()
     assert "prolific.sync" in log and TOKEN not in log
