@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 
 
-@shared_task(name="prolific.sync")
-def sync(link_id: int, by: str = "sync") -> dict[str, Any]:
+@shared_task(name="prolific.sync", bind=True, max_retries=6)
+def sync(self: Task, link_id: int, by: str = "sync") -> dict[str, Any]:
+    """A sync asked for while another runs is tried again shortly (a researcher's or a webhook's
+    request is never dropped); beat's own syncs are not: the next minute brings one."""
     from prolific.services.sync import prolific_sync
 
-    return prolific_sync(link_id=link_id, by=by)
+    result = prolific_sync(link_id=link_id, by=by)
+    if "skipped" in result and by != "sync":
+        raise self.retry(countdown=10)
+    return result
 
 
 @shared_task(name="prolific.sync_open")
