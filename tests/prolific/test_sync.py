@@ -180,3 +180,39 @@ def test_a_batch_the_researcher_says_was_not_paid_is_paid_once_by_the_next_sync(
     assert fake.paid == {"GOOD": Decimal("0.50")} and sum(fake.pay_calls.values()) == 1
     assert len(fake.calls("POST", "/pay/")) == 2  # the 504, then the one pay after the researcher's answer
     assert BonusBatch.objects.get().state == BonusBatch.State.PAID
+
+
+def test_a_study_paused_when_done_is_started_again_when_an_exclusion_reopens_pairs(fake):
+    link = prolific_study(fake, prompts=2, votes=1, checks=0, quota=2)
+    sid = fake.participant_starts("PS1", "ONLY")
+    rater = rate(link.study, "ONLY", session=sid)
+    fake.participant_completes(sid, CODE)
+    assert sync(link).get("paused") and fake.studies["PS1"]["status"] == "PAUSED"
+    raters.rater_exclude(rater=rater, reason="copied answers")
+    summary = sync(link)
+    assert summary["votes_needed"] == 2 and summary.get("started") and fake.studies["PS1"]["status"] == "ACTIVE"
+    assert fake.studies["PS1"]["total_available_places"] == 2  # the approved one holds a place, one more needed
+    before = writes(fake)
+    sync(link)
+    assert writes(fake) == before
+
+
+def test_gold_accuracy_earns_its_bonus_and_a_wrong_code_is_flagged_not_approved(fake):
+    from raters.models import GoldPair, StudyRaterSettings
+    from raters.services import gold_set
+
+    link = prolific_study(fake, prompts=3, votes=1, checks=0, quota=3, bonus_per_gold_correct="0.30")
+    gold = link.study.comparisons.first()
+    gold_set(comparison=gold, expected="LIMA")
+    StudyRaterSettings.objects.filter(study=link.study).update(gold_rate=1.0)  # served first
+    assert GoldPair.objects.count() == 1
+    good, wrong = fake.participant_starts("PS1", "GOOD"), fake.participant_starts("PS1", "WRONG")
+    rate(link.study, "GOOD", session=good)
+    rate(link.study, "WRONG", session=wrong)
+    fake.participant_completes(good, CODE)
+    fake.participant_completes(wrong, "NOTOURS")
+    sync(link)
+    assert Submission.objects.get(submission_id=wrong).decision == Submission.Decision.FLAGGED
+    assert "NOTOURS" in Submission.objects.get(submission_id=wrong).reason
+    assert fake.submissions[wrong]["status"] == "AWAITING REVIEW"
+    assert fake.paid == {"GOOD": Decimal("0.30")}  # one gold pair right, votes earn nothing here
