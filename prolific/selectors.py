@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 
 from comparisons.models import Comparison, Study
-from prolific.models import Action, BonusBatch, ProlificLink, Submission
+from prolific.models import ProlificLink, Submission
 from raters.models import GoldPair, Rater, StudyRaterSettings, Vote
 from raters.selectors import stats_by_rater
 from raters.services.coverage import counted_votes
@@ -133,18 +133,3 @@ def bonus_amount(link: ProlificLink, record: Record) -> Decimal:
     """bonus_per_vote x votes that count (the rater not excluded) + bonus_per_gold_correct x gold pairs right."""
     counted = 0 if record.rater is None or record.rater.excluded else record.counted_votes
     return link.bonus_per_vote * counted + link.bonus_per_gold_correct * record.gold_correct
-
-
-def link_view(link: ProlificLink) -> dict:
-    """Everything GET /api/studies/{slug}/prolific/ and the dashboard show (never the token)."""
-    subs = list(link.submissions.select_related("rater").order_by("id"))
-    actions = {(a.submission_id, a.kind): a for a in link.actions.filter(submission__isnull=False)}
-    return {
-        "link": link,
-        "submissions": [
-            {"submission": s, "actions": [a for (sid, _), a in actions.items() if sid == s.pk]} for s in subs
-        ],
-        "actions": list(link.actions.order_by("-id")[:50]),
-        "bonuses": list(BonusBatch.objects.filter(link=link).annotate(participants=Count("lines")).order_by("-id")),
-        "failed_actions": Action.objects.filter(link=link, state=Action.State.FAILED).count(),
-    }

@@ -30,7 +30,20 @@ def _places(link: ProlificLink, client: Prolific, need: selectors.Need, status: 
     needed; START again a study we paused when more is needed."""
     out: dict[str, Any] = {}
     done = need.votes_needed == 0 or link.study.status != Study.Status.OPEN
-    if link.manage_places and not done and link.places is not None and link.places != need.target_places:
+    refused = Action.objects.filter(
+        link=link,
+        kind=Action.Kind.PLACES,
+        state=Action.State.FAILED,
+        detail__to=need.target_places,
+        detail__retryable=False,
+    ).exists()
+    if (
+        link.manage_places
+        and not done
+        and link.places is not None
+        and link.places != need.target_places
+        and not refused
+    ):
         stamp = timezone.now().isoformat()
         action = action_claim(
             link=link,
@@ -53,6 +66,7 @@ def _places(link: ProlificLink, client: Prolific, need: selectors.Need, status: 
             kind=Action.Kind.PAUSE,
             by=by,
             detail={"votes_needed": need.votes_needed},
+            resend=True,
         )
         if action and action_take(action, lambda: client.study_transition(link.prolific_study_id, "PAUSE")):
             out["paused"] = True
@@ -63,6 +77,7 @@ def _places(link: ProlificLink, client: Prolific, need: selectors.Need, status: 
             kind=Action.Kind.START,
             by=by,
             detail={"votes_needed": need.votes_needed},
+            resend=True,
         )
         if action and action_take(action, lambda: client.study_transition(link.prolific_study_id, "START")):
             out["started"] = True

@@ -216,3 +216,13 @@ def test_gold_accuracy_earns_its_bonus_and_a_wrong_code_is_flagged_not_approved(
     assert "NOTOURS" in Submission.objects.get(submission_id=wrong).reason
     assert fake.submissions[wrong]["status"] == "AWAITING REVIEW"
     assert fake.paid == {"GOOD": Decimal("0.30")}  # one gold pair right, votes earn nothing here
+
+
+def test_places_prolific_refuses_are_recorded_and_not_asked_again_every_minute(fake):
+    link = prolific_study(fake)
+    fake.fail(Fail("PATCH", "/studies/PS1/", status=400, message="Your balance is too low for more places."))
+    first = sync(link)
+    assert "Your balance is too low for more places." in first["error"]
+    sync(link)
+    assert len(fake.calls("PATCH", "/studies/PS1/")) == 1
+    assert Action.objects.get(kind=Action.Kind.PLACES).error.endswith("Your balance is too low for more places.")
