@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from prolific.models import Action, BonusBatch, ProlificLink, Submission
+from prolific.services.link import study_url
 
 POLICY_FIELDS = [
     "count_returned_votes",
@@ -117,8 +118,6 @@ class LinkSerializer(serializers.ModelSerializer):
         ]
 
     def get_study_url(self, link: ProlificLink) -> str:
-        from prolific.services.link import study_url
-
         return study_url(link.rater_url)
 
     def get_policies(self, link: ProlificLink) -> dict:

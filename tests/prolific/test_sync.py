@@ -13,7 +13,8 @@ from django.test import Client
 from prolific.models import Action, BonusBatch, Submission
 from prolific.services import bonus_batch_resolve, prolific_sync
 from raters import services as raters
-from raters.models import Assignment, Rater
+from raters.models import Assignment, GoldPair, Rater, StudyRaterSettings
+from raters.services import gold_set
 from tests.prolific.conftest import TOKEN
 from tests.prolific.fake_prolific import Fail
 from tests.prolific.helpers import CODE, fast_client, prolific_study, rate
@@ -198,9 +199,6 @@ def test_a_study_paused_when_done_is_started_again_when_an_exclusion_reopens_pai
 
 
 def test_gold_accuracy_earns_its_bonus_and_a_wrong_code_is_flagged_not_approved(fake):
-    from raters.models import GoldPair, StudyRaterSettings
-    from raters.services import gold_set
-
     link = prolific_study(fake, prompts=3, votes=1, checks=0, quota=3, bonus_per_gold_correct="0.30")
     gold = link.study.comparisons.first()
     gold_set(comparison=gold, expected="LIMA")
