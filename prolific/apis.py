@@ -8,16 +8,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from comparisons import selectors as study_selectors
-from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.models import Study
+from comparisons.selectors import study_owned
 from prolific import services
 from prolific.models import BonusBatch, ProlificLink
 from prolific.serializers import BonusBatchSerializer, LinkInputSerializer, LinkSerializer, ResolveInputSerializer
 
 
 def study_of(request: Request, slug: str) -> Study:
-    return get_object_or_404(study_selectors.studies_for(request.user), slug=slug)
+    return study_owned(request.user, slug)
 
 
 def link_of(request: Request, slug: str) -> ProlificLink:

@@ -12,8 +12,7 @@ from django.db.models import Count, QuerySet
 from comparisons.models import Comparison, Study
 from prolific.models import ProlificLink, Submission
 from raters.models import GoldPair, Rater, StudyRaterSettings, Vote
-from raters.selectors import stats_by_rater
-from raters.services.coverage import counted_votes
+from raters.selectors import stats_by_rater, votes_filling_slots, votes_that_count
 
 # Prolific's submission statuses (https://docs.prolific.com, "Submission statuses").
 RETURNED = "RETURNED"
@@ -37,10 +36,13 @@ def open_links() -> QuerySet[ProlificLink]:
 
 
 def votes_still_needed(study: Study) -> int:
-    """Sum over the study's non-gold comparisons of max(0, votes_per_comparison - votes that count)."""
+    """Sum over the study's non-gold comparisons of max(0, votes_per_comparison - votes filling a slot)
+    (raters.selectors.votes_filling_slots: the votes that count, judges' left out)."""
     wanted = study.votes_per_comparison
     regular = Comparison.objects.filter(study=study, gold__isnull=True)
-    counts = dict(counted_votes().filter(comparison__in=regular).values_list("comparison_id").annotate(n=Count("id")))
+    counts = dict(
+        votes_filling_slots().filter(comparison__in=regular).values_list("comparison_id").annotate(n=Count("id"))
+    )
     return sum(max(0, wanted - counts.get(pk, 0)) for pk in regular.values_list("pk", flat=True))
 
 
@@ -96,18 +98,18 @@ def records(link: ProlificLink, settings: StudyRaterSettings) -> dict[str, Recor
     stats = stats_by_rater(study, settings)
     kinds = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
     expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
-    counted: dict[int, int] = {}
+    ids = [r.pk for r in raters.values()]
+    counted = dict(  # the one definition (raters.selectors); an exclusion is applied by bonus_amount
+        votes_that_count(include_excluded=True).filter(rater_id__in=ids).values_list("rater_id").annotate(n=Count("id"))
+    )
     gold_ok: dict[int, int] = {}
     checks: dict[int, int] = {}
     failed: dict[int, int] = {}
-    ids = [r.pk for r in raters.values()]
-    for rater_id, comparison_id, winner_id, is_gold in Vote.objects.filter(rater_id__in=ids).values_list(
-        "rater_id", "comparison_id", "winner_id", "is_gold"
-    ):
-        kind = kinds.get(comparison_id)
-        if kind is None and not is_gold:
-            counted[rater_id] = counted.get(rater_id, 0) + 1
-        elif kind == GoldPair.Kind.GOLD and winner_id == expected[comparison_id]:
+    for rater_id, comparison_id, winner_id in Vote.objects.filter(
+        rater_id__in=ids, comparison_id__in=kinds
+    ).values_list("rater_id", "comparison_id", "winner_id"):
+        kind = kinds[comparison_id]
+        if kind == GoldPair.Kind.GOLD and winner_id == expected[comparison_id]:
             gold_ok[rater_id] = gold_ok.get(rater_id, 0) + 1
         elif kind == GoldPair.Kind.ATTENTION:
             checks[rater_id] = checks.get(rater_id, 0) + 1

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.agreement import agreement_and_rater_quality
-from comparisons.results.table import VoteTable
+from results.agreement import agreement_and_rater_quality
+from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.length_control import length_controlled_win_rate
 
