@@ -88,6 +88,8 @@ def prolific_sync(*, link_id: int, by: str = "sync", client: Prolific | None = N
     """Sync one link; returns what was done. Prolific's errors are recorded on the link (and
     shown), never raised: the next sync tries again."""
     now = timezone.now()
+    if not ProlificLink.objects.filter(pk=link_id).exists():
+        return {"gone": "no such link (unlinked or deleted)"}
     claimed = ProlificLink.objects.filter(Q(sync_until__isnull=True) | Q(sync_until__lt=now), pk=link_id).update(
         sync_until=now + CLAIM
     )

@@ -41,6 +41,18 @@ def kill_the_sync() -> None:
     os.kill(pids[0], signal.SIGKILL)
 
 
+def wait_idle(link: ProlificLink) -> None:
+    """No sync of the link running or waiting in the worker, so the test's flush never meets one."""
+
+    def idle() -> bool:
+        inspect = app.control.inspect(timeout=1.0)
+        busy = [t for group in (inspect.active() or {}, inspect.scheduled() or {}, inspect.reserved() or {})
+                for ts in group.values() for t in ts]
+        return not busy and ProlificLink.objects.filter(pk=link.pk, sync_until__isnull=True).exists()
+
+    wait_for(idle, timeout=120, what="the worker to finish its syncs")
+
+
 def lapse_claim(link: ProlificLink) -> None:
     """The killed sync's claim lapses (after the task's hard time limit in production)."""
     ProlificLink.objects.filter(pk=link.pk).update(sync_until=None)
@@ -58,6 +70,7 @@ def test_beat_syncs_every_open_linked_study_in_the_worker(fake):
     assert fake.submissions[sid]["status"] == "APPROVED" and fake.paid == {"GOOD": Decimal("0.20")}
     log = (ARTIFACTS / "celery-worker.log").read_text()
     assert "prolific.sync" in log and TOKEN not in log
+    wait_idle(link)
 
 
 def test_a_worker_killed_between_bonus_create_and_pay_pays_each_participant_once(fake, api):
@@ -77,6 +90,7 @@ def test_a_worker_killed_between_bonus_create_and_pay_pays_each_participant_once
     approval = api.get("/api/studies/pro/prolific/").json()["submissions"][0]["actions"][0]
     assert approval["kind"] == "approve" and approval["by"] == f"sync ({api.user.get_username()})"
     assert len(fake.batches) == 2  # the lost answer's batch stays unpaid at Prolific (it costs nothing)
+    wait_idle(link)
 
 
 def test_a_worker_killed_inside_the_pay_call_never_pays_again_until_the_researcher_says(fake, api):
@@ -105,3 +119,4 @@ def test_a_worker_killed_inside_the_pay_call_never_pays_again_until_the_research
     assert again.status_code == 409
     with pytest.raises(Conflict):
         bonus_batch_resolve(batch=BonusBatch.objects.get(), paid=True, by="x")
+    wait_idle(link)
