@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from prolific.models import Action, BonusBatch, BonusLine, ProlificLink, Submission
 
@@ -20,7 +23,9 @@ class ActionAdmin(admin.ModelAdmin):
     list_display = ["link", "kind", "key", "state", "by", "created_at", "finished_at"]
     list_filter = ["kind", "state"]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # the record of what was done stays as it was
+    def has_change_permission(
+        self, request: HttpRequest, obj: Action | None = None
+    ) -> bool:  # the record of what was done stays as it was
         return False
 
 

@@ -157,43 +157,17 @@ class Prolific:
         last: ProlificError | None = None
         with self._client(token) as client:
             for attempt in range(1, self.config.max_attempts + 1):
-                retry_after = None
                 try:
                     response = client.request(method, url, json=json, params=params)
-                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                    last = ProlificError(_scrub(f"could not connect to Prolific: {exc}", token), retryable=True)
-                except httpx.TimeoutException as exc:
-                    last = ProlificError(
-                        f"Prolific did not answer within {self.config.timeout:g}s ({type(exc).__name__})",
-                        retryable=True,
-                        uncertain=not idempotent,
-                    )
-                    if not idempotent:
-                        raise last from None
                 except httpx.TransportError as exc:
-                    last = ProlificError(
-                        _scrub(f"the connection to Prolific failed: {exc}", token),
-                        retryable=True,
-                        uncertain=not idempotent,
-                    )
-                    if not idempotent:
-                        raise last from None
+                    last, retry_after = self._transport_error(exc, token, idempotent), None
                 else:
-                    status = response.status_code
-                    if status < 300:
+                    if response.status_code < 300:
                         return response.json() if response.content.strip() else None
-                    message = _scrub(prolific_message(response), token)
-                    if status not in RETRY_STATUSES:
-                        raise ProlificError(f"Prolific answered {status}: {message}", status=status)
-                    last = ProlificError(
-                        f"Prolific answered {status}: {message}",
-                        status=status,
-                        retryable=True,
-                        uncertain=not idempotent and status != 429,
-                    )
-                    if last.uncertain:
-                        raise last
+                    last = _status_error(response, token, idempotent)
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                if not last.retryable or last.uncertain:
+                    raise last
                 if attempt < self.config.max_attempts:
                     self._sleep(backoff_seconds(self.config, attempt, retry_after))
         assert last is not None
@@ -203,6 +177,16 @@ class Prolific:
             retryable=True,
             uncertain=last.uncertain,
         )
+
+    def _transport_error(self, exc: httpx.TransportError, token: str, idempotent: bool) -> ProlificError:
+        """No answer. A request that never connected cannot have been acted on; any other may have."""
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            return ProlificError(_scrub(f"could not connect to Prolific: {exc}", token), retryable=True)
+        if isinstance(exc, httpx.TimeoutException):
+            message = f"Prolific did not answer within {self.config.timeout:g}s ({type(exc).__name__})"
+        else:
+            message = _scrub(f"the connection to Prolific failed: {exc}", token)
+        return ProlificError(message, retryable=True, uncertain=not idempotent)
 
     def request_object(self, method: str, path: str, **kwargs: Any) -> JSON:
         """A call whose answer must be a JSON object."""
@@ -259,6 +243,16 @@ class Prolific:
         """Pay a batch. Not idempotent at Prolific: raises ProlificError(uncertain=True) when the
         request may have been acted on, and is never sent twice by this client."""
         return self.request("POST", f"bulk-bonus-payments/{_segment(batch_id)}/pay/", idempotent=False)
+
+
+def _status_error(response: httpx.Response, token: str, idempotent: bool) -> ProlificError:
+    """An answer of 300 or more: a 4xx is final; 429 and 5xx are retried, but a 5xx to a
+    non-idempotent call may have been acted on (uncertain); a 429 was not."""
+    status = response.status_code
+    message = f"Prolific answered {status}: {_scrub(prolific_message(response), token)}"
+    if status not in RETRY_STATUSES:
+        return ProlificError(message, status=status)
+    return ProlificError(message, status=status, retryable=True, uncertain=not idempotent and status != 429)
 
 
 def _segment(value: str) -> str:

@@ -6,6 +6,7 @@ Prolific when allowed (`fix`), and refuses with a message naming what differs ot
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.db import transaction
@@ -76,6 +77,45 @@ def _fix(client: Prolific, study_id: str, data: dict, rater_url: str, code: str)
     return client.study(study_id)
 
 
+def _check_policies(policies: dict[str, object]) -> None:
+    unknown = set(policies) - POLICIES
+    if unknown:
+        raise invalid(min(unknown), "is not a Prolific policy")
+    for name in ("bonus_per_vote", "bonus_per_gold_correct"):
+        if name in policies and Decimal(str(policies[name])) < 0:
+            raise invalid(name, "must not be negative")
+
+
+def _read(client: Prolific, prolific_study_id: str) -> dict[str, Any]:
+    try:
+        return client.study(prolific_study_id)
+    except ProlificError as exc:
+        if exc.status in (403, 404):
+            raise invalid(
+                "study_id", f"Prolific has no study {prolific_study_id!r} this token may read ({exc.message})"
+            ) from None
+        raise Conflict(f"Could not read the Prolific study: {exc.message}") from None
+
+
+def _fix_or_refuse(
+    client: Prolific, study_id: str, data: dict[str, Any], rater_url: str, code: str, problems: list[str], *, fix: bool
+) -> dict[str, Any]:
+    """The study as fixed on Prolific, or a Conflict naming what differs (and Prolific's refusal)."""
+    broken = "The Prolific study would break completions: " + "; ".join(problems)
+    if not fix:
+        raise Conflict(broken + ". Fix it in Prolific, or link with fix=true.")
+    try:
+        data = _fix(client, study_id, data, rater_url, code)
+    except ProlificError as exc:
+        raise Conflict(
+            broken + f". Prolific refused the fix ({exc.message}); set them by hand in Prolific and link again."
+        ) from None
+    left = _problems(data, rater_url, code)
+    if left:
+        raise Conflict("Prolific accepted the fix but the study still differs: " + "; ".join(left))
+    return data
+
+
 def link_set(
     *,
     study: Study,
@@ -89,42 +129,14 @@ def link_set(
     """Link (or relink) `study` to Prolific's study `prolific_study_id` with `policies`.
     Reads the Prolific study; a wrong URL or completion code is fixed on Prolific (`fix`) or
     refused with a Conflict naming both values. Nothing is stored unless the check passes."""
-    unknown = set(policies) - POLICIES
-    if unknown:
-        raise invalid(min(unknown), "is not a Prolific policy")
-    for name in ("bonus_per_vote", "bonus_per_gold_correct"):
-        if name in policies and Decimal(str(policies[name])) < 0:
-            raise invalid(name, "must not be negative")
+    _check_policies(policies)
     client = client or Prolific()
     code = rater_settings_get(study=study).completion_code
-    try:
-        data = client.study(prolific_study_id)
-    except ProlificError as exc:
-        if exc.status in (403, 404):
-            raise invalid(
-                "study_id", f"Prolific has no study {prolific_study_id!r} this token may read ({exc.message})"
-            ) from None
-        raise Conflict(f"Could not read the Prolific study: {exc.message}") from None
+    data = _read(client, prolific_study_id)
     problems = _problems(data, rater_url, code)
     check = ProlificLink.Check.OK
-    if problems and not fix:
-        raise Conflict(
-            "The Prolific study would break completions: "
-            + "; ".join(problems)
-            + ". Fix it in Prolific, or link with fix=true."
-        )
     if problems:
-        try:
-            data = _fix(client, prolific_study_id, data, rater_url, code)
-        except ProlificError as exc:
-            raise Conflict(
-                "The Prolific study would break completions: "
-                + "; ".join(problems)
-                + f". Prolific refused the fix ({exc.message}); set them by hand in Prolific and link again."
-            ) from None
-        left = _problems(data, rater_url, code)
-        if left:
-            raise Conflict("Prolific accepted the fix but the study still differs: " + "; ".join(left))
+        data = _fix_or_refuse(client, prolific_study_id, data, rater_url, code, problems, fix=fix)
         check = ProlificLink.Check.FIXED
     with transaction.atomic():
         if ProlificLink.objects.filter(prolific_study_id=prolific_study_id).exclude(study=study).exists():

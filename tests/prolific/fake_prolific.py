@@ -235,9 +235,10 @@ class FakeProlific:
             study = self.studies.get(m[1])
             action = (body or {}).get("action")
             moves = {("PAUSE", "ACTIVE"): "PAUSED", ("START", "PAUSED"): "ACTIVE"}
-            if study is None or (action, study["status"]) not in moves:
+            move = (str(action), str(study["status"]) if study else "")
+            if study is None or move not in moves:
                 return err(400, f"Cannot {action} a study that is {study and study['status']}.")
-            study["status"] = moves[(action, study["status"])]
+            study["status"] = moves[move]
             return 200, study
         if (m := re.fullmatch(r"/api/v1/studies/([^/]+)/submissions/", path)) and method == "GET":
             rows = [s for s in self.submissions.values() if s["study_id"] == m[1]]
@@ -270,15 +271,15 @@ class FakeProlific:
             study_id = body.get("study_id")
             if study_id not in self.studies:
                 return err(400, "Unknown study.")
-            rows = []
+            bonus_rows: list[tuple[str, Decimal]] = []
             for line in (body.get("csv_bonuses") or "").splitlines():
                 pid, amount = line.split(",")
                 if not any(s["participant_id"] == pid and s["study_id"] == study_id for s in self.submissions.values()):
                     return err(400, f"{pid} has no submission in this study.")
-                rows.append((pid, Decimal(amount)))
+                bonus_rows.append((pid, Decimal(amount)))
             batch_id = f"bb{next(self._ids):04d}"
-            amount = sum((a for _, a in rows), Decimal(0))
-            self.batches[batch_id] = {"id": batch_id, "study": study_id, "rows": rows}
+            amount = sum((a for _, a in bonus_rows), Decimal(0))
+            self.batches[batch_id] = {"id": batch_id, "study": study_id, "rows": bonus_rows}
             cents = int(amount * 100)
             return 201, {
                 "id": batch_id,

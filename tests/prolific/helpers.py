@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from comparisons.models import Study
 from prolific.client import Prolific, config_from_env
@@ -36,7 +37,7 @@ def prolific_study(
     slug: str = "pro",
     prolific_id: str = "PS1",
     places: int = 1,
-    **policies: object,
+    **policies: Any,
 ) -> ProlificLink:
     """An open study (prompts x 1 pair, `votes` per pair) with `checks` attention checks served
     first (gold_rate 1), linked to the fake's study `prolific_id`."""

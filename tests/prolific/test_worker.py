@@ -46,8 +46,12 @@ def wait_idle(link: ProlificLink) -> None:
 
     def idle() -> bool:
         inspect = app.control.inspect(timeout=1.0)
-        busy = [t for group in (inspect.active() or {}, inspect.scheduled() or {}, inspect.reserved() or {})
-                for ts in group.values() for t in ts]
+        busy = [
+            t
+            for group in (inspect.active() or {}, inspect.scheduled() or {}, inspect.reserved() or {})
+            for ts in group.values()
+            for t in ts
+        ]
         return not busy and ProlificLink.objects.filter(pk=link.pk, sync_until__isnull=True).exists()
 
     wait_for(idle, timeout=120, what="the worker to finish its syncs")
