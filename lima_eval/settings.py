@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "judges",
     "dashboard",
     "demo",
+    "prolific",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
+    # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
+    "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }
 
 CACHES = {

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from judges.budget_apis import StudyBudgetApi
 
+from prolific import webhooks as prolific_webhooks
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check, for load balancers and docker-compose."""
@@ -21,6 +23,8 @@ urlpatterns = [
     path("api/studies/<slug:slug>/judges/", include("judges.urls")),
     path("api/studies/<slug:slug>/collections/", include("judges.collect_urls")),
     path("api/studies/<slug:slug>/budget/", StudyBudgetApi.as_view(), name="api-study-budget"),
+    path("api/studies/<slug:slug>/prolific/", include("prolific.urls")),
+    path("api/prolific/hooks/", prolific_webhooks.receive, name="prolific-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),

@@ -18,6 +18,7 @@ from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.judges import judge_context
 from dashboard.selectors import studies_votes_wanted, study_progress, study_results
+from prolific.selectors import link_for as prolific_link_for
 from raters.models import Rater
 from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
@@ -72,6 +73,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
         **judge_context(request, study, results, stale),
+        "prolific": prolific_link_for(study),
     }
     return render(request, "dashboard/study_detail.html", context)
 
