@@ -6,7 +6,6 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from judges.budget_apis import StudyBudgetApi
-
 from prolific import webhooks as prolific_webhooks
 
 
