@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -89,6 +90,8 @@ class JudgeCallListApi(ListAPIView):
         judge = judge_of(self.request, self.kwargs["slug"], self.kwargs["name"])
         calls = JudgeCall.objects.filter(judge=judge).select_related("comparison__prompt")
         state = self.request.query_params.get("state")
+        if state is not None and state not in JudgeCall.State.values:
+            raise ValidationError({"state": [f"must be one of {', '.join(JudgeCall.State.values)}"]})
         return calls.filter(state=state) if state else calls
 
     @extend_schema(summary="A judge's calls (answers, verdicts, errors)",

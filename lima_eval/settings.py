@@ -54,6 +54,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Issue 11: refused text in query parameters and page forms is a 400 naming the field;
+    # an unknown /api/ route answers the API's JSON error shape.
+    "comparisons.text_guard.ApiNotFoundMiddleware",
+    "comparisons.text_guard.TextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "lima_eval.urls"
@@ -82,6 +86,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection that the server closed (restart, pg_terminate_backend, a pooler) is
+# noticed before a request uses it, instead of failing that request (issue 11).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters, and psycopg preparing a statement after its 5th run on a
     # connection, so PostgreSQL stops re-planning the rater path's joins (planning took
@@ -171,7 +178,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["comparisons.permissions.IsResearcher"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "comparisons.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "comparisons.strict_parsing.StrictLimitOffsetPagination",
+    # JSON only (strict: comparisons/strict_parsing.py); the upload endpoints add their own
+    # parsers. A form or multipart body elsewhere is a 415, never half-read.
+    "DEFAULT_PARSER_CLASSES": ["comparisons.strict_parsing.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 100,
 }
 

@@ -63,6 +63,8 @@ def _sentence(exc: InvalidInput) -> str:
     error = exc.errors[0] if exc.errors else None
     if error and error.field == "choice":
         return "Please choose one of the three answers before you continue."
+    if error and error.field == "rationale":
+        return f"Your answer to \"Why?\" {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail
 
 

@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 from django.utils.dateparse import parse_datetime
 
 from comparisons.errors import RowError
+from comparisons.text import text_problems
 
 FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
 CHOICES = ("left", "right", "tie")
+MAX_SECONDS = 7 * 24 * 3600  # a week: longer is a clock error, not a rater
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow
         for key in raw:
             if key not in FIELDS:
                 err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
+        for field, reason in text_problems({k: v for k, v in raw.items() if k in FIELDS}, ""):
+            err(field, reason)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
         prompt_id = _text(raw, "prompt_id", 200, err)
         left = _text(raw, "left_system", 100, err)
         right = _text(raw, "right_system", 100, err)
@@ -75,14 +82,17 @@ def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow
             err("right_system", "must differ from left_system")
         created = None
         if raw.get("created") is not None:
-            created = parse_datetime(raw["created"]) if isinstance(raw["created"], str) else None
+            try:
+                created = parse_datetime(raw["created"]) if isinstance(raw["created"], str) else None
+            except ValueError:  # well-formed but impossible, e.g. 2023-02-30
+                created = None
             if created is None:
                 err("created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z")
             elif created.tzinfo is None:
                 created = created.replace(tzinfo=timezone.utc)
         seconds = raw.get("seconds", 0)
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            err("seconds", "must be a number of seconds, 0 or more")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_SECONDS:
+            err("seconds", f"must be a number of seconds from 0 to {MAX_SECONDS}")
         if row_errors:
             errors.extend(row_errors)
             continue

@@ -30,7 +30,14 @@ class ResultsQuerySerializer(serializers.Serializer):
     aggregate = serializers.ChoiceField(choices=AGGREGATES, default="vote",
                                         help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
     exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
-    rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
+    rater_group = serializers.CharField(required=False, max_length=50,
+                                        help_text="Only this rater group's votes (not empty when given).")
+
+    def validate(self, attrs: dict) -> dict:
+        """An empty `rater_group=` is a mistake, not "every group" (DRF skips empty optional query values)."""
+        if "rater_group" in self.initial_data and not str(self.initial_data.get("rater_group") or "").strip():
+            raise serializers.ValidationError({"rater_group": ["must not be empty; leave it out for every group"]})
+        return attrs
 
 
 class VoteImportCountsSerializer(serializers.Serializer):
@@ -70,7 +77,7 @@ class StudyResultsApi(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         filters = VoteFilter(exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
-                             rater_group=q["rater_group"] or None)
+                             rater_group=q.get("rater_group") or None)
         params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed,
                         headline_excludes=() if filters.rater_group else Params.headline_excludes)
         snapshot, stale = results_get(study=study, params=params, filters=filters)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from comparisons.errors import RowError
+from comparisons.text import text_problems
 
 ALLOWED_FIELDS = ("prompt_id", "prompt", "system", "response", "category", "metadata")
 ROLES = ("user", "assistant")
@@ -64,6 +65,8 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
     for key in raw:
         if key not in ALLOWED_FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
+    for field, reason in text_problems({k: v for k, v in raw.items() if k in ALLOWED_FIELDS}, ""):
+        err(field, reason)
 
     prompt_id = raw.get("prompt_id")
     if isinstance(prompt_id, int) and not isinstance(prompt_id, bool):

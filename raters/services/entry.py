@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from comparisons.models import Study
-from raters.errors import Refused, invalid
+from comparisons.errors import RowError
+from raters.errors import Conflict, Refused, invalid
 from raters.models import Rater, StudyRaterSettings
 
 INVITE_SALT = "raters.invite"
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@:-]{1,200}$")
-PROLIFIC_PARAM = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@:-]{1,200}\Z")  # \Z: `$` would let a trailing newline in
+PROLIFIC_PARAM = re.compile(r"^[A-Za-z0-9_-]{0,100}\Z")
 
 
 def rater_settings_get(*, study: Study) -> StudyRaterSettings:
@@ -62,6 +63,11 @@ def invite_create(*, study: Study, name: str, group: str = "expert") -> tuple[Ra
     if not EXTERNAL_ID.match(name):
         raise invalid("name", "must be 1 to 200 letters, digits or _ . @ : -")
     rater = _get_or_create(study, name, source=Rater.Source.INVITE, group=group)
+    if (rater.source, rater.group) != (Rater.Source.INVITE, group):
+        # Never hand back a rater of another source or group under the asked-for one (issue 11).
+        raise Conflict(f"a rater named {name!r} already exists in this study as a {rater.source} rater of group "
+                       f"{rater.group!r}; choose another name",
+                       [RowError(None, "name", "is taken by a rater of another source or group")])
     return rater, signing.dumps({"s": study.pk, "n": name}, salt=INVITE_SALT)
 
 
