@@ -14,6 +14,7 @@ from raters import selectors, services
 from raters.errors import LeaseExpired, Refused
 from raters.rendering import render_many
 from raters.access import RaterRequest, rater_required, status_page
+from raters.db_retry import retry_on_dropped_connection
 
 
 def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -33,6 +34,7 @@ def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: in
 
 
 @require_http_methods(["GET", "POST"])
+@retry_on_dropped_connection
 @rater_required
 def vote(page: RaterRequest) -> HttpResponse:
     request, study, rater = page.request, page.study, page.rater
@@ -64,7 +66,7 @@ def _sentence(exc: InvalidInput) -> str:
     if error and error.field == "choice":
         return "Please choose one of the three answers before you continue."
     if error and error.field == "rationale":
-        return f"Your answer to \"Why?\" {error.reason}."
+        return f"Your comment under “Why?” {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail
 
 
