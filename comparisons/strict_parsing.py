@@ -37,7 +37,8 @@ class StrictJSONParser(BaseParser):
             raise exceptions.ValidationError({"body": [f"is nested more than {MAX_DEPTH} levels deep"]}) from exc
         except json.JSONDecodeError as exc:
             raise exceptions.ValidationError(
-                {"body": [f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}) from exc
+                {"body": [f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}
+            ) from exc
         problems = dict(text_problems(data, ""))
         if problems:
             raise exceptions.ValidationError({field or "body": [reason] for field, reason in problems.items()})

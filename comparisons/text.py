@@ -32,7 +32,9 @@ def text_problem(value: str) -> str | None:
     if SURROGATES.search(value):
         return "must not contain unpaired surrogates (U+D800-U+DFFF): it is not valid Unicode text"
     if BIDI_CONTROLS.search(value):
-        return "must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+        return (
+            "must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+        )
     return None
 
 

@@ -20,8 +20,11 @@ def first_problem(request: HttpRequest) -> tuple[str, str] | None:
     """(field, reason) for the first query parameter or form field that is refused."""
     sources = [request.GET]
     content_type = request.content_type or ""
-    if request.method == "POST" and not request.path.startswith("/api/") and not OWN_CHECK.match(request.path) and (
-        content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded"
+    if (
+        request.method == "POST"
+        and not request.path.startswith("/api/")
+        and not OWN_CHECK.match(request.path)
+        and (content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded")
     ):
         sources.append(request.POST)
     for source in sources:
@@ -47,10 +50,14 @@ class TextGuardMiddleware:
         field, reason = found
         if request.path.startswith("/api/"):
             error = {"row": None, "field": field, "reason": reason}
-            return JsonResponse({"detail": f"invalid input: {field}: {reason}", "error_count": 1, "errors": [error]},
-                                status=400)
-        return HttpResponse(f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
-                            f"<p>The field {escape(field)} {escape(reason)}. Go back and correct it.</p>", status=400)
+            return JsonResponse(
+                {"detail": f"invalid input: {field}: {reason}", "error_count": 1, "errors": [error]}, status=400
+            )
+        return HttpResponse(
+            f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
+            f"<p>The field {escape(field)} {escape(reason)}. Go back and correct it.</p>",
+            status=400,
+        )
 
 
 class ApiNotFoundMiddleware:
@@ -62,8 +69,11 @@ class ApiNotFoundMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (response.status_code == 404 and request.path.startswith("/api/")
-                and not response.get("Content-Type", "").startswith("application/json")):
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
             error = {"row": None, "field": "path", "reason": "no such API route or object"}
             return JsonResponse({"detail": "Not found.", "error_count": 1, "errors": [error]}, status=404)
         return response

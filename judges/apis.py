@@ -95,6 +95,7 @@ class JudgeCallListApi(ListAPIView):
         return calls.filter(state=state) if state else calls
 
     @extend_schema(summary="A judge's calls (answers, verdicts, errors)",
-                   parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)])
+                   parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)],
+                   responses={200: JudgeCallSerializer(many=True), **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

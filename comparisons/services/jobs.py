@@ -7,6 +7,7 @@ database cannot show it to another connection until it ends)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.outputs import outputs_upload
 
-
+log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 20  # a running job says it is alive this often...
 HEARTBEAT_LOST_SECONDS = 120  # ...and is failed by the sweep when it has not for this long
 PENDING_REQUEUE_SECONDS = 60  # a job still pending this long lost its message: the sweep queues it again
@@ -47,8 +48,8 @@ def _heartbeat(job_id: str) -> Iterator[None]:
         while True:
             try:
                 cache.set(_alive_key(job_id), 1, HEARTBEAT_LOST_SECONDS)
-            except Exception:  # noqa: BLE001 - a broker blip must not kill the job; the next beat retries
-                pass
+            except Exception as exc:  # noqa: BLE001 - a broker blip must not kill the job; the next beat retries
+                log.warning("upload job %s: heartbeat not written: %s", job_id, exc)
             if stop.wait(HEARTBEAT_SECONDS):
                 return
 

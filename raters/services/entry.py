@@ -10,8 +10,8 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comparisons.models import Study
 from comparisons.errors import RowError
+from comparisons.models import Study
 from raters.errors import Conflict, Refused, invalid
 from raters.models import Rater, StudyRaterSettings
 

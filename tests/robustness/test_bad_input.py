@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def stored() -> tuple[int, ...]:
-    return (Study.objects.count(), System.objects.count(), Prompt.objects.count(), Response.objects.count(),
-            Rater.objects.count(), Vote.objects.count())
+    return (
+        Study.objects.count(),
+        System.objects.count(),
+        Prompt.objects.count(),
+        Response.objects.count(),
+        Rater.objects.count(),
+        Vote.objects.count(),
+    )
 
 
 def fields_of(response) -> list[str]:
@@ -68,8 +74,11 @@ def test_a_bad_json_api_body_is_a_400_naming_the_field_and_stores_nothing(api, c
 
 def test_a_form_or_multipart_body_to_a_json_endpoint_is_refused_whole(api):
     before = stored()
-    form = api.post("/api/studies/", {"name": "s", "design": "focal", "focal_system": "LIMA", "baselines": ["GPT-4"]},
-                    format="multipart")
+    form = api.post(
+        "/api/studies/",
+        {"name": "s", "design": "focal", "focal_system": "LIMA", "baselines": ["GPT-4"]},
+        format="multipart",
+    )
     assert form.status_code == 415 and "detail" in form.json()
     assert stored() == before
 

@@ -129,7 +129,11 @@ def test_a_nul_in_a_raters_rationale_keeps_the_vote_form_and_stores_no_vote(clie
     for rationale in ("because\x00", "\u202eevil"):
         response = client.post("/r/blind/vote/", {"token": token, "choice": "left", "rationale": rationale})
         body = response.content.decode()
-        assert response.status_code == 400 and 'Your comment under “Why?” contains characters' in body and f'value="{token}"' in body
+        assert (
+            response.status_code == 400
+            and "Your comment under “Why?” contains characters" in body
+            and f'value="{token}"' in body
+        )
     assert client.post("/r/blind/vote/", {"token": "x\x00", "choice": "left"}).status_code == 302
     assert Vote.objects.count() == 0 and Rater.objects.count() == 1
 
@@ -139,9 +143,20 @@ def test_a_baseline_over_100_characters_from_the_dashboard_is_a_form_error(clien
     from comparisons.models import Study
 
     client.force_login(researcher)
-    response = client.post("/dashboard/new/", {"name": "s", "design": "focal", "focal_system": "LIMA",
-                                               "baselines": "x" * 101, "votes_per_comparison": 3, "question": "Q?",
-                                               "choice_a": "A", "choice_b": "B", "choice_tie": "T"})
+    response = client.post(
+        "/dashboard/new/",
+        {
+            "name": "s",
+            "design": "focal",
+            "focal_system": "LIMA",
+            "baselines": "x" * 101,
+            "votes_per_comparison": 3,
+            "question": "Q?",
+            "choice_a": "A",
+            "choice_b": "B",
+            "choice_tie": "T",
+        },
+    )
     assert response.status_code == 200 and "a system name is at most 100 characters" in response.content.decode()
     assert Study.objects.count() == 0
 
@@ -149,8 +164,11 @@ def test_a_baseline_over_100_characters_from_the_dashboard_is_a_form_error(clien
 def test_a_system_name_in_math_text_syntax_is_drawn_as_plain_text():
     from dashboard import charts
 
-    pair = {"systems": ["LIMA", "$\\frac{$"], "counts": {"n": 3, "win_share": 0.5, "tie_share": 0.2, "loss_share": 0.3},
-            "interval": {}}
+    pair = {
+        "systems": ["LIMA", "$\\frac{$"],
+        "counts": {"n": 3, "win_share": 0.5, "tie_share": 0.2, "loss_share": 0.3},
+        "interval": {},
+    }
     svg = charts.figure1([pair], "LIMA").decode()
     assert "$\\frac{$" in svg
 

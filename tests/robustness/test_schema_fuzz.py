@@ -13,7 +13,16 @@ import schemathesis
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
 from lima_eval.wsgi import application
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "6"))
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
@@ -40,9 +49,17 @@ def token(api) -> Iterator[str]:
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_operation_answers_as_documented_and_never_500(case, token):
     if "slug" in (case.path_parameters or {}):
         case.path_parameters["slug"] = "s"
-    case.call_and_validate(base_url="http://testserver", app=application, headers={"Authorization": token})
+    case.call_and_validate(
+        base_url="http://testserver", app=application, headers={"Authorization": token}, checks=CHECKS
+    )
