@@ -97,7 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_PREPARE_THRESHOLD= (empty) to turn preparing off.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
-    _options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) if env.str("DB_PREPARE_THRESHOLD", default="5") else None
+    _options["prepare_threshold"] = (
+        env.int("DB_PREPARE_THRESHOLD", default=5) if env.str("DB_PREPARE_THRESHOLD", default="5") else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -149,15 +151,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Survive a broker restart (issue 11): keep retrying the connection for ever, and do not
-# restore unacked messages through a connection that is gone (the kombu failure
-# "'NoneType' object has no attribute 'hostname'"): Redis redelivers them after the
-# visibility timeout instead. The compose restart policy and docs/deployment.md's
-# supervisor restart a worker that dies anyway.
+# Survive a broker restart (issue 11): keep retrying the connection for ever, and cancel tasks
+# that were running when it was lost (Redis redelivers them after the visibility timeout;
+# every task is safe to run twice). The compose restart policy and the supervisor in
+# docs/operations.md restart a worker that dies anyway.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 5,
-                                   "retry_on_timeout": True, "health_check_interval": 30}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 30,
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Results are recomputed by a Celery task at most once per this many seconds per study.
@@ -168,8 +174,10 @@ CELERY_BEAT_SCHEDULE = {
     # Raters: render open studies' prompts and responses ahead of the rater pages.
     "raters-render-ahead": {"task": "raters.render_ahead", "schedule": 30.0},
     # Results: recompute the default results of studies whose votes changed.
-    "results-refresh-stale": {"task": "results.refresh_stale_results",
-                              "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
+    "results-refresh-stale": {
+        "task": "results.refresh_stale_results",
+        "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS),
+    },
     # Uploads: a job whose worker died (no heartbeat for 2 minutes, or running past the hard
     # time limit) is marked failed; a job whose message was lost (still pending) is queued again.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 60.0},

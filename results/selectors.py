@@ -48,8 +48,15 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     """The counted votes as arrays, and rater ids to external ids."""
     rows = list(
         counted_votes(study, filters).values_list(
-            "comparison_id", "comparison__prompt_id", "rater_id", "rater__group", "shown_left__system_id",
-            "shown_right__system_id", "winner_id", "shown_left__length", "shown_right__length",
+            "comparison_id",
+            "comparison__prompt_id",
+            "rater_id",
+            "rater__group",
+            "shown_left__system_id",
+            "shown_right__system_id",
+            "winner_id",
+            "shown_left__length",
+            "shown_right__length",
         )
     )
     systems = dict(study.systems.values_list("id", "name"))

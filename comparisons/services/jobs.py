@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,11 +32,11 @@ HEARTBEAT_LOST_SECONDS = 120  # ...and is failed by the sweep when it has not fo
 PENDING_REQUEUE_SECONDS = 60  # a job still pending this long lost its message: the sweep queues it again
 
 
-def _progress_key(job_id) -> str:
+def _progress_key(job_id: UUID) -> str:
     return f"lima-eval:upload-job:{job_id}:written"
 
 
-def _alive_key(job_id) -> str:
+def _alive_key(job_id: UUID | str) -> str:
     return f"lima-eval:upload-job:{job_id}:alive"
 
 
@@ -63,7 +65,7 @@ def _heartbeat(job_id: str) -> Iterator[None]:
         cache.delete(_alive_key(job_id))
 
 
-def upload_job_create(*, study: Study, user, rows: list[OutputRow], replace: bool) -> UploadJob:
+def upload_job_create(*, study: Study, user: Any, rows: list[OutputRow], replace: bool) -> UploadJob:
     with transaction.atomic():
         job = UploadJob.objects.create(
             study=study,
@@ -134,13 +136,22 @@ def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
     now = timezone.now()
     limit = older_than_seconds if older_than_seconds is not None else settings.CELERY_TASK_TIME_LIMIT + 60
     running = UploadJob.objects.filter(status=UploadJob.Status.RUNNING)
-    silent = [job_id for job_id in running.filter(started_at__lt=now - timedelta(seconds=HEARTBEAT_LOST_SECONDS))
-              .values_list("pk", flat=True) if cache.get(_alive_key(job_id)) is None]
+    silent = [
+        job_id
+        for job_id in running.filter(started_at__lt=now - timedelta(seconds=HEARTBEAT_LOST_SECONDS)).values_list(
+            "pk", flat=True
+        )
+        if cache.get(_alive_key(job_id)) is None
+    ]
     dead = running.filter(started_at__lt=now - timedelta(seconds=limit)) | running.filter(pk__in=silent)
     return dead.update(
         status=UploadJob.Status.FAILED,
-        errors=[{"detail": "the worker writing this job stopped before it finished; nothing was stored. "
-                           "Upload the rows again (uploads are idempotent)."}],
+        errors=[
+            {
+                "detail": "the worker writing this job stopped before it finished; nothing was stored. "
+                "Upload the rows again (uploads are idempotent)."
+            }
+        ],
         error_status=500,
         finished_at=timezone.now(),
     )
@@ -150,8 +161,9 @@ def upload_jobs_queue_pending(*, older_than_seconds: int = PENDING_REQUEUE_SECON
     """Queue again every job still `pending` after `older_than_seconds`: its message was lost
     (the broker was down at upload time, or restarted). Running a job twice is harmless (it is
     claimed by a conditional update). Celery beat runs this; returns how many it queued."""
-    stuck = UploadJob.objects.filter(status=UploadJob.Status.PENDING,
-                                     created_at__lt=timezone.now() - timedelta(seconds=older_than_seconds))
+    stuck = UploadJob.objects.filter(
+        status=UploadJob.Status.PENDING, created_at__lt=timezone.now() - timedelta(seconds=older_than_seconds)
+    )
     ids = [str(pk) for pk in stuck.values_list("pk", flat=True)]
     for job_id in ids:
         tasks.run_upload_job.delay(job_id)
