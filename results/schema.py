@@ -103,6 +103,15 @@ class ResultsSerializer(serializers.Serializer[Any]):
     rater_quality = serializers.DictField(allow_null=True)
     bias = serializers.DictField()
     multiple_comparisons = serializers.DictField()
+    judges = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Per judge group: agreement with the humans (per study and per category) "
+        "and biases beside theirs (docs/judges.md).",
+    )
+    breakdown = serializers.DictField(
+        required=False, help_text="With `by`: shares, intervals, verdicts and judge agreement per value."
+    )
 
 
 @dataclass(frozen=True)
