@@ -27,3 +27,10 @@ def fail_stale_upload_jobs() -> int:
     from comparisons.services.jobs import upload_jobs_fail_stale
 
     return upload_jobs_fail_stale()
+
+
+@shared_task(name="comparisons.queue_pending_upload_jobs")
+def queue_pending_upload_jobs() -> int:
+    from comparisons.services.jobs import upload_jobs_queue_pending
+
+    return upload_jobs_queue_pending()

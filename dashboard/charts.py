@@ -17,6 +17,9 @@ from matplotlib.figure import Figure  # noqa: E402
 COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
 plt.rcParams["svg.fonttype"] = "none"
 plt.rcParams["font.family"] = "DejaVu Sans"
+# Labels are system names (researcher text): plain text, never matplotlib math text, so a
+# name like `$\\frac{$` is drawn as typed instead of failing the chart (issue 11).
+plt.rcParams["text.parse_math"] = False
 
 
 def pct(x: float | None) -> str:

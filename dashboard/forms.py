@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from comparisons.ingest.rows import MAX_SYSTEM_CHARS
 from comparisons.models import DEFAULT_CHOICE_A, DEFAULT_CHOICE_B, DEFAULT_CHOICE_TIE, DEFAULT_QUESTION, Study
 
 
@@ -33,6 +34,17 @@ class StudyForm(forms.Form):
     choice_a = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_A, label="Choice A")
     choice_b = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_B, label="Choice B")
     choice_tie = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_TIE, label="Choice tie")
+
+    def clean(self) -> dict:
+        """System names (focal, baselines, systems) fit the system name's column (a longer one was a 500)."""
+        data = super().clean() or {}
+        for field in ("focal_system", "baselines", "systems"):
+            long = [n for n in _names(data.get(field) or "") if len(n) > MAX_SYSTEM_CHARS]
+            if long:
+                self.add_error(
+                    field, f"a system name is at most {MAX_SYSTEM_CHARS} characters ({long[0][:30]}... is longer)"
+                )
+        return data
 
     def service_arguments(self) -> dict:
         d = self.cleaned_data

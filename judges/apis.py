@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -113,11 +114,14 @@ class JudgeCallListApi(ListAPIView):
         judge = judge_of(self.request, self.kwargs["slug"], self.kwargs["name"])
         calls = JudgeCall.objects.filter(judge=judge).select_related("comparison__prompt")
         state = self.request.query_params.get("state")
+        if state is not None and state not in JudgeCall.State.values:
+            raise ValidationError({"state": [f"must be one of {', '.join(JudgeCall.State.values)}"]})
         return calls.filter(state=state) if state else calls
 
     @extend_schema(
         summary="A judge's calls (answers, verdicts, errors)",
         parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)],
+        responses={200: JudgeCallSerializer(many=True), **ERRORS, **NOT_FOUND},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

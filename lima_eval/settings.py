@@ -56,6 +56,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Issue 11: refused text in query parameters and page forms is a 400 naming the field;
+    # an unknown /api/ route answers the API's JSON error shape.
+    "comparisons.text_guard.ApiNotFoundMiddleware",
+    "comparisons.text_guard.TextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "lima_eval.urls"
@@ -84,6 +88,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection that the server closed (restart, pg_terminate_backend, a pooler) is
+# noticed before a request uses it, instead of failing that request (issue 11).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameters, and psycopg preparing a statement after its 5th run on a
     # connection, so PostgreSQL stops re-planning the rater path's joins (planning took
@@ -146,6 +153,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Survive a broker restart (issue 11): keep retrying the connection for ever, and cancel tasks
+# that were running when it was lost (Redis redelivers them after the visibility timeout;
+# every task is safe to run twice). The compose restart policy and the supervisor in
+# docs/operations.md restart a worker that dies anyway.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 30,
+}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Results are recomputed by a Celery task at most once per this many seconds per study.
 LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default=5)
@@ -159,8 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "results.refresh_stale_results",
         "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS),
     },
-    # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
-    "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
+    # Uploads: a job whose worker died (no heartbeat for 2 minutes, or running past the hard
+    # time limit) is marked failed; a job whose message was lost (still pending) is queued again.
+    "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 60.0},
+    "uploads-queue-pending": {"task": "comparisons.queue_pending_upload_jobs", "schedule": 30.0},
     # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
     "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }
@@ -179,7 +202,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["comparisons.permissions.IsResearcher"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "comparisons.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "comparisons.strict_parsing.StrictLimitOffsetPagination",
+    # JSON only (strict: comparisons/strict_parsing.py); the upload endpoints add their own
+    # parsers. A form or multipart body elsewhere is a 415, never half-read.
+    "DEFAULT_PARSER_CLASSES": ["comparisons.strict_parsing.StrictJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 100,
 }
 

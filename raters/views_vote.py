@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from comparisons.errors import InvalidInput, ServiceError
 from raters import selectors, services
 from raters.access import RaterRequest, rater_required, status_page
+from raters.db_retry import retry_on_dropped_connection
 from raters.errors import LeaseExpired, Refused
 from raters.rendering import render_many
 
@@ -44,6 +45,7 @@ def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: in
 
 
 @require_http_methods(["GET", "POST"])
+@retry_on_dropped_connection
 @rater_required
 def vote(page: RaterRequest) -> HttpResponse:
     request, study, rater = page.request, page.study, page.rater
@@ -78,6 +80,8 @@ def _sentence(exc: InvalidInput) -> str:
     error = exc.errors[0] if exc.errors else None
     if error and error.field == "choice":
         return "Please choose one of the three answers before you continue."
+    if error and error.field == "rationale":
+        return f"Your comment under “Why?” {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail
 
 

@@ -13,9 +13,11 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from comparisons.errors import RowError
+from comparisons.text import text_problems
 
 FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
 CHOICES = ("left", "right", "tie")
+MAX_SECONDS = 7 * 24 * 3600  # a week: longer is a clock error, not a rater
 ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
 
 
@@ -86,6 +88,10 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
     for key in raw:
         if key not in FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
+    for field, reason in text_problems({k: v for k, v in raw.items() if k in FIELDS}, ""):
+        err(field, reason)
+    if row_errors:
+        return None, row_errors
     prompt_id = _text(raw, "prompt_id", 200, err)
     left = _text(raw, "left_system", 100, err)
     right = _text(raw, "right_system", 100, err)
@@ -97,19 +103,28 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
     if left and right and left == right:
         err("right_system", "must differ from left_system")
     created = _created(raw.get("created"), err)
-    seconds = raw.get("seconds", 0)
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-        err("seconds", "must be a number of seconds, 0 or more")
+    seconds = _seconds(raw.get("seconds", 0), err)
     if row_errors or prompt_id is None or left is None or right is None or rater is None:
         return None, row_errors
-    return VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, float(seconds)), []
+    return VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, seconds), []
+
+
+def _seconds(value: object, err: ErrorSink) -> float:
+    """A finite number of seconds from 0 to MAX_SECONDS (NaN and Infinity fail the range)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= MAX_SECONDS:
+        err("seconds", f"must be a number of seconds from 0 to {MAX_SECONDS}")
+        return 0.0
+    return float(value)
 
 
 def _created(value: object, err: ErrorSink) -> datetime | None:
     """An ISO 8601 date-time (UTC when it names no zone), or None when not given."""
     if value is None:
         return None
-    created = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        created = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2023-02-30
+        created = None
     if created is None:
         err("created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z")
     elif created.tzinfo is None:

@@ -44,7 +44,7 @@ class ResultsQuerySerializer(serializers.Serializer[Any]):
         required=False, default="", help_text="Comma-separated rater ids to leave out."
     )
     rater_group = serializers.CharField(
-        required=False, default="", max_length=50, help_text="Only this rater group's votes."
+        required=False, max_length=50, help_text="Only this rater group's votes (not empty when given)."
     )
     by = serializers.RegexField(
         BY_PATTERN,
@@ -60,6 +60,12 @@ class ResultsQuerySerializer(serializers.Serializer[Any]):
         max_length=1000,
         help_text="Comma-separated systems of the judge's own model family: adds self-preference to `judges[].bias`.",
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """An empty `rater_group=` is a mistake, not "every group" (DRF skips empty optional query values)."""
+        if "rater_group" in self.initial_data and not str(self.initial_data.get("rater_group") or "").strip():
+            raise serializers.ValidationError({"rater_group": ["must not be empty; leave it out for every group"]})
+        return attrs
 
 
 class VoteImportCountsSerializer(serializers.Serializer[Any]):
@@ -100,7 +106,7 @@ class StudyResultsApi(APIView):
         q = query.validated_data
         filters = VoteFilter(
             exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
-            rater_group=q["rater_group"] or None,
+            rater_group=q.get("rater_group") or None,
         )
         params = Params(
             level=q["level"],

@@ -128,4 +128,6 @@ def results_schedule_refresh(*, study_id: int) -> None:
         if cache.add(_pending_key(study_id), 1, timeout=delay + 60):
             tasks.refresh_results.apply_async((study_id,), countdown=delay)
 
-    transaction.on_commit(queue)
+    # robust: with Redis down the refresh is skipped, never the caller's request; the beat
+    # sweep (results_refresh_stale) picks the votes up once it is back (issue 11).
+    transaction.on_commit(queue, robust=True)

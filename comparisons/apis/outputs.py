@@ -74,7 +74,8 @@ class StudyOutputsApi(APIView):
 
 class JobDetailApi(APIView):
     @extend_schema(
-        summary="An upload job: status, progress, counts, errors", responses={200: JobSerializer, **ERRORS, **CONFLICT}
+        summary="An upload job: status, progress, counts, errors",
+        responses={200: JobSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def get(self, request, pk):
         job = get_object_or_404(selectors.jobs_for(request.user), pk=pk)

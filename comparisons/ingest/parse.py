@@ -9,9 +9,11 @@ import json
 from dataclasses import dataclass, field
 
 from comparisons.errors import InvalidInput, RowError
+from comparisons.text import JSONRefused, loads_strict
 
 JSON = "json"
 JSONL = "jsonl"
+MAX_DEPTH = 32  # a row inside a JSON array is one level deeper
 
 
 @dataclass
@@ -35,7 +37,10 @@ def parse_rows(text: str, *, fmt: str, field_name: str, max_rows: int) -> Parsed
     parsed = Parsed()
     if fmt == JSON:
         try:
-            data = json.loads(text)
+            data = loads_strict(text, max_depth=MAX_DEPTH + 1)
+        except (JSONRefused, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, JSONRefused) else f"is nested more than {MAX_DEPTH} levels deep"
+            raise InvalidInput(f"{field_name} is not accepted: {reason}", [RowError(None, field_name, reason)]) from exc
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 f"{field_name} is not valid JSON",
@@ -55,7 +60,10 @@ def parse_rows(text: str, *, fmt: str, field_name: str, max_rows: int) -> Parsed
         if not line.strip():
             continue
         try:
-            parsed.rows.append((number, json.loads(line)))
+            parsed.rows.append((number, loads_strict(line)))
+        except (JSONRefused, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, JSONRefused) else f"is nested more than {MAX_DEPTH} levels deep"
+            parsed.errors.append(RowError(number, "row", reason))
         except json.JSONDecodeError as exc:
             parsed.errors.append(RowError(number, "row", f"invalid JSON: {exc.msg} (column {exc.colno})"))
     return parsed

@@ -13,6 +13,7 @@ from typing import Any
 
 from comparisons.errors import RowError
 from comparisons.names import name_problem
+from comparisons.text import text_problems
 
 ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
 Turns = tuple[tuple[str, str], ...]  # (role, content) per turn
@@ -73,6 +74,8 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
     for key in raw:
         if key not in ALLOWED_FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
+    for field, reason in text_problems({k: v for k, v in raw.items() if k in ALLOWED_FIELDS}, ""):
+        err(field, reason)
     prompt_id = _prompt_id(raw.get("prompt_id"), err)
     system = _system(raw.get("system"), err)
     response = _response(raw.get("response"), max_chars, err)

@@ -1,6 +1,12 @@
 """Writes: every change to studies, outputs and comparisons goes through these functions."""
 
-from comparisons.services.jobs import upload_job_create, upload_job_progress, upload_job_run, upload_jobs_fail_stale
+from comparisons.services.jobs import (
+    upload_job_create,
+    upload_job_progress,
+    upload_job_run,
+    upload_jobs_fail_stale,
+    upload_jobs_queue_pending,
+)
 from comparisons.services.outputs import UploadCounts, outputs_upload
 from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
 from comparisons.services.receive import outputs_receive
@@ -22,4 +28,5 @@ __all__ = [
     "upload_job_progress",
     "upload_job_run",
     "upload_jobs_fail_stale",
+    "upload_jobs_queue_pending",
 ]

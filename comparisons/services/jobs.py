@@ -7,9 +7,15 @@ database cannot show it to another connection until it ends)."""
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +26,43 @@ from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.outputs import outputs_upload
 
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 20  # a running job says it is alive this often...
+HEARTBEAT_LOST_SECONDS = 120  # ...and is failed by the sweep when it has not for this long
+PENDING_REQUEUE_SECONDS = 60  # a job still pending this long lost its message: the sweep queues it again
+
 
 def _progress_key(job_id: UUID) -> str:
     return f"lima-eval:upload-job:{job_id}:written"
+
+
+def _alive_key(job_id: UUID | str) -> str:
+    return f"lima-eval:upload-job:{job_id}:alive"
+
+
+@contextmanager
+def _heartbeat(job_id: str) -> Iterator[None]:
+    """While the block runs, a thread marks the job alive in the cache every HEARTBEAT_SECONDS
+    (the job writes in one transaction, so the database cannot show progress to the sweep)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            try:
+                cache.set(_alive_key(job_id), 1, HEARTBEAT_LOST_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - a broker blip must not kill the job; the next beat retries
+                log.warning("upload job %s: heartbeat not written: %s", job_id, exc)
+            if stop.wait(HEARTBEAT_SECONDS):
+                return
+
+    thread = threading.Thread(target=beat, name=f"upload-job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        cache.delete(_alive_key(job_id))
 
 
 def upload_job_create(*, study: Study, user: Any, rows: list[OutputRow], replace: bool) -> UploadJob:
@@ -34,7 +74,9 @@ def upload_job_create(*, study: Study, user: Any, rows: list[OutputRow], replace
             total_rows=len(rows),
             payload=json.dumps([[row.row, row.as_json()] for row in rows]),
         )
-        transaction.on_commit(lambda: tasks.run_upload_job.delay(str(job.pk)))
+        # robust: with the broker down the job stays pending and the beat sweep queues it
+        # (upload_jobs_queue_pending); the upload itself succeeds (issue 11).
+        transaction.on_commit(lambda: tasks.run_upload_job.delay(str(job.pk)), robust=True)
     return job
 
 
@@ -50,6 +92,13 @@ def upload_job_run(*, job_id: str) -> bool:
     raw = json.loads(job.payload)
     rows, errors = validate_rows([(number, row) for number, row in raw], max_text_chars=10**9)
     key = _progress_key(job.pk)
+    with _heartbeat(str(job.pk)):
+        _write(job, rows, errors, key)
+    cache.delete(key)
+    return True
+
+
+def _write(job: UploadJob, rows: list[OutputRow], errors: list, key: str) -> None:
     try:
         if errors:  # cannot happen for rows the request validated; kept as a guard
             raise ServiceError("stored rows failed validation", errors)
@@ -68,8 +117,6 @@ def upload_job_run(*, job_id: str) -> bool:
         UploadJob.objects.filter(pk=job.pk).update(
             status=UploadJob.Status.SUCCEEDED, counts=counts.as_dict(), payload="", finished_at=timezone.now()
         )
-    cache.delete(key)
-    return True
 
 
 def upload_job_progress(job: UploadJob) -> int:
@@ -82,17 +129,22 @@ def upload_job_progress(job: UploadJob) -> int:
 
 
 def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
-    """Mark jobs still `running` long after any task could (the hard time limit) as failed:
-    their worker died, and since a job writes in one transaction, nothing was stored.
-    Celery beat runs this; returns how many jobs it marked."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
+    """Mark jobs still `running` whose worker died as failed: running past the hard time limit,
+    or started over HEARTBEAT_LOST_SECONDS ago with no heartbeat in that long. Since a job
+    writes in one transaction, nothing was stored. Celery beat runs this every minute;
+    returns how many jobs it marked."""
+    now = timezone.now()
     limit = older_than_seconds if older_than_seconds is not None else settings.CELERY_TASK_TIME_LIMIT + 60
-    return UploadJob.objects.filter(
-        status=UploadJob.Status.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
-    ).update(
+    running = UploadJob.objects.filter(status=UploadJob.Status.RUNNING)
+    silent = [
+        job_id
+        for job_id in running.filter(started_at__lt=now - timedelta(seconds=HEARTBEAT_LOST_SECONDS)).values_list(
+            "pk", flat=True
+        )
+        if cache.get(_alive_key(job_id)) is None
+    ]
+    dead = running.filter(started_at__lt=now - timedelta(seconds=limit)) | running.filter(pk__in=silent)
+    return dead.update(
         status=UploadJob.Status.FAILED,
         errors=[
             {
@@ -103,3 +155,16 @@ def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
         error_status=500,
         finished_at=timezone.now(),
     )
+
+
+def upload_jobs_queue_pending(*, older_than_seconds: int = PENDING_REQUEUE_SECONDS) -> int:
+    """Queue again every job still `pending` after `older_than_seconds`: its message was lost
+    (the broker was down at upload time, or restarted). Running a job twice is harmless (it is
+    claimed by a conditional update). Celery beat runs this; returns how many it queued."""
+    stuck = UploadJob.objects.filter(
+        status=UploadJob.Status.PENDING, created_at__lt=timezone.now() - timedelta(seconds=older_than_seconds)
+    )
+    ids = [str(pk) for pk in stuck.values_list("pk", flat=True)]
+    for job_id in ids:
+        tasks.run_upload_job.delay(job_id)
+    return len(ids)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors as study_selectors
+from comparisons.api_errors import CONFLICT
 from comparisons.apis.studies import ERRORS, NOT_FOUND
 from comparisons.errors import InvalidInput, RowError
 from comparisons.models import Comparison, Study, pair_key
@@ -77,7 +78,7 @@ class InviteApi(APIView):
     @extend_schema(
         summary="Create a named rater and their signed invite link",
         request=InviteSerializer,
-        responses={201: InviteOutSerializer, **ERRORS, **NOT_FOUND},
+        responses={201: InviteOutSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def post(self, request: Request, slug: str) -> Response:
         study = own_study(request, slug)

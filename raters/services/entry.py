@@ -17,15 +17,16 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from comparisons.errors import RowError
 from comparisons.models import Study
-from raters.errors import Refused, invalid
+from raters.errors import Conflict, Refused, invalid
 from raters.models import Rater, StudyRaterSettings
 from raters.services.coverage import coverage_hold_apply
 from raters.services.ratelimit import entry_take
 
 INVITE_SALT = "raters.invite"
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@:-]{1,200}$")
-PROLIFIC_PARAM = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.@:-]{1,200}\Z")  # \Z: `$` would let a trailing newline in
+PROLIFIC_PARAM = re.compile(r"^[A-Za-z0-9_-]{0,100}\Z")
 
 
 def rater_settings_get(*, study: Study) -> StudyRaterSettings:
@@ -94,6 +95,12 @@ def invite_create(*, study: Study, name: str, group: str = "expert") -> tuple[Ra
     rater = _get_or_create(study, name, source=Rater.Source.INVITE, group=group)
     if rater.source != Rater.Source.INVITE:
         raise invalid("name", f"{name!r} is already a rater of another kind in this study")
+    if rater.group != group:
+        # Never hand back a rater of another group under the asked-for one (issue 11).
+        raise Conflict(
+            f"a rater named {name!r} already exists in this study in group {rater.group!r}; choose another name",
+            [RowError(None, "name", f"is taken by a rater of group {rater.group!r}")],
+        )
     return rater, invite_token(rater)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Study
+from comparisons.text import text_problem
 from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
@@ -39,8 +40,16 @@ def vote_submit(
     rationale = (rationale or "").strip()
     if len(rationale) > MAX_RATIONALE:
         raise invalid("rationale", f"is {len(rationale)} characters long; please keep it under {MAX_RATIONALE}")
+    if text_problem(rationale):
+        raise invalid(
+            "rationale",
+            "contains characters we cannot store (invisible or control characters); please retype it without them",
+        )
+    token = str(token or "")[:64]
+    if text_problem(token):
+        raise Refused(NOT_YOURS)
     with transaction.atomic():
-        assignment = sql.assignment_for_vote(str(token or "")[:64])
+        assignment = sql.assignment_for_vote(token)
         if assignment is None or assignment.rater_id != rater.pk:
             raise Refused(NOT_YOURS)
         if assignment.state == Assignment.State.VOTED:

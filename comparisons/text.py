@@ -1,0 +1,133 @@
+"""One validation for text that reaches the database, and a strict JSON reader.
+
+Text is refused when it holds a NUL (PostgreSQL's text type cannot store U+0000), a lone
+surrogate (U+D800-U+DFFF: not encodable as UTF-8, so neither storable nor exportable), or a
+bidirectional control character (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which
+can make one text display as another (CVE-2021-42574, "Trojan Source"; Unicode TR#9).
+
+JSON is refused when it holds NaN or Infinity (not JSON: RFC 8259 section 6), an integer of
+more than `MAX_INT_DIGITS` digits (CPython's own int/str limit is 4300; stored integers are
+int64), or nesting deeper than `MAX_DEPTH`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from comparisons.errors import InvalidInput, RowError
+
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+SURROGATES = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 32
+MAX_INT_DIGITS = 19  # int64 holds 19 digits; longer integers are refused before int() runs
+INT64 = 2**63 - 1
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None."""
+    if "\x00" in value:
+        return "must not contain NUL characters (U+0000)"
+    if SURROGATES.search(value):
+        return "must not contain unpaired surrogates (U+D800-U+DFFF): it is not valid Unicode text"
+    if BIDI_CONTROLS.search(value):
+        return (
+            "must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)"
+        )
+    return None
+
+
+def text_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:
+    """(field path, reason) for every string (key or value) inside a JSON value that
+    `text_problem` refuses; paths look like `metadata.notes[2]`."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            yield field, problem
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key_text = str(key)
+            problem = text_problem(key_text)
+            if problem:
+                yield field, f"has a key that {problem}"
+                continue
+            yield from text_problems(item, f"{field}.{key_text}" if field else key_text)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from text_problems(item, f"{field}[{index}]")
+
+
+class JSONRefused(ValueError):
+    """Valid-looking JSON that lima-eval does not accept (NaN, a huge integer, deep nesting)."""
+
+
+def _constant(name: str) -> Any:
+    raise JSONRefused(f"{name} is not a JSON number; send null or a finite number")
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS or abs(int(digits)) > INT64:
+        raise JSONRefused(f"the integer {digits[:20]}... is out of range (at most 64-bit integers)")
+    return int(digits)
+
+
+def _float(digits: str) -> float:
+    value = float(digits)
+    if value in (float("inf"), float("-inf")):
+        raise JSONRefused(f"the number {digits[:20]} is out of range")
+    return value
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings (a linear scan, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """json.loads that raises JSONRefused for NaN/Infinity, integers beyond int64 and nesting
+    deeper than `max_depth`, and json.JSONDecodeError for text that is not JSON."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if ("[" in text or "{" in text) and _depth(text) > max_depth:
+        raise JSONRefused(f"is nested more than {max_depth} levels deep")
+    return json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+
+
+def loads_field(text: str | bytes, *, field: str, row: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
+    """`loads_strict`, raising InvalidInput that names `field` (and `row`) on any refusal."""
+    try:
+        return loads_strict(text, max_depth=max_depth)
+    except JSONRefused as exc:
+        raise InvalidInput(f"{field} is not accepted: {exc}", [RowError(row, field, str(exc))]) from exc
+    except RecursionError as exc:
+        reason = f"is nested more than {max_depth} levels deep"
+        raise InvalidInput(f"{field} {reason}", [RowError(row, field, reason)]) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = f"invalid JSON: {exc}"
+        raise InvalidInput(f"{field} is not valid JSON", [RowError(row, field, reason)]) from exc
+
+
+def check_text(value: str, *, field: str) -> str:
+    """`value`, or InvalidInput naming `field` when `text_problem` refuses it."""
+    problem = text_problem(value)
+    if problem:
+        raise InvalidInput(f"{field} {problem}", [RowError(None, field, problem)])
+    return value
