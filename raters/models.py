@@ -72,6 +72,7 @@ class Rater(models.Model):
         ANONYMOUS = "anonymous", "Anonymous link"
         IMPORTED = "imported", "Imported"
         JUDGE = "judge", "LLM judge"
+        SIMULATED = "simulated", "Simulated (demo)"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters", db_index=False)  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")

@@ -1,7 +1,8 @@
 """Reads that feed the results: a study's counted votes as a VoteTable.
 
 "Counted" is raters.selectors.votes_that_count (one definition for results, coverage and the
-dashboard), narrowed by the researcher's filters."""
+dashboard), narrowed by the researcher's filters; simulated votes (the demo's) count only
+while the study has no real vote: as soon as one exists they are left out, never mixed."""
 
 from __future__ import annotations
 
@@ -26,13 +27,27 @@ class VoteFilter:
     include_excluded: bool = False
 
 
-def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
+def _filtered(study: Study, filters: VoteFilter) -> QuerySet[Vote]:
     qs = votes_that_count(include_excluded=filters.include_excluded).filter(comparison__study=study)
     if filters.exclude_raters:
         qs = qs.exclude(rater__external_id__in=filters.exclude_raters)
     if filters.rater_group:
         qs = qs.filter(rater__group=filters.rater_group)
     return qs
+
+
+def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
+    """The votes the results count: simulated ones only while no real vote counts."""
+    qs = _filtered(study, filters)
+    return qs.filter(simulated=False) if qs.filter(simulated=False).exists() else qs
+
+
+def simulated_counts(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, int]:
+    """(simulated votes counted in the results, simulated votes left out because real votes
+    exist)."""
+    qs = _filtered(study, filters)
+    simulated = qs.filter(simulated=True).count()
+    return (0, simulated) if qs.filter(simulated=False).exists() else (simulated, 0)
 
 
 def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, str]:

@@ -17,8 +17,8 @@ from django.utils import timezone
 from comparisons.models import Study
 from results.models import ResultSnapshot
 from results.compute import Params, compute_results
-from results.selectors import VoteFilter, vote_table, votes_version
-from comparisons.services.queue import study_pairs
+from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
+from comparisons.services.queue import study_pairs, study_system_ids
 from raters.models import Vote
 from results import tasks
 
@@ -41,12 +41,18 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):
         entry["rater"] = raters.get(entry["rater"], str(entry["rater"]))
+    names = dict(study.systems.values_list("id", "name"))
+    in_study = [names[i] for i in study_system_ids(study)]
+    data["systems"] = [n for n in in_study if n in data["systems"]]  # the study's order, not the alphabet's
+    simulated, left_out = simulated_counts(study, filters)
     return {
         "study": study.slug,
         "design": study.design,
         "focal_system": study.focal_system.name if study.focal_system_id else None,
         "n_votes": n_votes,
         "votes_version": version,
+        "simulated_votes": simulated,
+        "simulated_votes_left_out": left_out,
         "params": {**asdict(params), "exclude_raters": list(filters.exclude_raters), "rater_group": filters.rater_group},
         **data,
     }
