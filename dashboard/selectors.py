@@ -10,7 +10,7 @@ from django.utils import timezone
 from comparisons.models import Comparison, Study
 from raters.models import Assignment, Vote
 from raters.selectors import votes_filling_slots
-from results.compute import Params
+from results.params import Params
 from results.selectors import VoteFilter
 from results.services import results_get
 

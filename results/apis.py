@@ -17,7 +17,7 @@ from comparisons.request_body import read_upload
 from raters.services.vote_import import votes_import
 from raters.vote_rows import validate_vote_rows
 from results import export
-from results.compute import AGGREGATES, METHODS, Params
+from results.params import AGGREGATES, METHODS, Params
 from results.schema import ResultsSerializer
 from results.selectors import VoteFilter
 from results.services import results_get, results_schedule_refresh

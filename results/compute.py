@@ -11,28 +11,10 @@ import numpy as np
 
 from comparisons import stats
 from results.agreement import agreement_and_rater_quality
+from results.params import AGGREGATES, METHODS, MM_MAX_SYSTEMS, Params
 from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.length_control import length_controlled_win_rate
-
-METHODS = ("bootstrap", "wilson", "goodman")
-AGGREGATES = ("vote", "majority")
-MM_MAX_SYSTEMS = 10  # above this, the batched Newton fit of the ranking bootstrap is faster
-
-
-@dataclass(frozen=True)
-class Params:
-    level: float = 0.95
-    method: str = "bootstrap"
-    aggregate: str = "vote"
-    n_resamples: int = 2000
-    seed: int = 0
-    half_width: float = 0.05
-    alpha: float = 0.05
-    # Rater groups left out of the headline (pairs, ranking, biases) but kept in `by_group`,
-    # agreement and rater quality: LLM judges sit beside the humans, not among them.
-    headline_excludes: tuple[str, ...] = ("judge",)
-
 
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
     everyone = votes

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from comparisons.models import Study
 from results.models import ResultSnapshot
-from results.compute import Params, compute_results
+from results.params import Params
 from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
 from comparisons.services.queue import study_pairs, study_system_ids
 from raters.models import Vote
@@ -34,6 +34,10 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 
 
 def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
+    # numpy and scipy load here, on the first computation, not when the URLs are imported
+    # (every manage.py command would pay for them): no cycle is dodged.
+    from results.compute import compute_results
+
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
     data = compute_results(table, study_pairs(study), params)
