@@ -48,6 +48,11 @@ class SettingsForm(forms.Form):
                                  help_text="Markdown shown to raters before they start; LIMA's framing when empty.")
     quota = forms.IntegerField(min_value=1, max_value=10000, help_text="Pairs per rater, gold pairs included.")
     completion_code = forms.CharField(max_length=64)
-    prolific_completion_url = forms.URLField(required=False)
-    allow_anonymous = forms.BooleanField(required=False)
+    prolific_completion_url = forms.URLField(
+        required=False, assume_scheme="https",
+        help_text="Where a rater goes after the last pair: Prolific's completion URL with your study's code, e.g. "
+                  "https://app.prolific.com/submissions/complete?cc=ABC123 (Prolific shows it under “Study "
+                  "completion”). Empty: raters see the completion code instead.")
+    allow_anonymous = forms.BooleanField(required=False, label="Allow anonymous raters",
+                                         help_text="Anyone with the rater link may vote (no Prolific ID or invite).")
     gold_rate = forms.FloatField(min_value=0, max_value=1, help_text="Share of served pairs that are gold pairs.")

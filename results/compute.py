@@ -16,6 +16,9 @@ from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.length_control import length_controlled_win_rate
 
+NO_VOTES = "No votes yet: no verdict."
+
+
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict:
     everyone = votes
     group_names, group_codes = votes.group_codes()
@@ -44,7 +47,8 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         report["p_value_holm"] = p
         report["significant"] = bool(adjusted.reject[i])
         report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
-                                          report["sign_test"]["effect"], p, params.alpha)
+                                          report["sign_test"]["effect"], p, params.alpha) \
+            if report["counts"]["n"] else NO_VOTES
     agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed,
                                                            groups=(group_names, group_codes))
     return {

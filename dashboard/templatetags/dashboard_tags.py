@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
+
+from raters.rendering import render_markdown
 
 register = template.Library()
 
@@ -39,3 +42,10 @@ def heat(value) -> str:
 @register.filter
 def sub(value, other) -> int:
     return int(value) - int(other)
+
+
+@register.filter
+def markdown(value: str) -> SafeString:
+    """Markdown as the raters see it: raters.rendering's safe renderer (raw HTML off, an
+    allow-list after), so researcher pages show model outputs rendered and inert."""
+    return render_markdown(value or "")

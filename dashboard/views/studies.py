@@ -17,6 +17,7 @@ from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.selectors import studies_votes_wanted, study_progress, study_results
 from raters.models import Rater
+from results.provenance import provenance_note
 from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
 from raters.services.quality import rater_exclude, rater_include
@@ -47,10 +48,11 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
     chart = None
-    if results and results["pairs"] and study.design == Study.Design.FOCAL:
-        chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
+    note = provenance_note(results) if results else None
+    if results and results["pairs"] and results["headline_votes"] and study.design == Study.Design.FOCAL:
+        chart = charts.figure1(results["pairs"], study.focal_system.name, note=note).decode()
     elif results and results.get("ranking"):
-        chart = charts.bradley_terry_chart(results["ranking"]).decode()
+        chart = charts.bradley_terry_chart(results["ranking"], note=note).decode()
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
