@@ -16,15 +16,16 @@ from comparisons.stats.group_agreement import tie_discounted_accuracy_counts
 WIN, TIE, LOSS = 2, 1, 0  # the columns of a (loss, tie, win) count table
 
 
-def quota(total: int, shares: tuple[int, int, int]) -> tuple[int, int, int]:
+def quota(total: int, shares: tuple[int, int, int], exact: bool = True) -> tuple[int, int, int]:
     """(wins, ties, losses) summing to `total` in proportion to `shares` (win, tie, loss) by
-    largest remainders; shares that sum to 100 are percentages, checked to round exactly."""
+    largest remainders; shares that sum to 100 are percentages, checked to round exactly
+    (unless not `exact`: a small study cannot show every percent)."""
     raw = [total * s / sum(shares) for s in shares]
     counts = [int(r) for r in raw]
     for i in sorted(range(3), key=lambda i: raw[i] - counts[i], reverse=True)[: total - sum(counts)]:
         counts[i] += 1
     got = tuple(round(100 * c / total) for c in counts) if total else shares
-    if sum(shares) == 100 and got != tuple(shares):
+    if exact and sum(shares) == 100 and got != tuple(shares):
         raise ValueError(f"{total} votes cannot show {shares} to the percent (got {got})")
     return counts[0], counts[1], counts[2]
 
@@ -47,10 +48,10 @@ def _between(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def crowd_outcomes(items: int, votes: int, shares: tuple[int, int, int], agreement: float,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, exact: bool = True) -> np.ndarray:
     """An (items x votes) array of outcome codes with exactly `quota(items * votes, shares)`
     and within-item tie-discounted agreement just at or below `agreement`."""
-    pool = _codes(quota(items * votes, shares))  # sorted: items start unanimous
+    pool = _codes(quota(items * votes, shares, exact))  # sorted: items start unanimous
     labels = pool.reshape(items, votes)[rng.permutation(items)].copy()
     flat = labels.reshape(-1)
     step = max(1, flat.size // 200)
@@ -61,14 +62,14 @@ def crowd_outcomes(items: int, votes: int, shares: tuple[int, int, int], agreeme
 
 
 def judge_outcomes(crowd: np.ndarray, shares: tuple[int, int, int], agreement: float,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, exact: bool = True) -> np.ndarray:
     """One judge outcome per item with exactly `quota(items, shares)`, agreeing with the
     crowd's votes (tie-discounted) just at or below `agreement` where the quota allows: the
     judge's wins go to the items the crowd liked best, then outcomes swap at random."""
     items = crowd.shape[0]
     score = (crowd == WIN).sum(axis=1) - (crowd == LOSS).sum(axis=1) + rng.random(items) * 0.5
     judge = np.empty(items, dtype=np.int64)
-    judge[np.argsort(-score, kind="stable")] = _codes(quota(items, shares))
+    judge[np.argsort(-score, kind="stable")] = _codes(quota(items, shares, exact))
     for _ in range(items * 4):
         if _between(judge[:, None], crowd) <= agreement:
             break

@@ -56,8 +56,9 @@ def _raters(study: Study, n: int) -> tuple[list[Rater], Rater]:
 
 def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | None = None,
                    judge_shares: dict[str, tuple[int, int, int]] | None = None, raters: int = 36,
-                   seed: int = 0) -> int:
-    """Add the demo's simulated votes to a focal study (baselines named in `shares`).
+                   seed: int = 0, exact: bool = True) -> int:
+    """Add the demo's simulated votes to a focal study (baselines named in `shares`); with
+    `exact`, percentages that cannot be shown to the percent are an error (demo.quota).
     Returns the number of votes added. Idempotent: a study that already has simulated votes
     is left as it is (0), so a second `./run demo` changes no number."""
     shares = LIMA_HUMAN_SHARES if shares is None else shares
@@ -82,8 +83,9 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | No
             voted = by_baseline.get(name, [])[:-OPEN_PER_BASELINE] if OPEN_PER_BASELINE else by_baseline.get(name, [])
             if not voted:
                 continue
-            labels = crowd_outcomes(len(voted), k, share, CROWD_AGREEMENT, draw)
-            judged = judge_outcomes(labels, judge_shares[name], JUDGE_AGREEMENT, draw) if name in judge_shares else None
+            labels = crowd_outcomes(len(voted), k, share, CROWD_AGREEMENT, draw, exact)
+            judged = judge_outcomes(labels, judge_shares[name], JUDGE_AGREEMENT, draw, exact) \
+                if name in judge_shares else None
             for row, c in enumerate(voted):
                 people = rng.sample(crowd, k)
                 for rater, code in zip(people, labels[row]):

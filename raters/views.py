@@ -15,6 +15,7 @@ from comparisons.models import Study
 from raters import services
 from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rater_required, status_page
 from raters.errors import Refused
+from raters.consent import consent_facts
 from raters.models import LIMA_FRAMING
 from raters.rendering import render_markdown
 
@@ -65,6 +66,6 @@ def instructions(page: RaterRequest) -> HttpResponse:
             return redirect("raters:vote", slug=study.slug)
         error = "Please tick the box to say you agree before you start."
     settings = services.rater_settings_get(study=study)
-    context = {"study": study, "settings": settings, "error": error,
+    context = {"study": study, "settings": settings, "error": error, "consent": consent_facts(study=study, settings=settings),
                "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING)}
     return render(request, "raters/instructions.html", context, status=400 if error else 200)

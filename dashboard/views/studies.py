@@ -22,6 +22,9 @@ from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
 from raters.services.quality import rater_exclude, rater_include
 
+CONSENT_FIELDS = ("researcher_name", "researcher_contact", "estimated_minutes", "pay", "data_use")
+
+
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = list(studies_for(request.user).annotate(n_comparisons=Count("comparisons", distinct=True)))
@@ -69,7 +72,8 @@ def _settings_initial(study: Study) -> dict:
     s = rater_settings_get(study=study)
     return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
             "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
-            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate}
+            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate,
+            **{f: getattr(s, f) for f in CONSENT_FIELDS}}
 
 def _rater_rows(study: Study) -> list[dict]:
     stats = stats_by_rater(study, rater_settings_get(study=study))
@@ -133,7 +137,8 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
     d = form.cleaned_data
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
     rater_settings_update(study=study, **{f: d[f] for f in ("guidelines", "quota", "completion_code",
-                                                            "prolific_completion_url", "allow_anonymous", "gold_rate")})
+                                                            "prolific_completion_url", "allow_anonymous", "gold_rate",
+                                                            *CONSENT_FIELDS)})
     messages.success(request, "Settings saved.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
 

@@ -12,7 +12,8 @@ class RaterSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = StudyRaterSettings
         fields = ["guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous",
-                  "lease_minutes", "gold_rate", "min_median_seconds", "min_gold_accuracy", "updated_at"]
+                  "lease_minutes", "gold_rate", "min_median_seconds", "min_gold_accuracy", "researcher_name",
+                  "researcher_contact", "estimated_minutes", "pay", "data_use", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
             "quota": {"min_value": 1, "max_value": 10000},
@@ -21,6 +22,7 @@ class RaterSettingsSerializer(serializers.ModelSerializer):
             "min_median_seconds": {"min_value": 0},
             "min_gold_accuracy": {"min_value": 0, "max_value": 1},
             "completion_code": {"min_length": 1},
+            "estimated_minutes": {"min_value": 1, "max_value": 24 * 60},
         }
 
 

@@ -91,7 +91,8 @@ def rater_consent(*, rater: Rater) -> Rater:
 
 SETTINGS_FIELDS = {
     "guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "lease_minutes",
-    "gold_rate", "min_median_seconds", "min_gold_accuracy",
+    "gold_rate", "min_median_seconds", "min_gold_accuracy", "researcher_name", "researcher_contact", "estimated_minutes",
+    "pay", "data_use",
 }
 
 

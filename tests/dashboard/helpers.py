@@ -19,7 +19,8 @@ def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
     outputs_upload(study=study, rows=rows)
     study = study_open(study=study)
     comparisons_build(study_id=study.pk)
-    votes_simulate(study=study, shares={"GPT-4": (18, 25, 57), "Bard": (33, 25, 42)}, raters=12, fill=1.0, seed=3)
+    votes_simulate(study=study, shares={"GPT-4": (18, 25, 57), "Bard": (33, 25, 42)}, raters=12, seed=3,
+                   judge_shares={}, exact=False)
     return study
 
 

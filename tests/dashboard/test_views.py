@@ -51,7 +51,7 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
         row = re.search(rf'<tr data-baseline="{pair["systems"][1]}">(.*?)</tr>', page, re.S).group(1)
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
         assert cells[1:5] == [f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")]
-        assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
+        assert cells[6] == str(c["n"]) and cells[7] == f"{pair['p_value_holm']:.3f}" and cells[8] == pair["verdict"]
     assert "<svg" in page and "Simulated data." in page
 
 

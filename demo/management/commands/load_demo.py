@@ -24,6 +24,14 @@ from raters.services.entry import rater_settings_update
 from results.services import results_refresh
 
 
+DEMO_CONSENT = {
+    "researcher_name": "the lima-eval demo (a local demonstration, not a real study)",
+    "data_use": "This is a demonstration running on this computer: your choices and the time each took are stored in "
+                "its local database with a random ID, and shown on its dashboard beside simulated votes. Nothing is "
+                "sent anywhere and nobody is paid.",
+}
+
+
 class Command(BaseCommand):
     help = "Load the synthetic demo study (or real outputs from --jsonl), open it and build its comparisons."
 
@@ -71,7 +79,7 @@ class Command(BaseCommand):
             study = services.study_open(study=study)
             report = services.comparisons_build(study_id=study.pk)
             if not opts["jsonl"]:
-                rater_settings_update(study=study, allow_anonymous=True)
+                rater_settings_update(study=study, allow_anonymous=True, **DEMO_CONSENT)
             if not opts["jsonl"] and not opts["no_votes"]:
                 added = votes_simulate(study=study, seed=opts["seed"])
                 results_refresh(study_id=study.pk)
