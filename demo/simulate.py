@@ -56,9 +56,10 @@ def _raters(study: Study, n: int) -> tuple[list[Rater], Rater]:
 
 def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | None = None,
                    judge_shares: dict[str, tuple[int, int, int]] | None = None, raters: int = 36,
-                   seed: int = 0, exact: bool = True) -> int:
+                   seed: int = 0, exact: bool = True, open_per_baseline: int = OPEN_PER_BASELINE) -> int:
     """Add the demo's simulated votes to a focal study (baselines named in `shares`); with
-    `exact`, percentages that cannot be shown to the percent are an error (demo.quota).
+    `exact`, percentages that cannot be shown to the percent are an error (demo.quota); the
+    last `open_per_baseline` comparisons of each baseline get no vote.
     Returns the number of votes added. Idempotent: a study that already has simulated votes
     is left as it is (0), so a second `./run demo` changes no number."""
     shares = LIMA_HUMAN_SHARES if shares is None else shares
@@ -80,7 +81,8 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | No
                 by_baseline.setdefault(other.name, []).append(c)
         votes: list[Vote] = []
         for name, share in shares.items():
-            voted = by_baseline.get(name, [])[:-OPEN_PER_BASELINE] if OPEN_PER_BASELINE else by_baseline.get(name, [])
+            found = by_baseline.get(name, [])
+            voted = found[: len(found) - open_per_baseline]
             if not voted:
                 continue
             labels = crowd_outcomes(len(voted), k, share, CROWD_AGREEMENT, draw, exact)

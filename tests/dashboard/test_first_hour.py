@@ -90,7 +90,7 @@ def test_the_study_order_is_kept_in_results_progress_and_csv(researcher_client, 
     study = fresh_study(researcher, order)
     results = api.get("/api/studies/fresh/results/").json()
     assert [p["systems"][1] for p in results["pairs"]] == order
-    assert results["systems"] == []  # no votes: no system in the headline
+    assert results["systems"] == ["LIMA 65B", *order]
     from dashboard.selectors import study_progress
 
     assert [p["systems"][1] for p in study_progress(study)["pairs"]] == order
@@ -133,7 +133,7 @@ def test_a_real_vote_makes_the_dashboard_say_simulated_votes_are_left_out(resear
     from raters.models import Vote
     from raters.services.votes import vote_build
 
-    study = study_with_votes(researcher)
+    study = study_with_votes(researcher, open_per_baseline=2)
     open_one = study.comparisons.filter(votes__isnull=True).select_related("left_response", "right_response").first()
     person = Rater.objects.create(study=study, external_id="person", source=Rater.Source.ANONYMOUS)
     left, right = open_one.left_response, open_one.right_response
