@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import subprocess
 import sys
 
 import pytest
+from lima_client import ApiError, Client, JobFailed
 
-from tests.conftest import ARTIFACTS, ROOT, wait_for
+from tests.client.conftest import client_env
+from tests.conftest import ARTIFACTS, wait_for
 from tests.judges.fake_llm import Reply, prefers
 
 pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker")]
@@ -139,8 +140,9 @@ def test_the_terminal_shows_the_apis_errors_and_exits_non_zero(cli, tmp_path):
     assert "HTTP 400" in bad.err and "row 2, response: is required" in bad.err
     refused = cli("open", "s")
     assert refused.code == 1 and "HTTP 409" in refused.err and "upload outputs before opening" in refused.err
-    no_token = subprocess.run([sys.executable, "-m", "lima_eval.cli", "status", "s"], cwd=ROOT, capture_output=True, text=True, check=False,
-                              env={k: v for k, v in os.environ.items() if k not in ("LIMA_EVAL_TOKEN",)})
+    env = {k: v for k, v in client_env().items() if k != "LIMA_EVAL_TOKEN"}
+    no_token = subprocess.run([sys.executable, "-m", "lima_client", "status", "s"], cwd=tmp_path, capture_output=True,
+                              text=True, check=False, env=env)
     assert no_token.returncode == 2 and "LIMA_EVAL_TOKEN" in no_token.stderr
 
 
@@ -151,7 +153,6 @@ def test_the_client_waits_for_a_job_with_progress_and_raises_a_failed_jobs_error
     from comparisons.ingest.rows import validate_rows
     from comparisons.models import Study
     from comparisons.services.jobs import upload_job_create
-    from lima_eval.client import Client, JobFailed
 
     user = Token.objects.get(key=token).user
     with Client(live_server.url, token) as client:
@@ -172,8 +173,6 @@ def test_the_client_waits_for_a_job_with_progress_and_raises_a_failed_jobs_error
 
 
 def test_the_client_collects_a_systems_responses_from_an_endpoint(live_server, token, fake_llm):
-    from lima_eval.client import ApiError, Client
-
     fake_llm.respond = lambda seen: Reply(content="Vicuna's answer")
     with Client(live_server.url, token) as client:
         client.create_study(name="C", slug="c", design="all_pairs", systems=["LIMA", "GPT-4"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lima_eval.tables import bar, results_table
+from lima_client.tables import bar, results_table
 
 
 def interval(estimate, low, high) -> dict:

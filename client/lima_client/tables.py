@@ -5,6 +5,9 @@ and a bar of wins, ties and losses."""
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+Json = dict[str, Any]  # an object of the results JSON (the API's answer)
 
 
 def _glyphs() -> tuple[str, str, str]:
@@ -12,7 +15,7 @@ def _glyphs() -> tuple[str, str, str]:
     return ("█", "▒", "░") if encoding in ("utf8", "utf16") else ("#", "=", ".")
 
 
-def share(interval: dict | None) -> str:
+def share(interval: Json | None) -> str:
     if not interval or interval.get("estimate") is None:
         return "-"
     low, high = interval.get("low"), interval.get("high")
@@ -24,17 +27,17 @@ def plain(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-def bar(counts: dict, width: int = 20) -> str:
+def bar(counts: Json, width: int = 20) -> str:
     win, tie, loss = _glyphs()
-    n = counts.get("n") or 0
+    n: int = counts.get("n") or 0
     if not n:
         return " " * width
-    wins = round(counts["wins"] / n * width)
-    ties = round((counts["wins"] + counts["ties"]) / n * width) - wins
+    wins: int = round(counts["wins"] / n * width)
+    ties: int = round((counts["wins"] + counts["ties"]) / n * width) - wins
     return win * wins + tie * ties + loss * (width - wins - ties)
 
 
-def results_table(data: dict, *, by_group: bool = False) -> str:
+def results_table(data: Json, *, by_group: bool = False) -> str:
     focal = data.get("focal_system")
     params = data.get("params") or {}
     level, method = params.get("level", 0.95), params.get("method", "bootstrap")
@@ -76,7 +79,7 @@ def results_table(data: dict, *, by_group: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def agreement_lines(agreement: dict, level: float) -> list[str]:
+def agreement_lines(agreement: Json, level: float) -> list[str]:
     groups = agreement.get("tie_discounted_accuracy_by_group") or []
     if not groups:
         return []

@@ -1,6 +1,6 @@
-"""A typed Python client for the lima-eval researcher API, over httpx (no Django).
+"""A typed Python client for the lima-eval researcher API, over httpx (nothing of the server).
 
-    from lima_eval.client import Client
+    from lima_client import Client
     with Client("http://127.0.0.1:8000", token) as lima:
         lima.create_study(name="LIMA vs baselines", slug="lima", focal_system="LIMA 65B", baselines=["GPT-4"])
         lima.upload_outputs("lima", path="outputs.jsonl", progress=True)
@@ -23,10 +23,11 @@ from typing import Any, Self
 
 import httpx
 
-from lima_eval.progress import Bar
+from lima_client.progress import Bar
 
 CHUNK = 64 * 1024
 Progress = Callable[[int, int], None]  # (done, total)
+Json = dict[str, Any]  # an API answer's JSON object
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ class _Bars:
     """A progress callback drawing a Bar, created on the first update (when the total is known)."""
 
     def __init__(self, label: str, unit: str) -> None:
-        self.label, self.unit, self.bar = label, unit, None
+        self.label, self.unit = label, unit
+        self.bar: Bar | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -128,24 +130,28 @@ class Client:
             raise ApiError.from_response(response)
         return response
 
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Json:
+        """The answer's JSON object (an error answer raises ApiError)."""
+        return _object(self.request(method, path, **kwargs).json())
+
     # Studies
-    def studies(self) -> list[dict]:
-        return self.request("GET", "/api/studies/", params={"limit": 1000}).json()["results"]
+    def studies(self) -> list[Json]:
+        return _objects(self.request_json("GET", "/api/studies/", params={"limit": 1000})["results"])
 
     def create_study(self, *, name: str, design: str = "focal", slug: str | None = None, focal_system: str | None = None,
                      baselines: list[str] | None = None, systems: list[str] | None = None,
                      votes_per_comparison: int | None = None, question: str | None = None,
-                     choices: dict[str, str] | None = None) -> dict:
+                     choices: dict[str, str] | None = None) -> Json:
         body = {"name": name, "design": design, "slug": slug, "focal_system": focal_system, "baselines": baselines,
                 "systems": systems, "votes_per_comparison": votes_per_comparison, "question": question, "choices": choices}
-        return self.request("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None}).json()
+        return self.request_json("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None})
 
-    def study(self, slug: str) -> dict:
-        return self.request("GET", f"/api/studies/{slug}/").json()
+    def study(self, slug: str) -> Json:
+        return self.request_json("GET", f"/api/studies/{slug}/")
 
-    def open_study(self, slug: str, *, wait: bool = True, timeout: float = 300.0, interval: float = 0.5) -> dict:
+    def open_study(self, slug: str, *, wait: bool = True, timeout: float = 300.0, interval: float = 0.5) -> Json:
         """Open the study; with `wait`, return once its comparisons are built."""
-        study = self.request("POST", f"/api/studies/{slug}/open/").json()
+        study = self.request_json("POST", f"/api/studies/{slug}/open/")
         deadline = time.monotonic() + timeout
         while wait and not _built_since_open(study):
             if time.monotonic() > deadline:
@@ -154,18 +160,16 @@ class Client:
             study = self.study(slug)
         return study
 
-    def close_study(self, slug: str) -> dict:
-        return self.request("POST", f"/api/studies/{slug}/close/").json()
+    def close_study(self, slug: str) -> Json:
+        return self.request_json("POST", f"/api/studies/{slug}/close/")
 
     # Outputs and jobs
-    def upload_outputs(self, slug: str, rows: Iterable[dict] | None = None, *, path: str | Path | None = None,
+    def upload_outputs(self, slug: str, rows: Iterable[Json] | None = None, *, path: str | Path | None = None,
                        replace: bool = False, progress: bool | Progress = False, wait: bool = True,
-                       timeout: float = 3600.0) -> dict:
+                       timeout: float = 3600.0) -> Json:
         """Upload rows (or a .jsonl file) as JSON Lines. Returns the counts; a large upload
         becomes a job, waited for unless `wait` is false (then the job is returned)."""
-        if (rows is None) == (path is None):
-            raise ValueError("give rows or path, not both")
-        data = Path(path).read_bytes() if path is not None else "".join(json.dumps(r) + "\n" for r in rows).encode()
+        data = _jsonl(rows, path)
         sent = _progress(progress, "upload", "bytes")
         try:
             response = self.request(
@@ -175,7 +179,7 @@ class Client:
             )
         finally:
             _close(sent)
-        body = response.json()
+        body = _object(response.json())
         if response.status_code != 202 or not wait:
             return body
         stored = _progress(progress, "store ", "rows")
@@ -183,13 +187,13 @@ class Client:
             job = self.wait_for_job(body["id"], timeout=timeout, progress=stored)
         finally:
             _close(stored)
-        return job["counts"]
+        return _object(job["counts"])
 
-    def job(self, job_id: str) -> dict:
-        return self.request("GET", f"/api/jobs/{job_id}/").json()
+    def job(self, job_id: str) -> Json:
+        return self.request_json("GET", f"/api/jobs/{job_id}/")
 
     def wait_for_job(self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.5,
-                     progress: Progress | None = None) -> dict:
+                     progress: Progress | None = None) -> Json:
         deadline = time.monotonic() + timeout
         while True:
             job = self.job(job_id)
@@ -206,23 +210,21 @@ class Client:
             time.sleep(interval)
 
     # Votes and results
-    def import_votes(self, slug: str, rows: Iterable[dict] | None = None, *, path: str | Path | None = None) -> dict:
-        if (rows is None) == (path is None):
-            raise ValueError("give rows or path, not both")
-        data = Path(path).read_bytes() if path is not None else "".join(json.dumps(r) + "\n" for r in rows).encode()
-        return self.request("POST", f"/api/studies/{slug}/votes/import/", content=data,
-                            headers={"Content-Type": "application/x-ndjson"}).json()
+    def import_votes(self, slug: str, rows: Iterable[Json] | None = None, *, path: str | Path | None = None) -> Json:
+        data = _jsonl(rows, path)
+        return self.request_json("POST", f"/api/studies/{slug}/votes/import/", content=data,
+                                 headers={"Content-Type": "application/x-ndjson"})
 
     def results(self, slug: str, *, level: float | None = None, method: str | None = None, aggregate: str | None = None,
                 rater_group: str | None = None, exclude_raters: list[str] | None = None, fresh: bool = False,
-                timeout: float = 120.0) -> dict:
+                timeout: float = 120.0) -> Json:
         """Results; with `fresh`, wait while the served snapshot is stale."""
         params = {"level": level, "method": method, "aggregate": aggregate, "rater_group": rater_group,
                   "exclude_raters": ",".join(exclude_raters) if exclude_raters else None}
         params = {k: v for k, v in params.items() if v is not None}
         deadline = time.monotonic() + timeout
         while True:
-            data = self.request("GET", f"/api/studies/{slug}/results/", params=params, timeout=max(timeout, 60)).json()
+            data = self.request_json("GET", f"/api/studies/{slug}/results/", params=params, timeout=max(timeout, 60))
             if not (fresh and data.get("stale")) or time.monotonic() > deadline:
                 return data
             time.sleep(1.0)
@@ -240,27 +242,36 @@ class Client:
         return written
 
     # Judges
-    def judges(self, slug: str) -> list[dict]:
-        return self.request("GET", f"/api/studies/{slug}/judges/").json()
+    def judges(self, slug: str) -> list[Json]:
+        return _objects(self.request("GET", f"/api/studies/{slug}/judges/").json())
 
-    def create_judge(self, slug: str, *, name: str, base_url: str, model: str, **fields: Any) -> dict:
+    def create_judge(self, slug: str, *, name: str, base_url: str, model: str, **fields: Any) -> Json:
         body = {"name": name, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
-        return self.request("POST", f"/api/studies/{slug}/judges/", json=body).json()
+        return self.request_json("POST", f"/api/studies/{slug}/judges/", json=body)
 
-    def run_judge(self, slug: str, name: str, *, retry_failed: bool = True, retry_lost: bool = False) -> dict:
-        return self.request("POST", f"/api/studies/{slug}/judges/{name}/run/",
-                            json={"retry_failed": retry_failed, "retry_lost": retry_lost}).json()
+    def run_judge(self, slug: str, name: str, *, retry_failed: bool = True, retry_lost: bool = False) -> Json:
+        return self.request_json("POST", f"/api/studies/{slug}/judges/{name}/run/",
+                                 json={"retry_failed": retry_failed, "retry_lost": retry_lost})
 
-    def judge_status(self, slug: str, name: str) -> dict:
-        return self.request("GET", f"/api/studies/{slug}/judges/{name}/status/").json()
+    def judge_status(self, slug: str, name: str) -> Json:
+        return self.request_json("GET", f"/api/studies/{slug}/judges/{name}/status/")
 
     # Collecting a system's responses from an OpenAI-compatible endpoint
-    def collect_responses(self, slug: str, *, system: str, base_url: str, model: str, **fields: Any) -> dict:
+    def collect_responses(self, slug: str, *, system: str, base_url: str, model: str, **fields: Any) -> Json:
         body = {"system": system, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
-        return self.request("POST", f"/api/studies/{slug}/collections/", json=body).json()
+        return self.request_json("POST", f"/api/studies/{slug}/collections/", json=body)
 
-    def collection(self, slug: str, collection_id: int) -> dict:
-        return self.request("GET", f"/api/studies/{slug}/collections/{collection_id}/").json()
+    def collection(self, slug: str, collection_id: int) -> Json:
+        return self.request_json("GET", f"/api/studies/{slug}/collections/{collection_id}/")
+
+
+def _jsonl(rows: Iterable[Json] | None, path: str | Path | None) -> bytes:
+    """The body of a JSON Lines upload: the file at `path`, or one line per row."""
+    if path is not None and rows is None:
+        return Path(path).read_bytes()
+    if rows is not None and path is None:
+        return "".join(json.dumps(r) + "\n" for r in rows).encode()
+    raise ValueError("give rows or path, not both")
 
 
 def _chunks(data: bytes, progress: Progress | None) -> Iterator[bytes]:
@@ -272,7 +283,19 @@ def _chunks(data: bytes, progress: Progress | None) -> Iterator[bytes]:
         progress(0, 0)
 
 
-def _built_since_open(study: dict) -> bool:
+def _object(value: Any) -> Json:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object from the API, got {type(value).__name__}")
+    return value
+
+
+def _objects(value: Any) -> list[Json]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a JSON list from the API, got {type(value).__name__}")
+    return [_object(item) for item in value]
+
+
+def _built_since_open(study: Json) -> bool:
     built, opened = (study.get("queue_report") or {}).get("built_at"), study.get("opened_at")
     if not built or not opened:
         return False
