@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from demo.simulate import LIMA_HUMAN_SHARES
-from tests.dashboard.conftest import chromium, page, shot  # noqa: F401 - fixtures
+from tests.dashboard.conftest import shot
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE1_ORDER = ["Alpaca 65B", "DaVinci003", "Bard", "Claude", "GPT-4"]

@@ -23,7 +23,6 @@ from demo.simulate import votes_simulate
 from raters.services.entry import rater_settings_update
 from results.services import results_refresh
 
-
 DEMO_CONSENT = {
     "researcher_name": "the lima-eval demo (a local demonstration, not a real study)",
     "data_use": "This is a demonstration running on this computer: your choices and the time each took are stored in "
