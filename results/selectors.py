@@ -2,13 +2,14 @@
 
 "Counted" is raters.selectors.votes_that_count (one definition for results, coverage and the
 dashboard), narrowed by the researcher's filters; simulated votes (the demo's) count only
-while the study has no real vote: as soon as one exists they are left out, never mixed."""
+while the study has no real vote of their kind: from a real person's vote on, the simulated
+people's votes are left out (the headline is never mixed), and likewise for judges."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from comparisons.models import Study
 from raters.models import Rater, Vote
@@ -36,18 +37,33 @@ def _filtered(study: Study, filters: VoteFilter) -> QuerySet[Vote]:
     return qs
 
 
+def _simulated_left_out(qs: QuerySet[Vote]) -> Q | None:
+    """Which simulated votes to leave out: the people's once a real person's vote counts, the
+    judges' once a real judge's does (so the headline, people only, is never mixed)."""
+    judges = Q(rater__group=Rater.JUDGE_GROUP)
+    real = qs.filter(simulated=False)
+    parts = [Q(simulated=True) & ~judges if real.exclude(judges).exists() else None,
+             Q(simulated=True) & judges if real.filter(judges).exists() else None]
+    found = [p for p in parts if p is not None]
+    return None if not found else found[0] if len(found) == 1 else found[0] | found[1]
+
+
 def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
-    """The votes the results count: simulated ones only while no real vote counts."""
+    """The votes the results count: simulated ones only while no real vote of their kind
+    (person or judge) counts."""
     qs = _filtered(study, filters)
-    return qs.filter(simulated=False) if qs.filter(simulated=False).exists() else qs
+    left_out = _simulated_left_out(qs)
+    return qs if left_out is None else qs.exclude(left_out)
 
 
 def simulated_counts(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, int]:
     """(simulated votes counted in the results, simulated votes left out because real votes
-    exist)."""
+    of their kind exist)."""
     qs = _filtered(study, filters)
-    simulated = qs.filter(simulated=True).count()
-    return (0, simulated) if qs.filter(simulated=False).exists() else (simulated, 0)
+    left_out = _simulated_left_out(qs)
+    total = qs.filter(simulated=True).count()
+    dropped = 0 if left_out is None else qs.filter(left_out).count()
+    return total - dropped, dropped
 
 
 def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, str]:

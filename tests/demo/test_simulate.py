@@ -57,7 +57,7 @@ def test_the_demo_shows_figure_1_to_the_percent_with_the_judge_beside_it_and_a_s
     assert again["agreement"] == data["agreement"]
 
 
-def test_a_real_vote_makes_the_results_leave_every_simulated_vote_out():
+def test_a_real_persons_vote_makes_the_results_leave_the_simulated_peoples_votes_out():
     load()
     study = Study.objects.get(slug="lima-demo")
     open_one = Comparison.objects.filter(study=study, votes__isnull=True).select_related(
@@ -69,6 +69,9 @@ def test_a_real_vote_makes_the_results_leave_every_simulated_vote_out():
         choice=choice_for(winner_system_id=left.system_id, left_system_id=left.system_id,
                           right_system_id=right.system_id), seconds=30, is_gold=False)])
     data = results_refresh(study_id=study.pk).data
-    assert data["n_votes"] == data["headline_votes"] == 1
-    assert data["simulated_votes"] == 0
-    assert data["simulated_votes_left_out"] == Vote.objects.filter(comparison__study=study, simulated=True).count() > 0
+    simulated = Vote.objects.filter(comparison__study=study, simulated=True)
+    judge = simulated.filter(rater__group=Rater.JUDGE_GROUP).count()
+    assert data["headline_votes"] == 1 and data["n_votes"] == 1 + judge  # the simulated judge stays beside
+    assert data["simulated_votes"] == judge
+    assert data["simulated_votes_left_out"] == simulated.count() - judge > 0
+    assert [p["counts"]["n"] for p in data["pairs"]].count(1) == 1
