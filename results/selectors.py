@@ -8,13 +8,16 @@ people's votes are left out (the headline is never mixed), and likewise for judg
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from comparisons.models import Study
 from raters.models import Rater, Vote
 from raters.selectors import votes_that_count
-from results.table import VoteTable
+
+if TYPE_CHECKING:
+    from results.table import VoteTable
 
 
 @dataclass(frozen=True)
@@ -85,4 +88,7 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     )
     systems = dict(study.systems.values_list("id", "name"))
     raters = dict(counted_votes(study, filters).values_list("rater_id", "rater__external_id").distinct())
+    # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
+    from results.table import VoteTable
+
     return VoteTable.from_rows(rows, systems), raters

@@ -175,9 +175,9 @@ def test_the_favicon_is_served(client):
     assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
 
 
-def test_importing_the_urls_loads_neither_scipy_nor_matplotlib():
+def test_importing_the_urls_loads_neither_numpy_scipy_nor_matplotlib():
     code = ("import django, sys; django.setup(); import lima_eval.urls; "
-            "print(sorted(m for m in ('scipy', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules))")
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
