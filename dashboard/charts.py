@@ -35,7 +35,9 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
-def figure1(pairs: list[dict], focal: str, fmt: str = "svg", title: str | None = None, note: str | None = None) -> bytes:
+def figure1(
+    pairs: list[dict], focal: str, fmt: str = "svg", title: str | None = None, note: str | None = None
+) -> bytes:
     """`pairs` are the results API's `pairs` (first system = focal), drawn top to bottom in
     their order (the study's); `note` is printed under the figure."""
     plt = _pyplot()
@@ -48,25 +50,50 @@ def figure1(pairs: list[dict], focal: str, fmt: str = "svg", title: str | None =
             share = share or 0.0
             ax.barh(y, share, left=left, color=COLOURS[key], height=BAR_HEIGHT, edgecolor="white")
             if share >= 0.06:
-                ax.text(left + share / 2, y, pct(share), ha="center", va="center", color="white", fontsize=10,
-                        fontweight="bold")
+                ax.text(
+                    left + share / 2,
+                    y,
+                    pct(share),
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontsize=10,
+                    fontweight="bold",
+                )
             left += share
         for boundary, dy in (("win_share", WHISKER_OFFSET), ("win_or_tie_share", -WHISKER_OFFSET)):
             iv = interval.get(boundary) or {}
             if iv.get("estimate") is not None and iv.get("low") is not None:
-                ax.errorbar(iv["estimate"], y + dy, xerr=[[iv["estimate"] - iv["low"]], [iv["high"] - iv["estimate"]]],
-                            fmt="none", ecolor="black", elinewidth=1.0, capsize=2.5)
+                ax.errorbar(
+                    iv["estimate"],
+                    y + dy,
+                    xerr=[[iv["estimate"] - iv["low"]], [iv["high"] - iv["estimate"]]],
+                    fmt="none",
+                    ecolor="black",
+                    elinewidth=1.0,
+                    capsize=2.5,
+                )
         ax.text(1.02, y, f"n = {c['n']}", va="center", fontsize=9)
     ax.set_yticks(range(len(rows)), [f"{focal} vs {p['systems'][1]}" for p in rows])
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
     ax.spines[["top", "right"]].set_visible(False)
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k]) for k in ("win", "tie", "loss")]
-    ax.legend(handles, [f"{focal} wins", "Tie", f"{focal} loses"], loc="upper center", bbox_to_anchor=(0.5, -0.12 if rows else 0),
-              ncol=3, frameon=False)
+    ax.legend(
+        handles,
+        [f"{focal} wins", "Tie", f"{focal} loses"],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 if rows else 0),
+        ncol=3,
+        frameon=False,
+    )
     ax.set_ylim(-0.5 - WHISKER_OFFSET / 2, len(rows) - 0.5 + WHISKER_OFFSET / 2)
-    ax.set_title(title or f"{focal} against each baseline\n(whiskers: {_level(pairs)} intervals of the win share, above"
-                 " each bar, and of the win-or-tie share, below)", fontsize=10)
+    ax.set_title(
+        title
+        or f"{focal} against each baseline\n(whiskers: {_level(pairs)} intervals of the win share, above"
+        " each bar, and of the win-or-tie share, below)",
+        fontsize=10,
+    )
     if note:
         fig.text(0.01, 0.005, note, fontsize=9, color="#b71c1c", ha="left", va="bottom")
     return _save(fig, fmt)
@@ -78,8 +105,14 @@ def bradley_terry_chart(ranking: dict, fmt: str = "svg", note: str | None = None
     order = sorted(range(len(bt["names"])), key=lambda i: bt["elo"][i])
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.2), dpi=150)
     for y, i in enumerate(order):
-        ax.errorbar(bt["elo"][i], y, xerr=[[bt["elo"][i] - bt["low"][i]], [bt["high"][i] - bt["elo"][i]]],
-                    fmt="o", color="#1565c0", capsize=4)
+        ax.errorbar(
+            bt["elo"][i],
+            y,
+            xerr=[[bt["elo"][i] - bt["low"][i]], [bt["high"][i] - bt["elo"][i]]],
+            fmt="o",
+            color="#1565c0",
+            capsize=4,
+        )
         ax.text(bt["high"][i] + 2, y, f"{bt['elo'][i]:.0f} (rank {bt['rank'][i]})", va="center", fontsize=9)
     ax.set_yticks(range(len(order)), [bt["names"][i] for i in order])
     ax.set_xlabel("Bradley-Terry score (Elo scale)")

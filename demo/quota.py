@@ -47,8 +47,9 @@ def _between(a: np.ndarray, b: np.ndarray) -> float:
     return float(tie_discounted_accuracy_counts(table_a, table_b).value or 0.0)
 
 
-def crowd_outcomes(items: int, votes: int, shares: tuple[int, int, int], agreement: float,
-                   rng: np.random.Generator, exact: bool = True) -> np.ndarray:
+def crowd_outcomes(
+    items: int, votes: int, shares: tuple[int, int, int], agreement: float, rng: np.random.Generator, exact: bool = True
+) -> np.ndarray:
     """An (items x votes) array of outcome codes with exactly `quota(items * votes, shares)`
     and within-item tie-discounted agreement just at or below `agreement`."""
     pool = _codes(quota(items * votes, shares, exact))  # sorted: items start unanimous
@@ -61,8 +62,9 @@ def crowd_outcomes(items: int, votes: int, shares: tuple[int, int, int], agreeme
     return labels
 
 
-def judge_outcomes(crowd: np.ndarray, shares: tuple[int, int, int], agreement: float,
-                   rng: np.random.Generator, exact: bool = True) -> np.ndarray:
+def judge_outcomes(
+    crowd: np.ndarray, shares: tuple[int, int, int], agreement: float, rng: np.random.Generator, exact: bool = True
+) -> np.ndarray:
     """One judge outcome per item with exactly `quota(items, shares)`, agreeing with the
     crowd's votes (tie-discounted) just at or below `agreement` where the quota allows: the
     judge's wins go to the items the crowd liked best, then outcomes swap at random."""

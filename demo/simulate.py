@@ -46,17 +46,28 @@ JUDGE_ID = "simulated-gpt-4-judge"
 
 
 def _raters(study: Study, n: int) -> tuple[list[Rater], Rater]:
-    crowd = [Rater.objects.get_or_create(study=study, external_id=f"simulated-{i:02d}",
-                                         defaults={"source": Rater.Source.SIMULATED, "group": "crowd"})[0]
-             for i in range(1, n + 1)]
-    judge, _ = Rater.objects.get_or_create(study=study, external_id=JUDGE_ID,
-                                           defaults={"source": Rater.Source.SIMULATED, "group": Rater.JUDGE_GROUP})
+    crowd = [
+        Rater.objects.get_or_create(
+            study=study, external_id=f"simulated-{i:02d}", defaults={"source": Rater.Source.SIMULATED, "group": "crowd"}
+        )[0]
+        for i in range(1, n + 1)
+    ]
+    judge, _ = Rater.objects.get_or_create(
+        study=study, external_id=JUDGE_ID, defaults={"source": Rater.Source.SIMULATED, "group": Rater.JUDGE_GROUP}
+    )
     return crowd, judge
 
 
-def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | None = None,
-                   judge_shares: dict[str, tuple[int, int, int]] | None = None, raters: int = 36,
-                   seed: int = 0, exact: bool = True, open_per_baseline: int = OPEN_PER_BASELINE) -> int:
+def votes_simulate(
+    *,
+    study: Study,
+    shares: dict[str, tuple[int, int, int]] | None = None,
+    judge_shares: dict[str, tuple[int, int, int]] | None = None,
+    raters: int = 36,
+    seed: int = 0,
+    exact: bool = True,
+    open_per_baseline: int = OPEN_PER_BASELINE,
+) -> int:
     """Add the demo's simulated votes to a focal study (baselines named in `shares`); with
     `exact`, percentages that cannot be shown to the percent are an error (demo.quota); the
     last `open_per_baseline` comparisons of each baseline get no vote.
@@ -70,8 +81,11 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | No
     k, focal = study.votes_per_comparison, study.focal_system_id
     with transaction.atomic():
         crowd, judge = _raters(study, max(raters, k))
-        comparisons = list(Comparison.objects.filter(study=study).select_related(
-            "left_response__system", "right_response__system").order_by("id"))
+        comparisons = list(
+            Comparison.objects.filter(study=study)
+            .select_related("left_response__system", "right_response__system")
+            .order_by("id")
+        )
         gold = gold_comparison_ids(c.pk for c in comparisons)
         by_baseline: dict[str, list[Comparison]] = {}
         for c in comparisons:
@@ -86,11 +100,14 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] | No
             if not voted:
                 continue
             labels = crowd_outcomes(len(voted), k, share, CROWD_AGREEMENT, draw, exact)
-            judged = judge_outcomes(labels, judge_shares[name], JUDGE_AGREEMENT, draw, exact) \
-                if name in judge_shares else None
+            judged = (
+                judge_outcomes(labels, judge_shares[name], JUDGE_AGREEMENT, draw, exact)
+                if name in judge_shares
+                else None
+            )
             for row, c in enumerate(voted):
                 people = rng.sample(crowd, k)
-                for rater, code in zip(people, labels[row]):
+                for rater, code in zip(people, labels[row], strict=True):
                     votes.append(_vote(c, rater, int(code), focal, rng))
                 if judged is not None:
                     votes.append(_vote(c, judge, int(judged[row]), focal, rng))
@@ -104,9 +121,16 @@ def _vote(c: Comparison, rater: Rater, code: int, focal: int | None, rng: random
     winner = {WIN: focal, TIE: None, LOSS: baseline}[code]
     shown = (left, right) if rng.random() < 0.5 else (right, left)
     sides = (shown[0].pk, shown[0].system_id), (shown[1].pk, shown[1].system_id)
-    seconds = round(rng.lognormvariate(3.6, 0.5), 1) if rater.group != Rater.JUDGE_GROUP else round(rng.uniform(2, 6), 1)
+    seconds = (
+        round(rng.lognormvariate(3.6, 0.5), 1) if rater.group != Rater.JUDGE_GROUP else round(rng.uniform(2, 6), 1)
+    )
     return vote_build(
-        rater_id=rater.pk, comparison_id=c.pk, left=sides[0], right=sides[1],
+        rater_id=rater.pk,
+        comparison_id=c.pk,
+        left=sides[0],
+        right=sides[1],
         choice=choice_for(winner_system_id=winner, left_system_id=sides[0][1], right_system_id=sides[1][1]),
-        seconds=seconds, is_gold=False, provenance=Provenance.SIMULATED,
+        seconds=seconds,
+        is_gold=False,
+        provenance=Provenance.SIMULATED,
     )

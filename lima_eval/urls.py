@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.db import connection
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

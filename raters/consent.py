@@ -36,6 +36,10 @@ def consent_facts(*, study: Study, settings: StudyRaterSettings) -> ConsentFacts
     checks = settings.gold_rate > 0 and GoldPair.objects.filter(comparison__study=study).exists()
     return ConsentFacts(
         researcher=settings.researcher_name or f"the owner of the study “{study.name}”",
-        contact=settings.researcher_contact, minutes=minutes, minutes_estimated=settings.estimated_minutes is None,
-        pay=settings.pay, data_use=settings.data_use or DEFAULT_DATA_USE, attention_checks=checks,
+        contact=settings.researcher_contact,
+        minutes=minutes,
+        minutes_estimated=settings.estimated_minutes is None,
+        pay=settings.pay,
+        data_use=settings.data_use or DEFAULT_DATA_USE,
+        attention_checks=checks,
     )

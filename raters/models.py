@@ -39,17 +39,21 @@ class StudyRaterSettings(models.Model):
     guidelines = models.TextField(blank=True, help_text="Markdown shown before voting; LIMA's framing when empty.")
     quota = models.PositiveIntegerField(default=20, help_text="Pairs per rater, gold pairs included.")
     completion_code = models.CharField(max_length=64, default=new_completion_code)
-    prolific_completion_url = models.URLField(blank=True, help_text="e.g. https://app.prolific.com/submissions/complete")
+    prolific_completion_url = models.URLField(
+        blank=True, help_text="e.g. https://app.prolific.com/submissions/complete"
+    )
     allow_anonymous = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=10)
     gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
     min_median_seconds = models.FloatField(default=5.0, help_text="Flag raters whose median time per vote is lower.")
     min_gold_accuracy = models.FloatField(default=0.5, help_text="Flag raters whose gold accuracy is lower.")
     researcher_name = models.CharField(max_length=200, blank=True, help_text="Who runs the study, on the consent page.")
-    researcher_contact = models.CharField(max_length=200, blank=True,
-                                          help_text="An email address or URL raters can write to, on the consent page.")
-    estimated_minutes = models.PositiveIntegerField(null=True, blank=True,
-                                                    help_text="Time the task takes; empty: about a minute per pair.")
+    researcher_contact = models.CharField(
+        max_length=200, blank=True, help_text="An email address or URL raters can write to, on the consent page."
+    )
+    estimated_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time the task takes; empty: about a minute per pair."
+    )
     pay = models.CharField(max_length=200, blank=True, help_text="e.g. '£2.25 (£9.00 an hour)'; shown when given.")
     data_use = models.TextField(blank=True, help_text="What is stored and how it is used; a true default when empty.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,7 +61,9 @@ class StudyRaterSettings(models.Model):
     class Meta:
         verbose_name_plural = "study rater settings"
         constraints = [
-            models.CheckConstraint(condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="rater_settings_gold_rate_range"),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="rater_settings_gold_rate_range"
+            ),
             models.CheckConstraint(condition=Q(quota__gte=1), name="rater_settings_quota_positive"),
             models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="rater_settings_lease_positive"),
         ]
@@ -81,7 +87,9 @@ class Rater(models.Model):
         JUDGE = "judge", "LLM judge"
         SIMULATED = "simulated", "Simulated (demo)"
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters", db_index=False)  # (study, external_id)
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="raters", db_index=False
+    )  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
     source = models.CharField(max_length=10, choices=Source.choices)
     group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
@@ -95,7 +103,9 @@ class Rater(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["study", "external_id"], name="rater_external_id_unique_in_study")]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "external_id"], name="rater_external_id_unique_in_study")
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.source})"
@@ -143,7 +153,9 @@ class Assignment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["rater", "comparison"], name="assignment_once_per_rater"),
-            models.UniqueConstraint(fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"),
+            models.UniqueConstraint(
+                fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"
+            ),
             models.UniqueConstraint(fields=["token"], name="assignment_token_unique"),  # no LIKE index
         ]
         indexes = [models.Index(fields=["comparison", "state"]), models.Index(fields=["state", "expires_at"])]
@@ -161,7 +173,9 @@ class Vote(models.Model):
         RIGHT = "right", "Right (Response B) is better"
         TIE = "tie", "Neither is significantly better"
 
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="votes", db_index=False)  # (rater, comparison)
+    rater = models.ForeignKey(
+        Rater, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )  # (rater, comparison)
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
     assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
     shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")

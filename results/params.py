@@ -23,4 +23,5 @@ class Params:
     # agreement and rater quality: LLM judges sit beside the humans, not among them.
     headline_excludes: tuple[str, ...] = ("judge",)
 
+
 __all__ = ["AGGREGATES", "METHODS", "MM_MAX_SYSTEMS", "Params"]

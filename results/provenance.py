@@ -10,7 +10,7 @@ from typing import Any
 
 
 def votes_provenance(data: dict[str, Any]) -> str:
-    """"simulated" (every counted vote is), "real" (none is), "mixed" (real people's votes in
+    """ "simulated" (every counted vote is), "real" (none is), "mixed" (real people's votes in
     the headline, a simulated judge beside them) or "none" (no counted vote)."""
     n, simulated = data.get("n_votes") or 0, data.get("simulated_votes") or 0
     if not n:
@@ -25,8 +25,10 @@ def provenance_note(data: dict[str, Any]) -> str | None:
     if simulated and not left_out:
         return f"SIMULATED: {simulated} of {n} votes are simulated (synthetic demo), not cast by people."
     if simulated:
-        return (f"Real votes in the headline; {left_out} simulated votes left out; {simulated} of {n} counted votes "
-                "(beside the headline) are SIMULATED.")
+        return (
+            f"Real votes in the headline; {left_out} simulated votes left out; {simulated} of {n} counted votes "
+            "(beside the headline) are SIMULATED."
+        )
     if left_out:
         return f"Real votes only: {left_out} simulated votes left out."
     return None

@@ -15,7 +15,7 @@ from typing import Any
 from rest_framework import serializers
 
 
-class IntervalSerializer(serializers.Serializer):
+class IntervalSerializer(serializers.Serializer[Any]):
     estimate = serializers.FloatField(allow_null=True, help_text="Point estimate; null without data.")
     low = serializers.FloatField(allow_null=True)
     high = serializers.FloatField(allow_null=True)
@@ -23,14 +23,14 @@ class IntervalSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class ShareIntervalsSerializer(serializers.Serializer):
+class ShareIntervalsSerializer(serializers.Serializer[Any]):
     win_share = IntervalSerializer()
     tie_share = IntervalSerializer()
     loss_share = IntervalSerializer()
     win_or_tie_share = IntervalSerializer()
 
 
-class CountsSerializer(serializers.Serializer):
+class CountsSerializer(serializers.Serializer[Any]):
     n = serializers.IntegerField()
     wins = serializers.IntegerField(help_text="Wins of the pair's first system (the focal system).")
     ties = serializers.IntegerField()
@@ -42,7 +42,7 @@ class CountsSerializer(serializers.Serializer):
     win_rate = serializers.FloatField(allow_null=True, help_text="Ties as half.")
 
 
-class TestSerializer(serializers.Serializer):
+class TestSerializer(serializers.Serializer[Any]):
     statistic = serializers.FloatField()
     p_value = serializers.FloatField()
     n = serializers.IntegerField()
@@ -50,7 +50,7 @@ class TestSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(serializers.Serializer[Any]):
     share = serializers.FloatField()
     half_width = serializers.FloatField()
     level = serializers.FloatField()
@@ -61,15 +61,20 @@ class PlanSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class PairSerializer(serializers.Serializer):
-    systems = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2,
-                                    help_text="[focal (or first) system, baseline]; outcomes are the first's.")
+class PairSerializer(serializers.Serializer[Any]):
+    systems = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=2,
+        max_length=2,
+        help_text="[focal (or first) system, baseline]; outcomes are the first's.",
+    )
     unit = serializers.CharField()
     counts = CountsSerializer()
     prompts = serializers.IntegerField()
     alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
-    intervals = serializers.DictField(child=serializers.DictField(),
-                                      help_text="Per method (bootstrap, wilson, goodman, ...): the shares' intervals.")
+    intervals = serializers.DictField(
+        child=serializers.DictField(), help_text="Per method (bootstrap, wilson, goodman, ...): the shares' intervals."
+    )
     interval_method = serializers.CharField()
     interval = serializers.DictField(help_text="The intervals of `interval_method`.")
     sign_test = TestSerializer()
@@ -81,7 +86,7 @@ class PairSerializer(serializers.Serializer):
     verdict = serializers.CharField()
 
 
-class ResultsSerializer(serializers.Serializer):
+class ResultsSerializer(serializers.Serializer[Any]):
     computed_at = serializers.DateTimeField()
     stale = serializers.BooleanField(help_text="Votes changed since; a refresh is queued.")
     study = serializers.CharField()
@@ -91,9 +96,11 @@ class ResultsSerializer(serializers.Serializer):
     headline_votes = serializers.IntegerField(help_text="Votes in the headline (judges left out).")
     votes_version = serializers.CharField()
     simulated_votes = serializers.IntegerField(
-        help_text="Simulated votes (the demo's) among the counted ones; 0 for a study of real votes only.")
+        help_text="Simulated votes (the demo's) among the counted ones; 0 for a study of real votes only."
+    )
     simulated_votes_left_out = serializers.IntegerField(
-        help_text="Simulated votes left out because the study has real votes (they are never mixed).")
+        help_text="Simulated votes left out because the study has real votes (they are never mixed)."
+    )
     params = serializers.DictField()
     systems = serializers.ListField(child=serializers.CharField())
     pairs = PairSerializer(many=True)
@@ -122,8 +129,16 @@ class PairRow:
 def pair_rows(data: dict[str, Any]) -> list[PairRow]:
     """The pairs of a results JSON (validated shape: `PairSerializer`)."""
     return [
-        PairRow(first=p["systems"][0], second=p["systems"][1], counts=p["counts"], interval_method=p["interval_method"],
-                interval=p["interval"], n=p["counts"]["n"], p_value=p["sign_test"]["p_value"],
-                p_value_holm=p["p_value_holm"], verdict=p["verdict"])
+        PairRow(
+            first=p["systems"][0],
+            second=p["systems"][1],
+            counts=p["counts"],
+            interval_method=p["interval_method"],
+            interval=p["interval"],
+            n=p["counts"]["n"],
+            p_value=p["sign_test"]["p_value"],
+            p_value_holm=p["p_value_holm"],
+            verdict=p["verdict"],
+        )
         for p in data["pairs"]
     ]

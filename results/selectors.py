@@ -45,8 +45,10 @@ def _simulated_left_out(qs: QuerySet[Vote]) -> Q | None:
     judges' once a real judge's does (so the headline, people only, is never mixed)."""
     judges = Q(rater__group=Rater.JUDGE_GROUP)
     real = qs.filter(simulated=False)
-    parts = [Q(simulated=True) & ~judges if real.exclude(judges).exists() else None,
-             Q(simulated=True) & judges if real.filter(judges).exists() else None]
+    parts = [
+        Q(simulated=True) & ~judges if real.exclude(judges).exists() else None,
+        Q(simulated=True) & judges if real.filter(judges).exists() else None,
+    ]
     found = [p for p in parts if p is not None]
     return None if not found else found[0] if len(found) == 1 else found[0] | found[1]
 
@@ -82,8 +84,15 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     """The counted votes as arrays, and rater ids to external ids."""
     rows = list(
         counted_votes(study, filters).values_list(
-            "comparison_id", "comparison__prompt_id", "rater_id", "rater__group", "shown_left__system_id",
-            "shown_right__system_id", "winner_id", "shown_left__length", "shown_right__length",
+            "comparison_id",
+            "comparison__prompt_id",
+            "rater_id",
+            "rater__group",
+            "shown_left__system_id",
+            "shown_right__system_id",
+            "winner_id",
+            "shown_left__length",
+            "shown_right__length",
         )
     )
     systems = dict(study.systems.values_list("id", "name"))

@@ -8,6 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Study
-from results.models import ResultSnapshot
-from results.params import Params
-from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
 from comparisons.services.queue import study_pairs, study_system_ids
 from raters.models import Vote
 from results import tasks
+from results.models import ResultSnapshot
+from results.params import Params
+from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
 
 DEFAULT_KEY = "default"
 
@@ -33,10 +34,10 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
     return "&".join(parts)[:500]
 
 
-def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
+def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
-    from results.compute import compute_results
+    from results.compute import compute_results  # noqa: PLC0415
 
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
@@ -52,21 +53,30 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     return {
         "study": study.slug,
         "design": study.design,
-        "focal_system": study.focal_system.name if study.focal_system_id else None,
+        "focal_system": study.focal_system.name if study.focal_system is not None else None,
         "n_votes": n_votes,
         "votes_version": version,
         "simulated_votes": simulated,
         "simulated_votes_left_out": left_out,
-        "params": {**asdict(params), "exclude_raters": list(filters.exclude_raters), "rater_group": filters.rater_group},
+        "params": {
+            **asdict(params),
+            "exclude_raters": list(filters.exclude_raters),
+            "rater_group": filters.rater_group,
+        },
         **data,
     }
 
 
-def results_store(*, study: Study, key: str, data: dict) -> ResultSnapshot:
+def results_store(*, study: Study, key: str, data: dict[str, Any]) -> ResultSnapshot:
     snapshot, _ = ResultSnapshot.objects.update_or_create(
-        study=study, key=key,
-        defaults={"computed_at": timezone.now(), "n_votes": data["n_votes"], "votes_version": data["votes_version"],
-                  "data": data},
+        study=study,
+        key=key,
+        defaults={
+            "computed_at": timezone.now(),
+            "n_votes": data["n_votes"],
+            "votes_version": data["votes_version"],
+            "data": data,
+        },
     )
     return snapshot
 
@@ -78,7 +88,9 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
     if study is None:
         return None
     params = Params(seed=study.seed)
-    return results_store(study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter()))
+    return results_store(
+        study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter())
+    )
 
 
 def results_refresh_stale() -> list[int]:
@@ -87,7 +99,9 @@ def results_refresh_stale() -> list[int]:
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
     refreshed = []
     snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
-    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related("focal_system"):
+    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related(
+        "focal_system"
+    ):
         if snapshots.get(study.pk) != votes_version(study)[1]:
             results_refresh(study_id=study.pk)
             refreshed.append(study.pk)

@@ -24,8 +24,10 @@ pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker")]
 def readme_block(heading: str) -> str:
     """The first ```sh block under `heading` in README.md."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index(heading):]
-    return re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    section = text[text.index(heading) :]
+    found = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert found is not None, f"no sh block under {heading!r}"
+    return found.group(1)
 
 
 def test_the_readmes_api_sequence_runs_as_written_with_the_example_files(live_server, transactional_db):
@@ -35,10 +37,13 @@ def test_the_readmes_api_sequence_runs_as_written_with_the_example_files(live_se
     assert "@examples/outputs.jsonl" in block and "@examples/votes.jsonl" in block
     host = live_server.url.removeprefix("http://")
     # Every curl fails loudly on an HTTP error and ends its body with a newline; the block itself is untouched.
-    script = ("set -euo pipefail\ncurl() { command curl -sS --fail-with-body \"$@\"; echo; }\n"
-              + block.replace("localhost:8000", host))
+    script = 'set -euo pipefail\ncurl() { command curl -sS --fail-with-body "$@"; echo; }\n' + block.replace(
+        "localhost:8000", host
+    )
     env = os.environ | {"DATABASE_URL": worker_database_url()}
-    done = subprocess.run(["bash", "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["bash", "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     outputs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     upload = next(o for o in outputs if "prompts_created" in o)
@@ -61,8 +66,9 @@ def test_the_readmes_command_line_sequence_runs_as_written_up_to_the_judge(live_
     host = live_server.url.removeprefix("http://")
     script = "set -euo pipefail\n" + block.replace("127.0.0.1:8000", host)
     env = os.environ | {"DATABASE_URL": worker_database_url(), "PYTHONPATH": f"{ROOT / 'client'}:{ROOT}"}
-    done = subprocess.run(["bash", "-c", script], check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        ["bash", "-c", script], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     table = done.stdout
     assert "LIMA 65B against each baseline; 36 votes" in table

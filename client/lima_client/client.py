@@ -59,7 +59,9 @@ class ApiError(Exception):
             return cls(response.status_code, response.text[:500] or response.reason_phrase, body=response.text)
         if not isinstance(body, dict):
             return cls(response.status_code, str(body)[:500], body=body)
-        return cls(response.status_code, str(body.get("detail", response.reason_phrase)), _errors(body.get("errors")), body)
+        return cls(
+            response.status_code, str(body.get("detail", response.reason_phrase)), _errors(body.get("errors")), body
+        )
 
 
 class JobFailed(ApiError):
@@ -70,8 +72,11 @@ class JobFailed(ApiError):
 def _errors(raw: Any) -> list[ErrorItem]:
     if not isinstance(raw, list):
         return []
-    return [ErrorItem(e.get("row"), str(e.get("field", "")), str(e.get("reason", e.get("detail", ""))))
-            for e in raw if isinstance(e, dict)]
+    return [
+        ErrorItem(e.get("row"), str(e.get("field", "")), str(e.get("reason", e.get("detail", ""))))
+        for e in raw
+        if isinstance(e, dict)
+    ]
 
 
 class _Bars:
@@ -101,10 +106,16 @@ def _close(progress: Progress | None) -> None:
 
 
 class Client:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=10.0), transport=transport,
-                                 headers={"Authorization": f"Token {token}", "Accept": "application/json"})
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            transport=transport,
+            headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+        )
 
     @classmethod
     def from_env(cls, base_url: str | None = None, token: str | None = None, **kwargs: Any) -> Client:
@@ -112,7 +123,9 @@ class Client:
         url = base_url or os.environ.get("LIMA_EVAL_URL") or "http://127.0.0.1:8000"
         token = token or os.environ.get("LIMA_EVAL_TOKEN")
         if not token:
-            raise ValueError("no API token: pass --token or set LIMA_EVAL_TOKEN (manage.py researcher_token prints one)")
+            raise ValueError(
+                "no API token: pass --token or set LIMA_EVAL_TOKEN (manage.py researcher_token prints one)"
+            )
         return cls(url, token, **kwargs)
 
     def close(self) -> None:
@@ -138,12 +151,30 @@ class Client:
     def studies(self) -> list[Json]:
         return _objects(self.request_json("GET", "/api/studies/", params={"limit": 1000})["results"])
 
-    def create_study(self, *, name: str, design: str = "focal", slug: str | None = None, focal_system: str | None = None,
-                     baselines: list[str] | None = None, systems: list[str] | None = None,
-                     votes_per_comparison: int | None = None, question: str | None = None,
-                     choices: dict[str, str] | None = None) -> Json:
-        body = {"name": name, "design": design, "slug": slug, "focal_system": focal_system, "baselines": baselines,
-                "systems": systems, "votes_per_comparison": votes_per_comparison, "question": question, "choices": choices}
+    def create_study(
+        self,
+        *,
+        name: str,
+        design: str = "focal",
+        slug: str | None = None,
+        focal_system: str | None = None,
+        baselines: list[str] | None = None,
+        systems: list[str] | None = None,
+        votes_per_comparison: int | None = None,
+        question: str | None = None,
+        choices: dict[str, str] | None = None,
+    ) -> Json:
+        body = {
+            "name": name,
+            "design": design,
+            "slug": slug,
+            "focal_system": focal_system,
+            "baselines": baselines,
+            "systems": systems,
+            "votes_per_comparison": votes_per_comparison,
+            "question": question,
+            "choices": choices,
+        }
         return self.request_json("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None})
 
     def study(self, slug: str) -> Json:
@@ -164,16 +195,26 @@ class Client:
         return self.request_json("POST", f"/api/studies/{slug}/close/")
 
     # Outputs and jobs
-    def upload_outputs(self, slug: str, rows: Iterable[Json] | None = None, *, path: str | Path | None = None,
-                       replace: bool = False, progress: bool | Progress = False, wait: bool = True,
-                       timeout: float = 3600.0) -> Json:
+    def upload_outputs(
+        self,
+        slug: str,
+        rows: Iterable[Json] | None = None,
+        *,
+        path: str | Path | None = None,
+        replace: bool = False,
+        progress: bool | Progress = False,
+        wait: bool = True,
+        timeout: float = 3600.0,
+    ) -> Json:
         """Upload rows (or a .jsonl file) as JSON Lines. Returns the counts; a large upload
         becomes a job, waited for unless `wait` is false (then the job is returned)."""
         data = _jsonl(rows, path)
         sent = _progress(progress, "upload", "bytes")
         try:
             response = self.request(
-                "POST", f"/api/studies/{slug}/outputs/", params={"replace": "true"} if replace else None,
+                "POST",
+                f"/api/studies/{slug}/outputs/",
+                params={"replace": "true"} if replace else None,
                 content=_chunks(data, sent),
                 headers={"Content-Type": "application/x-ndjson", "Content-Length": str(len(data))},
             )
@@ -192,8 +233,9 @@ class Client:
     def job(self, job_id: str) -> Json:
         return self.request_json("GET", f"/api/jobs/{job_id}/")
 
-    def wait_for_job(self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.5,
-                     progress: Progress | None = None) -> Json:
+    def wait_for_job(
+        self, job_id: str, *, timeout: float = 3600.0, interval: float = 0.5, progress: Progress | None = None
+    ) -> Json:
         deadline = time.monotonic() + timeout
         while True:
             job = self.job(job_id)
@@ -203,8 +245,12 @@ class Client:
                 return job
             if job["status"] == "failed":
                 errors = job.get("errors") or []
-                detail = errors[0].get("detail", "the job failed") if errors and "detail" in errors[0] else "the job failed"
-                raise JobFailed(job.get("error_status") or 400, detail, _errors([e for e in errors if "field" in e]), job)
+                detail = (
+                    errors[0].get("detail", "the job failed") if errors and "detail" in errors[0] else "the job failed"
+                )
+                raise JobFailed(
+                    job.get("error_status") or 400, detail, _errors([e for e in errors if "field" in e]), job
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {job['status']} after {timeout:.0f}s")
             time.sleep(interval)
@@ -212,15 +258,30 @@ class Client:
     # Votes and results
     def import_votes(self, slug: str, rows: Iterable[Json] | None = None, *, path: str | Path | None = None) -> Json:
         data = _jsonl(rows, path)
-        return self.request_json("POST", f"/api/studies/{slug}/votes/import/", content=data,
-                                 headers={"Content-Type": "application/x-ndjson"})
+        return self.request_json(
+            "POST", f"/api/studies/{slug}/votes/import/", content=data, headers={"Content-Type": "application/x-ndjson"}
+        )
 
-    def results(self, slug: str, *, level: float | None = None, method: str | None = None, aggregate: str | None = None,
-                rater_group: str | None = None, exclude_raters: list[str] | None = None, fresh: bool = False,
-                timeout: float = 120.0) -> Json:
+    def results(
+        self,
+        slug: str,
+        *,
+        level: float | None = None,
+        method: str | None = None,
+        aggregate: str | None = None,
+        rater_group: str | None = None,
+        exclude_raters: list[str] | None = None,
+        fresh: bool = False,
+        timeout: float = 120.0,
+    ) -> Json:
         """Results; with `fresh`, wait while the served snapshot is stale."""
-        params = {"level": level, "method": method, "aggregate": aggregate, "rater_group": rater_group,
-                  "exclude_raters": ",".join(exclude_raters) if exclude_raters else None}
+        params = {
+            "level": level,
+            "method": method,
+            "aggregate": aggregate,
+            "rater_group": rater_group,
+            "exclude_raters": ",".join(exclude_raters) if exclude_raters else None,
+        }
         params = {k: v for k, v in params.items() if v is not None}
         deadline = time.monotonic() + timeout
         while True:
@@ -246,19 +307,32 @@ class Client:
         return _objects(self.request("GET", f"/api/studies/{slug}/judges/").json())
 
     def create_judge(self, slug: str, *, name: str, base_url: str, model: str, **fields: Any) -> Json:
-        body = {"name": name, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
+        body = {
+            "name": name,
+            "base_url": base_url,
+            "model": model,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         return self.request_json("POST", f"/api/studies/{slug}/judges/", json=body)
 
     def run_judge(self, slug: str, name: str, *, retry_failed: bool = True, retry_lost: bool = False) -> Json:
-        return self.request_json("POST", f"/api/studies/{slug}/judges/{name}/run/",
-                                 json={"retry_failed": retry_failed, "retry_lost": retry_lost})
+        return self.request_json(
+            "POST",
+            f"/api/studies/{slug}/judges/{name}/run/",
+            json={"retry_failed": retry_failed, "retry_lost": retry_lost},
+        )
 
     def judge_status(self, slug: str, name: str) -> Json:
         return self.request_json("GET", f"/api/studies/{slug}/judges/{name}/status/")
 
     # Collecting a system's responses from an OpenAI-compatible endpoint
     def collect_responses(self, slug: str, *, system: str, base_url: str, model: str, **fields: Any) -> Json:
-        body = {"system": system, "base_url": base_url, "model": model, **{k: v for k, v in fields.items() if v is not None}}
+        body = {
+            "system": system,
+            "base_url": base_url,
+            "model": model,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         return self.request_json("POST", f"/api/studies/{slug}/collections/", json=body)
 
     def collection(self, slug: str, collection_id: int) -> Json:

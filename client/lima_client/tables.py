@@ -45,37 +45,67 @@ def results_table(data: Json, *, by_group: bool = False) -> str:
     pairs = list(data.get("pairs") or [])  # the study's order, as the chart, tables and exports show it
     heading = f"{focal} against each baseline" if focal else "every pair (shares of the first system)"
     group = params.get("rater_group")
-    lines = [(f"{data.get('study', '')}: {heading}; {data.get('n_votes', 0):,} votes"
-              f"{' of rater group ' + group if group else ''}; {level:.0%} {method} intervals")]
+    lines = [
+        (
+            f"{data.get('study', '')}: {heading}; {data.get('n_votes', 0):,} votes"
+            f"{' of rater group ' + group if group else ''}; {level:.0%} {method} intervals"
+        )
+    ]
     rows = [["baseline" if focal else "pair", "", f"{first} wins", "tie", f"{first} loses", "n", "verdict"]]
     for pair in pairs:
         counts, interval = pair["counts"], pair.get("interval") or {}
         name = pair["systems"][1] if focal else f"{pair['systems'][0]} vs {pair['systems'][1]}"
-        rows.append([name, bar(counts), share(interval.get("win_share")), share(interval.get("tie_share")),
-                     share(interval.get("loss_share")), f"{counts.get('n', 0):,}", pair.get("verdict", "")])
+        rows.append(
+            [
+                name,
+                bar(counts),
+                share(interval.get("win_share")),
+                share(interval.get("tie_share")),
+                share(interval.get("loss_share")),
+                f"{counts.get('n', 0):,}",
+                pair.get("verdict", ""),
+            ]
+        )
         if by_group:
             for group_name, g in sorted((pair.get("by_group") or {}).items()):
                 c = g["counts"]
-                rows.append([f"  {group_name}", bar(c), share(g.get("win_share")), plain(c.get("tie_share")),
-                             plain(c.get("loss_share")), f"{c.get('n', 0):,}", ""])
+                rows.append(
+                    [
+                        f"  {group_name}",
+                        bar(c),
+                        share(g.get("win_share")),
+                        plain(c.get("tie_share")),
+                        plain(c.get("loss_share")),
+                        f"{c.get('n', 0):,}",
+                        "",
+                    ]
+                )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines.append("")
     for row in rows:
-        cells = [cell.rjust(w) if i == 5 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [
+            cell.rjust(w) if i == 5 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
         lines.append("  ".join(cells).rstrip())
     win, tie, loss = _glyphs()
     lines.append("")
-    lines.append(f"bar: {win} {first} wins  {tie} tie  {loss} {first} loses"
-                 f"{'; rows per rater group: win share with a Wilson interval' if by_group else ''}")
+    lines.append(
+        f"bar: {win} {first} wins  {tie} tie  {loss} {first} loses"
+        f"{'; rows per rater group: win share with a Wilson interval' if by_group else ''}"
+    )
     lines += agreement_lines(data.get("agreement") or {}, level)
     mixed = {g for p in pairs for g in (p.get("by_group") or {})}
     if not group and "judge" in mixed and len(mixed) > 1:
-        lines.append("note: these rows count LLM judges' votes with the humans'; --rater-group crowd (or another "
-                     "group) shows one group alone, --by-group shows them side by side")
+        lines.append(
+            "note: these rows count LLM judges' votes with the humans'; --rater-group crowd (or another "
+            "group) shows one group alone, --by-group shows them side by side"
+        )
     simulated, left_out = data.get("simulated_votes") or 0, data.get("simulated_votes_left_out") or 0
     if simulated:
-        lines.append(f"SIMULATED: {simulated:,} of {data.get('n_votes', 0):,} votes are simulated (synthetic demo), "
-                     "not cast by people")
+        lines.append(
+            f"SIMULATED: {simulated:,} of {data.get('n_votes', 0):,} votes are simulated (synthetic demo), "
+            "not cast by people"
+        )
     elif left_out:
         lines.append(f"real votes only: {left_out:,} simulated votes left out")
     if data.get("stale"):

@@ -14,6 +14,7 @@ from comparisons.serializers import (
     StudySerializer,
 )
 
+
 def detail_response(request, study, *, status_code: int = 200) -> Response:
     study.refresh_from_db()
     study._counts = selectors.study_counts(study)

@@ -42,7 +42,9 @@ def study_pairs(study: Study) -> list[tuple[int, int]]:
     (`study_system_ids`). An all-pairs pair keeps the lower system id first, as ever."""
     ids = study_system_ids(study)
     if study.design == Study.Design.FOCAL:
-        return [(study.focal_system_id, other) for other in ids if other != study.focal_system_id]
+        focal = study.focal_system_id
+        assert focal is not None, "a focal study has a focal system (a database constraint)"
+        return [(focal, other) for other in ids if other != focal]
     return [(min(a, b), max(a, b)) for a, b in combinations(ids, 2)]
 
 
@@ -72,10 +74,19 @@ def comparisons_build(*, study_id: int) -> BuildReport:
             key = pair_key(first, second)
             if first not in have or second not in have or (prompt_id, key) in existing:
                 continue
-            left, right = (first, second) if first_is_left(study.seed, external_id, names[first], names[second]) else (second, first)
+            left, right = (
+                (first, second)
+                if first_is_left(study.seed, external_id, names[first], names[second])
+                else (second, first)
+            )
             new.append(
-                Comparison(study=study, prompt_id=prompt_id, left_response_id=have[left],
-                           right_response_id=have[right], pair_key=key)
+                Comparison(
+                    study=study,
+                    prompt_id=prompt_id,
+                    left_response_id=have[left],
+                    right_response_id=have[right],
+                    pair_key=key,
+                )
             )
     Comparison.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
     total = Comparison.objects.filter(study=study).count()
@@ -89,4 +100,3 @@ def comparisons_build(*, study_id: int) -> BuildReport:
     )
     Study.objects.filter(pk=study.pk).update(queue_report={**report.as_dict(), "built_at": timezone.now().isoformat()})
     return report
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,7 +14,7 @@ from comparisons.models import Study, StudySystem, System
 
 def study_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     name: str,
     design: str,
     slug: str | None = None,

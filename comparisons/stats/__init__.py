@@ -7,6 +7,7 @@ The names below are loaded on first use (PEP 562 ``__getattr__``): importing one
 or this package for later use, does not import scipy, so a Django process that only imports
 the URLs starts fast.
 """
+
 from __future__ import annotations
 
 import importlib

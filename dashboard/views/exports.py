@@ -24,7 +24,7 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     results, _ = study_results(study)
     if not results or not results["pairs"] or not results.get("headline_votes"):
         raise Http404("No results yet: the chart needs votes.")
-    if study.design == Study.Design.FOCAL:
+    if study.design == Study.Design.FOCAL and study.focal_system is not None:
         body = charts.figure1(results["pairs"], study.focal_system.name, fmt, note=provenance_note(results))
     else:
         body = charts.bradley_terry_chart(results["ranking"], fmt, note=provenance_note(results))
@@ -35,9 +35,31 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "tie_share", "loss_share", "win_or_tie_share",
-           "win_rate", "interval_method", "level", "win_share_low", "win_share_high", "win_or_tie_low", "win_or_tie_high",
-           "p_value", "p_value_holm", "verdict", "votes_provenance", "simulated_votes", "simulated_votes_left_out"]
+COLUMNS = [
+    "system",
+    "baseline",
+    "n",
+    "wins",
+    "ties",
+    "losses",
+    "win_share",
+    "tie_share",
+    "loss_share",
+    "win_or_tie_share",
+    "win_rate",
+    "interval_method",
+    "level",
+    "win_share_low",
+    "win_share_high",
+    "win_or_tie_low",
+    "win_or_tie_high",
+    "p_value",
+    "p_value_holm",
+    "verdict",
+    "votes_provenance",
+    "simulated_votes",
+    "simulated_votes_left_out",
+]
 
 
 @researcher_required
@@ -47,15 +69,38 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    provenance = (votes_provenance(results), results.get("simulated_votes", 0),
-                  results.get("simulated_votes_left_out", 0)) if results else ("none", 0, 0)
+    provenance = (
+        (votes_provenance(results), results.get("simulated_votes", 0), results.get("simulated_votes_left_out", 0))
+        if results
+        else ("none", 0, 0)
+    )
     for p in pair_rows(results) if results else []:
         c, iv = p.counts, p.interval
-        writer.writerow([p.first, p.second, p.n, c["wins"], c["ties"], c["losses"], c["win_share"],
-                         c["tie_share"], c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.interval_method,
-                         iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"],
-                         iv["win_or_tie_share"]["low"], iv["win_or_tie_share"]["high"], p.p_value,
-                         p.p_value_holm, p.verdict, *provenance])
+        writer.writerow(
+            [
+                p.first,
+                p.second,
+                p.n,
+                c["wins"],
+                c["ties"],
+                c["losses"],
+                c["win_share"],
+                c["tie_share"],
+                c["loss_share"],
+                c["win_or_tie_share"],
+                c["win_rate"],
+                p.interval_method,
+                iv["win_share"]["level"],
+                iv["win_share"]["low"],
+                iv["win_share"]["high"],
+                iv["win_or_tie_share"]["low"],
+                iv["win_or_tie_share"]["high"],
+                p.p_value,
+                p.p_value_holm,
+                p.verdict,
+                *provenance,
+            ]
+        )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
     return response
@@ -67,8 +112,15 @@ def results_jsonl(request: HttpRequest, slug: str) -> HttpResponse:
     votes' provenance ("simulated", "real") and the results' simulated vote counts."""
     study = own_study(request, slug)
     results, _ = study_results(study)
-    extra = {"votes_provenance": votes_provenance(results), "simulated_votes": results.get("simulated_votes", 0),
-             "simulated_votes_left_out": results.get("simulated_votes_left_out", 0)} if results else {}
+    extra = (
+        {
+            "votes_provenance": votes_provenance(results),
+            "simulated_votes": results.get("simulated_votes", 0),
+            "simulated_votes_left_out": results.get("simulated_votes_left_out", 0),
+        }
+        if results
+        else {}
+    )
     body = "".join(json.dumps({**p, **extra}) + "\n" for p in (results or {}).get("pairs", []))
     response = HttpResponse(body, content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.jsonl"'

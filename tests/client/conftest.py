@@ -31,7 +31,7 @@ def token(transactional_db) -> str:
 
     from tests.factories import ResearcherFactory
 
-    return Token.objects.create(user=ResearcherFactory(username="alice")).key
+    return Token.objects.create(user=ResearcherFactory.create(username="alice")).key
 
 
 @pytest.fixture
@@ -40,8 +40,15 @@ def cli(live_server, token, tmp_path):
     env = client_env(LIMA_EVAL_URL=live_server.url, LIMA_EVAL_TOKEN=token)
 
     def run(*args: str, timeout: float = 120) -> Run:
-        done = subprocess.run([sys.executable, "-m", "lima_client", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, check=False, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "lima_client", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lima_client import ApiError, Client
 from lima_client.progress import Bar
 
@@ -14,8 +15,11 @@ def client(live_server, token):
 
 
 def rows(n: int) -> list[dict]:
-    return [{"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": f"{s} says {i}"}
-            for i in range(n) for s in ("LIMA", "GPT-4")]
+    return [
+        {"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": f"{s} says {i}"}
+        for i in range(n)
+        for s in ("LIMA", "GPT-4")
+    ]
 
 
 def test_errors_carry_the_apis_detail_and_each_rows_field_and_reason(client):

@@ -60,8 +60,8 @@ def declared(schema: dict, node: dict, path: tuple) -> bool:
 
 
 def test_every_field_the_clients_table_reads_is_in_the_declared_results_schema(api):
-    from comparisons.services.queue import comparisons_build
     from comparisons.models import Study
+    from comparisons.services.queue import comparisons_build
     from tests.comparisons.helpers import create_study, rows_for, upload
 
     create_study(api, slug="s")
@@ -69,12 +69,17 @@ def test_every_field_the_clients_table_reads_is_in_the_declared_results_schema(a
     api.post("/api/studies/s/open/")
     comparisons_build(study_id=Study.objects.get(slug="s").pk)
     judge = [dict(r, rater_group="judge") for r in lima_votes(2, 1, 1, rater="j")]
-    assert import_votes(api, lima_votes(4, 2, 2) + lima_votes(1, 1, 2, baseline="Bard", rater="r2") + judge).status_code == 201
+    assert (
+        import_votes(api, lima_votes(4, 2, 2) + lima_votes(1, 1, 2, baseline="Bard", rater="r2") + judge).status_code
+        == 201
+    )
     seen: set[tuple] = set()
     data = api.get("/api/studies/s/results/").json()
     results_table(Recording(data, (), seen), by_group=True)
     schema = api.get("/api/schema/?format=json").json()
-    results = schema["paths"]["/api/studies/{slug}/results/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    results = schema["paths"]["/api/studies/{slug}/results/"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
     assert len(seen) > 20
     undeclared = sorted(p for p in seen if not declared(schema, results, p))
     assert undeclared == []

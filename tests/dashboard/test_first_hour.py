@@ -36,8 +36,9 @@ def researcher_client(client, researcher):
 
 
 def fresh_study(owner, baselines: list[str], slug: str = "fresh") -> Study:
-    study = study_create(owner=owner, name="Fresh", slug=slug, design="focal", focal_system="LIMA 65B",
-                         baselines=baselines)
+    study = study_create(
+        owner=owner, name="Fresh", slug=slug, design="focal", focal_system="LIMA 65B", baselines=baselines
+    )
     rows, errors = validate_rows(list(enumerate(rows_for(4, ["LIMA 65B", *baselines]), start=1)), max_text_chars=10**6)
     assert not errors
     outputs_upload(study=study, rows=rows)
@@ -56,10 +57,13 @@ def test_simulated_votes_are_named_in_the_results_json_chart_csv_and_jsonl(resea
     rows = list(csv.DictReader(io.StringIO(researcher_client.get("/dashboard/s/demo/results.csv").content.decode())))
     assert rows and {r["votes_provenance"] for r in rows} == {"simulated"}
     assert {int(r["simulated_votes"]) for r in rows} == {results["simulated_votes"]}
-    lines = [json.loads(x) for x in researcher_client.get("/dashboard/s/demo/results.jsonl").content.decode().splitlines()]
+    lines = [
+        json.loads(x) for x in researcher_client.get("/dashboard/s/demo/results.jsonl").content.decode().splitlines()
+    ]
     assert {x["votes_provenance"] for x in lines} == {"simulated"}
-    votes = list(csv.DictReader(io.StringIO(b"".join(api.get("/api/studies/demo/votes.csv").streaming_content)
-                                            .decode())))
+    votes = list(
+        csv.DictReader(io.StringIO(b"".join(api.get("/api/studies/demo/votes.csv").streaming_content).decode()))
+    )
     assert {(v["rater_source"], v["simulated"], v["imported"]) for v in votes} == {("simulated", "True", "False")}
     page = researcher_client.get("/dashboard/s/demo/").content.decode()
     assert "Simulated data." in page and "Holm-adjusted across baselines" in page
@@ -122,10 +126,22 @@ def test_the_consent_page_says_who_how_long_pay_data_use_and_checks_only_when_tr
     page = client.get("/r/fresh/instructions/").content.decode()
     assert "About 20 minutes (about a minute per pair)" in page and "Prolific ID" in page
     assert "attention check" not in page.lower() and "Pay" not in page  # no gold pairs, no pay given
-    rater_settings_update(study=study, researcher_name="Dr. Ada Lovelace", researcher_contact="ada@example.org",
-                          estimated_minutes=15, pay="£2.25 (£9.00 an hour)", data_use="Kept for a year.")
+    rater_settings_update(
+        study=study,
+        researcher_name="Dr. Ada Lovelace",
+        researcher_contact="ada@example.org",
+        estimated_minutes=15,
+        pay="£2.25 (£9.00 an hour)",
+        data_use="Kept for a year.",
+    )
     page = client.get("/r/fresh/instructions/").content.decode()
-    for text in ("Dr. Ada Lovelace", "ada@example.org", "About 15 minutes.", "£2.25 (£9.00 an hour)", "Kept for a year."):
+    for text in (
+        "Dr. Ada Lovelace",
+        "ada@example.org",
+        "About 15 minutes.",
+        "£2.25 (£9.00 an hour)",
+        "Kept for a year.",
+    ):
         assert text in page
 
 
@@ -137,8 +153,19 @@ def test_a_real_vote_makes_the_dashboard_say_simulated_votes_are_left_out(resear
     open_one = study.comparisons.filter(votes__isnull=True).select_related("left_response", "right_response").first()
     person = Rater.objects.create(study=study, external_id="person", source=Rater.Source.ANONYMOUS)
     left, right = open_one.left_response, open_one.right_response
-    Vote.objects.bulk_create([vote_build(rater_id=person.pk, comparison_id=open_one.pk, left=(left.pk, left.system_id),
-                                         right=(right.pk, right.system_id), choice="tie", seconds=20, is_gold=False)])
+    Vote.objects.bulk_create(
+        [
+            vote_build(
+                rater_id=person.pk,
+                comparison_id=open_one.pk,
+                left=(left.pk, left.system_id),
+                right=(right.pk, right.system_id),
+                choice="tie",
+                seconds=20,
+                is_gold=False,
+            )
+        ]
+    )
     results_refresh(study_id=study.pk)
     page = researcher_client.get("/dashboard/s/demo/").content.decode()
     assert "Real votes only." in page and "simulated votes are left out" in page
@@ -165,7 +192,9 @@ def test_url_fields_of_the_dashboard_and_admin_forms_raise_no_deprecation_warnin
 def test_a_log_event_is_printed_once():
     code = "import django, logging; django.setup(); logging.getLogger('django.request').warning('one-event')"
     env = os.environ | {"DEBUG": "True", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
-    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert (done.stdout + done.stderr).count("one-event") == 1
 
@@ -176,10 +205,14 @@ def test_the_favicon_is_served(client):
 
 
 def test_importing_the_urls_loads_neither_numpy_scipy_nor_matplotlib():
-    code = ("import django, sys; django.setup(); import lima_eval.urls; "
-            "print(sorted(m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import django, sys; django.setup(); import lima_eval.urls; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'matplotlib') if m in sys.modules))"
+    )
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
-    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     logging.getLogger(__name__).debug("urls import without scipy/matplotlib")

@@ -48,8 +48,10 @@ def test_a_newcomer_sees_figure_1_in_order_and_the_printed_rater_link_reaches_a_
     labels = sorted((t for t in texts if t["text"].startswith("LIMA 65B vs ")), key=lambda t: t["y"])
     assert [t["text"].removeprefix("LIMA 65B vs ") for t in labels] == FIGURE1_ORDER  # top to bottom
     for label in labels:
-        on_bar = sorted((t for t in texts if t["text"].endswith("%") and abs(t["y"] - label["y"]) < 6
-                         and t["x"] > label["x"]), key=lambda t: t["x"])
+        on_bar = sorted(
+            (t for t in texts if t["text"].endswith("%") and abs(t["y"] - label["y"]) < 6 and t["x"] > label["x"]),
+            key=lambda t: t["x"],
+        )
         baseline = label["text"].removeprefix("LIMA 65B vs ")
         assert [t["text"] for t in on_bar] == [f"{s}%" for s in LIMA_HUMAN_SHARES[baseline]], baseline
     assert any("SIMULATED" in t["text"] for t in texts)
@@ -73,4 +75,3 @@ def test_a_newcomer_sees_figure_1_in_order_and_the_printed_rater_link_reaches_a_
         assert stranger.locator("#vote-form input[name=choice]").count() == 3
     finally:
         context.close()
-

@@ -38,8 +38,10 @@ def test_the_demo_shows_figure_1_to_the_percent_with_the_judge_beside_it_and_a_s
         assert percent(pair["counts"]) == LIMA_HUMAN_SHARES[baseline], baseline
         assert percent(pair["by_group"]["judge"]["counts"]) == LIMA_GPT4_SHARES[baseline], baseline
         assert pair["counts"]["n"] > 800  # 300 prompts like LIMA's test set, 3 votes each, a few open
-    agreement = {tuple(a["groups"]): a["tie_discounted_accuracy"]["estimate"]
-                 for a in data["agreement"]["tie_discounted_accuracy_by_group"]}
+    agreement = {
+        tuple(a["groups"]): a["tie_discounted_accuracy"]["estimate"]
+        for a in data["agreement"]["tie_discounted_accuracy_by_group"]
+    }
     assert 0.79 <= agreement[("crowd", "crowd")] <= 0.83  # LIMA's crowd-crowd: 82%
     assert 0.74 <= agreement[("crowd", "judge")] <= 0.80  # LIMA's crowd-GPT-4: 78%
     study = Study.objects.get(slug="lima-demo")
@@ -60,14 +62,28 @@ def test_the_demo_shows_figure_1_to_the_percent_with_the_judge_beside_it_and_a_s
 def test_a_real_persons_vote_makes_the_results_leave_the_simulated_peoples_votes_out():
     load()
     study = Study.objects.get(slug="lima-demo")
-    open_one = Comparison.objects.filter(study=study, votes__isnull=True).select_related(
-        "left_response", "right_response").first()
+    open_one = (
+        Comparison.objects.filter(study=study, votes__isnull=True)
+        .select_related("left_response", "right_response")
+        .first()
+    )
     person = Rater.objects.create(study=study, external_id="a-person", source=Rater.Source.ANONYMOUS)
     left, right = open_one.left_response, open_one.right_response
-    Vote.objects.bulk_create([vote_build(
-        rater_id=person.pk, comparison_id=open_one.pk, left=(left.pk, left.system_id), right=(right.pk, right.system_id),
-        choice=choice_for(winner_system_id=left.system_id, left_system_id=left.system_id,
-                          right_system_id=right.system_id), seconds=30, is_gold=False)])
+    Vote.objects.bulk_create(
+        [
+            vote_build(
+                rater_id=person.pk,
+                comparison_id=open_one.pk,
+                left=(left.pk, left.system_id),
+                right=(right.pk, right.system_id),
+                choice=choice_for(
+                    winner_system_id=left.system_id, left_system_id=left.system_id, right_system_id=right.system_id
+                ),
+                seconds=30,
+                is_gold=False,
+            )
+        ]
+    )
     data = results_refresh(study_id=study.pk).data
     simulated = Vote.objects.filter(comparison__study=study, simulated=True)
     judge = simulated.filter(rater__group=Rater.JUDGE_GROUP).count()
