@@ -46,7 +46,8 @@ from bench.common import machine
 from comparisons.stats import bootstrap as boot_mod
 from comparisons.stats.ranking import bradley_terry, pair_matrices
 from comparisons.stats.ranking_bootstrap import RankingIntervals, bootstrap_bradley_terry
-from results.compute import Params, compute_results
+from results.compute import compute_results
+from results.params import Params
 from results.table import VoteTable
 
 SYSTEMS = {1: "LIMA 65B", 2: "GPT-4", 3: "Claude", 4: "Bard", 5: "DaVinci003", 6: "Alpaca 65B"}

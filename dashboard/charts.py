@@ -1,41 +1,57 @@
 """LIMA's Figure 1 from the results API's numbers: one horizontal stacked bar per baseline
-(focal wins / ties / focal losses in fixed colours), percentages on the bars, the interval of
-the win share and of the win-or-tie share drawn as whiskers at the two boundaries, and the
-number of votes and the verdict beside each bar. Also Bradley-Terry scores with intervals for
-all-pairs studies. SVG keeps its text as text, so the page and the tests can read it."""
+(focal wins / ties / focal losses in fixed colours), percentages on the bars, one interval per
+boundary drawn outside the bar so it never crosses a label (the win share's above the bar,
+the win-or-tie share's below it), and the number of votes beside each bar. Also Bradley-Terry
+scores with intervals for all-pairs studies. SVG keeps its text as text, so the page and the
+tests can read it. A `note` (e.g. that the votes are simulated) is written into the figure.
+
+matplotlib is imported on first use (`_pyplot`), not with the module: the URLs import the
+views and so this module, and every `manage.py` command would otherwise pay for it."""
 
 from __future__ import annotations
 
 import io
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from functools import cache
+from types import ModuleType
 
 COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
-plt.rcParams["svg.fonttype"] = "none"
-plt.rcParams["font.family"] = "DejaVu Sans"
-# Labels are system names (researcher text): plain text, never matplotlib math text, so a
-# name like `$\\frac{$` is drawn as typed instead of failing the chart (issue 11).
-plt.rcParams["text.parse_math"] = False
+BAR_HEIGHT = 0.5
+WHISKER_OFFSET = 0.34  # beyond the bar's half-height (0.25), within the gap to the next bar
+
+
+@cache
+def _pyplot() -> ModuleType:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.fonttype"] = "none"
+    plt.rcParams["font.family"] = "DejaVu Sans"
+    # Labels are system names (researcher text): plain text, never matplotlib math text, so a
+    # name like `$\\frac{$` is drawn as typed instead of failing the chart (issue 11).
+    plt.rcParams["text.parse_math"] = False
+    return plt
 
 
 def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
-def figure1(pairs: list[dict], focal: str, fmt: str = "svg", title: str | None = None) -> bytes:
-    """`pairs` are the results API's `pairs` (first system = focal)."""
+def figure1(
+    pairs: list[dict], focal: str, fmt: str = "svg", title: str | None = None, note: str | None = None
+) -> bytes:
+    """`pairs` are the results API's `pairs` (first system = focal), drawn top to bottom in
+    their order (the study's); `note` is printed under the figure."""
+    plt = _pyplot()
     rows = list(reversed(pairs))
-    fig, ax = plt.subplots(figsize=(9, 0.75 * max(len(rows), 1) + 1.4), dpi=150)
+    fig, ax = plt.subplots(figsize=(9, 0.9 * max(len(rows), 1) + 1.6), dpi=150)
     for y, p in enumerate(rows):
         c, interval = p["counts"], p["interval"]
         left = 0.0
         for key, share in (("win", c["win_share"]), ("tie", c["tie_share"]), ("loss", c["loss_share"])):
             share = share or 0.0
-            ax.barh(y, share, left=left, color=COLOURS[key], height=0.6, edgecolor="white")
+            ax.barh(y, share, left=left, color=COLOURS[key], height=BAR_HEIGHT, edgecolor="white")
             if share >= 0.06:
                 ax.text(
                     left + share / 2,
@@ -48,17 +64,17 @@ def figure1(pairs: list[dict], focal: str, fmt: str = "svg", title: str | None =
                     fontweight="bold",
                 )
             left += share
-        for boundary in ("win_share", "win_or_tie_share"):
+        for boundary, dy in (("win_share", WHISKER_OFFSET), ("win_or_tie_share", -WHISKER_OFFSET)):
             iv = interval.get(boundary) or {}
             if iv.get("estimate") is not None and iv.get("low") is not None:
                 ax.errorbar(
                     iv["estimate"],
-                    y,
+                    y + dy,
                     xerr=[[iv["estimate"] - iv["low"]], [iv["high"] - iv["estimate"]]],
                     fmt="none",
                     ecolor="black",
-                    elinewidth=1.2,
-                    capsize=4,
+                    elinewidth=1.0,
+                    capsize=2.5,
                 )
         ax.text(1.02, y, f"n = {c['n']}", va="center", fontsize=9)
     ax.set_yticks(range(len(rows)), [f"{focal} vs {p['systems'][1]}" for p in rows])
@@ -74,11 +90,20 @@ def figure1(pairs: list[dict], focal: str, fmt: str = "svg", title: str | None =
         ncol=3,
         frameon=False,
     )
-    ax.set_title(title or f"{focal} against each baseline (whiskers: {_level(pairs)} intervals)", fontsize=11)
+    ax.set_ylim(-0.5 - WHISKER_OFFSET / 2, len(rows) - 0.5 + WHISKER_OFFSET / 2)
+    ax.set_title(
+        title
+        or f"{focal} against each baseline\n(whiskers: {_level(pairs)} intervals of the win share, above"
+        " each bar, and of the win-or-tie share, below)",
+        fontsize=10,
+    )
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=9, color="#b71c1c", ha="left", va="bottom")
     return _save(fig, fmt)
 
 
-def bradley_terry_chart(ranking: dict, fmt: str = "svg") -> bytes:
+def bradley_terry_chart(ranking: dict, fmt: str = "svg", note: str | None = None) -> bytes:
+    plt = _pyplot()
     bt = ranking["bradley_terry"]
     order = sorted(range(len(bt["names"])), key=lambda i: bt["elo"][i])
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.2), dpi=150)
@@ -96,6 +121,8 @@ def bradley_terry_chart(ranking: dict, fmt: str = "svg") -> bytes:
     ax.set_xlabel("Bradley-Terry score (Elo scale)")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(f"Bradley-Terry scores with {int(100 * bt['level'])}% bootstrap intervals", fontsize=11)
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=9, color="#b71c1c", ha="left", va="bottom")
     return _save(fig, fmt)
 
 
@@ -107,7 +134,8 @@ def _level(pairs: list[dict]) -> str:
     return "95%"
 
 
-def _save(fig: Figure, fmt: str) -> bytes:
+def _save(fig, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+    plt = _pyplot()
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)

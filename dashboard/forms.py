@@ -76,8 +76,18 @@ class SettingsForm(forms.Form):
     )
     quota = forms.IntegerField(min_value=1, max_value=10000, help_text="Pairs per rater, gold pairs included.")
     completion_code = forms.CharField(max_length=64)
-    prolific_completion_url = forms.URLField(required=False)
-    allow_anonymous = forms.BooleanField(required=False, help_text="Anyone with the rater link may join.")
+    prolific_completion_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Where a rater is sent after the last pair: Prolific's completion URL without the code, "
+        "https://app.prolific.com/submissions/complete — lima-eval adds ?cc= and the completion code above "
+        "(paste the same code into Prolific). Empty: raters only see the code.",
+    )
+    allow_anonymous = forms.BooleanField(
+        required=False,
+        label="Allow anonymous raters",
+        help_text="Anyone with the rater link may vote (no Prolific ID or invite).",
+    )
     allow_prolific = forms.BooleanField(required=False, help_text="Participants may join with Prolific's PROLIFIC_PID.")
     allow_invite = forms.BooleanField(required=False, help_text="Invite links of this study open it.")
     reveal_policy = forms.ChoiceField(
@@ -86,3 +96,16 @@ class SettingsForm(forms.Form):
         help_text="Responses that reveal their author (flagged at upload).",
     )
     gold_rate = forms.FloatField(min_value=0, max_value=1, help_text="Share of served pairs that are gold pairs.")
+    researcher_name = forms.CharField(required=False, max_length=200, help_text="Who runs the study (consent page).")
+    researcher_contact = forms.CharField(
+        required=False, max_length=200, help_text="Email address or URL for raters' questions (consent page)."
+    )
+    estimated_minutes = forms.IntegerField(
+        required=False, min_value=1, max_value=24 * 60, help_text="Time the task takes; empty: about a minute per pair."
+    )
+    pay = forms.CharField(required=False, max_length=200, help_text="Shown on the consent page when given.")
+    data_use = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is stored and how it is used; a true default when empty.",
+    )

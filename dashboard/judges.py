@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from comparisons.models import Study
 from dashboard import charts
 from judges.budget import budget_plan
-from results.compute import Params
 from results.options import results_options_get
+from results.params import Params
 from results.selectors import VoteFilter
 
 MAX_SMALL_MULTIPLES = 12

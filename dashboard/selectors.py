@@ -9,9 +9,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from comparisons.models import Comparison, Study
+from comparisons.services.queue import study_system_ids
 from raters.models import Assignment, Vote
 from raters.selectors import votes_filling_slots
-from results.compute import Params
+from results.params import Params
 from results.selectors import VoteFilter
 from results.services import results_get
 
@@ -37,8 +38,9 @@ def study_progress(study: Study) -> dict:
         .annotate(n=Count("id"))
         .values_list("comparison__pair_key", "n")
     )
+    position = {system: i for i, system in enumerate(study_system_ids(study))}  # the study's order
     pairs = []
-    for key, n in sorted(comparisons.items()):
+    for key, n in sorted(comparisons.items(), key=lambda kv: sorted(position.get(int(x), 0) for x in kv[0].split(":"))):
         low, high = (int(x) for x in key.split(":"))
         systems = [names.get(low, "?"), names.get(high, "?")]
         if study.focal_system_id in (low, high) and systems[0] != names.get(study.focal_system_id):

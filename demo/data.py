@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 FOCAL_SYSTEM = "LIMA 65B"
-BASELINES = ["GPT-4", "Bard", "DaVinci003", "Claude", "Alpaca 65B"]
+BASELINES = ["Alpaca 65B", "DaVinci003", "Bard", "Claude", "GPT-4"]  # LIMA's Figure 1 order
 DEMO_SYSTEMS = [FOCAL_SYSTEM, *BASELINES]
 CATEGORIES = ["advice", "writing", "coding", "knowledge", "planning"]
 
@@ -273,6 +273,47 @@ _FOLLOWUPS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Ways a person adds context to a request; with the 60 base requests they give 300 distinct
+# prompts, the size of LIMA's test set (Zhou et al. 2023, Section 4: 300 test prompts).
+_ASIDES: dict[str, list[str]] = {
+    "advice": [
+        "",
+        " I'm starting from zero.",
+        " I only have a few weeks.",
+        " What mistakes should I avoid?",
+        " Please keep it practical.",
+    ],
+    "writing": [
+        "",
+        " Keep it under ten lines.",
+        " Make it a little melancholy.",
+        " Something I could read aloud.",
+        " Surprise me with the ending.",
+    ],
+    "coding": [
+        "",
+        " Keep it readable.",
+        " Please explain how it works.",
+        " It should handle empty input.",
+        " Avoid external libraries.",
+    ],
+    "knowledge": [
+        "",
+        " Explain it like I'm twelve.",
+        " Keep it short.",
+        " I have a science background.",
+        " Include an everyday example.",
+    ],
+    "planning": [
+        "",
+        " I'm on a tight budget.",
+        " I only have evenings free.",
+        " Keep it flexible.",
+        " Please make it realistic.",
+    ],
+}
+
+
 def _prompt_pool(category: str) -> list[tuple[str, str]]:
     """All (prompt text, topic) combinations for a category."""
     if category == "coding":
@@ -346,8 +387,9 @@ def _response(rng: random.Random, category: str, topic: str, system: str, opener
     return "\n\n".join(parts)
 
 
-def demo_rows(seed: int = 0, n_prompts: int = 60) -> list[dict]:
-    """Return n_prompts * len(DEMO_SYSTEMS) synthetic upload rows, deterministic for ``seed``."""
+def demo_rows(seed: int = 0, n_prompts: int = 300) -> list[dict]:
+    """Return n_prompts * len(DEMO_SYSTEMS) synthetic upload rows, deterministic for ``seed``.
+    Up to 300 prompts are distinct (60 requests, each with one of five asides)."""
     rng = random.Random(seed)
     pools = {c: _prompt_pool(c) for c in CATEGORIES}
     for pool in pools.values():
@@ -357,7 +399,10 @@ def demo_rows(seed: int = 0, n_prompts: int = 60) -> list[dict]:
     used = {c: 0 for c in CATEGORIES}
     rows: list[dict] = []
     for i, category in enumerate(cats):
-        text, topic = pools[category][used[category] % len(pools[category])]
+        pool = pools[category]
+        text, topic = pool[used[category] % len(pool)]
+        asides = _ASIDES[category]
+        text += asides[(used[category] // len(pool)) % len(asides)]
         used[category] += 1
         prompt: str | list[dict[str, str]] = text
         follow_opener: str | None = None

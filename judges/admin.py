@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import models
 
 from judges.models import Collection, Generation, Judge, JudgeCall
 
 
 @admin.register(Judge)
 class JudgeAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, no warning
     list_display = ["name", "study", "model", "base_url", "order_policy", "max_concurrency", "created_at"]
     list_filter = ["order_policy"]
     search_fields = ["name", "model", "study__slug"]
@@ -23,6 +25,7 @@ class JudgeCallAdmin(admin.ModelAdmin):
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, no warning
     list_display = ["system", "study", "model", "base_url", "created_at"]
     search_fields = ["system", "model", "study__slug"]
     raw_id_fields = ["study"]

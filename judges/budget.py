@@ -17,9 +17,9 @@ from comparisons.models import Study
 from comparisons.services.queue import study_pairs
 from comparisons.stats.ppi_planning import plan_budget
 from judges.models import JudgeCall
-from results.compute import Params
 from results.judge_ppi import pilot_estimates
 from results.judges_results import judge_mask
+from results.params import Params
 from results.selectors import vote_table
 
 

@@ -236,11 +236,17 @@ LIMA_ASYNC_UPLOAD_ROWS = env.int("LIMA_ASYNC_UPLOAD_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LIMA_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# One line per event: every logger propagates to the root's one handler. Django's default
+# config gives the "django" logger a console handler of its own (with DEBUG) that also
+# propagated to the root, so each of its events was printed twice; "django.server" keeps
+# Django's own handler and does not propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
 }
 
 # LLM judges (docs/judges.md): the first retry waits about this long, doubling up to the cap

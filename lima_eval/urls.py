@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -16,6 +17,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """/favicon.ico for pages without a <link rel="icon"> (the admin, the API docs); the
+    static URL is looked up per request (the manifest storage needs collectstatic first)."""
+    return HttpResponseRedirect(static("raters/favicon.svg"))
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("comparisons.urls")),
@@ -27,6 +34,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin, the API docs).
+    path("favicon.ico", favicon, name="favicon"),
     path("r/", include("raters.urls")),  # rater pages (raters/urls.py)
     path("api/studies/<slug:slug>/", include("raters.api_urls")),  # raters, gold pairs, invites
     path("api/studies/<slug:slug>/", include("results.urls")),  # results, vote import and export

@@ -60,6 +60,15 @@ class StudyRaterSettings(models.Model):
     gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
     min_median_seconds = models.FloatField(default=5.0, help_text="Flag raters whose median time per vote is lower.")
     min_gold_accuracy = models.FloatField(default=0.5, help_text="Flag raters whose gold accuracy is lower.")
+    researcher_name = models.CharField(max_length=200, blank=True, help_text="Who runs the study, on the consent page.")
+    researcher_contact = models.CharField(
+        max_length=200, blank=True, help_text="An email address or URL raters can write to, on the consent page."
+    )
+    estimated_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time the task takes; empty: about a minute per pair."
+    )
+    pay = models.CharField(max_length=200, blank=True, help_text="e.g. '£2.25 (£9.00 an hour)'; shown when given.")
+    data_use = models.TextField(blank=True, help_text="What is stored and how it is used; a true default when empty.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -89,6 +98,7 @@ class Rater(models.Model):
         ANONYMOUS = "anonymous", "Anonymous link"
         IMPORTED = "imported", "Imported"
         JUDGE = "judge", "LLM judge"
+        SIMULATED = "simulated", "Simulated (demo)"
 
     study = models.ForeignKey(
         Study, on_delete=models.CASCADE, related_name="raters", db_index=False

@@ -14,6 +14,7 @@ from comparisons.errors import InvalidInput
 from comparisons.models import Study
 from raters import services
 from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rater_required, status_page
+from raters.consent import consent_facts
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING
 from raters.rendering import render_markdown
@@ -78,6 +79,7 @@ def instructions(page: RaterRequest) -> HttpResponse:
         "study": study,
         "settings": settings,
         "error": error,
+        "consent": consent_facts(study=study, settings=settings),
         "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING),
     }
     return render(request, "raters/instructions.html", context, status=400 if error else 200)

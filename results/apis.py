@@ -21,8 +21,8 @@ from raters.services.vote_import import votes_import
 from raters.vote_rows import validate_vote_rows
 from results import export
 from results.categories import BY_PATTERN
-from results.compute import AGGREGATES, METHODS, Params
 from results.options import results_options_get
+from results.params import AGGREGATES, METHODS, Params
 from results.schema import ResultsSerializer
 from results.selectors import VoteFilter
 from results.services import results_get, results_schedule_refresh

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from comparisons import stats
-from results.compute import Params
 from results.judge_ppi import ppi_pair
 from results.judges_results import judge_mask
 from results.judging import NO_CATEGORY, judge_agreement_section
+from results.params import Params
 from results.table import VoteTable
 
 

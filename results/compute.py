@@ -15,25 +15,10 @@ from comparisons.stats._base import factorize
 from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
+from results.params import MM_MAX_SYSTEMS, Params
 from results.table import VoteTable
 
-METHODS = ("bootstrap", "wilson", "goodman")
-AGGREGATES = ("vote", "majority")
-MM_MAX_SYSTEMS = 10  # above this, the batched Newton fit of the ranking bootstrap is faster
-
-
-@dataclass(frozen=True)
-class Params:
-    level: float = 0.95
-    method: str = "bootstrap"
-    aggregate: str = "vote"
-    n_resamples: int = 2000
-    seed: int = 0
-    half_width: float = 0.05
-    alpha: float = 0.05
-    # Rater groups left out of the headline (pairs, ranking, biases) but kept in `by_group`,
-    # agreement and rater quality: LLM judges sit beside the humans, not among them.
-    headline_excludes: tuple[str, ...] = ("judge",)
+NO_VOTES = "No votes yet: no verdict."
 
 
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict[str, Any]:
@@ -131,8 +116,10 @@ def _holm(reports: list[dict[str, Any]], alpha: float) -> None:
         p = adjusted.adjusted[i]
         report["p_value_holm"] = p
         report["significant"] = bool(adjusted.reject[i])
-        report["verdict"] = stats.verdict(
-            report["systems"][0], report["systems"][1], report["sign_test"]["effect"], p, alpha
+        report["verdict"] = (
+            stats.verdict(report["systems"][0], report["systems"][1], report["sign_test"]["effect"], p, alpha)
+            if report["counts"]["n"]
+            else NO_VOTES
         )
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from results.compute import Params
 from results.judge_bias import bias_report
 from results.judge_ppi import ppi_pair
 from results.judging import judge_agreement_section
+from results.params import Params
 from results.table import VoteTable
 
 

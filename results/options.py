@@ -9,9 +9,9 @@ from comparisons.models import Study
 from comparisons.services.queue import study_pairs
 from results.breakdown import breakdown
 from results.categories import prompt_labels
-from results.compute import Params
 from results.judges_results import judges_results
 from results.models import ResultSnapshot
+from results.params import Params
 from results.selectors import VoteFilter, vote_table, votes_version
 from results.services import results_store, snapshot_key
 

@@ -95,6 +95,12 @@ class ResultsSerializer(serializers.Serializer[Any]):
     n_votes = serializers.IntegerField(help_text="Counted votes (judges included).")
     headline_votes = serializers.IntegerField(help_text="Votes in the headline (judges left out).")
     votes_version = serializers.CharField()
+    simulated_votes = serializers.IntegerField(
+        help_text="Simulated votes (the demo's) among the counted ones; 0 for a study of real votes only."
+    )
+    simulated_votes_left_out = serializers.IntegerField(
+        help_text="Simulated votes left out because the study has real votes (they are never mixed)."
+    )
     params = serializers.DictField()
     systems = serializers.ListField(child=serializers.CharField())
     pairs = PairSerializer(many=True)

@@ -1,18 +1,23 @@
 """Reads that feed the results: a study's counted votes as a VoteTable.
 
 "Counted" is raters.selectors.votes_that_count (one definition for results, coverage and the
-dashboard), narrowed by the researcher's filters."""
+dashboard), narrowed by the researcher's filters; simulated votes (the demo's) count only
+while the study has no real vote of their kind: from a real person's vote on, the simulated
+people's votes are left out (the headline is never mixed), and likewise for judges."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from comparisons.models import Study
 from raters.models import Rater, Vote
 from raters.selectors import votes_that_count
-from results.table import VoteTable
+
+if TYPE_CHECKING:
+    from results.table import VoteTable
 
 
 @dataclass(frozen=True)
@@ -26,13 +31,44 @@ class VoteFilter:
     include_excluded: bool = False
 
 
-def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
+def _filtered(study: Study, filters: VoteFilter) -> QuerySet[Vote]:
     qs = votes_that_count(include_excluded=filters.include_excluded).filter(comparison__study=study)
     if filters.exclude_raters:
         qs = qs.exclude(rater__external_id__in=filters.exclude_raters)
     if filters.rater_group:
         qs = qs.filter(rater__group=filters.rater_group)
     return qs
+
+
+def _simulated_left_out(qs: QuerySet[Vote]) -> Q | None:
+    """Which simulated votes to leave out: the people's once a real person's vote counts, the
+    judges' once a real judge's does (so the headline, people only, is never mixed)."""
+    judges = Q(rater__group=Rater.JUDGE_GROUP)
+    real = qs.filter(simulated=False)
+    parts = [
+        Q(simulated=True) & ~judges if real.exclude(judges).exists() else None,
+        Q(simulated=True) & judges if real.filter(judges).exists() else None,
+    ]
+    found = [p for p in parts if p is not None]
+    return None if not found else found[0] if len(found) == 1 else found[0] | found[1]
+
+
+def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
+    """The votes the results count: simulated ones only while no real vote of their kind
+    (person or judge) counts."""
+    qs = _filtered(study, filters)
+    left_out = _simulated_left_out(qs)
+    return qs if left_out is None else qs.exclude(left_out)
+
+
+def simulated_counts(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, int]:
+    """(simulated votes counted in the results, simulated votes left out because real votes
+    of their kind exist)."""
+    qs = _filtered(study, filters)
+    left_out = _simulated_left_out(qs)
+    total = qs.filter(simulated=True).count()
+    dropped = 0 if left_out is None else qs.filter(left_out).count()
+    return total - dropped, dropped
 
 
 def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, str]:
@@ -61,4 +97,7 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     )
     systems = dict(study.systems.values_list("id", "name"))
     raters = dict(counted_votes(study, filters).values_list("rater_id", "rater__external_id").distinct())
+    # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
+    from results.table import VoteTable
+
     return VoteTable.from_rows(rows, systems), raters

@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Study
-from comparisons.services.queue import study_pairs
+from comparisons.services.queue import study_pairs, study_system_ids
 from raters.models import Vote
 from results import tasks
 from results.categories import prompt_labels
-from results.compute import Params, compute_results
 from results.judges_results import attach_judges, judges_results
 from results.models import ResultSnapshot
-from results.selectors import VoteFilter, vote_table, votes_version
+from results.params import Params
+from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
 
 DEFAULT_KEY = "default"
 
@@ -37,6 +37,10 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 
 
 def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
+    # numpy and scipy load here, on the first computation, not when the URLs are imported
+    # (every manage.py command would pay for them): no cycle is dodged.
+    from results.compute import compute_results  # noqa: PLC0415
+
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
     pairs = study_pairs(study)
@@ -46,12 +50,18 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):
         entry["rater"] = raters.get(entry["rater"], str(entry["rater"]))
+    names = dict(study.systems.values_list("id", "name"))
+    in_study = [names[i] for i in study_system_ids(study)]
+    data["systems"] = [n for n in in_study if n in data["systems"]]  # the study's order, not the alphabet's
+    simulated, left_out = simulated_counts(study, filters)
     return {
         "study": study.slug,
         "design": study.design,
         "focal_system": study.focal_system.name if study.focal_system is not None else None,
         "n_votes": n_votes,
         "votes_version": version,
+        "simulated_votes": simulated,
+        "simulated_votes_left_out": left_out,
         "params": {
             **asdict(params),
             "exclude_raters": list(filters.exclude_raters),

@@ -53,9 +53,9 @@ def test_the_demo_steps_load_an_open_lima_study_on_the_embedded_default(tmp_path
     env = embedded_env(tmp_path)
     manage("migrate", "--noinput", env=env)
     out = manage("load_demo", env=env).stdout
-    assert "is open: 60 prompts, 300 comparisons over 5 pairs" in out
+    assert "is open: 300 prompts, 1500 comparisons over 5 pairs" in out
     again = manage("load_demo", env=env).stdout
-    assert "300 comparisons" in again
+    assert "1500 comparisons" in again and "none added" in again
     token = manage("researcher_token", "demo", "--password", "demo", "--admin", env=env).stdout.strip()
     db = sqlite3.connect(tmp_path / "demo.sqlite3")
     systems = {
@@ -67,7 +67,7 @@ def test_the_demo_steps_load_an_open_lima_study_on_the_embedded_default(tmp_path
     assert systems == {"LIMA 65B", "GPT-4", "Bard", "DaVinci003", "Claude", "Alpaca 65B"}
     categories = {c for (c,) in db.execute("select distinct category from comparisons_prompt")}
     assert categories == {"advice", "writing", "coding", "knowledge", "planning"}
-    assert db.execute("select count(*) from comparisons_comparison").fetchone() == (300,)
+    assert db.execute("select count(*) from comparisons_comparison").fetchone() == (1500,)
     assert db.execute("select key from authtoken_token").fetchone() == (token,)
 
 

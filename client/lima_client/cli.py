@@ -212,11 +212,14 @@ def cmd_judge_run(client: Client, args: argparse.Namespace) -> int:
     while args.wait and (status["by_state"]["pending"] or status["in_flight"] > status["lost"]):
         time.sleep(1.0)
         status = client.judge_status(args.slug, args.name)
-    print(
-        f"{status['votes']:,} votes; {status['unparseable']:,} unparseable; {status['by_state']['failed']:,} failed; "
-        f"cost {status['cost']}"
-    )
-    return 0
+    failed: int = status["by_state"]["failed"]
+    print(f"{status['votes']:,} votes; {status['unparseable']:,} unparseable; {failed:,} failed; cost {status['cost']}")
+    if not failed:
+        return 0
+    print(f"{failed:,} calls failed; the reasons (most frequent first):", file=sys.stderr)
+    for reason in status.get("errors") or []:
+        print(f"  {reason['calls']:,} x {reason['error'] or '(no message)'}", file=sys.stderr)
+    return 1
 
 
 COMMANDS: dict[str, Callable[[Client, argparse.Namespace], int]] = {

@@ -42,9 +42,7 @@ def results_table(data: Json, *, by_group: bool = False) -> str:
     params = data.get("params") or {}
     level, method = params.get("level", 0.95), params.get("method", "bootstrap")
     first = focal or "first"
-    pairs = list(data.get("pairs") or [])
-    if focal:
-        pairs.sort(key=lambda p: -(p["counts"].get("win_share") or -1))
+    pairs = list(data.get("pairs") or [])  # the study's order, as the chart, tables and exports show it
     heading = f"{focal} against each baseline" if focal else "every pair (shares of the first system)"
     group = params.get("rater_group")
     lines = [
@@ -102,6 +100,14 @@ def results_table(data: Json, *, by_group: bool = False) -> str:
             "note: these rows count LLM judges' votes with the humans'; --rater-group crowd (or another "
             "group) shows one group alone, --by-group shows them side by side"
         )
+    simulated, left_out = data.get("simulated_votes") or 0, data.get("simulated_votes_left_out") or 0
+    if simulated:
+        lines.append(
+            f"SIMULATED: {simulated:,} of {data.get('n_votes', 0):,} votes are simulated (synthetic demo), "
+            "not cast by people"
+        )
+    elif left_out:
+        lines.append(f"real votes only: {left_out:,} simulated votes left out")
     if data.get("stale"):
         lines.append(f"(computed {data.get('computed_at')}; votes arrived since and a refresh is queued)")
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from itertools import combinations
 
 from django.utils import timezone
 
-from comparisons.models import Comparison, Prompt, Response, Study, pair_key
+from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, pair_key
 from comparisons.sides import first_is_left
 
 BATCH = 2000
@@ -31,14 +31,21 @@ class BuildReport:
         return asdict(self)
 
 
+def study_system_ids(study: Study) -> list[int]:
+    """The study's systems in its order: as created (focal system, then the baselines as
+    listed), which the results JSON, chart, tables and exports all follow."""
+    return list(StudySystem.objects.filter(study=study).order_by("id").values_list("system_id", flat=True))
+
+
 def study_pairs(study: Study) -> list[tuple[int, int]]:
-    """The (system, system) pairs the design compares, as system ids."""
-    ids = sorted(study.systems.values_list("id", flat=True))
+    """The (system, system) pairs the design compares, as system ids, in the study's order
+    (`study_system_ids`). An all-pairs pair keeps the lower system id first, as ever."""
+    ids = study_system_ids(study)
     if study.design == Study.Design.FOCAL:
         focal = study.focal_system_id
         assert focal is not None, "a focal study has a focal system (a database constraint)"
         return [(focal, other) for other in ids if other != focal]
-    return list(combinations(ids, 2))
+    return [(min(a, b), max(a, b)) for a, b in combinations(ids, 2)]
 
 
 def comparisons_build(*, study_id: int) -> BuildReport:

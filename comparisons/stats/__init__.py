@@ -2,37 +2,96 @@
 
 Outcomes are coded from the focal system's side: +1 win, 0 tie, -1 loss. Every result is a
 frozen dataclass with ``as_dict()`` returning JSON-ready builtins. See docs/statistics.md.
+
+The names below are loaded on first use (PEP 562 ``__getattr__``): importing one submodule,
+or this package for later use, does not import scipy, so a Django process that only imports
+the URLs starts fast.
 """
 
 from __future__ import annotations
 
-from .aggregate import aggregate_votes
-from .agreement import (
-    bootstrap_agreement,
-    category_table,
-    cohens_kappa,
-    cohens_kappa_table,
-    fleiss_kappa,
-    krippendorff_alpha,
-    krippendorff_alpha_counts,
-    tie_discounted_accuracy,
-)
-from .agreement_counts import bootstrap_krippendorff_counts, bootstrap_krippendorff_levels
-from .bias import length_bias, position_bias
-from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
-from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
-from .intervals import Interval, goodman_intervals, share_intervals, wilson_interval
-from .planning import plan_votes, votes_needed
-from .ranking import (
-    bradley_terry,
-    davidson,
-    pair_matrices,
-    ranks_from_intervals,
-    win_probability,
-    win_share_matrix,
-)
-from .ranking_bootstrap import bootstrap_bradley_terry
-from .significance import format_p, holm, prompt_wilcoxon, sign_test, sign_test_outcomes, verdict
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "aggregate_votes": "aggregate",
+    "bootstrap_agreement": "agreement",
+    "category_table": "agreement",
+    "cohens_kappa": "agreement",
+    "cohens_kappa_table": "agreement",
+    "fleiss_kappa": "agreement",
+    "krippendorff_alpha": "agreement",
+    "krippendorff_alpha_counts": "agreement",
+    "tie_discounted_accuracy": "agreement",
+    "bootstrap_krippendorff_counts": "agreement_counts",
+    "bootstrap_krippendorff_levels": "agreement_counts",
+    "length_bias": "bias",
+    "position_bias": "bias",
+    "clustered_bootstrap": "bootstrap",
+    "clustered_bootstraps": "bootstrap",
+    "per_prompt_counts": "bootstrap",
+    "alpaca_win_rate": "counts",
+    "count_outcomes": "counts",
+    "counts_from_totals": "counts",
+    "outcome_scores": "counts",
+    "Interval": "intervals",
+    "goodman_intervals": "intervals",
+    "share_intervals": "intervals",
+    "wilson_interval": "intervals",
+    "plan_votes": "planning",
+    "votes_needed": "planning",
+    "bradley_terry": "ranking",
+    "davidson": "ranking",
+    "pair_matrices": "ranking",
+    "ranks_from_intervals": "ranking",
+    "win_probability": "ranking",
+    "win_share_matrix": "ranking",
+    "bootstrap_bradley_terry": "ranking_bootstrap",
+    "format_p": "significance",
+    "holm": "significance",
+    "prompt_wilcoxon": "significance",
+    "sign_test": "significance",
+    "sign_test_outcomes": "significance",
+    "verdict": "significance",
+}
+
+if TYPE_CHECKING:
+    from .aggregate import aggregate_votes
+    from .agreement import (
+        bootstrap_agreement,
+        category_table,
+        cohens_kappa,
+        cohens_kappa_table,
+        fleiss_kappa,
+        krippendorff_alpha,
+        krippendorff_alpha_counts,
+        tie_discounted_accuracy,
+    )
+    from .agreement_counts import bootstrap_krippendorff_counts, bootstrap_krippendorff_levels
+    from .bias import length_bias, position_bias
+    from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
+    from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
+    from .intervals import Interval, goodman_intervals, share_intervals, wilson_interval
+    from .planning import plan_votes, votes_needed
+    from .ranking import (
+        bradley_terry,
+        davidson,
+        pair_matrices,
+        ranks_from_intervals,
+        win_probability,
+        win_share_matrix,
+    )
+    from .ranking_bootstrap import bootstrap_bradley_terry
+    from .significance import format_p, holm, prompt_wilcoxon, sign_test, sign_test_outcomes, verdict
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Interval",

@@ -4,6 +4,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
+
+from raters.rendering import render_markdown
 
 register = template.Library()
 
@@ -42,3 +45,10 @@ def heat(value: float | str | None) -> str:
 @register.filter
 def sub(value: int | str, other: int | str) -> int:
     return int(value) - int(other)
+
+
+@register.filter
+def markdown(value: str) -> SafeString:
+    """Markdown as the raters see it: raters.rendering's safe renderer (raw HTML off, an
+    allow-list after), so researcher pages show model outputs rendered and inert."""
+    return render_markdown(value or "")

@@ -13,8 +13,9 @@ from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.selectors import study_results
 from results.categories import valid_by
-from results.compute import Params
 from results.options import results_options_get
+from results.params import Params
+from results.provenance import provenance_note, votes_provenance
 from results.schema import pair_rows
 from results.selectors import VoteFilter
 
@@ -25,12 +26,12 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     study = own_study(request, slug)
     results, _ = study_results(study)
-    if not results or not results["pairs"]:
+    if not results or not results["pairs"] or not results.get("headline_votes"):
         raise Http404("No results yet: the chart needs votes.")
     if study.design == Study.Design.FOCAL and study.focal_system is not None:
-        body = charts.figure1(results["pairs"], study.focal_system.name, fmt)
+        body = charts.figure1(results["pairs"], study.focal_system.name, fmt, note=provenance_note(results))
     else:
-        body = charts.bradley_terry_chart(results["ranking"], fmt)
+        body = charts.bradley_terry_chart(results["ranking"], fmt, note=provenance_note(results))
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-figure1.{fmt}"'
     if fmt == "svg":
@@ -64,10 +65,20 @@ COLUMNS = [
     "ppi_win_share_high",
     "ppi_human_prompts",
     "ppi_judge_prompts",
+    "votes_provenance",
+    "simulated_votes",
+    "simulated_votes_left_out",
 ]
 
 
-def _csv_rows(pairs: list[dict]) -> list[list]:
+def _provenance(results: dict | None) -> tuple[str, int, int]:
+    """Where the votes came from, repeated on every row so the file says it by itself."""
+    if not results:
+        return ("none", 0, 0)
+    return (votes_provenance(results), results.get("simulated_votes", 0), results.get("simulated_votes_left_out", 0))
+
+
+def _csv_rows(pairs: list[dict], provenance: tuple[str, int, int]) -> list[list]:
     """One row per pair (``pair_rows``), the PPI++ win share when the pair has one."""
     rows = []
     for p, raw in zip(pair_rows({"pairs": pairs}), pairs, strict=True):
@@ -101,6 +112,7 @@ def _csv_rows(pairs: list[dict]) -> list[list]:
                 ppi_win.get("high"),
                 ppi.get("n_human_prompts"),
                 ppi.get("n_judge_prompts"),
+                *provenance,
             ]
         )
     return rows
@@ -123,11 +135,11 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
             study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by, family=()
         )["breakdown"]
         for group in breakdown["groups"]:
-            for row in _csv_rows(group["pairs"]):
+            for row in _csv_rows(group["pairs"], _provenance(results)):
                 writer.writerow([group["value"]] + row)
     else:
         writer.writerow(COLUMNS)
-        for row in _csv_rows(results["pairs"] if results else []):
+        for row in _csv_rows(results["pairs"] if results else [], _provenance(results)):
             writer.writerow(row)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
@@ -136,10 +148,20 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 @researcher_required
 def results_jsonl(request: HttpRequest, slug: str) -> HttpResponse:
-    """One JSON object per pair: the results API's `pairs`, as JSON Lines."""
+    """One JSON object per pair: the results API's `pairs`, as JSON Lines, each with the
+    votes' provenance ("simulated", "real") and the results' simulated vote counts."""
     study = own_study(request, slug)
     results, _ = study_results(study)
-    body = "".join(json.dumps(p) + "\n" for p in (results or {}).get("pairs", []))
+    extra = (
+        {
+            "votes_provenance": votes_provenance(results),
+            "simulated_votes": results.get("simulated_votes", 0),
+            "simulated_votes_left_out": results.get("simulated_votes_left_out", 0),
+        }
+        if results
+        else {}
+    )
+    body = "".join(json.dumps({**p, **extra}) + "\n" for p in (results or {}).get("pairs", []))
     response = HttpResponse(body, content_type="application/x-ndjson")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.jsonl"'
     return response

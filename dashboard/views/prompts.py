@@ -28,10 +28,17 @@ def _focal_majority(votes: list, focal_id: int | None) -> str | None:
 
 
 def _with_outcomes(comparisons: QuerySet[Comparison], study: Study) -> list[Any]:
-    """The comparisons with their votes, each given `outcome` (the focal system's majority)."""
+    """Each comparison with its focal outcome and a label read from the focal system's side
+    ("LIMA 65B vs Alpaca 65B: LIMA 65B loses"), whichever side it was stored on."""
     out: list[Any] = list(comparisons.prefetch_related("votes"))
     for c in out:
         c.outcome = _focal_majority([v for v in c.votes.all() if not v.is_gold], study.focal_system_id)
+        first, second = c.left_response.system, c.right_response.system
+        if second.pk == study.focal_system_id:
+            first, second = second, first
+        c.pair_label = f"{first.name} vs {second.name}"
+        words = {"win": f"{first.name} wins", "tie": "tie", "loss": f"{first.name} loses"}
+        c.outcome_label = words.get(c.outcome or "", "no votes") if study.focal_system_id else (c.outcome or "no votes")
     return out
 
 

@@ -24,6 +24,8 @@ from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
 from raters.services.quality import rater_exclude, rater_include
 
+CONSENT_FIELDS = ("researcher_name", "researcher_contact", "estimated_minutes", "pay", "data_use")
+
 
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
@@ -52,10 +54,12 @@ def study_new(request: HttpRequest) -> HttpResponse:
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
-    # The chart is an <img> of its SVG download (dashboard.views.exports.chart): generated
-    # markup is never inlined into the page, and an SVG in an <img> runs no script.
-    focal = bool(results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None)
-    chart = focal or bool(results and results.get("ranking"))
+    # The chart is an <img> of its SVG download (dashboard.views.exports.chart, which writes the
+    # votes' provenance into the figure): generated markup is never inlined into the page, and an
+    # SVG in an <img> runs no script. No chart without headline votes.
+    voted = bool(results and results["pairs"] and results["headline_votes"])
+    focal = voted and study.design == Study.Design.FOCAL and study.focal_system is not None
+    chart = focal or bool(voted and results and results.get("ranking"))
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
@@ -91,6 +95,7 @@ def _settings_initial(study: Study) -> dict:
         "allow_prolific": s.allow_prolific,
         "allow_invite": s.allow_invite,
         "reveal_policy": s.reveal_policy,
+        **{f: getattr(s, f) for f in CONSENT_FIELDS},
     }
 
 
@@ -183,6 +188,7 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 "allow_prolific",
                 "allow_invite",
                 "reveal_policy",
+                *CONSENT_FIELDS,
             )
         },
     )

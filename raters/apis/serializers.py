@@ -24,6 +24,11 @@ class RaterSettingsSerializer(serializers.ModelSerializer):
             "gold_rate",
             "min_median_seconds",
             "min_gold_accuracy",
+            "researcher_name",
+            "researcher_contact",
+            "estimated_minutes",
+            "pay",
+            "data_use",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
@@ -34,6 +39,7 @@ class RaterSettingsSerializer(serializers.ModelSerializer):
             "min_median_seconds": {"min_value": 0},
             "min_gold_accuracy": {"min_value": 0, "max_value": 1},
             "completion_code": {"min_length": 1},
+            "estimated_minutes": {"min_value": 1, "max_value": 24 * 60},
         }
 
 

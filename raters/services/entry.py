@@ -155,6 +155,11 @@ SETTINGS_FIELDS = {
     "allow_prolific",
     "allow_invite",
     "reveal_policy",
+    "researcher_name",
+    "researcher_contact",
+    "estimated_minutes",
+    "pay",
+    "data_use",
 }
 
 

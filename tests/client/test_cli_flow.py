@@ -108,7 +108,7 @@ def test_a_researcher_runs_a_lima_study_from_the_terminal(cli, tmp_path, fake_ll
     table = results.out
     assert "LIMA 65B against each baseline; 240 votes; 95% bootstrap intervals" in table
     names = [line.split("  ")[0] for line in table.splitlines() if line.startswith(("GPT-4", "Alpaca 65B"))]
-    assert names == ["Alpaca 65B", "GPT-4"]  # ordered by LIMA's win share, as in Figure 1
+    assert names == ["GPT-4", "Alpaca 65B"]  # the study's order (as created), as on the dashboard and in exports
     alpaca, gpt = row_of(table, "Alpaca 65B"), row_of(table, "GPT-4")
     assert re.search(
         r"67% \[\d+-\d+\]\s+0% \[0-0\]\s+33% \[\d+-\d+\]\s+120\s+LIMA 65B preferred over Alpaca 65B", alpaca
@@ -269,3 +269,29 @@ def test_the_client_collects_a_systems_responses_from_an_endpoint(live_server, t
         with pytest.raises(ApiError) as again:
             client.collect_responses("c", system="Vicuna", base_url=fake_llm.url, model="vicuna")
     assert again.value.status == 400 and again.value.errors[0].field == "system"
+
+
+def test_judge_run_wait_prints_the_failed_calls_reasons_grouped_and_exits_non_zero(cli, tmp_path, fake_llm):
+    assert cli("create", "lima", "--name", "LIMA", "--focal", "LIMA 65B", "--baseline", "GPT-4").code == 0
+    rows = [r for r in outputs()[:30] if r["system"] in ("LIMA 65B", "GPT-4")]
+    assert cli("upload", "lima", write_jsonl(tmp_path / "outputs.jsonl", rows)).code == 0
+    assert cli("open", "lima").code == 0
+    added = cli(
+        "judge-add",
+        "lima",
+        "gpt4",
+        "--base-url",
+        fake_llm.url,
+        "--model",
+        "gpt-4",
+        "--api-key-env",
+        "LIMA_TEST_KEY_NOBODY_SET",
+    )  # the workers' environment does not have it
+    assert added.code == 0, added.err
+    ran = cli("judge-run", "lima", "gpt4", "--wait", timeout=300)
+    assert ran.code == 1, ran.out + ran.err
+    assert "20 failed" in ran.out  # both orders of 10 comparisons
+    reasons = ran.err.splitlines()
+    assert reasons[0] == "20 calls failed; the reasons (most frequent first):"
+    assert len(reasons) == 2 and reasons[1].startswith("  20 x ") and "LIMA_TEST_KEY_NOBODY_SET" in reasons[1], ran.err
+    assert fake_llm.requests == []  # nothing was sent without the key

@@ -11,7 +11,7 @@ from demo.simulate import votes_simulate
 from tests.comparisons.helpers import rows_for
 
 
-def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
+def study_with_votes(owner, slug: str = "demo", prompts: int = 20, open_per_baseline: int = 0) -> Study:
     study = study_create(
         owner=owner, name="Demo study", slug=slug, design="focal", focal_system="LIMA 65B", baselines=["GPT-4", "Bard"]
     )
@@ -22,7 +22,15 @@ def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
     outputs_upload(study=study, rows=rows)
     study = study_open(study=study)
     comparisons_build(study_id=study.pk)
-    votes_simulate(study=study, shares={"GPT-4": (18, 25, 57), "Bard": (33, 25, 42)}, raters=12, fill=1.0, seed=3)
+    votes_simulate(
+        study=study,
+        shares={"GPT-4": (18, 25, 57), "Bard": (33, 25, 42)},
+        raters=12,
+        seed=3,
+        judge_shares={},
+        exact=False,
+        open_per_baseline=open_per_baseline,
+    )
     return study
 
 

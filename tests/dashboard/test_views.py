@@ -53,7 +53,7 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
         assert cells[1:5] == [
             f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")
         ]
-        assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
+        assert cells[6] == str(c["n"]) and cells[7] == f"{pair['p_value_holm']:.3f}" and cells[8] == pair["verdict"]
     assert (
         '<figure class="chart" id="figure1"><img src="/dashboard/s/demo/figure1.svg"' in page
         and "Simulated data." in page

@@ -46,13 +46,13 @@ def test_imported_votes_on_a_gold_pair_are_gold_votes_and_never_counted(api, stu
     assert results["n_votes"] == 9
 
 
-def test_simulated_votes_on_a_gold_pair_are_gold_votes_and_never_counted(api, study):
+def test_simulated_votes_leave_gold_pairs_alone_and_all_count(api, study):
     mark_gold(api, "p3")
-    added = votes_simulate(study=study, shares={"GPT-4": (1, 1, 1)}, raters=3, fill=1.0)
-    gold_votes = Vote.objects.filter(comparison__prompt__external_id="p3")
-    assert gold_votes.count() == 3 and all(v.is_gold and v.simulated and not v.imported for v in gold_votes)
+    added = votes_simulate(study=study, shares={"GPT-4": (1, 1, 1)}, judge_shares={}, raters=3)
+    assert added > 0 and not Vote.objects.filter(comparison__prompt__external_id="p3").exists()
+    assert all(v.simulated and not v.imported for v in Vote.objects.filter(comparison__study=study))
     snapshot = results_refresh(study_id=study.pk)
-    assert snapshot is not None and snapshot.n_votes == added - 3
+    assert snapshot is not None and snapshot.n_votes == added
 
 
 def test_votes_on_a_pair_marked_gold_afterwards_stop_counting(api, study):

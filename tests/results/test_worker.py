@@ -60,7 +60,7 @@ def test_the_beat_sweep_refreshes_studies_whose_votes_changed_without_touching_t
     wait_for(lambda: study.comparisons.count() == 10, what="comparisons")
     results_refresh(study_id=study.pk)
     added = votes_simulate(
-        study=study, shares={"GPT-4": (1, 1, 1)}, raters=5, fill=1.0
+        study=study, shares={"GPT-4": (1, 1, 1)}, judge_shares={}, raters=5
     )  # written like rater votes: no hook
     assert refresh_stale_results.delay().get(timeout=60) == [study.pk]
     assert ResultSnapshot.objects.get(study=study, key="default").n_votes == added

@@ -9,7 +9,8 @@ import pytest
 
 from comparisons.stats import cohens_kappa_table
 from results.agreement import MAX_RATER_PAIRS, MIN_SHARED, _cohen_pairs, canonical_labels
-from results.compute import Params, compute_results
+from results.compute import compute_results
+from results.params import Params
 from results.table import VoteTable
 
 

@@ -1,6 +1,8 @@
 """`manage.py load_demo`: a synthetic LIMA-shaped demo study, or real outputs from JSONL.
 
-Safe to run again: uploads are idempotent and the comparison build adds nothing twice."""
+Safe to run again and changes no number: uploads are idempotent, the comparison build adds
+nothing twice and the simulated votes are added once (demo.simulate). The synthetic demo lets
+anonymous raters in, so the printed rater link reaches a voting form."""
 
 from __future__ import annotations
 
@@ -20,7 +22,15 @@ from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
 from demo.data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
 from demo.simulate import votes_simulate
+from raters.services.entry import rater_settings_update
 from results.services import results_refresh
+
+DEMO_CONSENT = {
+    "researcher_name": "the lima-eval demo (a local demonstration, not a real study)",
+    "data_use": "This is a demonstration running on this computer: your choices and the time each took are stored in "
+    "its local database with a random ID, and shown on its dashboard beside simulated votes. Nothing is "
+    "sent anywhere and nobody is paid.",
+}
 
 
 class Command(BaseCommand):
@@ -30,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--slug", default="lima-demo")
         parser.add_argument("--name", default="LIMA-style demo (synthetic outputs)")
         parser.add_argument("--owner", default="demo", help="The researcher who owns the study (created if needed).")
-        parser.add_argument("--prompts", type=int, default=60, help="Synthetic prompts to generate.")
+        parser.add_argument(
+            "--prompts", type=int, default=300, help="Synthetic prompts to generate (LIMA's test set: 300)."
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--jsonl", type=Path, help="Load these outputs instead of the synthetic ones.")
         parser.add_argument("--focal", help="With --jsonl: the focal system (the others become its baselines).")
@@ -77,10 +89,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"Outputs: {counts.as_dict()}")
             study = services.study_open(study=study)
             report = services.comparisons_build(study_id=study.pk)
+            if not opts["jsonl"]:
+                rater_settings_update(study=study, allow_anonymous=True, **DEMO_CONSENT)
             if not opts["jsonl"] and not opts["no_votes"]:
                 added = votes_simulate(study=study, seed=opts["seed"])
                 results_refresh(study_id=study.pk)
-                self.stdout.write(f"Simulated votes added: {added} (LIMA's published human shares; flagged simulated).")
+                self.stdout.write(
+                    f"Simulated votes added: {added} (LIMA's Figure 1 human shares and Figure 2's GPT-4 judge; "
+                    "flagged simulated)."
+                    if added
+                    else "Simulated votes: already there, none added."
+                )
         except ServiceError as exc:
             raise CommandError(f"{exc.detail}: {[e.as_dict() for e in exc.errors[:10]]}") from exc
         self.stdout.write(
