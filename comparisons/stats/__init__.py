@@ -31,9 +31,24 @@ from .ranking import (
     win_share_matrix,
 )
 from .ranking_bootstrap import bootstrap_bradley_terry
+from .ranking_mle import bradley_terry_mle, mle_exists
+from .ranking_robust import drop_k_adjacent, simultaneous_rank_intervals
+from .sequential import SequentialIntervals, sequential_intervals, small_sample_interval
+from .stopping import StoppingError, StoppingRules, parse_stopping, votes_to_settle
 from .significance import format_p, holm, prompt_wilcoxon, sign_test, sign_test_outcomes, verdict
 
 __all__ = [
+    "SequentialIntervals",
+    "StoppingError",
+    "StoppingRules",
+    "bradley_terry_mle",
+    "drop_k_adjacent",
+    "mle_exists",
+    "parse_stopping",
+    "sequential_intervals",
+    "simultaneous_rank_intervals",
+    "small_sample_interval",
+    "votes_to_settle",
     "Interval",
     "aggregate_votes",
     "alpaca_win_rate",
