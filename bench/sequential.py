@@ -1,0 +1,56 @@
+"""Sequential statistics at full size (no database): docs/benchmarks.md, "Sequential".
+
+A. Time-uniform coverage. 1,000 simulated studies of one pair (300 prompts x 3 votes, LIMA's
+   second baseline 44/21/35, prompt-level Dirichlet with total 4), looked at after every 45
+   votes (20 looks): the share of studies whose interval covered the truth at every look at
+   once, for the betting confidence sequences (all five shares) and for the fixed-sample
+   prompt-clustered bootstrap (500 resamples) and Wald interval, looked at the same way.
+B. The LIMA design (300 prompts, five baselines with Figure 1's shares, 3 votes per
+   comparison: 4,500 votes fixed): votes until every pair settles under the stopping rules,
+   served pair by pair as the allocation orders them, with the wrong-verdict rate.
+
+    .venv/bin/python bench/sequential.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from comparisons.stats.simulate_allocation import simulate_lima  # noqa: E402
+from comparisons.stats.simulate_sequential import coverage  # noqa: E402
+from comparisons.stats.stopping import StoppingRules  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="100 studies instead of 1,000")
+    args = parser.parse_args()
+    studies = 100 if args.quick else 1000
+    shares = (0.44, 0.21, 0.35)
+    for peeked in ("wald", "bootstrap"):
+        start = time.perf_counter()
+        report = coverage(np.random.default_rng(0), studies, shares, 300, 3, 45, peeked=peeked)
+        print(f"A. coverage at every one of {report.n_looks} looks, {studies} studies "
+              f"({time.perf_counter() - start:.0f} s)")
+        for share in report.sequential:
+            print(f"   {share:17s} betting sequence {report.sequential[share]:.3f}   "
+                  f"peeked {report.peeked_method} {report.peeked[share]:.3f}")
+    for rules in (StoppingRules(verdict=True), StoppingRules(verdict=True, half_width=0.05)):
+        start = time.perf_counter()
+        lima = simulate_lima(np.random.default_rng(1), studies, rules)
+        print(f"B. LIMA design, rules {lima.rules}, {studies} studies ({time.perf_counter() - start:.0f} s)")
+        print(f"   votes until every pair settled: {lima.mean_votes:.0f} of {lima.fixed_votes} "
+              f"(saving {lima.saving:.1%}); per pair {[round(v) for v in lima.mean_votes_per_pair]}")
+        print(f"   wrong verdicts: {lima.wrong_verdict_rate:.2%} of pairs, "
+              f"{lima.studies_with_a_wrong_verdict:.1%} of studies; pairs decided {lima.pairs_decided:.1%}")
+
+
+if __name__ == "__main__":
+    main()
