@@ -8,6 +8,13 @@ from rest_framework import serializers
 from comparisons.models import Study, UploadJob
 
 
+STOPPING_HELP = (
+    'Stopping rules per pair, one or a list: {"rule": "verdict"} (the win rate\'s anytime-valid interval '
+    'excludes 1/2), {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}; null for none. '
+    "A settled pair's comparisons are no longer served."
+)
+
+
 class ChoicesSerializer(serializers.Serializer):
     a = serializers.CharField(max_length=200, help_text='Label of the left response winning, e.g. "Response A is significantly better".')
     b = serializers.CharField(max_length=200, help_text="Label of the right response winning.")
@@ -28,6 +35,11 @@ class StudyCreateSerializer(serializers.Serializer):
     votes_per_comparison = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=3)
     question = serializers.CharField(max_length=500, required=False)
     choices = ChoicesSerializer(required=False)
+    stopping = serializers.JSONField(required=False, allow_null=True, help_text=STOPPING_HELP)
+
+
+class StudyUpdateSerializer(serializers.Serializer):
+    stopping = serializers.JSONField(allow_null=True, help_text=STOPPING_HELP)
 
 
 class StudyCountsSerializer(serializers.Serializer):
@@ -52,6 +64,7 @@ class StudySerializer(serializers.ModelSerializer):
         fields = [
             "url", "name", "slug", "owner", "design", "status", "focal_system", "baselines", "systems",
             "question", "choices", "votes_per_comparison", "seed", "created_at", "opened_at", "closed_at",
+            "stopping",
         ]
 
     def get_systems(self, study: Study) -> list[str]:

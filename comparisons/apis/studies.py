@@ -13,7 +13,9 @@ from comparisons.serializers import (
     StudyCreateSerializer,
     StudyDetailSerializer,
     StudySerializer,
+    StudyUpdateSerializer,
 )
+from comparisons.services.stopping import study_set_stopping
 
 ERRORS = {
     400: OpenApiResponse(ErrorResponseSerializer, description="Invalid input: each error names its field and reason."),
@@ -58,6 +60,14 @@ class StudyDetailApi(APIView):
     @extend_schema(summary="A study with its counts", responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
     def get(self, request, slug: str):
         return detail_response(request, get_object_or_404(selectors.studies_for(request.user), slug=slug))
+
+    @extend_schema(summary="Change a study's stopping rules", request=StudyUpdateSerializer,
+                   responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
+    def patch(self, request, slug: str):
+        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        data = StudyUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return detail_response(request, study_set_stopping(study=study, stopping=data.validated_data["stopping"]))
 
 
 class StudyOpenApi(APIView):

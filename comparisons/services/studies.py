@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils.text import slugify
 
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Study, StudySystem, System
+from comparisons.services.stopping import stopping_setting
 
 
 def study_create(
@@ -23,11 +26,14 @@ def study_create(
     votes_per_comparison: int = 3,
     question: str | None = None,
     choices: dict[str, str] | None = None,
+    stopping: Any = None,
 ) -> Study:
     """Create a draft study and its systems (created by name when new).
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
-    `systems`. Either may start with few systems: uploads add the rest while it is a draft."""
+    `systems`. Either may start with few systems: uploads add the rest while it is a draft.
+    `stopping`: the pairs' stopping rules (comparisons.services.stopping)."""
+    stopping = stopping_setting(stopping)
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -59,6 +65,7 @@ def study_create(
                 design=design,
                 focal_system=by_name.get(focal_system) if design == Study.Design.FOCAL else None,
                 votes_per_comparison=votes_per_comparison,
+                stopping=stopping,
                 **fields,
             )
         except IntegrityError:
