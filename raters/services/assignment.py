@@ -83,7 +83,8 @@ def _candidates(rater: Rater, cap: int, served: int) -> list[int]:
     ordered = []
     for level in sorted(by_level, reverse=deepest):
         ids = by_level[level]
-        rng.shuffle(ids)
+        if not deepest:  # deepest first keeps the scan's order: the neediest pair's band, then rank
+            rng.shuffle(ids)
         ordered += ids
     return ordered
 
