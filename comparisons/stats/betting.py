@@ -17,7 +17,7 @@ every t simultaneously, and so does the running intersection of C_1 .. C_t.
 K+_t(m) is nonincreasing in m and K-_t(m) nondecreasing (each factor is), so the running
 intersection is the interval [L, U] with L = inf{m : max_{s<=t} K+_s(m) < 1/(theta alpha)}
 and U = sup{m : max_{s<=t} K-_s(m) < 1/((1 - theta) alpha)}: both found by narrowing a
-bracket on successive grids to 1.5e-11 (rounded outwards), rather than on confseq's one grid
+bracket on successive grids to 1e-10 (rounded outwards), rather than on confseq's one grid
 of 1000 candidate means (which rounds outwards by one grid step).
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 
 THETA = 0.5  # weight of the upward bet in the hedge
 TRUNCATION = 0.5  # c: bets never risk more than half the capital
-_GRID, _ROUNDS = 63, 6  # interval ends to 64^-6 (1.5e-11), outwards
+_PRECISION = 1e-10  # interval ends to within this, rounded outwards
 
 
 def predictable_bets(x: np.ndarray, alpha: float) -> np.ndarray:
@@ -69,16 +69,17 @@ def hedged_interval(x: np.ndarray | list[float], alpha: float = 0.05) -> tuple[f
 
 def _lower(x: np.ndarray, bets: np.ndarray, threshold: float) -> float:
     """inf{m : max_t log K+_t(m) < threshold}: max_t log K+_t(m) is nonincreasing in m, so the
-    bracket [lo, hi] (K+ rejects lo, not hi) is narrowed on a grid of ``_GRID`` points a round."""
+    bracket [lo, hi] (K+ rejects lo, not hi) is narrowed on a grid of candidates a round."""
     lo, hi = 0.0, 1.0  # at m = 1 every factor is <= 1: K+ never rejects
     if _max_log_capital(x, bets, np.array([0.0]))[0] < threshold:
         return 0.0
-    for _ in range(_ROUNDS):
-        grid = np.linspace(lo, hi, _GRID + 2)[1:-1]
+    points = 63 if x.size < 2000 else 7  # candidates a round: few for long sequences (cost x.size each)
+    while hi - lo > _PRECISION:
+        grid = np.linspace(lo, hi, points + 2)[1:-1]
         accept = _max_log_capital(x, bets, grid) < threshold
-        first = int(np.argmax(accept)) if accept.any() else _GRID
+        first = int(np.argmax(accept)) if accept.any() else points
         lo = grid[first - 1] if first > 0 else lo
-        hi = grid[first] if first < _GRID else hi
+        hi = grid[first] if first < points else hi
     return float(lo) if lo > 0.0 else 0.0  # lo is rejected, the true end lies in (lo, hi]: outwards
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
+from scipy.special import expit
 
 from ._base import AsDict
 from .ranking import Ranking, _ranking, bradley_terry
@@ -48,7 +49,7 @@ def mle_exists(wins: np.ndarray, ties: np.ndarray | None = None) -> bool:
 
 def information(theta: np.ndarray, games: np.ndarray) -> np.ndarray:
     """Fisher information J of theta: J_ii = sum_j n_ij p_ij p_ji, J_ij = -n_ij p_ij p_ji."""
-    p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))  # p[i, j] = P(i beats j)
+    p = expit(theta[:, None] - theta[None, :])  # p[i, j] = P(i beats j)
     c = games * p * p.T
     np.fill_diagonal(c, 0.0)
     return np.diag(c.sum(axis=1)) - c
@@ -62,7 +63,7 @@ def newton_polish(theta: np.ndarray, eff: np.ndarray, tol: float = 1e-13, max_it
     k = theta.size
     it = 0
     for it in range(1, max_iter + 1):
-        p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))
+        p = expit(theta[:, None] - theta[None, :])
         grad = total - (games * p).sum(axis=1)
         j = information(theta, games) + np.full((k, k), 1.0 / k)  # + 1 1^T / k pins the mean
         step = np.linalg.solve(j, grad)

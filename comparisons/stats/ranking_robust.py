@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from scipy.special import expit
 
 from ._base import AsDict
 from .ranking_mle import bradley_terry_mle, information, mle_exists, newton_polish
@@ -69,14 +70,20 @@ def _theta(wins: np.ndarray, ties: np.ndarray, start: np.ndarray | None = None) 
     return np.asarray(bradley_terry_mle(wins, ties).theta)
 
 
-def _remove(wins: np.ndarray, ties: np.ndarray, order: list[tuple[int, int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _remove(wins: np.ndarray, ties: np.ndarray, cells: list[tuple[int, int, int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The matrices without the first ``n`` votes of ``cells`` ((a, b, kind, count), in removal order)."""
     w, t = wins.copy(), ties.copy()
-    for a, b, kind in order[:n]:
+    left = n
+    for a, b, kind, count in cells:
+        if left <= 0:
+            break
+        take = min(count, left)
+        left -= take
         if kind == 1:
-            w[a, b] -= 1
+            w[a, b] -= take
         else:
-            t[a, b] -= 1
-            t[b, a] -= 1
+            t[a, b] -= take
+            t[b, a] -= take
     return w, t
 
 
@@ -87,7 +94,7 @@ def drop_k(wins: np.ndarray, ties: np.ndarray, higher: int, lower: int) -> int |
     eff = wins + 0.5 * ties
     j_plus = np.linalg.pinv(information(theta, eff + eff.T))
     direction = j_plus[higher] - j_plus[lower]  # (e_i - e_j)^T J^+
-    p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))
+    p = expit(theta[:, None] - theta[None, :])
     scored = []
     for a, b, kind, count in _cell_votes(wins, ties):
         weight = (1.0 - p[a, b]) if kind == 1 else (0.5 - p[a, b])
@@ -95,18 +102,19 @@ def drop_k(wins: np.ndarray, ties: np.ndarray, higher: int, lower: int) -> int |
         if effect < 0:
             scored.append((effect, a, b, kind, count))
     scored.sort()
-    order = [(a, b, kind) for _, a, b, kind, count in scored for _ in range(count)]
+    order = [(a, b, kind, count) for _, a, b, kind, count in scored]
+    total = sum(count for *_, count in order)
 
     def swapped(n: int) -> bool:
         th = _theta(*_remove(wins, ties, order, n), start=theta)  # with the prior if the MLE stops existing
         return bool(th[lower] >= th[higher])
 
-    if not order or not swapped(len(order)):
+    if not order or not swapped(total):
         return None
     hi = 1
-    while hi < len(order) and not swapped(hi):
+    while hi < total and not swapped(hi):
         hi *= 2
-    hi = min(hi, len(order))
+    hi = min(hi, total)
     lo = hi // 2  # swapped(lo) is False (or lo = 0)
     while hi - lo > 1:
         mid = (lo + hi) // 2
