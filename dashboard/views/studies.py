@@ -13,6 +13,7 @@ from comparisons.models import Study, UploadJob
 from comparisons.results.compute import Params
 from comparisons.results.selectors import VoteFilter
 from comparisons.results.service import results_get
+from dashboard.sequential import displayed_results
 from comparisons.selectors import studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
 from dashboard import charts
@@ -51,6 +52,7 @@ def _results(study: Study) -> tuple[dict | None, bool]:
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = _results(study)
+    results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
     chart = None
     if results and results["pairs"] and study.design == Study.Design.FOCAL:
         chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
