@@ -25,8 +25,7 @@ class CoverageReport(AsDict):
     n_studies: int
     n_looks: int
     sequential: dict[str, float]  # share -> fraction of studies covered at every look
-    peeked: dict[str, float]  # the same for the fixed-sample interval looked at after every batch
-    peeked_method: str
+    peeked: dict[str, dict[str, float]]  # fixed-sample method -> share -> the same, looked at after every batch
 
 
 def truth(shares: tuple[float, float, float]) -> dict[str, float]:
@@ -63,17 +62,19 @@ def _wald(prompt_ids: np.ndarray, outcomes: np.ndarray, share: str, level: float
 
 def coverage(rng: np.random.Generator, n_studies: int, shares: tuple[float, float, float], n_prompts: int,
              votes_per_prompt: int, batch: int, level: float = 0.95, share_names: tuple[str, ...] = SHARES,
-             peeked: str = "wald", n_resamples: int = 500) -> CoverageReport:
-    """Fraction of studies whose interval covered the truth at every look (after each batch)."""
+             peeked: tuple[str, ...] = ("wald",), n_resamples: int = 500) -> CoverageReport:
+    """Fraction of studies whose interval covered the truth at every look (after each batch), for
+    the betting sequences and for each fixed-sample method in ``peeked`` ("wald": prompt-clustered
+    Wald; "bootstrap": prompt-clustered percentile bootstrap with ``n_resamples``)."""
     target = truth(shares)
     seq_ok = dict.fromkeys(share_names, 0)
-    peek_ok = dict.fromkeys(share_names, 0)
+    peek_ok = {method: dict.fromkeys(share_names, 0) for method in peeked}
     looks = 0
     for study in range(n_studies):
         prompts, outcomes = simulate_votes(rng, shares, n_prompts, votes_per_prompt)
         previous: dict[str, dict[str, float | None]] | None = None
         seq_cover = dict.fromkeys(share_names, True)
-        peek_cover = dict.fromkeys(share_names, True)
+        peek_cover = {method: dict.fromkeys(share_names, True) for method in peeked}
         ends = list(range(batch, prompts.size + 1, batch))
         looks = len(ends)
         for end in ends:
@@ -81,19 +82,20 @@ def coverage(rng: np.random.Generator, n_studies: int, shares: tuple[float, floa
             seq = sequential_intervals(ids, out, level, seed=study, previous=previous, shares=share_names,
                                        votes_per_prompt=votes_per_prompt, order_keys=np.arange(end))
             previous = {s: {"low": seq.interval(s).low, "high": seq.interval(s).high} for s in SHARES}
-            boot = clustered_bootstrap(ids, out, n_resamples, level, seed=study) if peeked == "bootstrap" else None
+            boot = clustered_bootstrap(ids, out, n_resamples, level, seed=study) if "bootstrap" in peeked else None
             for s in share_names:
                 low, high = seq.interval(s).low, seq.interval(s).high
                 seq_cover[s] &= bool(low is not None and high is not None and low <= target[s] <= high)
-                if boot is not None:
-                    interval = getattr(boot, s)
-                    lo, hi = interval.low, interval.high
-                else:
-                    lo, hi = _wald(ids, out, s, level)
-                peek_cover[s] &= bool(lo <= target[s] <= hi)
+                for method in peeked:
+                    if method == "bootstrap":
+                        interval = getattr(boot, s)
+                        lo, hi = interval.low, interval.high
+                    else:
+                        lo, hi = _wald(ids, out, s, level)
+                    peek_cover[method][s] &= bool(lo <= target[s] <= hi)
         for s in share_names:
             seq_ok[s] += seq_cover[s]
-            peek_ok[s] += peek_cover[s]
-    method = "prompt-clustered percentile bootstrap" if peeked == "bootstrap" else "prompt-clustered Wald"
+            for method in peeked:
+                peek_ok[method][s] += peek_cover[method][s]
     return CoverageReport(n_studies, looks, {s: seq_ok[s] / n_studies for s in share_names},
-                          {s: peek_ok[s] / n_studies for s in share_names}, method)
+                          {m: {s: peek_ok[m][s] / n_studies for s in share_names} for m in peeked})
