@@ -18,6 +18,7 @@ from comparisons.models import ResultSnapshot, Study
 from comparisons.results.compute import Params, compute_results
 from comparisons.results.selectors import VoteFilter, vote_table, votes_version
 from comparisons.results.sequential_state import sequential_context, stamp_settlements
+from comparisons.results.stopping import stopping_apply
 from comparisons.services.queue import study_pairs
 
 DEFAULT_KEY = "default"
@@ -34,9 +35,10 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
-    context = sequential_context(study=study, params=params, default=snapshot_key(params, filters) == DEFAULT_KEY)
-    data = compute_results(table, study_pairs(study), params, context)
+    default = snapshot_key(params, filters) == DEFAULT_KEY
+    data = compute_results(table, study_pairs(study), params, sequential_context(study=study, params=params, default=default))
     stamp_settlements(data)
+    stopping_apply(study=study, data=data, serve=default)
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):

@@ -65,8 +65,12 @@ def _theta(wins: np.ndarray, ties: np.ndarray, start: np.ndarray | None = None) 
     """The fit's theta; from ``start`` by Newton alone when the MLE exists (a refit after a
     few votes are removed starts next to the answer)."""
     if start is not None and mle_exists(wins, ties):
-        eff = wins + 0.5 * ties
-        return newton_polish(start.copy(), eff)[0]
+        try:
+            theta = newton_polish(start.copy(), wins + 0.5 * ties)[0]
+        except np.linalg.LinAlgError:  # a start far from a barely existing optimum: fit from scratch
+            theta = np.full_like(start, np.nan)
+        if np.all(np.isfinite(theta)):
+            return theta
     return np.asarray(bradley_terry_mle(wins, ties).theta)
 
 

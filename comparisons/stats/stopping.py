@@ -139,9 +139,10 @@ class Need(AsDict):
 def votes_to_settle(rules: StoppingRules, estimate: float | None, low: float, high: float,
                     prompts_done: int, variance: float, votes_per_prompt: int, n_votes: int,
                     votes_left_in_design: int, level: float = 0.95) -> Need:
-    """Votes still needed until a rule holds, assuming the estimate and the per-prompt variance
-    stay as observed and the interval narrows as ``projected_half_width`` (scaled so that it
-    equals the present half-width now). With no rule, the rest of the design."""
+    """Votes still needed until a rule holds, assuming the per-prompt variance stays as observed
+    and the interval narrows around its present centre as ``projected_half_width`` (scaled so
+    that it equals the present half-width now). With no rule, the rest of the design.
+    ``estimate`` None (no votes) means the verdict rule cannot be projected."""
     alpha = 1.0 - level
     m = max(int(votes_per_prompt), 1)
     prompts_left = votes_left_in_design // m
@@ -151,8 +152,9 @@ def votes_to_settle(rules: StoppingRules, estimate: float | None, low: float, hi
     scale = now / base if prompts_done > 0 and base > 0 else 1.0
     widths = np.minimum(projected_half_width(horizon, variance, alpha) * scale, now) if horizon.size else np.zeros(0)
     best: tuple[int, str] | None = None
-    if rules.verdict and estimate is not None and abs(estimate - 0.5) > 0:
-        ok = np.flatnonzero(widths < abs(estimate - 0.5))
+    centre = (low + high) / 2.0  # the interval narrows around its centre (it need not hold the estimate midway)
+    if rules.verdict and estimate is not None and abs(centre - 0.5) > 0:
+        ok = np.flatnonzero(widths < abs(centre - 0.5))
         if ok.size:
             best = (int(ok[0]) * m, "verdict")
     if rules.half_width is not None:

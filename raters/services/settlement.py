@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Floor
 
 from raters.models import Coverage
+from raters.services.coverage import coverage_sync
 from raters.sql import SETTLED
 
 
@@ -24,6 +25,7 @@ def coverage_settle(*, study_id: int, pair_keys: list[str]) -> int:
     hints changed (comparisons added later are marked at the next call)."""
     if not pair_keys:
         return 0
+    coverage_sync(study_id=study_id, force=True)  # rows are made lazily: make them now, then mark them
     with transaction.atomic():
         return Coverage.objects.filter(study_id=study_id, comparison__pair_key__in=pair_keys,
                                        filled__lt=SETTLED).update(filled=SETTLED)
@@ -33,6 +35,7 @@ def coverage_prioritise(*, study_id: int, pair_keys: list[str]) -> int:
     """Put the pairs in ``pair_keys`` (neediest first) in rank bands n, n-1, ..., 1; returns how
     many rows moved band."""
     moved = 0
+    coverage_sync(study_id=study_id)
     with transaction.atomic():
         for position, key in enumerate(pair_keys):
             band = float(len(pair_keys) - position)
