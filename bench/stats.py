@@ -43,8 +43,8 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import arena_reference
 from bench.common import machine
-from comparisons.results.compute import Params, compute_results
-from comparisons.results.table import VoteTable
+from results.compute import Params, compute_results
+from results.table import VoteTable
 from comparisons.stats import bootstrap as boot_mod
 from comparisons.stats.ranking import bradley_terry, pair_matrices
 from comparisons.stats.ranking_bootstrap import bootstrap_bradley_terry

@@ -6,11 +6,24 @@ Serializer errors are flattened into it, so a client reads every 400 the same wa
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from comparisons.errors import ServiceError
+from comparisons.serializers import ErrorResponseSerializer
+
+# The error answers every researcher API documents (drf-spectacular `responses=`).
+ERRORS = {
+    400: OpenApiResponse(ErrorResponseSerializer, description="Invalid input: each error names its field and reason."),
+    401: OpenApiResponse(ErrorResponseSerializer, description="No researcher token or login."),
+    403: OpenApiResponse(ErrorResponseSerializer, description="Not a researcher."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such study of yours.")}
+CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
+
+
 
 
 def _flatten(detail, prefix: str = "") -> list[dict]:

@@ -201,18 +201,3 @@ class UploadJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class ResultSnapshot(models.Model):
-    """Computed results of a study for one set of parameters (`key`), with when and from
-    how many votes they were computed. Refreshed by a debounced Celery task."""
-
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="result_snapshots")
-    key = models.CharField(max_length=500, help_text="The canonical query parameters; 'default' for none.")
-    computed_at = models.DateTimeField()
-    n_votes = models.PositiveIntegerField()
-    votes_version = models.CharField(max_length=100, help_text="Count and newest vote id when computed.")
-    data = models.JSONField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["study", "key"], name="result_snapshot_unique_key")]

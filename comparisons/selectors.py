@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 
 from comparisons.models import Comparison, Prompt, Response, Study, UploadJob
 
@@ -10,6 +11,13 @@ from comparisons.models import Comparison, Prompt, Response, Study, UploadJob
 def studies_for(user) -> QuerySet[Study]:
     qs = Study.objects.select_related("owner", "focal_system").prefetch_related("systems")
     return qs if user.is_superuser else qs.filter(owner=user)
+
+
+def study_owned(user, slug: str) -> Study:
+    """The one "own study" lookup of the researcher API and the dashboard: the study `slug`
+    if `user` owns it (a superuser owns every study), else 404 — never 403, so another
+    researcher's study cannot even be confirmed to exist."""
+    return get_object_or_404(studies_for(user), slug=slug)
 
 
 def jobs_for(user) -> QuerySet[UploadJob]:

@@ -6,10 +6,10 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 
 from comparisons.permissions import is_researcher
-from comparisons.selectors import studies_for
+from comparisons.models import Study
+from comparisons.selectors import study_owned
 
 
 def researcher_required(view):
@@ -24,5 +24,6 @@ def researcher_required(view):
     return wrapper
 
 
-def own_study(request, slug: str):
-    return get_object_or_404(studies_for(request.user).select_related("focal_system"), slug=slug)
+def own_study(request, slug: str) -> Study:
+    """The request's researcher's study `slug` (comparisons.selectors.study_owned), or 404."""
+    return study_owned(request.user, slug)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors as study_selectors
-from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from judges import selectors, services
 from judges.models import Judge, JudgeCall
 from judges.serializers import (
@@ -23,7 +23,7 @@ from judges.serializers import (
 
 
 def study_of(request, slug: str):
-    return get_object_or_404(study_selectors.studies_for(request.user), slug=slug)
+    return study_selectors.study_owned(request.user, slug)
 
 
 def judge_of(request, slug: str, name: str) -> Judge:

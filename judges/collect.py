@@ -20,7 +20,8 @@ from comparisons.models import Prompt, Study
 from comparisons.services.outputs import outputs_upload
 from judges import llm_client
 from judges.models import Collection, Generation
-from judges.services import ENV_NAME, _slots, endpoint_for, lost_after, requeue
+from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
+from judges.services import requeue
 
 
 def collection_create(*, study: Study, system: str, base_url: str, model: str, api_key_env: str = "", **options) -> Collection:
@@ -66,7 +67,7 @@ def generation_run(*, generation_id: int) -> str:
         messages = prompt.turns or [{"role": "user", "content": prompt.text}]
         try:
             done = llm_client.chat(endpoint_for(collection), messages, temperature=collection.temperature,
-                                   max_tokens=collection.max_tokens, slots=_slots())
+                                   max_tokens=collection.max_tokens, slots=llm_slots())
         except llm_client.LLMError as exc:
             row.update(state=Generation.State.FAILED, retryable=exc.retryable, error=exc.message[:2000], http_status=exc.status,
                        attempts=F("attempts") + exc.attempts, finished_at=timezone.now())

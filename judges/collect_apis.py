@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from judges.apis import study_of
 from judges.collect import collection_create, collection_queue
 from judges.models import Collection, Generation

@@ -8,7 +8,9 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from comparisons.models import Comparison, Study
+from judges.endpoints import lost_after
 from judges.models import Judge, JudgeCall
+from raters.models import Vote
 
 
 def judges_of(study: Study) -> QuerySet[Judge]:
@@ -18,9 +20,6 @@ def judges_of(study: Study) -> QuerySet[Judge]:
 def judge_status(judge: Judge) -> dict:
     """Calls by state (in flight, lost, failed and retryable), verdicts, votes written,
     order disagreements (both-orders judges), tokens, requests and cost."""
-    from judges.services import lost_after
-    from raters.models import Vote
-
     calls = JudgeCall.objects.filter(judge=judge)
     by_state = {state: 0 for state in JudgeCall.State.values} | dict(
         calls.values_list("state").annotate(n=Count("id")).values_list("state", "n"))

@@ -9,32 +9,27 @@ such calls again once they are older than `lost_after(judge)`."""
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-from datetime import timedelta
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Comparison, Study
-from judges import llm_client
-from judges.limiter import LOCAL, RedisSlots
+from comparisons.services.queue import comparisons_build
+from raters.models import Rater
+from raters.services.votes import Provenance, choice_for, gold_comparison_ids, vote_build
+from results.services import results_schedule_refresh
+from judges import llm_client, tasks
+from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
 from judges.models import Judge, JudgeCall
 from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-_redis_slots: dict[str, RedisSlots] = {}
 
 
 def judge_create(*, study: Study, name: str, base_url: str, model: str, api_key_env: str = "",
                  prompt_template: str | None = None, order_policy: str = Judge.OrderPolicy.BOTH, **options) -> Judge:
     """A judge of `study` and the rater it votes as (external id "judge:<name>")."""
-    from raters.models import Rater
-
     template = prompt_template or DEFAULT_TEMPLATE
     errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
     if api_key_env and not ENV_NAME.match(api_key_env):
@@ -64,18 +59,10 @@ def orders_for(judge: Judge, comparison_id: int) -> list[str]:
     return [JudgeCall.Order.AB if digest[0] & 1 == 0 else JudgeCall.Order.BA]
 
 
-def lost_after(judge) -> timedelta:
-    """How long a call (of a Judge or a Collection) may stay in flight before it counts as
-    lost: its worker died."""
-    return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + llm_client.MAX_RETRY_AFTER + 120)
-
-
 def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = False, dispatch: bool = True) -> list[int]:
     """Create the calls the judge still lacks (one per comparison and order), put retryable
     failures (and, if asked, lost calls) back to pending, and queue a task per pending call
     after the commit (unless `dispatch` is false). Returns the pending calls' ids."""
-    from comparisons.services.queue import comparisons_build
-
     study = judge.study
     if study.status == Study.Status.DRAFT:
         raise Conflict(f"study {study.slug!r} is a draft: open it first (its comparisons are built then)")
@@ -102,8 +89,6 @@ def requeue(work, *, lost_after: timedelta, task: str, retry_failed: bool, retry
     pending = list(work.filter(state="pending").values_list("id", flat=True))
 
     def send() -> None:
-        from judges import tasks
-
         for item_id in pending:
             getattr(tasks, task).delay(item_id)
 
@@ -126,7 +111,7 @@ def judge_call_run(*, call_id: int) -> str:
     done = JudgeCall.objects.filter(pk=call_id)
     try:
         completion = llm_client.chat(endpoint_for(judge), call_messages(call), temperature=judge.temperature,
-                                     max_tokens=judge.max_tokens, slots=_slots())
+                                     max_tokens=judge.max_tokens, slots=llm_slots())
     except llm_client.LLMError as exc:
         done.update(state=JudgeCall.State.FAILED, retryable=exc.retryable, error=exc.message[:2000],
                     http_status=exc.status, attempts=F("attempts") + exc.attempts, finished_at=timezone.now())
@@ -141,21 +126,6 @@ def judge_call_run(*, call_id: int) -> str:
     if verdict:
         judge_vote_write(judge=judge, comparison=call.comparison)
     return state
-
-
-def endpoint_for(judge) -> llm_client.Endpoint:
-    """The endpoint of a Judge or a Collection, with the key read from this process's environment."""
-    key = None
-    if judge.api_key_env:
-        key = os.environ.get(judge.api_key_env)
-        if not key:
-            raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
-                                      retryable=True, attempts=0)
-    return llm_client.Endpoint(
-        base_url=judge.base_url, model=judge.model, api_key=key, timeout=judge.timeout_seconds,
-        max_attempts=judge.max_attempts, max_concurrency=judge.max_concurrency,
-        backoff_base=settings.JUDGE_BACKOFF_BASE_SECONDS, backoff_cap=settings.JUDGE_BACKOFF_CAP_SECONDS,
-        price_prompt_per_1k=Decimal(judge.price_prompt_per_1k), price_completion_per_1k=Decimal(judge.price_completion_per_1k))
 
 
 def choices_of(study: Study) -> dict[str, str]:
@@ -173,18 +143,10 @@ def call_messages(call: JudgeCall) -> list[dict]:
     return [{"role": "user", "content": text}]
 
 
-def _slots():
-    if not settings.REDIS_URL:
-        return LOCAL
-    return _redis_slots.setdefault(settings.REDIS_URL, RedisSlots(settings.REDIS_URL))
-
-
 def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     """Write the judge's vote on `comparison` once every order it needs is done. Both orders
     that disagree make a tie (MT-Bench). The vote's sides are those of the first order (for
     `both`, the comparison's stored sides). Returns True when a vote was written now."""
-    from comparisons.results.service import results_schedule_refresh
-    from raters.models import GoldPair, Vote
 
     needed = orders_for(judge, comparison.pk)
     calls = {c.order: c for c in JudgeCall.objects.filter(judge=judge, comparison=comparison, state=JudgeCall.State.DONE)}
@@ -198,15 +160,17 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
         winners.add({"A": a.system_id, "B": b.system_id}.get(calls[order].verdict))
     winner = winners.pop() if len(winners) == 1 else None
     left, right = shown[needed[0]]
-    choice = Vote.Choice.LEFT if winner == left.system_id else Vote.Choice.RIGHT if winner == right.system_id else Vote.Choice.TIE
     rationale = "\n---\n".join(f"{order}: {calls[order].raw_answer}" for order in needed)[:4000]
+    vote = vote_build(
+        rater_id=judge.rater_id, comparison_id=comparison.pk, left=(left.pk, left.system_id),
+        right=(right.pk, right.system_id),
+        choice=choice_for(winner_system_id=winner, left_system_id=left.system_id, right_system_id=right.system_id),
+        seconds=sum(calls[o].seconds for o in needed), rationale=rationale,
+        is_gold=bool(gold_comparison_ids([comparison.pk])), provenance=Provenance.COLLECTED,
+    )
     try:
         with transaction.atomic():
-            Vote.objects.create(
-                rater_id=judge.rater_id, comparison=comparison, shown_left=left, shown_right=right, choice=choice,
-                winner_id=winner, seconds=sum(calls[o].seconds for o in needed), rationale=rationale,
-                is_gold=GoldPair.objects.filter(comparison=comparison).exists(),
-            )
+            vote.save()
     except IntegrityError:  # written already (by the other order's run, or an earlier one)
         return False
     results_schedule_refresh(study_id=judge.study_id)

@@ -1,16 +1,18 @@
 """Celery tasks of the judges app: ids in, a service call. Safe to run twice (the call is
-claimed with a conditional update)."""
+claimed with a conditional update). Services import this module at the top; the tasks import
+their service inside the body (HackSoft's rule), so there is no import cycle."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from judges import services
 
 
 @shared_task(name="judges.run_judge_call")
 def run_judge_call(call_id: int) -> str:
-    return services.judge_call_run(call_id=call_id)
+    from judges.services import judge_call_run
+
+    return judge_call_run(call_id=call_id)
 
 
 @shared_task(name="judges.run_generation")

@@ -39,8 +39,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "comparisons",
     "raters",
-    "dashboard",
+    "results",
     "judges",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +151,7 @@ CELERY_BEAT_SCHEDULE = {
     # Raters: render open studies' prompts and responses ahead of the rater pages.
     "raters-render-ahead": {"task": "raters.render_ahead", "schedule": 30.0},
     # Results: recompute the default results of studies whose votes changed.
-    "results-refresh-stale": {"task": "comparisons.refresh_stale_results",
+    "results-refresh-stale": {"task": "results.refresh_stale_results",
                               "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
     # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},

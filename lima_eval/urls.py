@@ -23,6 +23,7 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("r/", include("raters.urls")),  # rater pages (raters/urls.py)
     path("api/studies/<slug:slug>/", include("raters.api_urls")),  # raters, gold pairs, invites
+    path("api/studies/<slug:slug>/", include("results.urls")),  # results, vote import and export
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),

@@ -60,6 +60,12 @@ class StudyRaterSettings(models.Model):
 
 
 class Rater(models.Model):
+    """A person (or an LLM judge) who votes in one study. What a judge is has one rule:
+    a rater of the group JUDGE_GROUP ("judge"). Judges (our LLM judges, and imported judge
+    votes) vote beside the humans: never in the headline, never filling a human's slot."""
+
+    JUDGE_GROUP = "judge"
+
     class Source(models.TextChoices):
         PROLIFIC = "prolific", "Prolific"
         INVITE = "invite", "Invite link"

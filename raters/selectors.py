@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
 
@@ -10,6 +11,28 @@ from comparisons.models import Study
 from raters import sql
 from raters.models import Assignment, GoldPair, Rater, StudyRaterSettings, Vote
 from raters.quality import RaterStats, Thresholds, VoteRow, rater_stats
+
+
+def votes_that_count(*, include_excluded: bool = False) -> QuerySet[Vote]:
+    """The one definition of "a vote that counts": not a gold vote and not on a comparison
+    that is a gold pair or attention check now (whoever wrote the vote: rater form, import,
+    judge or demo), of a rater not excluded (unless `include_excluded`). Judges' votes are
+    among them (results show them apart, by group); see `votes_filling_slots`."""
+    qs = Vote.objects.filter(is_gold=False, comparison__gold__isnull=True)
+    return qs if include_excluded else qs.filter(rater__excluded=False)
+
+
+def votes_filling_slots() -> QuerySet[Vote]:
+    """Votes that fill one of a comparison's `votes_per_comparison` slots: the votes that
+    count, minus judges' (Rater.JUDGE_GROUP). Imported and simulated human votes do fill
+    slots. raters.sql.exact_fill is tested equal to this plus `leases_holding_slots`."""
+    return votes_that_count().exclude(rater__group=Rater.JUDGE_GROUP)
+
+
+def leases_holding_slots(now: datetime) -> QuerySet[Assignment]:
+    """Leases that hold a slot: pending and still running, not gold, of a rater not excluded."""
+    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False,
+                                     rater__excluded=False)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ _COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
 _FILL = f"""
 SELECT
   (SELECT COUNT(*) FROM {_VOTE} v JOIN {_RATER} r ON r.id = v.rater_id
-    WHERE v.comparison_id = %s AND NOT v.is_gold AND NOT r.excluded AND r.source <> %s)
+    WHERE v.comparison_id = %s AND NOT v.is_gold AND NOT r.excluded AND r."group" <> %s
+      AND NOT EXISTS (SELECT 1 FROM {_GOLD} g WHERE g.comparison_id = v.comparison_id))
 + (SELECT COUNT(*) FROM {_ASSIGNMENT} a JOIN {_RATER} r ON r.id = a.rater_id
     WHERE a.comparison_id = %s AND a.state = %s AND a.expires_at > %s AND NOT a.is_gold AND NOT r.excluded
       AND a.id <> %s)
@@ -88,7 +89,7 @@ def _dt(value: datetime):
 def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
     """Votes that fill a slot of the comparison plus leases that hold one at `now`
     (leaving out the assignment `excluding`)."""
-    row = _one(_FILL, [comparison_id, Rater.Source.JUDGE.value, comparison_id, Assignment.State.PENDING.value, _dt(now),
+    row = _one(_FILL, [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now),
                        excluding or 0])
     return int(row[0])
 

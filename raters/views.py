@@ -1,143 +1,67 @@
-"""The rater pages under /r/{slug}/: thin views over raters.services.
+"""The rater pages under /r/{slug}/ before voting: entry and consent. Thin views over
+raters.services; the request context (study, rater) comes from raters.access.
 
-A rater has no Django account: a signed cookie scoped to the study's pages (path /r/{slug}/)
-keeps their rater id, so a rater's request reads no session row; the study and the rater
-come from one query. Pages carry nothing that names a system or a database id; a pair is
-named by its assignment's token."""
+Pages carry nothing that names a system or a database id; a pair is named by its
+assignment's token."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.conf import settings
-from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput
 from comparisons.models import Study
-from raters import services, sql
+from raters import services
+from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rater_required, status_page
 from raters.errors import Refused
-from raters.models import LIMA_FRAMING, Rater
+from raters.models import LIMA_FRAMING
 from raters.rendering import render_markdown
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "base-uri 'none'; frame-ancestors 'none'")
 
-
-COOKIE = "lima_rater"
-
-
-def rater_page(view):
-    """Look the study (and the rater of the cookie, in the same query) up by slug, and give
-    every answer the rater pages' headers."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        study = _load(request, slug)
-        response = view(request, study, *args, **kwargs)
-        response["Content-Security-Policy"] = CSP
-        response["Cache-Control"] = "no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
-
-    return wrapped
-
-
-def _cookie_rater_id(request: HttpRequest) -> list[int] | None:
-    """The (study id, rater id) the signed cookie carries, or None when it is missing,
-    tampered with or older than SESSION_COOKIE_AGE."""
-    value = request.COOKIES.get(COOKIE, "")
-    try:
-        pk = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
-    except signing.BadSignature:
-        return None
-    return pk if isinstance(pk, list) and len(pk) == 2 and all(isinstance(x, int) for x in pk) else None
-
-
-def _load(request: HttpRequest, slug: str) -> Study:
-    """The study of `slug` (not a draft), with the cookie's rater when it belongs to it."""
-    request.rater = None
-    claim = _cookie_rater_id(request)
-    if claim is not None:
-        study_id, rater_id = claim
-        rater = sql.rater_with_study(rater_id=rater_id, study_id=study_id, slug=slug)
-        if rater is not None:
-            request.rater = rater
-            return rater.study
-    study = Study.objects.exclude(status=Study.Status.DRAFT).select_related("rater_settings").filter(slug=slug).first()
-    if study is None:
-        raise Http404("No such study.")
-    return study
-
-
-def _login(request: HttpRequest, rater: Rater) -> HttpResponse:
-    response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
-    response.set_cookie(
-        COOKIE, signing.dumps([rater.study_id, rater.pk], salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
-        path=f"/r/{rater.study.slug}/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
-    )
-    return response
-
-
-def _rater(request: HttpRequest, study: Study) -> Rater | None:
-    """The rater whose signed cookie came with this request, if it is one of `study`'s."""
-    rater = getattr(request, "rater", None)
-    if rater is not None and rater.study_id == study.pk:
-        rater.study = study  # loaded with the request; the services use it as is
-        return rater
-    return None
-
-
-def _status(request: HttpRequest, study: Study, state: str, *, status: int = 200, **context) -> HttpResponse:
-    return render(request, "raters/status.html", {"study": study, "state": state, **context}, status=status)
-
-
-@rater_page
 @require_http_methods(["GET", "POST"])
-def start(request: HttpRequest, study: Study) -> HttpResponse:
+@rater_page
+def start(page: RaterPage) -> HttpResponse:
+    study, request = page.study, page.request
     if study.status != Study.Status.OPEN:
-        return _status(request, study, "closed")
+        return status_page(page, "closed")
     pid = request.GET.get("PROLIFIC_PID")
     try:
         if pid is not None:
-            return _login(request, services.rater_enter_prolific(
+            return rater_login(services.rater_enter_prolific(
                 study=study, pid=pid, prolific_study_id=request.GET.get("STUDY_ID", ""),
                 session_id=request.GET.get("SESSION_ID", "")))
         if request.method == "POST":
-            return _login(request, services.rater_enter_anonymous(study=study))
+            return rater_login(services.rater_enter_anonymous(study=study))
     except InvalidInput as exc:
-        return _status(request, study, "bad_link", status=400, reason=exc.detail)
+        return status_page(page, "bad_link", status=400, reason=exc.detail)
     except Refused as exc:
-        return _status(request, study, "no_entry", status=403, reason=exc.detail)
-    if (rater := _rater(request, study)) is not None:
-        return _login(request, rater)
+        return status_page(page, "no_entry", status=403, reason=exc.detail)
+    if page.rater is not None:
+        return rater_login(page.rater)
     allowed = services.rater_settings_get(study=study).allow_anonymous
     return render(request, "raters/start.html", {"study": study, "allow_anonymous": allowed}, status=200 if allowed else 403)
 
 
-@rater_page
 @require_http_methods(["GET"])
-def invite(request: HttpRequest, study: Study, token: str) -> HttpResponse:
-    if study.status != Study.Status.OPEN:
-        return _status(request, study, "closed")
-    try:
-        return _login(request, services.rater_enter_invite(study=study, token=token))
-    except Refused as exc:
-        return _status(request, study, "no_entry", status=403, reason=exc.detail)
-
-
 @rater_page
+def invite(page: RaterPage, token: str) -> HttpResponse:
+    if page.study.status != Study.Status.OPEN:
+        return status_page(page, "closed")
+    try:
+        return rater_login(services.rater_enter_invite(study=page.study, token=token))
+    except Refused as exc:
+        return status_page(page, "no_entry", status=403, reason=exc.detail)
+
+
 @require_http_methods(["GET", "POST"])
-def instructions(request: HttpRequest, study: Study) -> HttpResponse:
-    rater = _rater(request, study)
-    if rater is None:
-        return _status(request, study, "no_session", status=403)
+@rater_required
+def instructions(page: RaterRequest) -> HttpResponse:
+    study, request = page.study, page.request
     error = ""
     if request.method == "POST":
         if request.POST.get("consent") == "yes":
-            services.rater_consent(rater=rater)
+            services.rater_consent(rater=page.rater)
             return redirect("raters:vote", slug=study.slug)
         error = "Please tick the box to say you agree before you start."
     settings = services.rater_settings_get(study=study)

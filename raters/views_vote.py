@@ -5,19 +5,19 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput, ServiceError
-from comparisons.models import Study
 from raters import selectors, services
 from raters.errors import LeaseExpired, Refused
 from raters.rendering import render_many
-from raters.views import _rater, _status, rater_page
+from raters.access import RaterRequest, rater_required, status_page
 
 
-def _form(request: HttpRequest, study: Study, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
+def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
+    request, study = page.request, page.study
     pair = selectors.pair_for(nxt.assignment)
     ready = [pair.prompt_html, pair.left_html, pair.right_html, *(pair.turns_html or [None] * len(pair.turns))]
     prompt, left, right, *turns = render_many([pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)],
@@ -32,12 +32,10 @@ def _form(request: HttpRequest, study: Study, nxt: services.Next, *, error: str 
     return render(request, "raters/vote.html", context, status=status)
 
 
-@rater_page
 @require_http_methods(["GET", "POST"])
-def vote(request: HttpRequest, study: Study) -> HttpResponse:
-    rater = _rater(request, study)
-    if rater is None:
-        return _status(request, study, "no_session", status=403)
+@rater_required
+def vote(page: RaterRequest) -> HttpResponse:
+    request, study, rater = page.request, page.study, page.rater
     if rater.consented_at is None:
         return redirect("raters:instructions", slug=study.slug)
     if request.method == "POST":
@@ -47,7 +45,7 @@ def vote(request: HttpRequest, study: Study) -> HttpResponse:
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
             if nxt.state == "assigned" and nxt.assignment.token == request.POST.get("token"):
-                return _form(request, study, nxt, error=_sentence(exc), status=400)
+                return _form(page, nxt, error=_sentence(exc), status=400)
         except (Refused, LeaseExpired) as exc:
             messages.warning(request, exc.detail)
         except ServiceError:
@@ -55,10 +53,10 @@ def vote(request: HttpRequest, study: Study) -> HttpResponse:
         return redirect("raters:vote", slug=study.slug)
     nxt = services.assignment_next(rater=rater, study=study)
     if nxt.state == "assigned":
-        return _form(request, study, nxt)
+        return _form(page, nxt)
     if nxt.state == "finished":
         return redirect("raters:done", slug=study.slug)
-    return _status(request, study, nxt.state)
+    return status_page(page, nxt.state)
 
 
 def _sentence(exc: InvalidInput) -> str:
@@ -74,12 +72,10 @@ def completion_url(base: str, code: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@rater_page
 @require_http_methods(["GET"])
-def done(request: HttpRequest, study: Study) -> HttpResponse:
-    rater = _rater(request, study)
-    if rater is None:
-        return _status(request, study, "no_session", status=403)
+@rater_required
+def done(page: RaterRequest) -> HttpResponse:
+    request, study, rater = page.request, page.study, page.rater
     if rater.finished_at is None:
         return redirect("raters:vote", slug=study.slug)
     settings = services.rater_settings_get(study=study)

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from comparisons.demo_data import demo_rows, write_jsonl
+from demo.data import demo_rows, write_jsonl
 from tests.conftest import ROOT
 
 

@@ -8,9 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors, services
-from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
-from comparisons.errors import InvalidInput, RowError
-from comparisons.ingest.parse import JSON, JSONL, decode
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.models import UploadJob
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
 from comparisons.serializers import (
@@ -21,28 +19,10 @@ from comparisons.serializers import (
     UploadFileSerializer,
 )
 from comparisons.services.outputs import check_upload_allowed
-from comparisons.services.receive import outputs_receive, read_uploaded_file, too_big
+from comparisons.request_body import read_upload
+from comparisons.services.receive import outputs_receive
 
 TRUE = {"1", "true", "yes", "on"}
-
-
-def read_upload(request) -> tuple[str, str, str]:
-    """The text of a JSON, JSON Lines or multipart upload, its format and the field that
-    carried it ("body" or "file"), after the size and file-type checks."""
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    content_type = request.content_type.split(";")[0].strip()
-    if content_type.startswith("multipart/"):
-        if declared > settings.LIMA_UPLOAD_MAX_BYTES + 64 * 1024:
-            raise too_big(declared, "file")
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise InvalidInput("no file was uploaded", [RowError(None, "file", "is required (a .jsonl or .json file)")])
-        text, fmt = read_uploaded_file(upload)
-        return text, fmt, "file"
-    if declared > settings.LIMA_UPLOAD_MAX_BYTES:
-        raise too_big(declared, "body")
-    body = request.data if isinstance(request.data, bytes) else b""
-    return decode(body, field_name="body"), JSON if content_type == "application/json" else JSONL, "body"
 
 
 class StudyOutputsApi(APIView):
@@ -75,7 +55,7 @@ class StudyOutputsApi(APIView):
         },
     )
     def post(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         replace = request.query_params.get("replace", "").lower() in TRUE
         check_upload_allowed(study, replace=replace)  # before reading a large body
         text, fmt, field = read_upload(request)

@@ -1,29 +1,20 @@
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors, services
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.serializers import (
-    ErrorResponseSerializer,
     StudyCreateSerializer,
     StudyDetailSerializer,
     StudySerializer,
     StudyUpdateSerializer,
 )
 from comparisons.services.stopping import study_set_stopping
-
-ERRORS = {
-    400: OpenApiResponse(ErrorResponseSerializer, description="Invalid input: each error names its field and reason."),
-    401: OpenApiResponse(ErrorResponseSerializer, description="No researcher token or login."),
-    403: OpenApiResponse(ErrorResponseSerializer, description="Not a researcher."),
-}
-NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such study of yours.")}
-CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
 
 
 def detail_response(request, study, *, status_code: int = 200) -> Response:
@@ -59,12 +50,12 @@ class StudyListCreateApi(ListAPIView):
 class StudyDetailApi(APIView):
     @extend_schema(summary="A study with its counts", responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
     def get(self, request, slug: str):
-        return detail_response(request, get_object_or_404(selectors.studies_for(request.user), slug=slug))
+        return detail_response(request, selectors.study_owned(request.user, slug))
 
     @extend_schema(summary="Change a study's stopping rules", request=StudyUpdateSerializer,
                    responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
     def patch(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         data = StudyUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return detail_response(request, study_set_stopping(study=study, stopping=data.validated_data["stopping"]))
@@ -77,12 +68,12 @@ class StudyOpenApi(APIView):
         responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def post(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         return detail_response(request, services.study_open(study=study))
 
 
 class StudyCloseApi(APIView):
     @extend_schema(summary="Close a study", request=None, responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
     def post(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         return detail_response(request, services.study_close(study=study))

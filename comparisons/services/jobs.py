@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from comparisons import tasks
 from comparisons.errors import ServiceError
 from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, UploadJob
@@ -31,9 +32,7 @@ def upload_job_create(*, study: Study, user, rows: list[OutputRow], replace: boo
             total_rows=len(rows),
             payload=json.dumps([[row.row, row.as_json()] for row in rows]),
         )
-        from comparisons.tasks import run_upload_job
-
-        transaction.on_commit(lambda: run_upload_job.delay(str(job.pk)))
+        transaction.on_commit(lambda: tasks.run_upload_job.delay(str(job.pk)))
     return job
 
 

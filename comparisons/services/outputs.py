@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
+from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
@@ -64,9 +65,7 @@ def outputs_upload(
         if changed:
             Response.objects.bulk_update(changed, ["text", "metadata", "length"], batch_size=BATCH)
         if study.status == Study.Status.OPEN and new:
-            from comparisons.tasks import build_comparisons
-
-            transaction.on_commit(lambda: build_comparisons.delay(study.pk))
+            transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
     return UploadCounts(
         rows=len(rows),
         created=len(new),

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Study, StudySystem, System
 from comparisons.services.stopping import stopping_setting
@@ -87,9 +88,7 @@ def study_open(*, study: Study) -> Study:
             study.opened_at = timezone.now()
             study.closed_at = None
             study.save(update_fields=["status", "opened_at", "closed_at"])
-        from comparisons.tasks import build_comparisons
-
-        transaction.on_commit(lambda: build_comparisons.delay(study.pk))
+        transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
     return study
 
 

@@ -3,23 +3,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from comparisons import services
 from comparisons.errors import ServiceError
 from comparisons.models import Study, UploadJob
-from comparisons.results.compute import Params
-from comparisons.results.selectors import VoteFilter
-from comparisons.results.service import results_get
-from dashboard.sequential import displayed_results
-from comparisons.selectors import studies_for, study_counts
+from comparisons.selectors import jobs_for, studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
-from dashboard.selectors import study_progress, studies_votes_wanted
+from dashboard.selectors import studies_votes_wanted, study_progress, study_results
+from dashboard.sequential import displayed_results
+from raters.models import Rater
+from raters.selectors import raters_of, stats_by_rater
+from raters.services.entry import rater_settings_get, rater_settings_update
+from raters.services.quality import rater_exclude, rater_include
 
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
@@ -42,16 +43,10 @@ def study_new(request: HttpRequest) -> HttpResponse:
             return redirect("dashboard:study", slug=study.slug)
     return render(request, "dashboard/study_new.html", {"form": form})
 
-def _results(study: Study) -> tuple[dict | None, bool]:
-    if not study.comparisons.exists():
-        return None, False
-    snapshot, stale = results_get(study=study, params=Params(seed=study.seed), filters=VoteFilter())
-    return {**snapshot.data, "computed_at": snapshot.computed_at}, stale
-
 @researcher_required
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
-    results, stale = _results(study)
+    results, stale = study_results(study)
     results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
     chart = None
     if results and results["pairs"] and study.design == Study.Design.FOCAL:
@@ -71,17 +66,12 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/study_detail.html", context)
 
 def _settings_initial(study: Study) -> dict:
-    from raters.services.entry import rater_settings_get
-
     s = rater_settings_get(study=study)
     return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
             "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
             "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate}
 
 def _rater_rows(study: Study) -> list[dict]:
-    from raters.selectors import raters_of, stats_by_rater
-    from raters.services.entry import rater_settings_get
-
     stats = stats_by_rater(study, rater_settings_get(study=study))
     return [{"rater": r, "stats": stats.get(r.pk)} for r in raters_of(study)]
 
@@ -116,10 +106,6 @@ def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 @researcher_required
 def job_detail(request: HttpRequest, pk) -> HttpResponse:
-    from django.shortcuts import get_object_or_404
-
-    from comparisons.selectors import jobs_for
-
     job = get_object_or_404(jobs_for(request.user), pk=pk)
     template = "dashboard/_job.html" if request.GET.get("partial") else "dashboard/job.html"
     return render(request, template, {"job": job, "processed": services.upload_job_progress(job)})
@@ -139,8 +125,6 @@ def study_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 @researcher_required
 @require_POST
 def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    from raters.services.entry import rater_settings_update
-
     study = own_study(request, slug)
     form = SettingsForm(request.POST)
     if not form.is_valid():
@@ -156,21 +140,16 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @researcher_required
 @require_POST
 def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str) -> HttpResponse:
-    from django.shortcuts import get_object_or_404
-
-    from raters.models import Rater
-    from raters.services.quality import rater_exclude, rater_include
-
     study = own_study(request, slug)
     rater = get_object_or_404(Rater, study=study, pk=rater_id)
     if action == "exclude":
         rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
     else:
         rater_include(rater=rater)
-    from comparisons.results.service import results_refresh
-
-    results_refresh(study_id=study.pk)
-    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; results updated.")
+    # As through the API: the results are refreshed by the results sweep (results.tasks), and
+    # until then the page shows the last results marked as updating.
+    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; "
+                              "the results update in a few seconds.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
 
 

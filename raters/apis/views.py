@@ -26,7 +26,7 @@ from raters.models import GoldPair, Rater
 
 
 def own_study(request, slug: str) -> Study:
-    return get_object_or_404(study_selectors.studies_for(request.user), slug=slug)
+    return study_selectors.study_owned(request.user, slug)
 
 
 def with_stats(study: Study, raters: QuerySet[Rater] | list[Rater]) -> list[Rater]:

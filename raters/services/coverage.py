@@ -1,8 +1,7 @@
 """How full each comparison is: exact counts, the row lock that guards a comparison's
 slots, and the Coverage hint that lets the next pair be found by an index scan.
 
-Exact: votes that count (not gold, rater not excluded, not an LLM judge's) plus live leases
-(pending, not expired, not gold, rater not excluded). The hint (`Coverage.filled`) may lag
+Exact: raters.selectors.votes_filling_slots() plus leases_holding_slots(now). The hint (`Coverage.filled`) may lag
 (votes imported by other services, leases lapsing between expiry runs); it only orders the
 candidates. Every check under the lock writes the exact count back, and the expiry task
 and exclusions refresh the comparisons they touch, so the hint heals itself."""
@@ -18,27 +17,16 @@ from django.db.models import Count, QuerySet
 
 from comparisons.models import Comparison
 from raters import sql
-from raters.models import Assignment, Coverage, Rater, Vote
+from raters.models import Coverage
+from raters.selectors import leases_holding_slots, votes_filling_slots
 
 SYNC_EVERY = 30.0  # seconds between checks for new comparisons, per process and study
 ANALYZE_AFTER = 500  # new Coverage rows that make PostgreSQL's statistics worth refreshing
 _synced: dict[int, float] = {}
 
 
-def holding(now: datetime) -> QuerySet[Assignment]:
-    """Leases that hold a slot: pending and still running, not gold, of a rater not excluded."""
-    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False,
-                                     rater__excluded=False)
-
-
-def counted_votes() -> QuerySet[Vote]:
-    """Votes that fill a slot: not gold, of a rater not excluded, not an LLM judge's
-    (judges vote beside the crowd; imported and simulated human votes do fill slots)."""
-    return Vote.objects.filter(is_gold=False, rater__excluded=False).exclude(rater__source=Rater.Source.JUDGE)
-
-
 def filled(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
-    """The exact fill of one comparison: counted_votes() plus holding(now), in one statement
+    """The exact fill of one comparison: votes_filling_slots() plus leases_holding_slots(now), in one statement
     (raters.sql, tested equal to those two querysets)."""
     return sql.exact_fill(comparison_id, now, excluding=excluding)
 
@@ -74,7 +62,7 @@ def coverage_sync(*, study_id: int, force: bool = False) -> int:
     missing = list(Comparison.objects.filter(study_id=study_id, coverage__isnull=True).values_list("id", flat=True))
     if not missing:
         return 0
-    counts = dict(counted_votes().filter(comparison_id__in=missing).values_list("comparison_id").annotate(n=Count("id")))
+    counts = dict(votes_filling_slots().filter(comparison_id__in=missing).values_list("comparison_id").annotate(n=Count("id")))
     Coverage.objects.bulk_create(
         [Coverage(comparison_id=i, study_id=study_id, filled=counts.get(i, 0)) for i in missing],
         ignore_conflicts=True, batch_size=2000,
@@ -98,7 +86,7 @@ def coverage_refresh(*, comparison_ids: Iterable[int], now: datetime) -> None:
     ids = sorted(set(comparison_ids))
     for start in range(0, len(ids), 1000):
         chunk = list(lock(Coverage.objects.filter(pk__in=ids[start : start + 1000]), skip=True).values_list("pk", flat=True))
-        votes = dict(counted_votes().filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
-        leases = dict(holding(now).filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
+        votes = dict(votes_filling_slots().filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
+        leases = dict(leases_holding_slots(now).filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
         for comparison_id in chunk:
             set_hint(comparison_id, votes.get(comparison_id, 0) + leases.get(comparison_id, 0))

@@ -17,6 +17,7 @@ from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
 from raters.services.coverage import filled, lock_slot, set_hint
+from raters.services.votes import Provenance, vote_build
 
 MAX_RATIONALE = 5000
 NOT_YOURS = "This pair is not one we gave you. Please continue with the pair on your screen."
@@ -65,11 +66,10 @@ def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, s
     right = (assignment.right_id, assignment.right_system)
     if assignment.swapped:
         left, right = right, left
-    winner = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}.get(choice)
-    vote = sql.insert(Vote(
-        rater_id=rater.pk, comparison_id=assignment.comparison_id, assignment=assignment, shown_left_id=left[0],
-        shown_right_id=right[0], choice=choice, winner_id=winner, seconds=max(0.0, (now - assignment.served_at).total_seconds()),
-        rationale=rationale, is_gold=assignment.is_gold, simulated=simulated,
+    vote = sql.insert(vote_build(
+        rater_id=rater.pk, comparison_id=assignment.comparison_id, assignment_id=assignment.pk, left=left, right=right,
+        choice=choice, seconds=(now - assignment.served_at).total_seconds(), rationale=rationale,
+        is_gold=assignment.is_gold, provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
     ))
     sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)
     return vote

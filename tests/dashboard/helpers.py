@@ -7,7 +7,7 @@ import json
 from comparisons.models import Study
 from comparisons.services import comparisons_build, outputs_upload, study_create, study_open
 from comparisons.ingest.rows import validate_rows
-from comparisons.services.simulate import votes_simulate
+from demo.simulate import votes_simulate
 from tests.comparisons.helpers import rows_for
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comparisons.models import Study
-from comparisons.results.service import results_refresh
+from results.services import results_refresh
 from tests.dashboard.helpers import study_with_votes
 
 pytestmark = pytest.mark.django_db

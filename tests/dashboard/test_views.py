@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comparisons.models import Prompt, Study
-from comparisons.results.service import results_refresh
+from results.services import results_refresh, results_refresh_stale
 from raters.models import Rater, Vote
 from tests.comparisons.helpers import rows_for
 from tests.dashboard.helpers import jsonl, study_with_votes
@@ -123,10 +123,14 @@ def test_excluding_a_rater_changes_the_numbers_and_including_restores_them(resea
     rater = Rater.objects.filter(study=study, votes__isnull=False).first()
     n = Vote.objects.filter(rater=rater).count()
     researcher_client.post(f"/dashboard/s/demo/raters/{rater.pk}/exclude/", {"reason": "too fast"})
+    # As through the API: served stale until the results sweep has run (tests/results/test_votes_that_count.py).
+    assert researcher_client.get("/api/studies/demo/results/").json()["stale"] is True
+    results_refresh_stale()
     assert researcher_client.get("/api/studies/demo/results/").json()["n_votes"] == before - n
     rater.refresh_from_db()
     assert rater.excluded and "excluded" in researcher_client.get("/dashboard/s/demo/").content.decode()
     researcher_client.post(f"/dashboard/s/demo/raters/{rater.pk}/include/")
+    results_refresh_stale()
     assert researcher_client.get("/api/studies/demo/results/").json()["n_votes"] == before
 
 
@@ -193,8 +197,8 @@ def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
 
 
 def test_judge_votes_are_named_apart_from_the_headline(researcher_client, researcher):
-    from comparisons.services.vote_import import votes_import
-    from comparisons.ingest.votes import validate_vote_rows
+    from raters.services.vote_import import votes_import
+    from raters.vote_rows import validate_vote_rows
 
     study = study_with_votes(researcher)
     rows, errors = validate_vote_rows([(1, {"prompt_id": "p0", "left_system": "LIMA 65B", "right_system": "GPT-4",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comparisons.models import Comparison, Study
-from comparisons.results.service import results_refresh
+from results.services import results_refresh
 from raters import services
 from raters.models import GoldPair, Rater
 from raters.services.attention import ATTENTION_SYSTEM, ATTENTION_TEXT

@@ -18,7 +18,9 @@ from django.utils import timezone
 from comparisons.models import Comparison, Study
 from raters import services, sql
 from raters.models import Assignment, Coverage, GoldPair, Rater, StudyRaterSettings, Vote
-from raters.services.coverage import counted_votes, coverage_sync, holding
+from raters.selectors import leases_holding_slots as holding
+from raters.selectors import votes_filling_slots as counted_votes
+from raters.services.coverage import coverage_sync
 from tests.conftest import ROOT
 from tests.factories import GoldPairFactory, RaterFactory
 from tests.raters.conftest import open_study

@@ -97,8 +97,8 @@ def test_length_bias_without_variation_has_no_rank_correlation():
 
 
 def test_the_results_position_bias_counts_decided_votes_for_the_shown_left_response():
-    from comparisons.results.compute import Params, compute_results
-    from comparisons.results.table import VoteTable
+    from results.compute import Params, compute_results
+    from results.table import VoteTable
 
     rng = np.random.default_rng(4)
     n = 600

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from comparisons.results.agreement import MAX_RATER_PAIRS, MIN_SHARED, _cohen_pairs, canonical_labels
-from comparisons.results.compute import Params, compute_results
-from comparisons.results.table import VoteTable
+from results.agreement import MAX_RATER_PAIRS, MIN_SHARED, _cohen_pairs, canonical_labels
+from results.compute import Params, compute_results
+from results.table import VoteTable
 from comparisons.stats import cohens_kappa_table
 
 
@@ -83,7 +83,7 @@ def test_results_report_dawid_skene_rater_quality_on_shared_comparisons():
 
 
 def test_majority_labels_take_the_unique_top_label_call_splits_ties_and_skip_empty_items():
-    from comparisons.results.agreement import majority_labels
+    from results.agreement import majority_labels
 
     counts = np.random.default_rng(3).integers(0, 3, (500, 3)).astype(float)
     expected = [-1 if row.sum() == 0 else (int(row.argmax()) if (row == row.max()).sum() == 1 else 1)

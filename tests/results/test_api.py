@@ -11,8 +11,9 @@ import pytest
 from scipy.stats import binomtest
 from statsmodels.stats.proportion import multinomial_proportions_confint
 
-from comparisons.models import ResultSnapshot, Study
-from comparisons.results.service import results_refresh
+from comparisons.models import Study
+from results.models import ResultSnapshot
+from results.services import results_refresh
 from raters.models import Rater, Vote
 from tests.comparisons.helpers import create_study, rows_for, upload
 
@@ -230,3 +231,17 @@ def test_judge_votes_sit_beside_the_humans_not_in_the_headline(api, study):
     assert by_group[("crowd", "judge")]["kappa"] == pytest.approx(cohens_kappa(table).kappa)
     alone = pair(api.get("/api/studies/s/results/?rater_group=judge").json(), "GPT-4")
     assert alone["counts"]["n"] == 10 and alone["counts"]["wins"] == 8
+
+
+def test_every_results_snapshot_has_the_declared_shape(api, study):
+    from results.schema import ResultsSerializer, pair_rows
+
+    assert import_votes(api, lima_votes(12, 5, 8) + lima_votes(3, 1, 2, baseline="Bard", rater="r2")).status_code == 201
+    for query in ("", "?aggregate=majority", "?method=wilson&level=0.9", "?rater_group=crowd"):
+        data = api.get(f"/api/studies/s/results/{query}").json()
+        shape = ResultsSerializer(data=data)
+        assert shape.is_valid(), (query, shape.errors)
+        assert [(r.first, r.second, r.n) for r in pair_rows(data)] == [
+            (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in data["pairs"]]
+    broken = dict(data, pairs=[{k: v for k, v in data["pairs"][0].items() if k != "verdict"}])
+    assert not ResultsSerializer(data=broken).is_valid()

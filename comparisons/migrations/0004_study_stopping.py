@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comparisons', '0002_result_snapshot'),
+        ('comparisons', '0003_result_snapshot_moves_to_results'),
     ]
 
     operations = [

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 
 from comparisons.models import Study
+from raters.models import Vote
 
 COLUMNS = [
     "vote_id", "created_at", "rater", "rater_group", "rater_source", "rater_excluded", "prompt_id", "category",
@@ -19,8 +20,6 @@ OUTCOME = {"left": ("win", "loss"), "right": ("loss", "win"), "tie": ("tie", "ti
 
 
 def vote_rows(study: Study) -> Iterator[dict]:
-    from raters.models import Vote
-
     focal = study.focal_system.name if study.focal_system_id else None
     qs = (
         Vote.objects.filter(comparison__study=study)

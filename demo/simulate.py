@@ -9,6 +9,8 @@ import random
 from django.db import transaction
 
 from comparisons.models import Comparison, Study
+from raters.models import Rater, Vote
+from raters.services.votes import Provenance, choice_for, gold_comparison_ids, vote_build
 
 # LIMA (Zhou et al. 2023), Figure 1, human preference: LIMA wins / tie / LIMA loses, %.
 LIMA_HUMAN_SHARES = {
@@ -27,8 +29,6 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LI
     comparison gets all the votes it wants, otherwise fewer (so raters still have work).
     Outcomes follow `shares` per baseline in expectation. Returns the number of votes added.
     Safe to run twice: comparisons that already have votes are left alone."""
-    from raters.models import Rater, Vote
-
     rng = random.Random(seed)
     focal = study.focal_system_id
     with transaction.atomic():
@@ -37,6 +37,8 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LI
                   for i in range(1, raters + 1)]
         comparisons = (Comparison.objects.filter(study=study, votes__isnull=True)
                        .select_related("left_response__system", "right_response__system").order_by("id"))
+        comparisons = list(comparisons)
+        gold = gold_comparison_ids(c.pk for c in comparisons)
         votes = []
         for c in comparisons:
             left, right = c.left_response, c.right_response
@@ -50,8 +52,11 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LI
                 outcome = truth if rng.random() < AGREE else rng.choices(("win", "tie", "loss"), weights)[0]
                 shown_left, shown_right = (left, right) if rng.random() < 0.5 else (right, left)
                 winner = None if outcome == "tie" else (focal if outcome == "win" else baseline.pk)
-                choice = "tie" if winner is None else ("left" if shown_left.system_id == winner else "right")
-                votes.append(Vote(rater=rater, comparison=c, shown_left=shown_left, shown_right=shown_right, choice=choice,
-                                  winner_id=winner, seconds=round(rng.lognormvariate(3.6, 0.5), 1), simulated=True))
+                sides = (shown_left.pk, shown_left.system_id), (shown_right.pk, shown_right.system_id)
+                votes.append(vote_build(
+                    rater_id=rater.pk, comparison_id=c.pk, left=sides[0], right=sides[1],
+                    choice=choice_for(winner_system_id=winner, left_system_id=sides[0][1], right_system_id=sides[1][1]),
+                    seconds=round(rng.lognormvariate(3.6, 0.5), 1), is_gold=c.pk in gold, provenance=Provenance.SIMULATED,
+                ))
         Vote.objects.bulk_create(votes, batch_size=2000)
     return len(votes)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from comparisons.models import Comparison, Study
-from comparisons.results.service import results_refresh
+from results.services import results_refresh
 from comparisons.stats.sequential import SHARES, sequential_intervals
 from raters import services as rater_services
 from tests.comparisons.helpers import create_study, rows_for, upload

@@ -7,7 +7,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 
-from comparisons.demo_data import (
+from demo.data import (
     BASELINES,
     DEMO_SYSTEMS,
     FOCAL_SYSTEM,

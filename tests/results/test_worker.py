@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from comparisons.models import ResultSnapshot
+from results.models import ResultSnapshot
 from lima_eval.celery import app
 from tests.comparisons.helpers import create_study, rows_for, upload
-from tests.comparisons.test_results_api import lima_votes
+from tests.results.test_api import lima_votes
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker", "transactional_db")]
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker", "tran
 
 def scheduled_refreshes() -> int:
     scheduled = app.control.inspect(timeout=1).scheduled() or {}
-    return sum(1 for tasks in scheduled.values() for t in tasks if t["request"]["name"] == "comparisons.refresh_results")
+    return sum(1 for tasks in scheduled.values() for t in tasks if t["request"]["name"] == "results.refresh_results")
 
 
 def test_votes_arriving_queue_one_debounced_refresh_that_updates_the_results(api, settings):
@@ -42,11 +42,11 @@ def test_votes_arriving_queue_one_debounced_refresh_that_updates_the_results(api
 
 def test_the_beat_sweep_refreshes_studies_whose_votes_changed_without_touching_the_vote_path(api, settings):
     from comparisons.models import Study
-    from comparisons.results.service import results_refresh
-    from comparisons.services.simulate import votes_simulate
-    from comparisons.tasks import refresh_stale_results
+    from results.services import results_refresh
+    from demo.simulate import votes_simulate
+    from results.tasks import refresh_stale_results
 
-    assert settings.CELERY_BEAT_SCHEDULE["results-refresh-stale"]["task"] == "comparisons.refresh_stale_results"
+    assert settings.CELERY_BEAT_SCHEDULE["results-refresh-stale"]["task"] == "results.refresh_stale_results"
     create_study(api, slug="sweep", baselines=["GPT-4"])
     upload(api, "sweep", rows_for(10, ["LIMA", "GPT-4"]))
     api.post("/api/studies/sweep/open/")

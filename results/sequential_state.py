@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from comparisons.models import Comparison, ResultSnapshot, Study
-from comparisons.results.compute import Params
-from comparisons.results.sequential import SequentialContext
+from comparisons.models import Comparison, Study
+from results.models import ResultSnapshot
+from results.compute import Params
+from results.sequential import SequentialContext
 from comparisons.stats.stopping import StoppingRules, parse_stopping
 
 DEFAULT_KEY = "default"

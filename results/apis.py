@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,17 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comparisons import selectors
-from comparisons.apis.outputs import read_upload
-from comparisons.apis.studies import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.errors import InvalidInput
 from comparisons.ingest.parse import parse_rows
-from comparisons.ingest.votes import validate_vote_rows
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
-from comparisons.results import export
-from comparisons.results.compute import AGGREGATES, METHODS, Params
-from comparisons.results.selectors import VoteFilter
-from comparisons.results.service import results_get
-from comparisons.services.vote_import import votes_import
+from comparisons.request_body import read_upload
+from raters.services.vote_import import votes_import
+from raters.vote_rows import validate_vote_rows
+from results import export
+from results.compute import AGGREGATES, METHODS, Params
+from results.schema import ResultsSerializer
+from results.selectors import VoteFilter
+from results.services import results_get, results_schedule_refresh
 
 
 class ResultsQuerySerializer(serializers.Serializer):
@@ -31,16 +31,6 @@ class ResultsQuerySerializer(serializers.Serializer):
                                         help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
     exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
     rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
-
-
-class ResultsResponseSerializer(serializers.Serializer):
-    computed_at = serializers.DateTimeField()
-    n_votes = serializers.IntegerField()
-    stale = serializers.BooleanField(help_text="Votes changed since; a refresh is queued.")
-    pairs = serializers.ListField(child=serializers.DictField())
-    ranking = serializers.DictField(allow_null=True)
-    agreement = serializers.DictField()
-    bias = serializers.DictField()
 
 
 class VoteImportCountsSerializer(serializers.Serializer):
@@ -65,7 +55,7 @@ class StudyResultsApi(APIView):
     @extend_schema(
         summary="Win / tie / loss with intervals, tests, agreement, rankings and biases",
         parameters=[ResultsQuerySerializer],
-        responses={200: ResultsResponseSerializer, **ERRORS, **NOT_FOUND},
+        responses={200: ResultsSerializer, **ERRORS, **NOT_FOUND},
         description="Per pair of systems (the focal system against each baseline, or every pair): counts and "
         "shares, AlpacaEval's win rate and standard error, Wilson, Goodman and prompt-clustered bootstrap "
         "intervals (the one chosen by `method` also as `interval`), a sign test and a prompt-level Wilcoxon test, "
@@ -75,7 +65,7 @@ class StudyResultsApi(APIView):
         "`rater_group=judge` asks for them alone. Cached; see docs/statistics.md.",
     )
     def get(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         query = ResultsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -99,7 +89,7 @@ class StudyVotesImportApi(APIView):
         responses={201: VoteImportCountsSerializer, 200: VoteImportCountsSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
     def post(self, request, slug: str):
-        study = get_object_or_404(selectors.studies_for(request.user), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         text, fmt, field = read_upload(request)
         parsed = parse_rows(text, fmt=fmt, field_name=field, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
         rows, row_errors = validate_vote_rows(parsed.rows)
@@ -107,6 +97,8 @@ class StudyVotesImportApi(APIView):
         if errors:
             raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
         counts = votes_import(study=study, rows=rows)
+        if counts.created:
+            results_schedule_refresh(study_id=study.pk)
         return Response(counts.as_dict(), status=201 if counts.created else 200)
 
 
@@ -118,7 +110,7 @@ class StudyVotesExportApi(APIView):
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR, **ERRORS, **NOT_FOUND},
     )
     def get(self, request, slug: str, fmt: str):
-        study = get_object_or_404(selectors.studies_for(request.user).select_related("focal_system"), slug=slug)
+        study = selectors.study_owned(request.user, slug)
         content_type, lines = self.formats[fmt]
         response = StreamingHttpResponse(lines(study), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{study.slug}-votes.{fmt}"'

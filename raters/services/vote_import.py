@@ -1,5 +1,7 @@
 """Importing votes collected elsewhere (MTurk, another tool, an earlier run): all or
-nothing, idempotent, marked `imported`. Raters are created with source "imported"."""
+nothing, idempotent, marked `imported`. Raters are created with source "imported".
+Rows are built by raters.services.votes.vote_build, so a vote on a gold pair is a gold vote.
+The caller (results.apis) schedules the results refresh."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 
 from comparisons.errors import Conflict, InvalidInput, RowError
-from comparisons.ingest.votes import VoteRow
 from comparisons.models import Comparison, Prompt, Study, pair_key
 from comparisons.services.queue import comparisons_build
+from raters.models import Rater, Vote
+from raters.services.votes import Provenance, gold_comparison_ids, vote_build
+from raters.vote_rows import VoteRow
 
 CHUNK = 5000
 
@@ -27,8 +31,6 @@ class ImportCounts:
 
 
 def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
-    from raters.models import Rater, Vote
-
     if study.status == Study.Status.DRAFT:
         raise Conflict(f"study {study.slug!r} is a draft: open it first (its comparisons are built then)")
     comparisons_build(study_id=study.pk)
@@ -74,6 +76,7 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
             for v in Vote.objects.filter(rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved})
             .only("rater_id", "comparison_id", "winner_id")
         }
+        gold = gold_comparison_ids(c[0] for _, c in resolved)
         votes, dated, unchanged, seen = [], [], 0, set()
         for row, (comparison_id, by_system) in resolved:
             rater = raters[row.rater]
@@ -88,9 +91,11 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
                     errors.append(RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair"))
                 unchanged += 1
                 continue
-            vote = Vote(rater=rater, comparison_id=comparison_id, shown_left_id=by_system[systems[row.left_system]],
-                        shown_right_id=by_system[systems[row.right_system]], choice=row.choice, winner_id=winner,
-                        seconds=row.seconds, imported=True)
+            ls, rs = systems[row.left_system], systems[row.right_system]
+            vote = vote_build(
+                rater_id=rater.pk, comparison_id=comparison_id, left=(by_system[ls], ls), right=(by_system[rs], rs),
+                choice=row.choice, seconds=row.seconds, is_gold=comparison_id in gold, provenance=Provenance.IMPORTED,
+            )
             votes.append(vote)
             if row.created:
                 dated.append((vote, row.created))
@@ -101,10 +106,6 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
             vote.created_at = created
         if dated:
             Vote.objects.bulk_update([v for v, _ in dated], ["created_at"], batch_size=CHUNK)
-        if votes:
-            from comparisons.results.service import results_schedule_refresh
-
-            results_schedule_refresh(study_id=study.pk)
     return ImportCounts(rows=len(rows), created=len(votes), unchanged=unchanged, raters_created=len(new_raters))
 
 

@@ -1,31 +1,33 @@
-"""Reads that feed the results: a study's counted votes as a VoteTable."""
+"""Reads that feed the results: a study's counted votes as a VoteTable.
+
+"Counted" is raters.selectors.votes_that_count (one definition for results, coverage and the
+dashboard), narrowed by the researcher's filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, QuerySet
 
 from comparisons.models import Study
-from comparisons.results.table import VoteTable
+from raters.models import Rater, Vote
+from raters.selectors import votes_that_count
+from results.table import VoteTable
 
 
 @dataclass(frozen=True)
 class VoteFilter:
-    """Which votes count: never gold or attention votes; never excluded raters' votes unless
-    `include_excluded`; minus `exclude_raters` (external ids); only `rater_group` if set."""
+    """Which votes count: raters.selectors.votes_that_count (never gold votes, never excluded
+    raters' votes unless `include_excluded`), minus `exclude_raters` (external ids), only
+    `rater_group` if set."""
 
-    exclude_raters: tuple[str, ...] = ()
+    exclude_raters: tuple[str, ...] = field(default=())
     rater_group: str | None = None
     include_excluded: bool = False
 
 
-def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet:
-    from raters.models import Vote
-
-    qs = Vote.objects.filter(comparison__study=study, is_gold=False)
-    if not filters.include_excluded:
-        qs = qs.filter(rater__excluded=False)
+def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote]:
+    qs = votes_that_count(include_excluded=filters.include_excluded).filter(comparison__study=study)
     if filters.exclude_raters:
         qs = qs.exclude(rater__external_id__in=filters.exclude_raters)
     if filters.rater_group:
@@ -36,8 +38,6 @@ def counted_votes(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet:
 def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, str]:
     """(number of counted votes, a version string that changes whenever votes or
     exclusions change) — cheap enough for every results request."""
-    from raters.models import Rater, Vote
-
     agg = counted_votes(study, filters).aggregate(n=Count("id"), last=Max("id"))
     all_votes = Vote.objects.filter(comparison__study=study).aggregate(n=Count("id"))["n"]
     excluded = Rater.objects.filter(study=study, excluded=True).count()

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.agreement import agreement_and_rater_quality
-from comparisons.results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
-from comparisons.results.sequential import pair_key as comparison_pair_key
-from comparisons.results.table import VoteTable
+from results.agreement import agreement_and_rater_quality
+from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
+from results.sequential import pair_key as comparison_pair_key
+from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.length_control import length_controlled_win_rate
 
@@ -39,7 +39,7 @@ class Params:
 def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params,
                     sequential: SequentialContext | None = None) -> dict:
     """The results JSON. ``sequential`` carries the study's stopping rules and design and the
-    last look's sequential intervals and settlements (comparisons.results.sequential); the
+    last look's sequential intervals and settlements (results.sequential); the
     table's rows must be in the order the votes arrived (vote ids)."""
     everyone = votes
     group_names, group_codes = votes.group_codes()

@@ -7,7 +7,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 
 from comparisons import stats
-from comparisons.results.table import VoteTable
+from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.agreement_counts import item_types
 from comparisons.stats.dawid_skene import dawid_skene

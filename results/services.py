@@ -14,12 +14,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from comparisons.models import ResultSnapshot, Study
-from comparisons.results.compute import Params, compute_results
-from comparisons.results.selectors import VoteFilter, vote_table, votes_version
-from comparisons.results.sequential_state import sequential_context, stamp_settlements
-from comparisons.results.stopping import stopping_apply
+from comparisons.models import Study
+from results.models import ResultSnapshot
+from results.compute import Params, compute_results
+from results.selectors import VoteFilter, vote_table, votes_version
+from results.sequential_state import sequential_context, stamp_settlements
+from results.stopping import stopping_apply
 from comparisons.services.queue import study_pairs
+from raters.models import Vote
+from results import tasks
 
 DEFAULT_KEY = "default"
 
@@ -77,8 +80,6 @@ def results_refresh_stale() -> list[int]:
     """Refresh the default results of every study whose votes changed since its snapshot
     (Celery beat runs this every LIMA_RESULTS_DEBOUNCE_SECONDS: the rater's vote path only
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
-    from raters.models import Vote
-
     refreshed = []
     snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
     for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related("focal_system"):
@@ -112,8 +113,6 @@ def results_schedule_refresh(*, study_id: int) -> None:
 
     def queue() -> None:
         if cache.add(_pending_key(study_id), 1, timeout=delay + 60):
-            from comparisons.tasks import refresh_results
-
-            refresh_results.apply_async((study_id,), countdown=delay)
+            tasks.refresh_results.apply_async((study_id,), countdown=delay)
 
     transaction.on_commit(queue)

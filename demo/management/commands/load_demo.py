@@ -11,14 +11,14 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from comparisons import services
-from comparisons.demo_data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
 from comparisons.errors import ServiceError
 from comparisons.ingest.parse import JSONL, parse_rows
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
-from comparisons.results.service import results_refresh
-from comparisons.services.simulate import votes_simulate
+from demo.data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
+from demo.simulate import votes_simulate
+from results.services import results_refresh
 
 
 class Command(BaseCommand):

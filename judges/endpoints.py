@@ -1,0 +1,47 @@
+"""An endpoint's settings as the LLM client needs them, shared by judges and collections:
+the key read from this worker's environment, the slot limiter, and how long a call may be
+in flight before it counts as lost."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+from judges import llm_client
+from judges.limiter import LOCAL, LocalSlots, RedisSlots
+from judges.models import Endpoint as EndpointModel
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_redis_slots: dict[str, RedisSlots] = {}
+
+
+def lost_after(judge: EndpointModel) -> timedelta:
+    """How long a call (of a Judge or a Collection) may stay in flight before it counts as
+    lost: its worker died."""
+    return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + llm_client.MAX_RETRY_AFTER + 120)
+
+
+def endpoint_for(judge: EndpointModel) -> llm_client.Endpoint:
+    """The endpoint of a Judge or a Collection, with the key read from this process's environment."""
+    key = None
+    if judge.api_key_env:
+        key = os.environ.get(judge.api_key_env)
+        if not key:
+            raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
+                                      retryable=True, attempts=0)
+    return llm_client.Endpoint(
+        base_url=judge.base_url, model=judge.model, api_key=key, timeout=judge.timeout_seconds,
+        max_attempts=judge.max_attempts, max_concurrency=judge.max_concurrency,
+        backoff_base=settings.JUDGE_BACKOFF_BASE_SECONDS, backoff_cap=settings.JUDGE_BACKOFF_CAP_SECONDS,
+        price_prompt_per_1k=Decimal(judge.price_prompt_per_1k), price_completion_per_1k=Decimal(judge.price_completion_per_1k))
+
+
+def llm_slots() -> LocalSlots | RedisSlots:
+    """The concurrency limiter: per process without Redis, across processes with it."""
+    if not settings.REDIS_URL:
+        return LOCAL
+    return _redis_slots.setdefault(settings.REDIS_URL, RedisSlots(settings.REDIS_URL))

@@ -1,0 +1,72 @@
+"""The one builder of Vote rows. Every writer goes through `vote_build`: the rater form
+(raters.services.voting), vote import (raters.services.vote_import), LLM judges
+(judges.services) and the demo's simulation (demo.simulate).
+
+It derives what must never be set by hand: the winner from the choice and the shown sides,
+and `is_gold` from the comparison (a vote on a gold pair or attention check is a gold vote,
+whoever wrote it, so it never counts in results). Provenance is one of the `Provenance`
+values, so `imported` and `simulated` are never both set. The rater (and so the vote's group
+and source) is the caller's: judges vote as their judge rater, imports as imported raters."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from raters.models import GoldPair, Vote
+
+
+class Provenance(enum.Enum):
+    """Where a vote came from: a person on our pages (or a judge we called), a file a
+    researcher imported, or the demo's simulation."""
+
+    COLLECTED = "collected"
+    IMPORTED = "imported"
+    SIMULATED = "simulated"
+
+
+def gold_comparison_ids(comparison_ids: Iterable[int]) -> set[int]:
+    """The gold pairs and attention checks among `comparison_ids`."""
+    ids = list(set(comparison_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        found |= set(GoldPair.objects.filter(comparison_id__in=ids[start : start + 5000]).values_list("comparison_id", flat=True))
+    return found
+
+
+def vote_build(
+    *,
+    rater_id: int,
+    comparison_id: int,
+    left: tuple[int, int],
+    right: tuple[int, int],
+    choice: str,
+    seconds: float,
+    is_gold: bool,
+    rationale: str = "",
+    assignment_id: int | None = None,
+    provenance: Provenance = Provenance.COLLECTED,
+) -> Vote:
+    """An unsaved Vote. `left` and `right` are the shown (response id, system id);
+    `choice` is "left", "right" or "tie" as shown; `is_gold` is whether the comparison is a
+    gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path)."""
+    if choice not in Vote.Choice.values:
+        raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
+    winner = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}.get(choice)
+    return Vote(
+        rater_id=rater_id, comparison_id=comparison_id, assignment_id=assignment_id, shown_left_id=left[0],
+        shown_right_id=right[0], choice=choice, winner_id=winner, seconds=max(0.0, float(seconds)),
+        rationale=rationale, is_gold=is_gold, imported=provenance is Provenance.IMPORTED,
+        simulated=provenance is Provenance.SIMULATED,
+    )
+
+
+def choice_for(*, winner_system_id: int | None, left_system_id: int, right_system_id: int) -> str:
+    """The choice as shown that names `winner_system_id` (None: a tie)."""
+    if winner_system_id is None:
+        return Vote.Choice.TIE
+    if winner_system_id == left_system_id:
+        return Vote.Choice.LEFT
+    if winner_system_id == right_system_id:
+        return Vote.Choice.RIGHT
+    raise ValueError(f"system {winner_system_id} is on neither side")

@@ -1,0 +1,29 @@
+"""The results' one table: computed results, cached per study and parameter set.
+
+The table keeps its original name (`comparisons_resultsnapshot`): the model moved here from
+`comparisons` with state-only migrations, so no data is copied on upgrade."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from comparisons.models import Study
+
+
+class ResultSnapshot(models.Model):
+    """Computed results of a study for one set of parameters (`key`), with when and from
+    how many votes they were computed. Kept fresh by the results sweep (results.tasks)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="result_snapshots")
+    key = models.CharField(max_length=500, help_text="The canonical query parameters; 'default' for none.")
+    computed_at = models.DateTimeField()
+    n_votes = models.PositiveIntegerField()
+    votes_version = models.CharField(max_length=100, help_text="Count and newest vote id when computed.")
+    data = models.JSONField()
+
+    class Meta:
+        db_table = "comparisons_resultsnapshot"
+        constraints = [models.UniqueConstraint(fields=["study", "key"], name="result_snapshot_unique_key")]
+
+    def __str__(self) -> str:
+        return f"results of {self.study_id} ({self.key})"

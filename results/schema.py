@@ -1,0 +1,132 @@
+"""The declared shape of the results JSON (`GET /api/studies/{slug}/results/`).
+
+drf-spectacular documents the API from these serializers field by field, a test validates
+every computed snapshot against them (so the declaration cannot drift from `compute`), and
+the server's consumers (the dashboard's table and chart, its results CSV) read pairs through
+`pair_rows`. The client (its own distribution, no server code) reads the same documented
+fields. Parts that are long lists of statistics (agreement, ranking, bias) are declared as
+objects whose inner fields are documented in docs/statistics.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework import serializers
+
+
+class IntervalSerializer(serializers.Serializer):
+    estimate = serializers.FloatField(allow_null=True, help_text="Point estimate; null without data.")
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    level = serializers.FloatField(help_text="Confidence level, e.g. 0.95.")
+    method = serializers.CharField()
+
+
+class ShareIntervalsSerializer(serializers.Serializer):
+    win_share = IntervalSerializer()
+    tie_share = IntervalSerializer()
+    loss_share = IntervalSerializer()
+    win_or_tie_share = IntervalSerializer()
+
+
+class CountsSerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    wins = serializers.IntegerField(help_text="Wins of the pair's first system (the focal system).")
+    ties = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    win_share = serializers.FloatField(allow_null=True)
+    tie_share = serializers.FloatField(allow_null=True)
+    loss_share = serializers.FloatField(allow_null=True)
+    win_or_tie_share = serializers.FloatField(allow_null=True, help_text="LIMA's headline share.")
+    win_rate = serializers.FloatField(allow_null=True, help_text="Ties as half.")
+
+
+class TestSerializer(serializers.Serializer):
+    statistic = serializers.FloatField()
+    p_value = serializers.FloatField()
+    n = serializers.IntegerField()
+    effect = serializers.FloatField(help_text="> 0: the first system is preferred.")
+    method = serializers.CharField()
+
+
+class PlanSerializer(serializers.Serializer):
+    share = serializers.FloatField()
+    half_width = serializers.FloatField()
+    level = serializers.FloatField()
+    design_effect = serializers.FloatField()
+    votes_needed = serializers.IntegerField()
+    votes_have = serializers.IntegerField()
+    votes_still_needed = serializers.IntegerField(help_text="For the win share's interval to reach `half_width`.")
+    method = serializers.CharField()
+
+
+class PairSerializer(serializers.Serializer):
+    systems = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2,
+                                    help_text="[focal (or first) system, baseline]; outcomes are the first's.")
+    unit = serializers.CharField()
+    counts = CountsSerializer()
+    prompts = serializers.IntegerField()
+    alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
+    intervals = serializers.DictField(child=serializers.DictField(),
+                                      help_text="Per method (bootstrap, wilson, goodman, sequential: anytime-valid): the shares' intervals.")
+    interval_method = serializers.CharField()
+    interval = serializers.DictField(help_text="The intervals of `interval_method`.")
+    sign_test = TestSerializer()
+    prompt_test = TestSerializer()
+    plan = PlanSerializer()
+    by_group = serializers.DictField(child=serializers.DictField(), help_text="Per rater group: counts and win share.")
+    p_value_holm = serializers.FloatField(help_text="The sign test's p-value, Holm-adjusted across the pairs.")
+    significant = serializers.BooleanField()
+    verdict = serializers.CharField()
+    pair_key = serializers.CharField(help_text='The pair\'s key, "low system id:high system id".')
+    settled = serializers.DictField(allow_null=True, help_text="Null while open; else {at, rule, verdict, winner, "
+                                    "win_rate, votes, prompts}: the pair stopped under the study's `stopping` rules.")
+    need = serializers.DictField(help_text="{votes, prompts, settles_within_design, rule}: votes still needed until a "
+                                 "stopping rule holds (projected from the anytime-valid interval).")
+
+
+class ResultsSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField()
+    stale = serializers.BooleanField(help_text="Votes changed since; a refresh is queued.")
+    study = serializers.CharField()
+    design = serializers.CharField()
+    focal_system = serializers.CharField(allow_null=True)
+    n_votes = serializers.IntegerField(help_text="Counted votes (judges included).")
+    headline_votes = serializers.IntegerField(help_text="Votes in the headline (judges left out).")
+    votes_version = serializers.CharField()
+    params = serializers.DictField()
+    systems = serializers.ListField(child=serializers.CharField())
+    pairs = PairSerializer(many=True)
+    ranking = serializers.DictField(allow_null=True, help_text="Bradley-Terry, Davidson and the win-share matrix.")
+    agreement = serializers.DictField()
+    rater_quality = serializers.DictField(allow_null=True)
+    bias = serializers.DictField()
+    multiple_comparisons = serializers.DictField()
+    stopping = serializers.DictField(help_text="{rules, pairs_settled, pairs_open, votes_needed, quota_per_rater, "
+                                     "raters_to_admit}: how far the study is from every pair settling.")
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """One pair of the results as the dashboard's table, chart and CSV read it."""
+
+    first: str
+    second: str
+    counts: dict[str, Any]
+    interval_method: str
+    interval: dict[str, Any]
+    n: int
+    p_value: float
+    p_value_holm: float
+    verdict: str
+
+
+def pair_rows(data: dict[str, Any]) -> list[PairRow]:
+    """The pairs of a results JSON (validated shape: `PairSerializer`)."""
+    return [
+        PairRow(first=p["systems"][0], second=p["systems"][1], counts=p["counts"], interval_method=p["interval_method"],
+                interval=p["interval"], n=p["counts"]["n"], p_value=p["sign_test"]["p_value"],
+                p_value_holm=p["p_value_holm"], verdict=p["verdict"])
+        for p in data["pairs"]
+    ]
