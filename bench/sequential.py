@@ -9,7 +9,7 @@ B. The LIMA design (300 prompts, five baselines with Figure 1's shares, 3 votes 
    comparison: 4,500 votes fixed): votes until every pair settles under the stopping rules,
    served pair by pair as the allocation orders them, with the wrong-verdict rate.
 
-    .venv/bin/python bench/sequential.py [--quick]
+    .venv/bin/python bench/sequential.py [--quick | --studies N] [--part coverage|lima]
 """
 
 from __future__ import annotations
@@ -31,8 +31,17 @@ from comparisons.stats.stopping import StoppingRules  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100 studies instead of 1,000")
+    parser.add_argument("--studies", type=int, help="simulated studies (default 1,000)")
+    parser.add_argument("--part", choices=["all", "coverage", "lima"], default="all")
     args = parser.parse_args()
-    studies = 100 if args.quick else 1000
+    studies = args.studies or (100 if args.quick else 1000)
+    if args.part in ("all", "coverage"):
+        _coverage(studies)
+    if args.part in ("all", "lima"):
+        _lima(studies)
+
+
+def _coverage(studies: int) -> None:
     shares = (0.44, 0.21, 0.35)
     start = time.perf_counter()
     report = coverage(np.random.default_rng(0), studies, shares, 300, 3, 45, peeked=("wald", "bootstrap"))
@@ -41,6 +50,9 @@ def main() -> None:
     for share in report.sequential:
         print(f"   {share:17s} betting sequence {report.sequential[share]:.3f}   peeked bootstrap "
               f"{report.peeked['bootstrap'][share]:.3f}   peeked Wald {report.peeked['wald'][share]:.3f}", flush=True)
+
+
+def _lima(studies: int) -> None:
     for rules in (StoppingRules(verdict=True), StoppingRules(verdict=True, half_width=0.05)):
         start = time.perf_counter()
         lima = simulate_lima(np.random.default_rng(1), studies, rules)
