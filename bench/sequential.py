@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from comparisons.stats.simulate_allocation import simulate_lima  # noqa: E402
-from comparisons.stats.simulate_sequential import coverage  # noqa: E402
-from comparisons.stats.stopping import StoppingRules  # noqa: E402
+from comparisons.stats.simulate_allocation import simulate_lima
+from comparisons.stats.simulate_sequential import coverage
+from comparisons.stats.stopping import StoppingRules
 
 
 def main() -> None:
@@ -45,22 +45,34 @@ def _coverage(studies: int) -> None:
     shares = (0.44, 0.21, 0.35)
     start = time.perf_counter()
     report = coverage(np.random.default_rng(0), studies, shares, 300, 3, 45, peeked=("wald", "bootstrap"))
-    print(f"A. coverage at every one of {report.n_looks} looks, {studies} studies "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    print(
+        f"A. coverage at every one of {report.n_looks} looks, {studies} studies ({time.perf_counter() - start:.0f} s)",
+        flush=True,
+    )
     for share in report.sequential:
-        print(f"   {share:17s} betting sequence {report.sequential[share]:.3f}   peeked bootstrap "
-              f"{report.peeked['bootstrap'][share]:.3f}   peeked Wald {report.peeked['wald'][share]:.3f}", flush=True)
+        print(
+            f"   {share:17s} betting sequence {report.sequential[share]:.3f}   peeked bootstrap "
+            f"{report.peeked['bootstrap'][share]:.3f}   peeked Wald {report.peeked['wald'][share]:.3f}",
+            flush=True,
+        )
 
 
 def _lima(studies: int) -> None:
     for rules in (StoppingRules(verdict=True), StoppingRules(verdict=True, half_width=0.05)):
         start = time.perf_counter()
         lima = simulate_lima(np.random.default_rng(1), studies, rules)
-        print(f"B. LIMA design, rules {lima.rules}, {studies} studies ({time.perf_counter() - start:.0f} s)", flush=True)
-        print(f"   votes until every pair settled: {lima.mean_votes:.0f} of {lima.fixed_votes} "
-              f"(saving {lima.saving:.1%}); per pair {[round(v) for v in lima.mean_votes_per_pair]}")
-        print(f"   wrong verdicts: {lima.wrong_verdict_rate:.2%} of pairs, "
-              f"{lima.studies_with_a_wrong_verdict:.1%} of studies; pairs decided {lima.pairs_decided:.1%}", flush=True)
+        print(
+            f"B. LIMA design, rules {lima.rules}, {studies} studies ({time.perf_counter() - start:.0f} s)", flush=True
+        )
+        print(
+            f"   votes until every pair settled: {lima.mean_votes:.0f} of {lima.fixed_votes} "
+            f"(saving {lima.saving:.1%}); per pair {[round(v) for v in lima.mean_votes_per_pair]}"
+        )
+        print(
+            f"   wrong verdicts: {lima.wrong_verdict_rate:.2%} of pairs, "
+            f"{lima.studies_with_a_wrong_verdict:.1%} of studies; pairs decided {lima.pairs_decided:.1%}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

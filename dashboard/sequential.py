@@ -27,12 +27,14 @@ def displayed_results(results: dict[str, Any] | None, *, is_open: bool) -> dict[
         shown["settled_text"] = settled_text(pair.get("settled"))
         pairs.append(shown)
     sequential_shown = is_open and any((p.get("intervals") or {}).get("sequential") for p in results.get("pairs", []))
-    method = "anytime-valid (betting confidence sequence)" if sequential_shown else results.get("params", {}).get("method")
+    method = (
+        "anytime-valid (betting confidence sequence)" if sequential_shown else results.get("params", {}).get("method")
+    )
     return {**results, "pairs": pairs, "display_method": method}
 
 
 def settled_text(settled: dict[str, Any] | None) -> str:
-    """"Settled <when>: <verdict> (<why>)" or "open"."""
+    """ "Settled <when>: <verdict> (<why>)" or "open"."""
     if not settled:
         return "open"
     when = str(settled.get("at") or "")[:19].replace("T", " ")

@@ -9,10 +9,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from comparisons.models import Comparison, Study
-from results.models import ResultSnapshot
-from results.compute import Params
-from results.sequential import SequentialContext
 from comparisons.stats.stopping import StoppingRules, parse_stopping
+from results.compute import Params
+from results.models import ResultSnapshot
+from results.sequential import SequentialContext
 
 DEFAULT_KEY = "default"
 
@@ -34,8 +34,12 @@ def sequential_context(*, study: Study, params: Params, default: bool) -> Sequen
             previous[key] = seq
         if pair.get("settled"):
             settled[key] = pair["settled"]
-    built = dict(Comparison.objects.filter(study=study, gold__isnull=True).values("pair_key")
-                 .annotate(n=Count("id")).values_list("pair_key", "n"))
+    built = dict(
+        Comparison.objects.filter(study=study, gold__isnull=True)
+        .values("pair_key")
+        .annotate(n=Count("id"))
+        .values_list("pair_key", "n")
+    )
     rules = parse_stopping(study.stopping) if default else StoppingRules()
     return SequentialContext(rules, study.votes_per_comparison, built, previous if default else {}, settled)
 

@@ -23,11 +23,17 @@ def stopping_apply(*, study: Study, data: dict[str, Any], serve: bool) -> None:
     rules = parse_stopping(study.stopping)
     if serve and study.stopping:
         coverage_settle(study_id=study.pk, pair_keys=settled)
-        state = [((p["intervals"]["sequential"]["win_rate"] or {}).get("estimate"),
-                  float(p["intervals"]["sequential"]["win_rate"]["low"]),
-                  float(p["intervals"]["sequential"]["win_rate"]["high"]), bool(p.get("settled"))) for p in pairs]
+        state = [
+            (
+                (p["intervals"]["sequential"]["win_rate"] or {}).get("estimate"),
+                float(p["intervals"]["sequential"]["win_rate"]["low"]),
+                float(p["intervals"]["sequential"]["win_rate"]["high"]),
+                bool(p.get("settled")),
+            )
+            for p in pairs
+        ]
         coverage_prioritise(study_id=study.pk, pair_keys=[pairs[i]["pair_key"] for i in serving_order(rules, state)])
-    default = (StudyRaterSettings._meta.get_field("quota").get_default(), 0.0)
+    default = (StudyRaterSettings().quota, 0.0)  # the model defaults (no settings row yet)
     settings = StudyRaterSettings.objects.filter(study=study).values_list("quota", "gold_rate").first() or default
     per_rater = max(int(settings[0]) * (1.0 - float(settings[1])), 1.0)
     section = data.setdefault("stopping", {})

@@ -38,7 +38,7 @@ def predictable_bets(x: np.ndarray, alpha: float) -> np.ndarray:
     mu = np.minimum((0.5 + np.cumsum(x)) / (t + 1.0), 1.0)
     s2 = (0.25 + np.cumsum((x - mu) ** 2)) / (t + 1.0)
     s2_prev = np.concatenate([[0.25], s2[:-1]])
-    return np.sqrt(2.0 * np.log(2.0 / alpha) / (s2_prev * t * np.log1p(t)))
+    return np.asarray(np.sqrt(2.0 * np.log(2.0 / alpha) / (s2_prev * t * np.log1p(t))))
 
 
 def _max_log_capital(x: np.ndarray, bets: np.ndarray, m: np.ndarray) -> np.ndarray:

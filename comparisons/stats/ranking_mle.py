@@ -52,10 +52,12 @@ def information(theta: np.ndarray, games: np.ndarray) -> np.ndarray:
     p = expit(theta[:, None] - theta[None, :])  # p[i, j] = P(i beats j)
     c = games * p * p.T
     np.fill_diagonal(c, 0.0)
-    return np.diag(c.sum(axis=1)) - c
+    return np.asarray(np.diag(c.sum(axis=1)) - c)
 
 
-def newton_polish(theta: np.ndarray, eff: np.ndarray, tol: float = 1e-13, max_iter: int = 100) -> tuple[np.ndarray, int]:
+def newton_polish(
+    theta: np.ndarray, eff: np.ndarray, tol: float = 1e-13, max_iter: int = 100
+) -> tuple[np.ndarray, int]:
     """Newton steps on the Bradley-Terry log-likelihood from ``theta`` (effective wins ``eff``,
     ties already counted as halves); the step solves J d = g with theta's mean fixed at 0."""
     games = eff + eff.T
@@ -89,10 +91,14 @@ def bradley_terry_mle(wins: np.ndarray, ties: np.ndarray | None = None, names: l
     np.fill_diagonal(eff, 0.0)
     theta0 = np.log(np.asarray(start.probabilities))
     theta, steps = newton_polish(theta0 - theta0.mean(), eff)
-    ranking = _ranking(start.names, theta, start.iterations + steps, True, prior,
-                       "bradley-terry (maximum likelihood, ties as half)")
+    ranking = _ranking(
+        start.names, theta, start.iterations + steps, True, prior, "bradley-terry (maximum likelihood, ties as half)"
+    )
     cov = np.linalg.pinv(information(theta, eff + eff.T))
-    note = ("unregularised maximum likelihood (the win graph is strongly connected)" if exists else
-            f"the maximum-likelihood fit does not exist (some systems never beat the rest): "
-            f"{FALLBACK_PRIOR} pseudo-wins per ordered pair added")
+    note = (
+        "unregularised maximum likelihood (the win graph is strongly connected)"
+        if exists
+        else f"the maximum-likelihood fit does not exist (some systems never beat the rest): "
+        f"{FALLBACK_PRIOR} pseudo-wins per ordered pair added"
+    )
     return MleFit(ranking, exists, note, [float(v) for v in theta], cov.tolist())

@@ -19,6 +19,7 @@ probability >= 1 - alpha (asymptotically; votes treated as independent).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,9 +56,9 @@ def _cell_votes(wins: np.ndarray, ties: np.ndarray) -> list[tuple[int, int, int,
     for a in range(k):
         for b in range(k):
             if a != b and wins[a, b] > 0:
-                cells.append((a, b, 1, int(round(wins[a, b]))))
+                cells.append((a, b, 1, round(wins[a, b])))
             if a < b and ties[a, b] > 0:
-                cells.append((a, b, 0, int(round(ties[a, b]))))
+                cells.append((a, b, 0, round(ties[a, b])))
     return cells
 
 
@@ -74,7 +75,9 @@ def _theta(wins: np.ndarray, ties: np.ndarray, start: np.ndarray | None = None) 
     return np.asarray(bradley_terry_mle(wins, ties).theta)
 
 
-def _remove(wins: np.ndarray, ties: np.ndarray, cells: list[tuple[int, int, int, int]], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _remove(
+    wins: np.ndarray, ties: np.ndarray, cells: list[tuple[int, int, int, int]], n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The matrices without the first ``n`` votes of ``cells`` ((a, b, kind, count), in removal order)."""
     w, t = wins.copy(), ties.copy()
     left = n
@@ -134,16 +137,17 @@ def drop_k_adjacent(wins: np.ndarray, ties: np.ndarray, names: list[str]) -> lis
     wins, ties = np.asarray(wins, dtype=float), np.asarray(ties, dtype=float)
     theta = _theta(wins, ties)
     order = np.argsort(-theta, kind="stable")
-    total = int(round(wins.sum() + ties.sum() / 2.0))
+    total = round(wins.sum() + ties.sum() / 2.0)
     out = []
-    for i, j in zip(order[:-1], order[1:]):
+    for i, j in itertools.pairwise(order):
         k = drop_k(wins, ties, int(i), int(j))
         out.append(DropK(names[i], names[j], k, None if k is None or total == 0 else k / total))
     return out
 
 
-def simultaneous_rank_intervals(theta: np.ndarray | list[float], covariance: np.ndarray | list[list[float]],
-                                names: list[str], level: float = 0.95) -> list[RankInterval]:
+def simultaneous_rank_intervals(
+    theta: np.ndarray | list[float], covariance: np.ndarray | list[list[float]], names: list[str], level: float = 0.95
+) -> list[RankInterval]:
     """Rank intervals holding for all systems together (Bonferroni over the k(k-1)/2 pairs)."""
     th = np.asarray(theta, dtype=float)
     cov = np.asarray(covariance, dtype=float)
@@ -156,5 +160,6 @@ def simultaneous_rank_intervals(theta: np.ndarray | list[float], covariance: np.
     above = (diff - z * se) > 0  # above[i, j]: i surely above j
     np.fill_diagonal(above, False)
     point = 1 + np.argsort(np.argsort(-th, kind="stable"), kind="stable")
-    return [RankInterval(names[i], int(point[i]), int(1 + above[:, i].sum()), int(k - above[i, :].sum()))
-            for i in range(k)]
+    return [
+        RankInterval(names[i], int(point[i]), int(1 + above[:, i].sum()), int(k - above[i, :].sum())) for i in range(k)
+    ]

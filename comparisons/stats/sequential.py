@@ -66,9 +66,13 @@ def prompt_order(prompt_ids: np.ndarray, seed: int) -> np.ndarray:
     return np.argsort(z, kind="stable")
 
 
-def prompt_observations(prompt_ids: np.ndarray | list[int], outcomes: np.ndarray | list[int], seed: int = 0,
-                        votes_per_prompt: int | None = None,
-                        order_keys: np.ndarray | list[int] | None = None) -> dict[str, np.ndarray]:
+def prompt_observations(
+    prompt_ids: np.ndarray | list[int],
+    outcomes: np.ndarray | list[int],
+    seed: int = 0,
+    votes_per_prompt: int | None = None,
+    order_keys: np.ndarray | list[int] | None = None,
+) -> dict[str, np.ndarray]:
     """Per share, the per-prompt means of the prompts in the sequence, in its order.
 
     With ``votes_per_prompt`` = m, a prompt joins the sequence once it has m votes (a prompt
@@ -104,15 +108,24 @@ def prompt_observations(prompt_ids: np.ndarray | list[int], outcomes: np.ndarray
         completed[full] = keys[by_prompt[start[full] + m - 1]]
         order = np.lexsort((rank, completed))
     order = order[keep[order]]
-    per_share = {"win_share": wins, "tie_share": ties, "loss_share": losses,
-                 "win_or_tie_share": wins + ties, "win_rate": wins + 0.5 * ties}
+    per_share = {
+        "win_share": wins,
+        "tie_share": ties,
+        "loss_share": losses,
+        "win_or_tie_share": wins + ties,
+        "win_rate": wins + 0.5 * ties,
+    }
     return {share: np.clip(values[order], 0.0, 1.0) for share, values in per_share.items()}
 
 
 def sequential_intervals(
-    prompt_ids: np.ndarray | list[int], outcomes: np.ndarray | list[int], level: float = 0.95,
-    seed: int = 0, previous: dict[str, dict[str, float | None]] | None = None,
-    votes_per_prompt: int | None = None, order_keys: np.ndarray | list[int] | None = None,
+    prompt_ids: np.ndarray | list[int],
+    outcomes: np.ndarray | list[int],
+    level: float = 0.95,
+    seed: int = 0,
+    previous: dict[str, dict[str, float | None]] | None = None,
+    votes_per_prompt: int | None = None,
+    order_keys: np.ndarray | list[int] | None = None,
     shares: tuple[str, ...] = SHARES,
 ) -> SequentialIntervals:
     """Anytime-valid intervals for the five shares of one pair (votes coded +1/0/-1 from the
@@ -132,9 +145,14 @@ def sequential_intervals(
     n_prompts = int(observations["win_share"].size)
     n = int(out.size)
     w, t, losses = (int(np.count_nonzero(out == v)) for v in (1, 0, -1))
-    estimates = {"win_share": w, "tie_share": t, "loss_share": losses, "win_or_tie_share": w + t,
-                 "win_rate": w + 0.5 * t}
-    intervals = {}
+    estimates = {
+        "win_share": w,
+        "tie_share": t,
+        "loss_share": losses,
+        "win_or_tie_share": w + t,
+        "win_rate": w + 0.5 * t,
+    }
+    intervals: dict[str, Interval] = {}
     for share in SHARES:
         low, high = hedged_interval(observations[share], alpha) if share in shares else (0.0, 1.0)
         before = (previous or {}).get(share) or {}
@@ -142,7 +160,16 @@ def sequential_intervals(
             low, high = _intersect(low, high, float(before["low"]), float(before["high"]))  # type: ignore[arg-type]
         estimate = estimates[share] / n if n else None
         intervals[share] = Interval(estimate, low, high, level, METHOD)
-    return SequentialIntervals(n, n_prompts, int(seed), **intervals)
+    return SequentialIntervals(
+        n,
+        n_prompts,
+        int(seed),
+        intervals["win_share"],
+        intervals["tie_share"],
+        intervals["loss_share"],
+        intervals["win_or_tie_share"],
+        intervals["win_rate"],
+    )
 
 
 def _intersect(low: float, high: float, prev_low: float, prev_high: float) -> tuple[float, float]:
@@ -159,6 +186,8 @@ def small_sample_interval(interval: Interval, sequential: Interval, n_prompts: i
     its method saying why. A percentile bootstrap of one prompt's votes has zero width."""
     if n_prompts >= MIN_BOOTSTRAP_PROMPTS:
         return interval
-    method = (f"too few prompts for the bootstrap ({n_prompts} < {MIN_BOOTSTRAP_PROMPTS}): "
-              "betting confidence interval (Waudby-Smith & Ramdas 2023), prompts as units")
+    method = (
+        f"too few prompts for the bootstrap ({n_prompts} < {MIN_BOOTSTRAP_PROMPTS}): "
+        "betting confidence interval (Waudby-Smith & Ramdas 2023), prompts as units"
+    )
     return Interval(interval.estimate, sequential.low, sequential.high, interval.level, method)

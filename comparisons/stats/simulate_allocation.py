@@ -38,8 +38,14 @@ class AllocationReport(AsDict):
     rules: list[dict[str, object]]
 
 
-def _pair_path(rng: np.random.Generator, shares: tuple[float, float, float], n_prompts: int, m: int,
-               concentration: float, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pair_path(
+    rng: np.random.Generator,
+    shares: tuple[float, float, float],
+    n_prompts: int,
+    m: int,
+    concentration: float,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The win-rate sequence of one pair over its prompts in a random order: (low, high, estimate) after each."""
     probs = rng.dirichlet(np.asarray(shares) * concentration, size=n_prompts)
     u = rng.random((n_prompts, m))
@@ -58,9 +64,16 @@ def _stop(rules: StoppingRules, low: np.ndarray, high: np.ndarray, m: int) -> in
     return int(low.size)
 
 
-def simulate_lima(rng: np.random.Generator, n_studies: int, rules: StoppingRules, n_prompts: int = 300,
-                  votes_per_comparison: int = 3, shares: tuple[tuple[float, float, float], ...] = LIMA_SHARES,
-                  concentration: float = 2.0, level: float = 0.95) -> AllocationReport:
+def simulate_lima(
+    rng: np.random.Generator,
+    n_studies: int,
+    rules: StoppingRules,
+    n_prompts: int = 300,
+    votes_per_comparison: int = 3,
+    shares: tuple[tuple[float, float, float], ...] = LIMA_SHARES,
+    concentration: float = 2.0,
+    level: float = 0.95,
+) -> AllocationReport:
     """Votes until every pair settles, against the fixed design, with the wrong-verdict rate.
 
     Each pair's stopping point does not depend on the order in which the pairs are served
@@ -88,8 +101,17 @@ def simulate_lima(rng: np.random.Generator, n_studies: int, rules: StoppingRules
     fixed = n_prompts * m * len(shares)
     n_pairs = n_studies * len(shares)
     mean = float(np.mean(totals))
-    return AllocationReport(n_studies, fixed, mean, 1.0 - mean / fixed, wrong / n_pairs, studies_wrong / n_studies,
-                            decided / n_pairs, (per_pair / n_studies).tolist(), list(rules.as_setting()))
+    return AllocationReport(
+        n_studies,
+        fixed,
+        mean,
+        1.0 - mean / fixed,
+        wrong / n_pairs,
+        studies_wrong / n_studies,
+        decided / n_pairs,
+        (per_pair / n_studies).tolist(),
+        list(rules.as_setting()),
+    )
 
 
 def need_score(rules: StoppingRules, estimate: float | None, low: float, high: float) -> float:

@@ -33,8 +33,14 @@ def truth(shares: tuple[float, float, float]) -> dict[str, float]:
     return {"win_share": w, "tie_share": t, "loss_share": loss, "win_or_tie_share": w + t, "win_rate": w + t / 2}
 
 
-def simulate_votes(rng: np.random.Generator, shares: tuple[float, float, float], n_prompts: int,
-                   votes_per_prompt: int, concentration: float = 4.0, spread: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+def simulate_votes(
+    rng: np.random.Generator,
+    shares: tuple[float, float, float],
+    n_prompts: int,
+    votes_per_prompt: int,
+    concentration: float = 4.0,
+    spread: float = 3.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """(prompt ids, outcomes) in arrival order. Prompts are taken in a random order and each
     gets its votes from raters working side by side: vote r on the j-th prompt arrives at time
     j + U(0, ``spread``), so a few prompts are in progress at once."""
@@ -52,17 +58,31 @@ def _wald(prompt_ids: np.ndarray, outcomes: np.ndarray, share: str, level: float
     """Prompt-clustered Wald interval: mean of per-prompt means +- z sd / sqrt(P)."""
     p = int(prompt_ids.max()) + 1
     n = np.bincount(prompt_ids, minlength=p)
-    score = {"win_share": outcomes == 1, "tie_share": outcomes == 0, "loss_share": outcomes == -1,
-             "win_or_tie_share": outcomes >= 0, "win_rate": (outcomes + 1) / 2}[share]
+    score = {
+        "win_share": outcomes == 1,
+        "tie_share": outcomes == 0,
+        "loss_share": outcomes == -1,
+        "win_or_tie_share": outcomes >= 0,
+        "win_rate": (outcomes + 1) / 2,
+    }[share]
     per = np.bincount(prompt_ids, weights=score.astype(float), minlength=p)[n > 0] / n[n > 0]
     z = float(scipy_stats.norm.ppf(0.5 + level / 2))
     half = z * per.std(ddof=1) / np.sqrt(per.size) if per.size > 1 else 0.0
     return float(per.mean() - half), float(per.mean() + half)
 
 
-def coverage(rng: np.random.Generator, n_studies: int, shares: tuple[float, float, float], n_prompts: int,
-             votes_per_prompt: int, batch: int, level: float = 0.95, share_names: tuple[str, ...] = SHARES,
-             peeked: tuple[str, ...] = ("wald",), n_resamples: int = 500) -> CoverageReport:
+def coverage(
+    rng: np.random.Generator,
+    n_studies: int,
+    shares: tuple[float, float, float],
+    n_prompts: int,
+    votes_per_prompt: int,
+    batch: int,
+    level: float = 0.95,
+    share_names: tuple[str, ...] = SHARES,
+    peeked: tuple[str, ...] = ("wald",),
+    n_resamples: int = 500,
+) -> CoverageReport:
     """Fraction of studies whose interval covered the truth at every look (after each batch), for
     the betting sequences and for each fixed-sample method in ``peeked`` ("wald": prompt-clustered
     Wald; "bootstrap": prompt-clustered percentile bootstrap with ``n_resamples``)."""
@@ -79,8 +99,16 @@ def coverage(rng: np.random.Generator, n_studies: int, shares: tuple[float, floa
         looks = len(ends)
         for end in ends:
             ids, out = prompts[:end], outcomes[:end]
-            seq = sequential_intervals(ids, out, level, seed=study, previous=previous, shares=share_names,
-                                       votes_per_prompt=votes_per_prompt, order_keys=np.arange(end))
+            seq = sequential_intervals(
+                ids,
+                out,
+                level,
+                seed=study,
+                previous=previous,
+                shares=share_names,
+                votes_per_prompt=votes_per_prompt,
+                order_keys=np.arange(end),
+            )
             previous = {s: {"low": seq.interval(s).low, "high": seq.interval(s).high} for s in SHARES}
             boot = clustered_bootstrap(ids, out, n_resamples, level, seed=study) if "bootstrap" in peeked else None
             for s in share_names:
@@ -97,5 +125,9 @@ def coverage(rng: np.random.Generator, n_studies: int, shares: tuple[float, floa
             seq_ok[s] += seq_cover[s]
             for method in peeked:
                 peek_ok[method][s] += peek_cover[method][s]
-    return CoverageReport(n_studies, looks, {s: seq_ok[s] / n_studies for s in share_names},
-                          {m: {s: peek_ok[m][s] / n_studies for s in share_names} for m in peeked})
+    return CoverageReport(
+        n_studies,
+        looks,
+        {s: seq_ok[s] / n_studies for s in share_names},
+        {m: {s: peek_ok[m][s] / n_studies for s in share_names} for m in peeked},
+    )

@@ -67,7 +67,7 @@ def parse_stopping(value: Any, field: str = "stopping") -> StoppingRules:
     for i, item in enumerate(items):
         where = field if single else f"{field}[{i}]"
         if not isinstance(item, dict):
-            raise StoppingError(where, "must be an object such as {\"rule\": \"verdict\"}")
+            raise StoppingError(where, 'must be an object such as {"rule": "verdict"}')
         rule = item.get("rule")
         if rule not in RULES:
             raise StoppingError(f"{where}.rule", f"must be one of {', '.join(RULES)}")
@@ -136,9 +136,18 @@ class Need(AsDict):
     rule: str | None  # the rule expected to settle it first
 
 
-def votes_to_settle(rules: StoppingRules, estimate: float | None, low: float, high: float,
-                    prompts_done: int, variance: float, votes_per_prompt: int, n_votes: int,
-                    votes_left_in_design: int, level: float = 0.95) -> Need:
+def votes_to_settle(
+    rules: StoppingRules,
+    estimate: float | None,
+    low: float,
+    high: float,
+    prompts_done: int,
+    variance: float,
+    votes_per_prompt: int,
+    n_votes: int,
+    votes_left_in_design: int,
+    level: float = 0.95,
+) -> Need:
     """Votes still needed until a rule holds, assuming the per-prompt variance stays as observed
     and the interval narrows around its present centre as ``projected_half_width`` (scaled so
     that it equals the present half-width now). With no rule, the rest of the design.

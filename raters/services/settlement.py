@@ -27,8 +27,9 @@ def coverage_settle(*, study_id: int, pair_keys: list[str]) -> int:
         return 0
     coverage_sync(study_id=study_id, force=True)  # rows are made lazily: make them now, then mark them
     with transaction.atomic():
-        return Coverage.objects.filter(study_id=study_id, comparison__pair_key__in=pair_keys,
-                                       filled__lt=SETTLED).update(filled=SETTLED)
+        return Coverage.objects.filter(
+            study_id=study_id, comparison__pair_key__in=pair_keys, filled__lt=SETTLED
+        ).update(filled=SETTLED)
 
 
 def coverage_prioritise(*, study_id: int, pair_keys: list[str]) -> int:
@@ -39,7 +40,9 @@ def coverage_prioritise(*, study_id: int, pair_keys: list[str]) -> int:
     with transaction.atomic():
         for position, key in enumerate(pair_keys):
             band = float(len(pair_keys) - position)
-            moved += (Coverage.objects.filter(study_id=study_id, comparison__pair_key=key)
-                      .filter(~Q(rank__gte=band) | Q(rank__gte=band + 1.0))
-                      .update(rank=band + F("rank") - Floor(F("rank"))))
+            moved += (
+                Coverage.objects.filter(study_id=study_id, comparison__pair_key=key)
+                .filter(~Q(rank__gte=band) | Q(rank__gte=band + 1.0))
+                .update(rank=band + F("rank") - Floor(F("rank")))
+            )
     return moved

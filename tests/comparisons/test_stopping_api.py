@@ -21,16 +21,22 @@ def test_patch_sets_combined_rules_and_null_removes_them(api):
     rules = [{"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}, {"rule": "verdict"}]
     response = api.patch("/api/studies/s1/", {"stopping": rules}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["stopping"] == [{"rule": "verdict"}, {"rule": "precision", "half_width": 0.05},
-                                           {"rule": "budget", "max_votes": 600}]
+    assert response.json()["stopping"] == [
+        {"rule": "verdict"},
+        {"rule": "precision", "half_width": 0.05},
+        {"rule": "budget", "max_votes": 600},
+    ]
     assert api.patch("/api/studies/s1/", {"stopping": None}, format="json").json()["stopping"] is None
 
 
-@pytest.mark.parametrize("stopping, field", [
-    ({"rule": "precision", "half_width": 2}, "stopping.half_width"),
-    ([{"rule": "verdict"}, {"rule": "budget"}], "stopping[1].max_votes"),
-    ({"rule": "sometime"}, "stopping.rule"),
-])
+@pytest.mark.parametrize(
+    "stopping, field",
+    [
+        ({"rule": "precision", "half_width": 2}, "stopping.half_width"),
+        ([{"rule": "verdict"}, {"rule": "budget"}], "stopping[1].max_votes"),
+        ({"rule": "sometime"}, "stopping.rule"),
+    ],
+)
 def test_a_bad_rule_is_a_400_naming_the_field_and_nothing_is_stored(api, stopping, field):
     create_study(api, slug="s1", stopping={"rule": "verdict"})
     response = api.patch("/api/studies/s1/", {"stopping": stopping}, format="json")

@@ -47,7 +47,9 @@ def test_comparisons_of_a_settled_pair_are_never_served():
             services.vote_submit(rater=rater, token=nxt.assignment.token, choice="left")
     assert keys[0] not in served and Counter(served) == {keys[1]: 12}
     # exact counts written back by the expiry sweep never undo the mark
-    coverage_refresh(comparison_ids=Comparison.objects.filter(study=study).values_list("id", flat=True), now=timezone.now())
+    coverage_refresh(
+        comparison_ids=Comparison.objects.filter(study=study).values_list("id", flat=True), now=timezone.now()
+    )
     assert set(Coverage.objects.filter(comparison__pair_key=keys[0]).values_list("filled", flat=True)) == {sql.SETTLED}
 
 
@@ -79,9 +81,12 @@ def test_the_deepest_first_scan_is_the_orm_query_it_stands_for():
     other = Comparison.objects.filter(study=study).exclude(pair_key__in=voted).first().pair_key
     coverage_settle(study_id=study.pk, pair_keys=[other])
     probe = RaterFactory(study=study)
-    orm = list(Coverage.objects.filter(study_id=study.pk, filled__lt=3)
-               .exclude(Exists(Assignment.objects.filter(rater=probe, comparison=OuterRef("comparison_id"))))
-               .exclude(Exists(GoldPair.objects.filter(comparison=OuterRef("comparison_id"))))
-               .order_by("-filled", "-rank").values_list("comparison_id", "filled")[:7])
+    orm = list(
+        Coverage.objects.filter(study_id=study.pk, filled__lt=3)
+        .exclude(Exists(Assignment.objects.filter(rater=probe, comparison=OuterRef("comparison_id"))))
+        .exclude(Exists(GoldPair.objects.filter(comparison=OuterRef("comparison_id"))))
+        .order_by("-filled", "-rank")
+        .values_list("comparison_id", "filled")[:7]
+    )
     assert sql.unseen_least_filled(rater_id=probe.pk, study_id=study.pk, cap=3, limit=7, deepest=True) == orm
     assert orm[0][1] == 2

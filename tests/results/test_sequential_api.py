@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from comparisons.models import Comparison, Study
-from results.services import results_refresh
 from comparisons.stats.sequential import SHARES, sequential_intervals
 from raters import services as rater_services
-from tests.comparisons.helpers import create_study, rows_for, upload
 from raters.models import StudyRaterSettings
+from results.services import results_refresh
+from tests.comparisons.helpers import create_study, rows_for, upload
 from tests.factories import RaterFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +23,16 @@ PROMPTS = 60
 
 def batch_votes(baseline: str, start: int, outcomes: list[int]) -> list[dict]:
     """One imported vote per prompt (LIMA's outcome +1/0/-1), LIMA shown left."""
-    return [{"prompt_id": f"p{start + i}", "left_system": "LIMA", "right_system": baseline,
-             "choice": {1: "left", 0: "tie", -1: "right"}[o], "rater": f"r-{baseline}"} for i, o in enumerate(outcomes)]
+    return [
+        {
+            "prompt_id": f"p{start + i}",
+            "left_system": "LIMA",
+            "right_system": baseline,
+            "choice": {1: "left", 0: "tie", -1: "right"}[o],
+            "rater": f"r-{baseline}",
+        }
+        for i, o in enumerate(outcomes)
+    ]
 
 
 def test_batches_narrow_the_sequences_a_pair_settles_by_its_rule_and_is_served_no_more(api):
@@ -38,7 +46,9 @@ def test_batches_narrow_the_sequences_a_pair_settles_by_its_rule_and_is_served_n
     before: dict[str, dict] = {}
     settled_at_batch = None
     for batch, start in enumerate(range(0, 40, 10)):
-        rows = batch_votes("GPT-4", start, clear[start:start + 10]) + batch_votes("Bard", start, close[start:start + 10])
+        rows = batch_votes("GPT-4", start, clear[start : start + 10]) + batch_votes(
+            "Bard", start, close[start : start + 10]
+        )
         response = api.post("/api/studies/s/votes/import/", json.dumps(rows), content_type="application/json")
         assert response.status_code == 201, response.json()
         results_refresh(study_id=study.pk)
@@ -55,8 +65,9 @@ def test_batches_narrow_the_sequences_a_pair_settles_by_its_rule_and_is_served_n
         gpt4 = next(p for p in results["pairs"] if p["systems"][1] == "GPT-4")
         # the rule, checked independently on the votes so far: LIMA's win-rate sequence excludes 1/2
         outcomes = np.asarray(clear[: start + 10])
-        independent = sequential_intervals(np.arange(outcomes.size), outcomes, votes_per_prompt=1,
-                                           order_keys=np.arange(outcomes.size), seed=study.seed).win_rate
+        independent = sequential_intervals(
+            np.arange(outcomes.size), outcomes, votes_per_prompt=1, order_keys=np.arange(outcomes.size), seed=study.seed
+        ).win_rate
         if settled_at_batch is None and (independent.low > 0.5):
             settled_at_batch = batch
         if settled_at_batch is None:

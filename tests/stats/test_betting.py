@@ -25,13 +25,13 @@ def reference_hedged_cs(x: list[float], alpha: float, breaks: int = BREAKS) -> t
     """confseq's hedged_cs (theta 1/2, trunc_scale 1/2, m_trunc, running intersection), with the
     bets of ``lambda_predmix_eb(x, alpha=alpha / 2)`` on both sides (log(2/alpha), as the paper)."""
     n = len(x)
-    bets, mean, var, total, squares = [], 0.5, 0.25, 0.0, 0.0
+    bets, _mean, var, total, squares = [], 0.5, 0.25, 0.0, 0.0
     for t, value in enumerate(x, start=1):
         bets.append(math.sqrt(2 * math.log(2 / alpha) / (var * t * math.log(1 + t))))
         total += value
         mu_t = min((0.5 + total) / (t + 1), 1.0)
         squares += (value - mu_t) ** 2
-        mean, var = mu_t, (0.25 + squares) / (t + 1)
+        _mean, var = mu_t, (0.25 + squares) / (t + 1)
     grid = [i / breaks for i in range(breaks + 1)]
     inside = [[False] * n for _ in grid]
     for g, m in enumerate(grid):
@@ -54,8 +54,11 @@ def reference_hedged_cs(x: list[float], alpha: float, breaks: int = BREAKS) -> t
 @pytest.mark.parametrize("kind", ["uniform", "three-point", "skewed"])
 def test_hedged_sequence_equals_the_reference_to_one_grid_step_at_every_t(kind):
     rng = np.random.default_rng(7)
-    x = {"uniform": rng.random(40), "three-point": rng.choice([0.0, 0.5, 1.0], 40, p=[0.3, 0.2, 0.5]),
-         "skewed": rng.beta(0.5, 3.0, 40)}[kind]
+    x = {
+        "uniform": rng.random(40),
+        "three-point": rng.choice([0.0, 0.5, 1.0], 40, p=[0.3, 0.2, 0.5]),
+        "skewed": rng.beta(0.5, 3.0, 40),
+    }[kind]
     ours_low, ours_high = hedged_sequence(x, alpha=0.05)
     ref_low, ref_high = reference_hedged_cs(list(x), alpha=0.05)
     # confseq's ends lie one grid step outside the exact ends at most, never inside them

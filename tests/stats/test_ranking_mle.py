@@ -33,8 +33,13 @@ def test_the_mle_equals_converged_evalica_and_choix_fits_to_1e9():
     fit = bradley_terry_mle(wins, ties)
     assert fit.mle_exists and fit.ranking.prior == 0.0 and "unregularised" in fit.note
     winners = [evalica.Winner.X if o == 1 else evalica.Winner.Y if o == -1 else evalica.Winner.Draw for o in out]
-    ref = evalica.bradley_terry(a, b, winners, index=pd.Index(range(5)), tie_weight=0.5, solver="naive",
-                                tolerance=1e-15, limit=1_000_000).scores.sort_index().to_numpy()
+    ref = (
+        evalica.bradley_terry(
+            a, b, winners, index=pd.Index(range(5)), tie_weight=0.5, solver="naive", tolerance=1e-15, limit=1_000_000
+        )
+        .scores.sort_index()
+        .to_numpy()
+    )
     np.testing.assert_allclose(fit.ranking.probabilities, ref / ref.sum(), atol=1e-9, rtol=0)
     lsr = choix.ilsr_pairwise_dense(wins + 0.5 * ties, alpha=0.0, tol=1e-14, max_iter=100_000)
     np.testing.assert_allclose(fit.theta, lsr - lsr.mean(), atol=1e-9, rtol=0)
@@ -52,8 +57,9 @@ def test_the_prior_is_used_only_when_the_mle_does_not_exist_and_says_so():
 
 def _brute_force_drop_k(wins, ties, higher, lower, limit):
     """The true minimum by trying every multiset of removed votes up to ``limit`` (small data)."""
-    cells = [(i, j, "w") for i in range(3) for j in range(3) if wins[i, j]] + \
-            [(i, j, "t") for i in range(3) for j in range(i + 1, 3) if ties[i, j]]
+    cells = [(i, j, "w") for i in range(3) for j in range(3) if wins[i, j]] + [
+        (i, j, "t") for i in range(3) for j in range(i + 1, 3) if ties[i, j]
+    ]
     for size in range(1, limit + 1):
         for combo in itertools.combinations_with_replacement(cells, size):
             w, t = wins.copy(), ties.copy()
@@ -87,7 +93,7 @@ def test_drop_k_is_reported_for_every_adjacent_pair():
     names = list("ABCDE")
     report = drop_k_adjacent(wins, ties, names)
     order = [names[i] for i in np.argsort(-np.asarray(bradley_terry_mle(wins, ties).theta))]
-    assert [(d.higher, d.lower) for d in report] == list(zip(order[:-1], order[1:]))
+    assert [(d.higher, d.lower) for d in report] == list(itertools.pairwise(order))
     assert all(d.votes_to_swap is not None and 0 < d.votes_to_swap < 600 for d in report)
 
 

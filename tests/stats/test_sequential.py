@@ -28,8 +28,13 @@ def test_each_share_is_the_betting_interval_of_per_prompt_means_in_the_seeded_or
     ids, out = _votes(1)
     result = sequential_intervals(ids, out, seed=5)
     order = prompt_order(np.unique(ids), 5)
-    for share, score in [("win_share", out == 1), ("tie_share", out == 0), ("loss_share", out == -1),
-                         ("win_or_tie_share", out >= 0), ("win_rate", (out + 1) / 2)]:
+    for share, score in [
+        ("win_share", out == 1),
+        ("tie_share", out == 0),
+        ("loss_share", out == -1),
+        ("win_or_tie_share", out >= 0),
+        ("win_rate", (out + 1) / 2),
+    ]:
         per_prompt = score.reshape(-1, 3).mean(axis=1)[order]
         low, high = hedged_interval(per_prompt, 0.05)
         interval = getattr(result, share)

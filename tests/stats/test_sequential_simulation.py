@@ -12,8 +12,9 @@ from comparisons.stats.stopping import StoppingRules
 
 
 def test_sequences_cover_at_every_look_while_the_peeked_fixed_interval_does_not():
-    report = coverage(np.random.default_rng(0), 200, (0.44, 0.21, 0.35), 40, 3, 12,
-                      share_names=("win_rate", "win_share"))
+    report = coverage(
+        np.random.default_rng(0), 200, (0.44, 0.21, 0.35), 40, 3, 12, share_names=("win_rate", "win_share")
+    )
     assert report.n_looks == 10
     for share in ("win_rate", "win_share"):
         assert report.sequential[share] >= 0.95

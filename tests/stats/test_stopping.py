@@ -18,23 +18,27 @@ from comparisons.stats.stopping import (
 
 def test_rules_parse_alone_or_combined_and_round_trip():
     assert parse_stopping({"rule": "verdict"}) == StoppingRules(verdict=True)
-    rules = parse_stopping([{"rule": "verdict"}, {"rule": "precision", "half_width": 0.05},
-                            {"rule": "budget", "max_votes": 600}])
+    rules = parse_stopping(
+        [{"rule": "verdict"}, {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}]
+    )
     assert rules == StoppingRules(True, 0.05, 600)
     assert parse_stopping(rules.as_setting()) == rules
     assert not parse_stopping(None).any
 
 
-@pytest.mark.parametrize("value, field", [
-    ({"rule": "soon"}, "stopping.rule"),
-    ({"rule": "precision"}, "stopping.half_width"),
-    ({"rule": "precision", "half_width": 0.7}, "stopping.half_width"),
-    ({"rule": "budget", "max_votes": 0}, "stopping.max_votes"),
-    ({"rule": "budget", "max_votes": True}, "stopping.max_votes"),
-    ({"rule": "verdict", "half_width": 0.1}, "stopping.half_width"),
-    ([{"rule": "verdict"}, {"rule": "verdict"}], "stopping[1].rule"),
-    (["verdict"], "stopping[0]"),
-])
+@pytest.mark.parametrize(
+    "value, field",
+    [
+        ({"rule": "soon"}, "stopping.rule"),
+        ({"rule": "precision"}, "stopping.half_width"),
+        ({"rule": "precision", "half_width": 0.7}, "stopping.half_width"),
+        ({"rule": "budget", "max_votes": 0}, "stopping.max_votes"),
+        ({"rule": "budget", "max_votes": True}, "stopping.max_votes"),
+        ({"rule": "verdict", "half_width": 0.1}, "stopping.half_width"),
+        ([{"rule": "verdict"}, {"rule": "verdict"}], "stopping[1].rule"),
+        (["verdict"], "stopping[0]"),
+    ],
+)
 def test_bad_settings_name_the_field(value, field):
     with pytest.raises(StoppingError) as info:
         parse_stopping(value)
@@ -61,8 +65,17 @@ def test_votes_to_settle_projects_the_precision_rule_within_a_factor_of_the_real
     x = rng.choice([0.0, 1 / 3, 2 / 3, 1.0], 2000)
     done = 100
     low, high = hedged_interval(x[:done])
-    need = votes_to_settle(StoppingRules(half_width=0.05), float(x[:done].mean()), low, high, done,
-                           float(x[:done].var()), 3, done * 3, 1900 * 3)
+    need = votes_to_settle(
+        StoppingRules(half_width=0.05),
+        float(x[:done].mean()),
+        low,
+        high,
+        done,
+        float(x[:done].var()),
+        3,
+        done * 3,
+        1900 * 3,
+    )
     assert need.settles_within_design and need.rule == "precision"
     # the real sequence on more of the same data reaches +-0.05 near the projection
     reached = next(n for n in range(done, 2000, 20) if np.diff(hedged_interval(x[:n]))[0] / 2 <= 0.05)
