@@ -16,7 +16,9 @@ from scipy import optimize, special
 SCALE, BASE, INIT = 400.0, 10.0, 1000.0
 
 
-def collapse(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def collapse(
+    model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unique (model_a, model_b, outcome) rows from outcomes +1 / 0 / -1 for model_a:
     matchups (rows x 2), the target per row (1 win, 0.5 tie, 0 loss of model_a), and the
     number of battles per row."""
@@ -35,15 +37,24 @@ def _loss_and_grad(ratings, matchups, outcomes, weights, alpha):
     return loss, grad
 
 
-def fit(matchups: np.ndarray, outcomes: np.ndarray, weights: np.ndarray, n_models: int, tol: float = 1e-6) -> np.ndarray:
+def fit(
+    matchups: np.ndarray, outcomes: np.ndarray, weights: np.ndarray, n_models: int, tol: float = 1e-6
+) -> np.ndarray:
     """Elo ratings (400 r + 1000) from weighted unique rows."""
-    res = optimize.minimize(_loss_and_grad, np.zeros(n_models), args=(matchups, outcomes, weights, np.log(BASE)),
-                            jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": tol})
+    res = optimize.minimize(
+        _loss_and_grad,
+        np.zeros(n_models),
+        args=(matchups, outcomes, weights, np.log(BASE)),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 100, "gtol": tol},
+    )
     return SCALE * res.x + INIT
 
 
-def bootstrap(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, n_models: int,
-              n_rounds: int = 1000, seed: int = 0) -> dict:
+def bootstrap(
+    model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, n_models: int, n_rounds: int = 1000, seed: int = 0
+) -> dict:
     """Point ratings, per-round ratings and 2.5 / 97.5 percentiles."""
     matchups, outcomes, counts = collapse(model_a, model_b, outcome)
     n = int(counts.sum())

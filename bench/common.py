@@ -28,8 +28,9 @@ def setup_django(*, redis: bool = False) -> None:
         os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lima_eval.settings")
     sys.path.insert(0, str(ROOT))
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, check=True,
-                   env={**os.environ})
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, check=True, env={**os.environ}
+    )
     import django
 
     django.setup()

@@ -26,16 +26,23 @@ def make_rows(prompts: int) -> list[dict]:
     for i in range(prompts):
         text = f"Prompt number {i}: explain something useful about topic {i % 97}."
         for system in ("focal", "baseline"):
-            rows.append({"prompt_id": f"p{i}", "prompt": text, "system": system,
-                         "response": f"{system} says: " + "a fairly ordinary answer sentence. " * 8,
-                         "metadata": {"temperature": 0.7, "tokens": 60}})
+            rows.append(
+                {
+                    "prompt_id": f"p{i}",
+                    "prompt": text,
+                    "system": system,
+                    "response": f"{system} says: " + "a fairly ordinary answer sentence. " * 8,
+                    "metadata": {"temperature": 0.7, "tokens": 60},
+                }
+            )
     return rows
 
 
 def fresh_study(slug: str):
+    from django.contrib.auth import get_user_model
+
     from comparisons.models import Study, System
     from comparisons.services import study_create
-    from django.contrib.auth import get_user_model
 
     Study.objects.filter(slug=slug).delete()
     owner, _ = get_user_model().objects.get_or_create(username="bench")
@@ -45,11 +52,12 @@ def fresh_study(slug: str):
 
 
 def time_upload(rows: list[dict]) -> float:
-    from comparisons.models import UploadJob
-    from comparisons.permissions import RESEARCHERS_GROUP
     from django.contrib.auth.models import Group
     from django.test import Client
     from rest_framework.authtoken.models import Token
+
+    from comparisons.models import UploadJob
+    from comparisons.permissions import RESEARCHERS_GROUP
 
     study = fresh_study("bench-upload")
     study.owner.groups.add(Group.objects.get_or_create(name=RESEARCHERS_GROUP)[0])
@@ -66,8 +74,9 @@ def time_upload(rows: list[dict]) -> float:
 
 
 def time_raw(rows: list[dict]) -> float:
-    from comparisons.models import Prompt, Response, System
     from django.db import transaction
+
+    from comparisons.models import Prompt, Response, System
 
     study = fresh_study("bench-raw")
     systems = {s.name: s for s in System.objects.filter(name__in=["focal", "baseline"])}
@@ -79,8 +88,16 @@ def time_raw(rows: list[dict]) -> float:
                 prompts[row["prompt_id"]] = Prompt(study=study, external_id=row["prompt_id"], text=row["prompt"])
         Prompt.objects.bulk_create(list(prompts.values()), batch_size=2000)
         Response.objects.bulk_create(
-            [Response(prompt=prompts[r["prompt_id"]], system=systems[r["system"]], text=r["response"],
-                      metadata=r["metadata"], length=len(r["response"])) for r in rows],
+            [
+                Response(
+                    prompt=prompts[r["prompt_id"]],
+                    system=systems[r["system"]],
+                    text=r["response"],
+                    metadata=r["metadata"],
+                    length=len(r["response"]),
+                )
+                for r in rows
+            ],
             batch_size=2000,
         )
     return time.perf_counter() - start

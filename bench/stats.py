@@ -43,11 +43,11 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import arena_reference
 from bench.common import machine
-from results.compute import Params, compute_results
-from results.table import VoteTable
 from comparisons.stats import bootstrap as boot_mod
 from comparisons.stats.ranking import bradley_terry, pair_matrices
-from comparisons.stats.ranking_bootstrap import bootstrap_bradley_terry
+from comparisons.stats.ranking_bootstrap import RankingIntervals, bootstrap_bradley_terry
+from results.compute import Params, compute_results
+from results.table import VoteTable
 
 SYSTEMS = {1: "LIMA 65B", 2: "GPT-4", 3: "Claude", 4: "Bard", 5: "DaVinci003", 6: "Alpaca 65B"}
 
@@ -67,15 +67,26 @@ def votes_workload(n_votes=1_000_000, prompts=10_000, baselines=5, raters=200, s
     r2 = (r1 + 1 + rng.integers(0, raters // 2, n_comp)) % raters
     r3 = (r1 + raters // 2 + 1 + rng.integers(0, raters // 2 - 1, n_comp)) % raters
     rater = np.stack([r1, r2, r3], axis=1).ravel()[:n_votes]
-    label = np.where(rng.random(n_votes) < accuracy[rater], truth[comp],
-                     (truth[comp] + 1 + rng.integers(1, 3, n_votes)) % 3 - 1)
+    label = np.where(
+        rng.random(n_votes) < accuracy[rater], truth[comp], (truth[comp] + 1 + rng.integers(1, 3, n_votes)) % 3 - 1
+    )
     base = c_base[comp]
     swap = rng.random(n_votes) < 0.5
     left, right = np.where(swap, base, 1), np.where(swap, 1, base)
     winner = np.where(label == 1, 1, np.where(label == -1, base, 0))
     group = np.where(rater % 10 == 0, "expert", "crowd").astype(object)
-    table = VoteTable(comp, c_prompt[comp], rater + 1, group, left, right, winner,
-                      rng.integers(10, 900, n_votes), rng.integers(10, 900, n_votes), SYSTEMS)
+    table = VoteTable(
+        comp,
+        c_prompt[comp],
+        rater + 1,
+        group,
+        left,
+        right,
+        winner,
+        rng.integers(10, 900, n_votes),
+        rng.integers(10, 900, n_votes),
+        SYSTEMS,
+    )
     return table, [(1, b) for b in range(2, 2 + baselines)]
 
 
@@ -115,17 +126,23 @@ def bench_results(quick: bool) -> list[tuple]:
     results, ours = timed(lambda: compute_results(table, pairs, params), repeat=3)
     k = 4 if quick else 20
     peer_shares, peer = timed(lambda: pandas_bootstrap(table, pairs, k))
-    for (first, second), shares in zip(pairs, peer_shares):  # equal numbers on the timed resamples
+    for (first, second), shares in zip(pairs, peer_shares, strict=True):  # equal numbers on the timed resamples
         mask, outcomes = table.outcomes_for(first, second)
         counts = boot_mod.per_prompt_counts(table.prompt[mask], outcomes)
         totals = boot_mod.resample_totals_many([counts], k, np.random.default_rng(params.seed))[0]
         assert np.allclose(shares, totals[:, 0] / totals.sum(axis=1), rtol=0, atol=1e-15)
     peer_full = peer[0] / k * params.n_resamples
     best, median = min(ours), statistics.median(ours)
-    return [("A", "full results, 1M votes (ours, best / median of 3)", f"{best:.2f} s / {median:.2f} s", ""),
-            ("A", f"pandas prompt bootstrap, 5 pairs ({k} resamples x 5 timed, extrapolated to 2,000)",
-             f"{peer_full:.0f} s", f"{peer_full / best:.0f}x (median: {peer_full / median:.0f}x)"),
-            ("A", "pairs reported", f"{len(results['pairs'])}, shares equal on the timed resamples", "")]
+    return [
+        ("A", "full results, 1M votes (ours, best / median of 3)", f"{best:.2f} s / {median:.2f} s", ""),
+        (
+            "A",
+            f"pandas prompt bootstrap, 5 pairs ({k} resamples x 5 timed, extrapolated to 2,000)",
+            f"{peer_full:.0f} s",
+            f"{peer_full / best:.0f}x (median: {peer_full / median:.0f}x)",
+        ),
+        ("A", "pairs reported", f"{len(results['pairs'])}, shares equal on the timed resamples", ""),
+    ]
 
 
 def battles(n=1_000_000, k=50, seed=1):
@@ -166,35 +183,63 @@ def load_fschat():
 def bench_ranking(quick: bool) -> list[tuple]:
     a, b, out, k = battles()
     names = [f"m{i:02d}" for i in range(k)]
-    run = lambda: bootstrap_bradley_terry(a, b, out, names, n_resamples=1000, method="newton")
+
+    def run() -> RankingIntervals:
+        return bootstrap_bradley_terry(a, b, out, names, n_resamples=1000, method="newton")
+
     run()
     ours_res, ours = timed(run, repeat=3)
     best = min(ours)
     mle = bradley_terry(*pair_matrices(a, b, out, k), prior=0.0, tol=1e-12).elo  # no pseudo-wins
 
     def differ(other) -> str:
-        return (f"ratings differ by {np.abs(centred(ours_res.elo) - centred(other)).max():.4f} Elo at most "
-                f"({np.abs(centred(mle) - centred(other)).max():.4f} with prior 0)")
+        return (
+            f"ratings differ by {np.abs(centred(ours_res.elo) - centred(other)).max():.4f} Elo at most "
+            f"({np.abs(centred(mle) - centred(other)).max():.4f} with prior 0)"
+        )
 
-    rows = [("B", "Bradley-Terry, 1,000 rounds, 1M battles, 50 systems (ours, best / median of 3)",
-             f"{best:.2f} s / {statistics.median(ours):.2f} s", "")]
+    rows = [
+        (
+            "B",
+            "Bradley-Terry, 1,000 rounds, 1M battles, 50 systems (ours, best / median of 3)",
+            f"{best:.2f} s / {statistics.median(ours):.2f} s",
+            "",
+        )
+    ]
     ref, arena = timed(lambda: arena_reference.bootstrap(a, b, out, k, n_rounds=100 if quick else 1000))
     arena_full = arena[0] * (10 if quick else 1)
-    rows.append(("B", "Arena reference (bench/arena_reference.py)" + (" (100 rounds x 10)" if quick else ""),
-                 f"{arena_full:.1f} s", f"{arena_full / best:.1f}x; {differ(ref['point'])}"))
+    rows.append(
+        (
+            "B",
+            "Arena reference (bench/arena_reference.py)" + (" (100 rounds x 10)" if quick else ""),
+            f"{arena_full:.1f} s",
+            f"{arena_full / best:.1f}x; {differ(ref['point'])}",
+        )
+    )
     fschat = load_fschat()
     if fschat is not None:
         import pandas as pd
 
         get_bootstrap_result, fit_elo = fschat
-        df = pd.DataFrame({"model_a": np.asarray(names)[a], "model_b": np.asarray(names)[b],
-                           "winner": np.where(out == 1, "model_a", np.where(out == -1, "model_b", "tie"))})
+        df = pd.DataFrame(
+            {
+                "model_a": np.asarray(names)[a],
+                "model_b": np.asarray(names)[b],
+                "winner": np.where(out == 1, "model_a", np.where(out == -1, "model_b", "tie")),
+            }
+        )
         rounds = 2
         _, t = timed(lambda: get_bootstrap_result(df, fit_elo, num_round=rounds))
         point = fit_elo(df).reindex(names).to_numpy()
         full = t[0] / rounds * 1000
-        rows.append(("B", f"fschat get_bootstrap_result + compute_elo_mle_with_tie ({rounds} rounds, extrapolated)",
-                     f"{full:.0f} s", f"{full / best:.0f}x; {differ(point)} (sklearn's default L2 penalty)"))
+        rows.append(
+            (
+                "B",
+                f"fschat get_bootstrap_result + compute_elo_mle_with_tie ({rounds} rounds, extrapolated)",
+                f"{full:.0f} s",
+                f"{full / best:.0f}x; {differ(point)} (sklearn's default L2 penalty)",
+            )
+        )
     rows.append(_evalica_row(a, b, out, k, differ, best, quick))
     return rows
 
@@ -206,13 +251,27 @@ def _evalica_row(a, b, out, k, differ, best, quick):
     winners = np.where(out == 1, evalica.Winner.X, np.where(out == -1, evalica.Winner.Y, evalica.Winner.Draw)).tolist()
     index = pd.Index(range(k))
     rounds = 3 if quick else 10
-    _, t = timed(lambda: evalica.bootstrap(evalica.bradley_terry, a, b, winners, index=index, n_resamples=rounds,
-                                           bootstrap_method="percentile", random_state=0))
+    _, t = timed(
+        lambda: evalica.bootstrap(
+            evalica.bradley_terry,
+            a,
+            b,
+            winners,
+            index=index,
+            n_resamples=rounds,
+            bootstrap_method="percentile",
+            random_state=0,
+        )
+    )
     point = evalica.bradley_terry(a, b, winners, index=index, tie_weight=0.5, tolerance=1e-12, limit=10_000)
     elo = 400 * np.log10(point.scores.sort_index().to_numpy())
     full = t[0] / rounds * 1000
-    return ("B", f"evalica bootstrap ({rounds} rounds, extrapolated to 1,000)", f"{full:.0f} s",
-            f"{full / best:.0f}x; {differ(elo)}")
+    return (
+        "B",
+        f"evalica bootstrap ({rounds} rounds, extrapolated to 1,000)",
+        f"{full:.0f} s",
+        f"{full / best:.0f}x; {differ(elo)}",
+    )
 
 
 def main() -> None:

@@ -31,6 +31,15 @@ from bench.common import BENCH_DB, ROOT, machine, setup_django  # noqa: E402
 
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    match = CSRF.search(page)
+    if match is None:
+        raise RuntimeError(f"no CSRF token on the page: {page[:300]!r}")
+    return match.group(1)
+
+
 SLUG = "bench-voting"
 
 
@@ -44,11 +53,26 @@ def make_study(prompts: int, votes_per_comparison: int, quota: int) -> None:
 
     Study.objects.filter(slug=SLUG).delete()
     owner, _ = get_user_model().objects.get_or_create(username="bench")
-    study = study_create(owner=owner, name="Voting bench", slug=SLUG, design="focal", focal_system="bench-focal",
-                         baselines=["bench-a", "bench-b"], votes_per_comparison=votes_per_comparison)
+    study = study_create(
+        owner=owner,
+        name="Voting bench",
+        slug=SLUG,
+        design="focal",
+        focal_system="bench-focal",
+        baselines=["bench-a", "bench-b"],
+        votes_per_comparison=votes_per_comparison,
+    )
     answer = "A fairly ordinary answer with a list:\n\n1. one point\n2. another point\n\n```\ncode()\n```\n" * 3
-    raw = [{"prompt_id": f"p{i}", "prompt": f"Question {i}: how would you explain topic {i}?", "system": s,
-            "response": f"{answer} ({s[-1]}{i})"} for i in range(prompts) for s in ("bench-focal", "bench-a", "bench-b")]
+    raw = [
+        {
+            "prompt_id": f"p{i}",
+            "prompt": f"Question {i}: how would you explain topic {i}?",
+            "system": s,
+            "response": f"{answer} ({s[-1]}{i})",
+        }
+        for i in range(prompts)
+        for s in ("bench-focal", "bench-a", "bench-b")
+    ]
     rows, errors = validate_rows(list(enumerate(raw, start=1)), max_text_chars=10**6)
     assert not errors, errors[:3]
     outputs_upload(study=study, rows=rows)
@@ -75,14 +99,33 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": BENCH_DB, "DEBUG": "False", "SECRET_KEY": "bench-" + "x" * 50,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "False", "CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": BENCH_DB,
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
     env.pop("REDIS_URL", None)
     env["STATIC_ROOT"] = str(ROOT / "bench" / "results" / "static")  # as in production: collected, hashed
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "lima_eval.wsgi:application",
-                             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-                            cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "lima_eval.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -115,8 +158,14 @@ class Rater:
 def summary(latencies: list[float], elapsed: float, errors: int) -> dict:
     ordered = sorted(latencies)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return {"requests": len(ordered), "errors": errors, "per_second": len(ordered) / elapsed,
-            "p50_ms": pick(0.50), "p95_ms": pick(0.95), "mean_ms": statistics.fmean(ordered) * 1000}
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "per_second": len(ordered) / elapsed,
+        "p50_ms": pick(0.50),
+        "p95_ms": pick(0.95),
+        "mean_ms": statistics.fmean(ordered) * 1000,
+    }
 
 
 async def bare(base: str, clients: int, seconds: float) -> dict:
@@ -143,8 +192,9 @@ async def enter(base: str, raters: int) -> list[Rater]:
     for i, person in enumerate(people):
         await person.request("GET", f"/r/{SLUG}/", params={"PROLIFIC_PID": f"bench{i:04d}{int(time.time())}"})
         page = (await person.request("GET", f"/r/{SLUG}/instructions/")).text
-        await person.request("POST", f"/r/{SLUG}/instructions/",
-                             data={"consent": "yes", "csrfmiddlewaretoken": CSRF.search(page).group(1)})
+        await person.request(
+            "POST", f"/r/{SLUG}/instructions/", data={"consent": "yes", "csrfmiddlewaretoken": csrf_of(page)}
+        )
     return people
 
 
@@ -171,16 +221,31 @@ async def voting(people: list[Rater], seconds: float) -> dict:
             token = TOKEN.search(page.text) if page.status_code == 200 else None
             if token is None:
                 return  # finished or the study is full
-            r = await timed(person.request("POST", f"/r/{SLUG}/vote/", data={
-                "token": token.group(1), "choice": choices[(n + votes) % 3],
-                "csrfmiddlewaretoken": CSRF.search(page.text).group(1)}), "POST")
+            r = await timed(
+                person.request(
+                    "POST",
+                    f"/r/{SLUG}/vote/",
+                    data={
+                        "token": token.group(1),
+                        "choice": choices[(n + votes) % 3],
+                        "csrfmiddlewaretoken": csrf_of(page.text),
+                    },
+                ),
+                "POST",
+            )
             votes += r.status_code == 302
             cycles.append(time.perf_counter() - t)
 
     start = time.monotonic()
     await asyncio.gather(*(rater(person, n) for n, person in enumerate(people)))
-    return {"latencies": latencies, "elapsed": time.monotonic() - start, "errors": errors, "votes": votes,
-            "cycles": cycles, "by_method": by_method}
+    return {
+        "latencies": latencies,
+        "elapsed": time.monotonic() - start,
+        "errors": errors,
+        "votes": votes,
+        "cycles": cycles,
+        "by_method": by_method,
+    }
 
 
 async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tuple[dict, dict, list[dict]]:
@@ -194,14 +259,19 @@ async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tup
         v = await voting(people, seconds)
         bares.append(b)
         votings.append(v)
-        per_round.append({"bare_per_second": len(b["latencies"]) / b["elapsed"],
-                          "voting_per_second": len(v["latencies"]) / v["elapsed"],
-                          "votes_per_second": v["votes"] / v["elapsed"]})
+        per_round.append(
+            {
+                "bare_per_second": len(b["latencies"]) / b["elapsed"],
+                "voting_per_second": len(v["latencies"]) / v["elapsed"],
+                "votes_per_second": v["votes"] / v["elapsed"],
+            }
+        )
         per_round[-1]["throughput_ratio"] = per_round[-1]["voting_per_second"] / per_round[-1]["bare_per_second"]
     for person in people:
         await person.http.aclose()
-    pooled_b = summary([x for b in bares for x in b["latencies"]], sum(b["elapsed"] for b in bares),
-                       sum(b["errors"] for b in bares))
+    pooled_b = summary(
+        [x for b in bares for x in b["latencies"]], sum(b["elapsed"] for b in bares), sum(b["errors"] for b in bares)
+    )
     elapsed = sum(v["elapsed"] for v in votings)
     cycles = sorted(c for v in votings for c in v["cycles"])
     pooled_v = summary([x for v in votings for x in v["latencies"]], elapsed, sum(v["errors"] for v in votings))
@@ -209,8 +279,11 @@ async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tup
     for method in ("GET", "POST"):
         part = summary([x for v in votings for x in v["by_method"][method]], elapsed, 0)
         pooled_v[f"{method.lower()}_p50_ms"], pooled_v[f"{method.lower()}_p95_ms"] = part["p50_ms"], part["p95_ms"]
-    pooled_v |= {"votes": votes, "votes_per_second": votes / elapsed,
-                 "cycle_p50_ms": cycles[len(cycles) // 2] * 1000 if cycles else None}
+    pooled_v |= {
+        "votes": votes,
+        "votes_per_second": votes / elapsed,
+        "cycle_p50_ms": cycles[len(cycles) // 2] * 1000 if cycles else None,
+    }
     return pooled_b, pooled_v, per_round
 
 
@@ -220,10 +293,15 @@ def check_invariants(votes_per_comparison: int) -> dict:
     from raters.models import Assignment, Vote
 
     per = Vote.objects.filter(comparison__study__slug=SLUG).values("comparison").annotate(n=Count("id"))
-    pending = Assignment.objects.filter(rater__study__slug=SLUG, state="pending").values("rater").annotate(n=Count("id"))
-    return {"max_votes_on_a_comparison": max((p["n"] for p in per), default=0), "cap": votes_per_comparison,
-            "raters_with_two_pending": sum(1 for p in pending if p["n"] > 1),
-            "stored_votes": Vote.objects.filter(comparison__study__slug=SLUG).count()}
+    pending = (
+        Assignment.objects.filter(rater__study__slug=SLUG, state="pending").values("rater").annotate(n=Count("id"))
+    )
+    return {
+        "max_votes_on_a_comparison": max((p["n"] for p in per), default=0),
+        "cap": votes_per_comparison,
+        "raters_with_two_pending": sum(1 for p in pending if p["n"] > 1),
+        "stored_votes": Vote.objects.filter(comparison__study__slug=SLUG).count(),
+    }
 
 
 def main() -> None:
@@ -247,25 +325,43 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result = {"machine": machine(), "raters": args.raters, "seconds": args.seconds, "rounds": args.rounds,
-              "workers": args.workers, "bare": baseline, "voting": vote, "rounds_detail": per_round,
-              "invariants": check_invariants(5),
-              "throughput_ratio": vote["per_second"] / baseline["per_second"],
-              "votes_ratio": vote["votes_per_second"] / baseline["per_second"],
-              "p95_ratio": vote["p95_ms"] / baseline["p95_ms"]}
+    result = {
+        "machine": machine(),
+        "raters": args.raters,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "workers": args.workers,
+        "bare": baseline,
+        "voting": vote,
+        "rounds_detail": per_round,
+        "invariants": check_invariants(5),
+        "throughput_ratio": vote["per_second"] / baseline["per_second"],
+        "votes_ratio": vote["votes_per_second"] / baseline["per_second"],
+        "p95_ratio": vote["p95_ms"] / baseline["p95_ms"],
+    }
     out = ROOT / "bench" / "results" / f"voting-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     b, v = baseline, vote
-    print(f"machine: {result['machine']}; gunicorn --workers {args.workers}; {args.raters} concurrent clients; "
-          f"{args.rounds} rounds of {args.seconds:.0f} s per phase, alternating")
-    print(f"bare /healthz/: {b['per_second']:.0f} req/s, p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms, errors {b['errors']}")
-    print(f"voting: {v['votes_per_second']:.0f} votes/s ({v['per_second']:.0f} req/s), p50 {v['p50_ms']:.1f} ms, "
-          f"p95 {v['p95_ms']:.1f} ms, errors {v['errors']}, votes {v['votes']}; GET p50 {v['get_p50_ms']:.0f} / p95 "
-          f"{v['get_p95_ms']:.0f} ms, POST p50 {v['post_p50_ms']:.0f} / p95 {v['post_p95_ms']:.0f} ms")
+    print(
+        f"machine: {result['machine']}; gunicorn --workers {args.workers}; {args.raters} concurrent clients; "
+        f"{args.rounds} rounds of {args.seconds:.0f} s per phase, alternating"
+    )
+    print(
+        f"bare /healthz/: {b['per_second']:.0f} req/s, p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms, "
+        f"errors {b['errors']}"
+    )
+    print(
+        f"voting: {v['votes_per_second']:.0f} votes/s ({v['per_second']:.0f} req/s), p50 {v['p50_ms']:.1f} ms, "
+        f"p95 {v['p95_ms']:.1f} ms, errors {v['errors']}, votes {v['votes']}; GET p50 {v['get_p50_ms']:.0f} / p95 "
+        f"{v['get_p95_ms']:.0f} ms, POST p50 {v['post_p50_ms']:.0f} / p95 {v['post_p95_ms']:.0f} ms"
+    )
     print("per round, voting/bare requests per second: " + ", ".join(f"{r['throughput_ratio']:.2f}" for r in per_round))
-    print(f"throughput ratio {result['throughput_ratio']:.2f} by request (goal >= 0.40), {result['votes_ratio']:.2f} by vote "
-          f"(a vote is a GET and a POST); p95 ratio {result['p95_ratio']:.2f} (goal <= 3)")
+    print(
+        f"throughput ratio {result['throughput_ratio']:.2f} by request (goal >= 0.40), "
+        f"{result['votes_ratio']:.2f} by vote (a vote is a GET and a POST); "
+        f"p95 ratio {result['p95_ratio']:.2f} (goal <= 3)"
+    )
     print(f"invariants: {result['invariants']}; written to {out.relative_to(ROOT)}")
 
 

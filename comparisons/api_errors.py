@@ -6,6 +6,8 @@ Serializer errors are flattened into it, so a client reads every 400 the same wa
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -24,9 +26,7 @@ NOT_FOUND = {404: OpenApiResponse(ErrorResponseSerializer, description="No such 
 CONFLICT = {409: OpenApiResponse(ErrorResponseSerializer, description="The study's state does not allow it.")}
 
 
-
-
-def _flatten(detail, prefix: str = "") -> list[dict]:
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
@@ -43,11 +43,13 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
     return [{"row": None, "field": prefix or "body", "reason": str(detail)}]
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         summary = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-        return Response({"detail": f"invalid input: {summary}", "error_count": len(errors), "errors": errors}, status=400)
+        return Response(
+            {"detail": f"invalid input: {summary}", "error_count": len(errors), "errors": errors}, status=400
+        )
     return drf_exception_handler(exc, context)

@@ -105,6 +105,9 @@ class StudySystem(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["study", "system"], name="study_system_unique")]
 
+    def __str__(self) -> str:
+        return f"system {self.system_id} in study {self.study_id}"
+
 
 class Prompt(models.Model):
     """A test prompt. `text` is what the responses answer: the prompt itself, or for a
@@ -175,6 +178,9 @@ class Comparison(models.Model):
         ]
         indexes = [models.Index(fields=["study", "pair_key"])]
 
+    def __str__(self) -> str:
+        return f"comparison {self.pk} (prompt {self.prompt_id}, systems {self.pair_key})"
+
 
 class UploadJob(models.Model):
     """A large upload of model outputs, written by a Celery task (all or nothing)."""
@@ -201,3 +207,6 @@ class UploadJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"upload job {self.pk} ({self.status})"

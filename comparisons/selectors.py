@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from comparisons.models import Comparison, Prompt, Response, Study, UploadJob
 
 
-def studies_for(user) -> QuerySet[Study]:
+def studies_for(user: Any) -> QuerySet[Study]:
     qs = Study.objects.select_related("owner", "focal_system").prefetch_related("systems")
     return qs if user.is_superuser else qs.filter(owner=user)
 
 
-def study_owned(user, slug: str) -> Study:
+def study_owned(user: Any, slug: str) -> Study:
     """The one "own study" lookup of the researcher API and the dashboard: the study `slug`
     if `user` owns it (a superuser owns every study), else 404 — never 403, so another
     researcher's study cannot even be confirmed to exist."""
     return get_object_or_404(studies_for(user), slug=slug)
 
 
-def jobs_for(user) -> QuerySet[UploadJob]:
+def jobs_for(user: Any) -> QuerySet[UploadJob]:
     qs = UploadJob.objects.select_related("study")
     return qs if user.is_superuser else qs.filter(study__owner=user)
 
@@ -37,10 +39,15 @@ def study_counts(study: Study) -> dict:
         .annotate(n=Count("id"))
         .values_list("system_id", "n")
     )
-    responses = {name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])}
+    responses = {
+        name: per_system.get(system_id, 0) for system_id, name in sorted(systems.items(), key=lambda kv: kv[1])
+    }
     comparisons = Comparison.objects.filter(study=study)
     per_pair = dict(  # the design's pairs; gold pairs and attention checks are counted apart
-        comparisons.filter(gold__isnull=True).values_list("pair_key").annotate(n=Count("id")).values_list("pair_key", "n")
+        comparisons.filter(gold__isnull=True)
+        .values_list("pair_key")
+        .annotate(n=Count("id"))
+        .values_list("pair_key", "n")
     )
     comparisons_by_pair = []
     for key, n in sorted(per_pair.items()):

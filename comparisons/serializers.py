@@ -16,7 +16,9 @@ STOPPING_HELP = (
 
 
 class ChoicesSerializer(serializers.Serializer):
-    a = serializers.CharField(max_length=200, help_text='Label of the left response winning, e.g. "Response A is significantly better".')
+    a = serializers.CharField(
+        max_length=200, help_text='Label of the left response winning, e.g. "Response A is significantly better".'
+    )
     b = serializers.CharField(max_length=200, help_text="Label of the right response winning.")
     tie = serializers.CharField(max_length=200, help_text='Label of a tie, e.g. "Neither is significantly better".')
 
@@ -26,11 +28,19 @@ class StudyCreateSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=100, required=False, help_text="Defaults to a slug of the name.")
     design = serializers.ChoiceField(choices=Study.Design.choices)
     systems = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, allow_null=True, help_text="all_pairs: the systems to compare."
+        child=serializers.CharField(max_length=100),
+        required=False,
+        allow_null=True,
+        help_text="all_pairs: the systems to compare.",
     )
-    focal_system = serializers.CharField(max_length=100, required=False, allow_null=True, help_text="focal: the system under study.")
+    focal_system = serializers.CharField(
+        max_length=100, required=False, allow_null=True, help_text="focal: the system under study."
+    )
     baselines = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, allow_null=True, help_text="focal: the systems it is compared with."
+        child=serializers.CharField(max_length=100),
+        required=False,
+        allow_null=True,
+        help_text="focal: the systems it is compared with.",
     )
     votes_per_comparison = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=3)
     question = serializers.CharField(max_length=500, required=False)
@@ -62,8 +72,22 @@ class StudySerializer(serializers.ModelSerializer):
     class Meta:
         model = Study
         fields = [
-            "url", "name", "slug", "owner", "design", "status", "focal_system", "baselines", "systems",
-            "question", "choices", "votes_per_comparison", "seed", "created_at", "opened_at", "closed_at",
+            "url",
+            "name",
+            "slug",
+            "owner",
+            "design",
+            "status",
+            "focal_system",
+            "baselines",
+            "systems",
+            "question",
+            "choices",
+            "votes_per_comparison",
+            "seed",
+            "created_at",
+            "opened_at",
+            "closed_at",
             "stopping",
         ]
 
@@ -126,7 +150,8 @@ class ErrorSerializer(serializers.Serializer):
 class ErrorResponseSerializer(serializers.Serializer):
     detail = serializers.CharField()
     error_count = serializers.IntegerField(required=False)
-    errors = ErrorSerializer(many=True, required=False, help_text="The first 100 errors.")
+    # A field of the error JSON (DRF's metaclass takes it off the class; Serializer.errors stays).
+    errors = ErrorSerializer(many=True, required=False, help_text="The first 100 errors.")  # type: ignore[assignment]
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -137,6 +162,17 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = UploadJob
         fields = [
-            "id", "url", "study", "status", "replace", "total_rows", "processed_rows", "counts", "errors",
-            "error_status", "created_at", "started_at", "finished_at",
+            "id",
+            "url",
+            "study",
+            "status",
+            "replace",
+            "total_rows",
+            "processed_rows",
+            "counts",
+            "errors",
+            "error_status",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]

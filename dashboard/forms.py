@@ -11,13 +11,21 @@ def _names(text: str) -> list[str]:
 
 class StudyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    slug = forms.SlugField(max_length=100, required=False, help_text="Part of the rater link; made from the name if empty.")
+    slug = forms.SlugField(
+        max_length=100, required=False, help_text="Part of the rater link; made from the name if empty."
+    )
     design = forms.ChoiceField(choices=Study.Design.choices, initial=Study.Design.FOCAL)
     focal_system = forms.CharField(max_length=100, required=False, help_text="Focal design: the system under study.")
-    baselines = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                help_text="Focal design: baselines, separated by commas or lines.")
-    systems = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text="All-pairs design: the systems, separated by commas or lines.")
+    baselines = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Focal design: baselines, separated by commas or lines.",
+    )
+    systems = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="All-pairs design: the systems, separated by commas or lines.",
+    )
     votes_per_comparison = forms.IntegerField(min_value=1, max_value=1000, initial=3)
     question = forms.CharField(max_length=500, initial=DEFAULT_QUESTION)
     choice_a = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_A, label="Choice A")
@@ -28,11 +36,14 @@ class StudyForm(forms.Form):
         d = self.cleaned_data
         focal = d["design"] == Study.Design.FOCAL
         return {
-            "name": d["name"], "slug": d["slug"] or None, "design": d["design"],
+            "name": d["name"],
+            "slug": d["slug"] or None,
+            "design": d["design"],
             "focal_system": d["focal_system"] or None if focal else None,
             "baselines": _names(d["baselines"]) if focal else None,
             "systems": None if focal else _names(d["systems"]),
-            "votes_per_comparison": d["votes_per_comparison"], "question": d["question"],
+            "votes_per_comparison": d["votes_per_comparison"],
+            "question": d["question"],
             "choices": {"a": d["choice_a"], "b": d["choice_b"], "tie": d["choice_tie"]},
         }
 
@@ -44,8 +55,11 @@ class UploadForm(forms.Form):
 
 class SettingsForm(forms.Form):
     votes_per_comparison = forms.IntegerField(min_value=1, max_value=1000)
-    guidelines = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text="Markdown shown to raters before they start; LIMA's framing when empty.")
+    guidelines = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown shown to raters before they start; LIMA's framing when empty.",
+    )
     quota = forms.IntegerField(min_value=1, max_value=10000, help_text="Pairs per rater, gold pairs included.")
     completion_code = forms.CharField(max_length=64)
     prolific_completion_url = forms.URLField(required=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db.models import Count
@@ -24,12 +25,17 @@ def study_progress(study: Study) -> dict:
     fills the wanted slots (judges' votes never do)."""
     names = dict(study.systems.values_list("id", "name"))
     comparisons = dict(  # gold pairs and attention checks are never counted, so never "wanted"
-        Comparison.objects.filter(study=study, gold__isnull=True).values_list("pair_key").annotate(n=Count("id"))
+        Comparison.objects.filter(study=study, gold__isnull=True)
+        .values_list("pair_key")
+        .annotate(n=Count("id"))
         .values_list("pair_key", "n")
     )
     votes = dict(
-        votes_filling_slots().filter(comparison__study=study)
-        .values_list("comparison__pair_key").annotate(n=Count("id")).values_list("comparison__pair_key", "n")
+        votes_filling_slots()
+        .filter(comparison__study=study)
+        .values_list("comparison__pair_key")
+        .annotate(n=Count("id"))
+        .values_list("comparison__pair_key", "n")
     )
     pairs = []
     for key, n in sorted(comparisons.items()):
@@ -39,16 +45,29 @@ def study_progress(study: Study) -> dict:
             systems.reverse()
         wanted = n * study.votes_per_comparison
         have = votes.get(key, 0)
-        pairs.append({"systems": systems, "comparisons": n, "wanted": wanted, "votes": have,
-                      "share": have / wanted if wanted else 0.0})
+        pairs.append(
+            {
+                "systems": systems,
+                "comparisons": n,
+                "wanted": wanted,
+                "votes": have,
+                "share": have / wanted if wanted else 0.0,
+            }
+        )
     now = timezone.now()
     since = now - timedelta(minutes=ACTIVE_MINUTES)
     active = (
-        Vote.objects.filter(comparison__study=study, created_at__gte=since, simulated=False).values("rater").distinct().count()
+        Vote.objects.filter(comparison__study=study, created_at__gte=since, simulated=False)
+        .values("rater")
+        .distinct()
+        .count()
     )
     leases = Assignment.objects.filter(comparison__study=study, state="pending", expires_at__gt=now)
-    gold = list(Vote.objects.filter(comparison__study=study, is_gold=True, comparison__gold__isnull=False)
-                .values_list("winner_id", "comparison__gold__expected_winner_id"))
+    gold = list(
+        Vote.objects.filter(comparison__study=study, is_gold=True, comparison__gold__isnull=False).values_list(
+            "winner_id", "comparison__gold__expected_winner_id"
+        )
+    )
     return {
         "pairs": pairs,
         "votes": sum(p["votes"] for p in pairs),
@@ -63,14 +82,23 @@ def study_progress(study: Study) -> dict:
     }
 
 
-def studies_votes_wanted(studies: list[Study]) -> dict[int, tuple[int, int]]:
+def studies_votes_wanted(studies: Sequence[Study]) -> dict[int, tuple[int, int]]:
     """For the studies list: study id -> (counted votes, votes wanted), the totals of
     `study_progress`, in two queries for any number of studies."""
     ids = [s.pk for s in studies]
-    comparisons = dict(Comparison.objects.filter(study_id__in=ids, gold__isnull=True).values_list("study_id")
-                       .annotate(n=Count("id")).values_list("study_id", "n"))
-    votes = dict(votes_filling_slots().filter(comparison__study_id__in=ids)
-                 .values_list("comparison__study_id").annotate(n=Count("id")).values_list("comparison__study_id", "n"))
+    comparisons = dict(
+        Comparison.objects.filter(study_id__in=ids, gold__isnull=True)
+        .values_list("study_id")
+        .annotate(n=Count("id"))
+        .values_list("study_id", "n")
+    )
+    votes = dict(
+        votes_filling_slots()
+        .filter(comparison__study_id__in=ids)
+        .values_list("comparison__study_id")
+        .annotate(n=Count("id"))
+        .values_list("comparison__study_id", "n")
+    )
     return {s.pk: (votes.get(s.pk, 0), comparisons.get(s.pk, 0) * s.votes_per_comparison) for s in studies}
 
 

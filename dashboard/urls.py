@@ -15,8 +15,12 @@ urlpatterns = [
     path("s/<slug:slug>/systems/", studies.study_systems, name="systems"),
     path("s/<slug:slug>/open/", studies.study_state, {"action": "open"}, name="open"),
     path("s/<slug:slug>/close/", studies.study_state, {"action": "close"}, name="close"),
-    path("s/<slug:slug>/raters/<int:rater_id>/exclude/", studies.rater_exclusion, {"action": "exclude"}, name="exclude"),
-    path("s/<slug:slug>/raters/<int:rater_id>/include/", studies.rater_exclusion, {"action": "include"}, name="include"),
+    path(
+        "s/<slug:slug>/raters/<int:rater_id>/exclude/", studies.rater_exclusion, {"action": "exclude"}, name="exclude"
+    ),
+    path(
+        "s/<slug:slug>/raters/<int:rater_id>/include/", studies.rater_exclusion, {"action": "include"}, name="include"
+    ),
     path("s/<slug:slug>/prompts/", prompts.prompt_list, name="prompts"),
     path("s/<slug:slug>/prompts/<int:prompt_id>/", prompts.prompt_detail, name="prompt"),
     path("s/<slug:slug>/figure1.svg", exports.chart, {"fmt": "svg"}, name="chart_svg"),

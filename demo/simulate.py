@@ -23,8 +23,14 @@ LIMA_HUMAN_SHARES = {
 AGREE = 0.75  # chance a simulated rater gives the comparison's "true" outcome; else a fresh draw
 
 
-def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LIMA_HUMAN_SHARES, raters: int = 36,
-                   fill: float = 0.8, seed: int = 0) -> int:
+def votes_simulate(
+    *,
+    study: Study,
+    shares: dict[str, tuple[int, int, int]] = LIMA_HUMAN_SHARES,
+    raters: int = 36,
+    fill: float = 0.8,
+    seed: int = 0,
+) -> int:
     """Add simulated votes to the focal study's comparisons: with probability `fill` a
     comparison gets all the votes it wants, otherwise fewer (so raters still have work).
     Outcomes follow `shares` per baseline in expectation. Returns the number of votes added.
@@ -32,15 +38,23 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LI
     rng = random.Random(seed)
     focal = study.focal_system_id
     with transaction.atomic():
-        people = [Rater.objects.get_or_create(study=study, external_id=f"simulated-{i:02d}",
-                                              defaults={"source": Rater.Source.IMPORTED, "group": "crowd"})[0]
-                  for i in range(1, raters + 1)]
-        comparisons = (Comparison.objects.filter(study=study, votes__isnull=True)
-                       .select_related("left_response__system", "right_response__system").order_by("id"))
-        comparisons = list(comparisons)
-        gold = gold_comparison_ids(c.pk for c in comparisons)
+        people = [
+            Rater.objects.get_or_create(
+                study=study,
+                external_id=f"simulated-{i:02d}",
+                defaults={"source": Rater.Source.IMPORTED, "group": "crowd"},
+            )[0]
+            for i in range(1, raters + 1)
+        ]
+        comparisons = (
+            Comparison.objects.filter(study=study, votes__isnull=True)
+            .select_related("left_response__system", "right_response__system")
+            .order_by("id")
+        )
+        open_comparisons = list(comparisons)
+        gold = gold_comparison_ids(c.pk for c in open_comparisons)
         votes = []
-        for c in comparisons:
+        for c in open_comparisons:
             left, right = c.left_response, c.right_response
             baseline = right.system if left.system_id == focal else left.system
             if focal not in (left.system_id, right.system_id) or baseline.name not in shares:
@@ -53,10 +67,19 @@ def votes_simulate(*, study: Study, shares: dict[str, tuple[int, int, int]] = LI
                 shown_left, shown_right = (left, right) if rng.random() < 0.5 else (right, left)
                 winner = None if outcome == "tie" else (focal if outcome == "win" else baseline.pk)
                 sides = (shown_left.pk, shown_left.system_id), (shown_right.pk, shown_right.system_id)
-                votes.append(vote_build(
-                    rater_id=rater.pk, comparison_id=c.pk, left=sides[0], right=sides[1],
-                    choice=choice_for(winner_system_id=winner, left_system_id=sides[0][1], right_system_id=sides[1][1]),
-                    seconds=round(rng.lognormvariate(3.6, 0.5), 1), is_gold=c.pk in gold, provenance=Provenance.SIMULATED,
-                ))
+                votes.append(
+                    vote_build(
+                        rater_id=rater.pk,
+                        comparison_id=c.pk,
+                        left=sides[0],
+                        right=sides[1],
+                        choice=choice_for(
+                            winner_system_id=winner, left_system_id=sides[0][1], right_system_id=sides[1][1]
+                        ),
+                        seconds=round(rng.lognormvariate(3.6, 0.5), 1),
+                        is_gold=c.pk in gold,
+                        provenance=Provenance.SIMULATED,
+                    )
+                )
         Vote.objects.bulk_create(votes, batch_size=2000)
     return len(votes)

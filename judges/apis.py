@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,21 +32,24 @@ def judge_of(request, slug: str, name: str) -> Judge:
 
 
 def detail(judge: Judge, status: int = 200) -> Response:
-    judge._status = selectors.judge_status(judge)
+    judge._status = selectors.judge_status(judge)  # type: ignore[attr-defined]  # read by JudgeDetailSerializer
     return Response(JudgeDetailSerializer(judge).data, status=status)
 
 
 class JudgeListCreateApi(APIView):
     @extend_schema(summary="A study's LLM judges", responses={200: JudgeSerializer(many=True), **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         return Response(JudgeSerializer(selectors.judges_of(study_of(request, slug)), many=True).data)
 
-    @extend_schema(summary="Add an LLM judge (an OpenAI-compatible endpoint)", request=JudgeCreateSerializer,
-                   responses={201: JudgeDetailSerializer, **ERRORS, **NOT_FOUND},
-                   description="The key is read in the workers from the environment variable named by `api_key_env`; "
-                   "it is never stored or shown. The prompt template (string.Template) may use $question, $prompt, "
-                   "$response_a, $response_b, $choice_a, $choice_b, $choice_tie. See docs/judges.md.")
-    def post(self, request, slug: str):
+    @extend_schema(
+        summary="Add an LLM judge (an OpenAI-compatible endpoint)",
+        request=JudgeCreateSerializer,
+        responses={201: JudgeDetailSerializer, **ERRORS, **NOT_FOUND},
+        description="The key is read in the workers from the environment variable named by `api_key_env`; "
+        "it is never stored or shown. The prompt template (string.Template) may use $question, $prompt, "
+        "$response_a, $response_b, $choice_a, $choice_b, $choice_tie. See docs/judges.md.",
+    )
+    def post(self, request: Request, slug: str) -> Response:
         study = study_of(request, slug)
         data = JudgeCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,23 +60,28 @@ class JudgeListCreateApi(APIView):
 
 class JudgeDetailApi(APIView):
     @extend_schema(summary="A judge with its status", responses={200: JudgeDetailSerializer, **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str, name: str):
+    def get(self, request: Request, slug: str, name: str) -> Response:
         return detail(judge_of(request, slug, name))
 
 
 class JudgeStatusApi(APIView):
-    @extend_schema(summary="A judge's progress: calls by state, verdicts, votes, tokens and cost",
-                   responses={200: JudgeStatusSerializer, **ERRORS, **NOT_FOUND})
-    def get(self, request, slug: str, name: str):
+    @extend_schema(
+        summary="A judge's progress: calls by state, verdicts, votes, tokens and cost",
+        responses={200: JudgeStatusSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, slug: str, name: str) -> Response:
         return Response(selectors.judge_status(judge_of(request, slug, name)))
 
 
 class JudgeRunApi(APIView):
-    @extend_schema(summary="Judge every comparison not judged yet", request=JudgeRunSerializer,
-                   responses={202: JudgeDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
-                   description="Creates the missing calls (one per comparison, or two with order_policy both) and queues "
-                   "the pending ones. Judged comparisons and calls in flight are never sent again.")
-    def post(self, request, slug: str, name: str):
+    @extend_schema(
+        summary="Judge every comparison not judged yet",
+        request=JudgeRunSerializer,
+        responses={202: JudgeDetailSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+        description="Creates the missing calls (one per comparison, or two with order_policy both) and queues "
+        "the pending ones. Judged comparisons and calls in flight are never sent again.",
+    )
+    def post(self, request: Request, slug: str, name: str) -> Response:
         judge = judge_of(request, slug, name)
         options = JudgeRunSerializer(data=request.data)
         options.is_valid(raise_exception=True)
@@ -91,7 +100,9 @@ class JudgeCallListApi(ListAPIView):
         state = self.request.query_params.get("state")
         return calls.filter(state=state) if state else calls
 
-    @extend_schema(summary="A judge's calls (answers, verdicts, errors)",
-                   parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)])
+    @extend_schema(
+        summary="A judge's calls (answers, verdicts, errors)",
+        parameters=[OpenApiParameter("state", str, enum=JudgeCall.State.values)],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -31,13 +31,21 @@ def endpoint_for(judge: EndpointModel) -> llm_client.Endpoint:
     if judge.api_key_env:
         key = os.environ.get(judge.api_key_env)
         if not key:
-            raise llm_client.LLMError(f"environment variable {judge.api_key_env} is not set in this worker",
-                                      retryable=True, attempts=0)
+            raise llm_client.LLMError(
+                f"environment variable {judge.api_key_env} is not set in this worker", retryable=True, attempts=0
+            )
     return llm_client.Endpoint(
-        base_url=judge.base_url, model=judge.model, api_key=key, timeout=judge.timeout_seconds,
-        max_attempts=judge.max_attempts, max_concurrency=judge.max_concurrency,
-        backoff_base=settings.JUDGE_BACKOFF_BASE_SECONDS, backoff_cap=settings.JUDGE_BACKOFF_CAP_SECONDS,
-        price_prompt_per_1k=Decimal(judge.price_prompt_per_1k), price_completion_per_1k=Decimal(judge.price_completion_per_1k))
+        base_url=judge.base_url,
+        model=judge.model,
+        api_key=key,
+        timeout=judge.timeout_seconds,
+        max_attempts=judge.max_attempts,
+        max_concurrency=judge.max_concurrency,
+        backoff_base=settings.JUDGE_BACKOFF_BASE_SECONDS,
+        backoff_cap=settings.JUDGE_BACKOFF_CAP_SECONDS,
+        price_prompt_per_1k=Decimal(judge.price_prompt_per_1k),
+        price_completion_per_1k=Decimal(judge.price_completion_per_1k),
+    )
 
 
 def llm_slots() -> LocalSlots | RedisSlots:

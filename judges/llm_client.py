@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import httpx
 
-from judges.limiter import LOCAL, SlotTimeout
+from judges.limiter import LOCAL, LocalSlots, RedisSlots, SlotTimeout
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_RETRYABLE_LATER = {400, 404, 413, 422}  # the same request would fail the same way
@@ -43,7 +43,10 @@ class Endpoint:
         return self.base_url.rstrip("/") + "/chat/completions"
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
-        return (Decimal(prompt_tokens) * self.price_prompt_per_1k + Decimal(completion_tokens) * self.price_completion_per_1k) / 1000
+        return (
+            Decimal(prompt_tokens) * self.price_prompt_per_1k
+            + Decimal(completion_tokens) * self.price_completion_per_1k
+        ) / 1000
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,17 @@ class LLMError(Exception):
     """A call that produced no answer. `retryable`: a later run may try again; `attempts`:
     requests sent; `billed`: the endpoint answered 200, so the call may have been paid for."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool, attempts: int, billed: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool, attempts: int, billed: bool = False
+    ) -> None:
         super().__init__(message)
-        self.message, self.status, self.retryable, self.attempts, self.billed = message, status, retryable, attempts, billed
+        self.message, self.status, self.retryable, self.attempts, self.billed = (
+            message,
+            status,
+            retryable,
+            attempts,
+            billed,
+        )
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -96,7 +107,7 @@ def chat(
     *,
     temperature: float = 0.0,
     max_tokens: int = 256,
-    slots=LOCAL,
+    slots: LocalSlots | RedisSlots = LOCAL,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
 ) -> Completion:
@@ -109,13 +120,19 @@ def chat(
         for attempt in range(1, endpoint.max_attempts + 1):
             retry_after = None
             try:
-                with slots.slot(endpoint.base_url, endpoint.max_concurrency, lease_seconds=endpoint.timeout + 30,
-                                wait_seconds=max(60.0, endpoint.timeout * 2)):
+                with slots.slot(
+                    endpoint.base_url,
+                    endpoint.max_concurrency,
+                    lease_seconds=endpoint.timeout + 30,
+                    wait_seconds=max(60.0, endpoint.timeout * 2),
+                ):
                     response = client.post(endpoint.url, json=body)
             except SlotTimeout as exc:
                 last = LLMError(str(exc), retryable=True, attempts=attempt - 1)
             except httpx.TimeoutException as exc:
-                last = LLMError(f"timed out after {endpoint.timeout:g}s ({type(exc).__name__})", retryable=True, attempts=attempt)
+                last = LLMError(
+                    f"timed out after {endpoint.timeout:g}s ({type(exc).__name__})", retryable=True, attempts=attempt
+                )
             except httpx.TransportError as exc:
                 last = LLMError(_scrub(f"connection failed: {exc}", endpoint), retryable=True, attempts=attempt)
             else:
@@ -124,16 +141,24 @@ def chat(
                 text = _scrub(response.text[:BODY_IN_ERRORS], endpoint)
                 status = response.status_code
                 retry = status in RETRY_STATUSES
-                last = LLMError(f"HTTP {status}: {text}", status=status, attempts=attempt,
-                                retryable=retry or status not in NOT_RETRYABLE_LATER)
+                last = LLMError(
+                    f"HTTP {status}: {text}",
+                    status=status,
+                    attempts=attempt,
+                    retryable=retry or status not in NOT_RETRYABLE_LATER,
+                )
                 if not retry:
                     raise last
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if attempt < endpoint.max_attempts:
                 sleep(backoff_seconds(endpoint, attempt, retry_after))
     assert last is not None
-    raise LLMError(f"gave up after {last.attempts} attempts: {last.message}", status=last.status,
-                   retryable=True, attempts=last.attempts)
+    raise LLMError(
+        f"gave up after {last.attempts} attempts: {last.message}",
+        status=last.status,
+        retryable=True,
+        attempts=last.attempts,
+    )
 
 
 def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, seconds: float) -> Completion:
@@ -144,17 +169,30 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
         if not isinstance(text, str):
             raise TypeError("content is not a string")
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise LLMError(_scrub(f"HTTP 200 with an unreadable body ({type(exc).__name__}): {response.text[:BODY_IN_ERRORS]}", endpoint),
-                       status=200, retryable=False, attempts=attempts, billed=True) from None
+        raise LLMError(
+            _scrub(
+                f"HTTP 200 with an unreadable body ({type(exc).__name__}): {response.text[:BODY_IN_ERRORS]}", endpoint
+            ),
+            status=200,
+            retryable=False,
+            attempts=attempts,
+            billed=True,
+        ) from None
     usage = data.get("usage") or {}
     prompt_tokens = _count(usage.get("prompt_tokens"))
     completion_tokens = _count(usage.get("completion_tokens"))
-    return Completion(text=text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                      cost=endpoint.cost(prompt_tokens, completion_tokens), attempts=attempts, seconds=seconds,
-                      finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None)
+    return Completion(
+        text=text,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost=endpoint.cost(prompt_tokens, completion_tokens),
+        attempts=attempts,
+        seconds=seconds,
+        finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+    )
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 

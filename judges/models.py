@@ -25,10 +25,14 @@ class Endpoint(models.Model):
 
     base_url = models.URLField(max_length=500, help_text="OpenAI-compatible, e.g. https://api.openai.com/v1")
     model = models.CharField(max_length=200)
-    api_key_env = models.CharField(max_length=100, blank=True, help_text="Name of the environment variable holding the key.")
+    api_key_env = models.CharField(
+        max_length=100, blank=True, help_text="Name of the environment variable holding the key."
+    )
     temperature = models.FloatField(default=0.0)
     max_tokens = models.PositiveIntegerField(default=256)
-    max_concurrency = models.PositiveSmallIntegerField(default=4, help_text="Requests in flight to this endpoint, all workers together.")
+    max_concurrency = models.PositiveSmallIntegerField(
+        default=4, help_text="Requests in flight to this endpoint, all workers together."
+    )
     timeout_seconds = models.FloatField(default=60.0)
     max_attempts = models.PositiveSmallIntegerField(default=4, help_text="Tries per call on 429, 5xx and timeouts.")
     price_prompt_per_1k = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(0))
@@ -57,8 +61,10 @@ class Judge(Endpoint):
             models.CheckConstraint(condition=Q(max_concurrency__gte=1), name="judge_concurrency_positive"),
             models.CheckConstraint(condition=Q(max_attempts__gte=1), name="judge_attempts_positive"),
             models.CheckConstraint(condition=Q(timeout_seconds__gt=0), name="judge_timeout_positive"),
-            models.CheckConstraint(condition=Q(price_prompt_per_1k__gte=0) & Q(price_completion_per_1k__gte=0),
-                                   name="judge_prices_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price_prompt_per_1k__gte=0) & Q(price_completion_per_1k__gte=0),
+                name="judge_prices_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,3 +174,6 @@ class Generation(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["collection", "prompt"], name="generation_once_per_prompt")]
         indexes = [models.Index(fields=["collection", "state"])]
+
+    def __str__(self) -> str:
+        return f"generation of prompt {self.prompt_id} for collection {self.collection_id} ({self.state})"

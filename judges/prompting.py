@@ -43,12 +43,18 @@ FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE
 def template_problems(template: str) -> list[str]:
     """Why a template cannot be used (empty when it can)."""
     try:
-        names = {m.group("named") or m.group("braced") for m in Template.pattern.finditer(template)
-                 if m.group("named") or m.group("braced")}
+        names = {
+            m.group("named") or m.group("braced")
+            for m in Template.pattern.finditer(template)
+            if m.group("named") or m.group("braced")
+        }
         invalid = [m for m in Template.pattern.finditer(template) if m.group("invalid") is not None]
     except re.error:  # pragma: no cover
         return ["is not a valid template"]
-    problems = [f"uses unknown placeholder ${n}; known: {', '.join('$' + p for p in PLACEHOLDERS)}" for n in sorted(names - set(PLACEHOLDERS))]
+    problems = [
+        f"uses unknown placeholder ${n}; known: {', '.join('$' + p for p in PLACEHOLDERS)}"
+        for n in sorted(names - set(PLACEHOLDERS))
+    ]
     problems += [f"must contain ${n}" for n in REQUIRED if n not in names]
     if invalid:
         problems.append("has a lone $ (write $$ for a dollar sign)")
@@ -61,14 +67,22 @@ def render_prompt(text: str, turns: list[dict]) -> str:
     return "\n\n".join(f"{t['role'].capitalize()}: {t['content']}" for t in turns)
 
 
-def render(template: str, *, question: str, prompt: str, response_a: str, response_b: str,
-           choices: dict[str, str]) -> str:
-    return Template(template).substitute(question=question, prompt=prompt, response_a=response_a, response_b=response_b,
-                                         choice_a=choices["a"], choice_b=choices["b"], choice_tie=choices["tie"])
+def render(
+    template: str, *, question: str, prompt: str, response_a: str, response_b: str, choices: dict[str, str]
+) -> str:
+    return Template(template).substitute(
+        question=question,
+        prompt=prompt,
+        response_a=response_a,
+        response_b=response_b,
+        choice_a=choices["a"],
+        choice_b=choices["b"],
+        choice_tie=choices["tie"],
+    )
 
 
 def parse_verdict(answer: str, choices: dict[str, str]) -> str | None:
-    """"A", "B", "tie", or None when the answer is not exactly one of the accepted forms."""
+    """ "A", "B", "tie", or None when the answer is not exactly one of the accepted forms."""
     text = answer.strip()
     fenced = FENCE.match(text)
     if fenced:

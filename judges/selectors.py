@@ -22,11 +22,17 @@ def judge_status(judge: Judge) -> dict:
     order disagreements (both-orders judges), tokens, requests and cost."""
     calls = JudgeCall.objects.filter(judge=judge)
     by_state = {state: 0 for state in JudgeCall.State.values} | dict(
-        calls.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    totals = calls.aggregate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), cost=Sum("cost"),
-                             attempts=Sum("attempts"))
+        calls.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    totals = calls.aggregate(
+        prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), cost=Sum("cost"), attempts=Sum("attempts")
+    )
     verdicts = {v: 0 for v in JudgeCall.Verdict.values} | dict(
-        calls.filter(state=JudgeCall.State.DONE).values_list("verdict").annotate(n=Count("id")).values_list("verdict", "n"))
+        calls.filter(state=JudgeCall.State.DONE)
+        .values_list("verdict")
+        .annotate(n=Count("id"))
+        .values_list("verdict", "n")
+    )
     errors = list(calls.filter(state=JudgeCall.State.FAILED).values("error").annotate(n=Count("id")).order_by("-n")[:5])
     return {
         "comparisons": Comparison.objects.filter(study_id=judge.study_id, gold__isnull=True).count(),
@@ -52,7 +58,12 @@ def order_disagreements(judge: Judge) -> int:
         return 0
     winners: dict[int, set] = {}
     rows = JudgeCall.objects.filter(judge=judge, state=JudgeCall.State.DONE).values_list(
-        "comparison_id", "order", "verdict", "comparison__left_response__system_id", "comparison__right_response__system_id")
+        "comparison_id",
+        "order",
+        "verdict",
+        "comparison__left_response__system_id",
+        "comparison__right_response__system_id",
+    )
     counts: dict[int, int] = {}
     for comparison, order, verdict, left, right in rows.iterator():
         a, b = (left, right) if order == JudgeCall.Order.AB else (right, left)

@@ -3,27 +3,40 @@ The API key is never an input or an output: only the NAME of the variable that h
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from judges.models import Judge, JudgeCall
 
 
 class JudgeCreateSerializer(serializers.Serializer):
-    name = serializers.SlugField(max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>.")
+    name = serializers.SlugField(
+        max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>."
+    )
     base_url = serializers.URLField(max_length=500, help_text="OpenAI-compatible base URL, e.g. http://vllm:8000/v1")
     model = serializers.CharField(max_length=200)
-    api_key_env = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                        help_text="Name of the environment variable (in the workers) that holds the key.")
-    prompt_template = serializers.CharField(required=False, allow_blank=True, default="",
-                                            help_text="Defaults to one built from the study's question and choices.")
+    api_key_env = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Name of the environment variable (in the workers) that holds the key.",
+    )
+    prompt_template = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Defaults to one built from the study's question and choices.",
+    )
     order_policy = serializers.ChoiceField(choices=Judge.OrderPolicy.choices, default=Judge.OrderPolicy.BOTH)
     temperature = serializers.FloatField(min_value=0, max_value=2, default=0.0)
     max_tokens = serializers.IntegerField(min_value=1, max_value=32768, default=256)
     max_concurrency = serializers.IntegerField(min_value=1, max_value=1000, default=4)
     timeout_seconds = serializers.FloatField(min_value=0.1, max_value=3600, default=60.0)
     max_attempts = serializers.IntegerField(min_value=1, max_value=20, default=4)
-    price_prompt_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=0)
-    price_completion_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=0)
+    price_prompt_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=Decimal(0))
+    price_completion_per_1k = serializers.DecimalField(max_digits=12, decimal_places=6, min_value=0, default=Decimal(0))
 
     def validate_api_key_env(self, value: str) -> str:
         if len(value) > 40 and not value.isupper():
@@ -34,7 +47,8 @@ class JudgeCreateSerializer(serializers.Serializer):
 class JudgeRunSerializer(serializers.Serializer):
     retry_failed = serializers.BooleanField(default=True, help_text="Try retryable failures again.")
     retry_lost = serializers.BooleanField(
-        default=False, help_text="Also try calls left in flight by a worker that died (they may have been paid for).")
+        default=False, help_text="Also try calls left in flight by a worker that died (they may have been paid for)."
+    )
 
 
 class JudgeSerializer(serializers.ModelSerializer):
@@ -42,9 +56,23 @@ class JudgeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Judge
-        fields = ["name", "rater", "base_url", "model", "api_key_env", "prompt_template", "order_policy", "temperature",
-                  "max_tokens", "max_concurrency", "timeout_seconds", "max_attempts", "price_prompt_per_1k",
-                  "price_completion_per_1k", "created_at"]
+        fields = [
+            "name",
+            "rater",
+            "base_url",
+            "model",
+            "api_key_env",
+            "prompt_template",
+            "order_policy",
+            "temperature",
+            "max_tokens",
+            "max_concurrency",
+            "timeout_seconds",
+            "max_attempts",
+            "price_prompt_per_1k",
+            "price_completion_per_1k",
+            "created_at",
+        ]
 
 
 class JudgeStatusSerializer(serializers.Serializer):
@@ -61,7 +89,8 @@ class JudgeStatusSerializer(serializers.Serializer):
     requests = serializers.IntegerField()
     tokens = serializers.DictField(child=serializers.IntegerField())
     cost = serializers.CharField(help_text="In the currency of the prices, as a decimal string.")
-    errors = serializers.ListField(child=serializers.DictField())
+    # A field of the response JSON (DRF's metaclass takes it off the class; Serializer.errors stays).
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
 
 class JudgeDetailSerializer(JudgeSerializer):
@@ -76,6 +105,23 @@ class JudgeCallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JudgeCall
-        fields = ["id", "comparison", "prompt_id", "order", "state", "retryable", "runs", "attempts", "verdict",
-                  "raw_answer", "error", "http_status", "prompt_tokens", "completion_tokens", "cost", "seconds",
-                  "claimed_at", "finished_at"]
+        fields = [
+            "id",
+            "comparison",
+            "prompt_id",
+            "order",
+            "state",
+            "retryable",
+            "runs",
+            "attempts",
+            "verdict",
+            "raw_answer",
+            "error",
+            "http_status",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost",
+            "seconds",
+            "claimed_at",
+            "finished_at",
+        ]

@@ -9,45 +9,69 @@ such calls again once they are older than `lost_after(judge)`."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from comparisons.errors import Conflict, InvalidInput, RowError
-from comparisons.models import Comparison, Study
+from comparisons.models import Comparison, Response, Study
 from comparisons.services.queue import comparisons_build
-from raters.models import Rater
-from raters.services.votes import Provenance, choice_for, gold_comparison_ids, vote_build
-from results.services import results_schedule_refresh
 from judges import llm_client, tasks
 from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
 from judges.models import Judge, JudgeCall
 from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
+from raters.models import Rater
+from raters.services.votes import Provenance, choice_for, gold_comparison_ids, vote_build
+from results.services import results_schedule_refresh
 
 
-
-def judge_create(*, study: Study, name: str, base_url: str, model: str, api_key_env: str = "",
-                 prompt_template: str | None = None, order_policy: str = Judge.OrderPolicy.BOTH, **options) -> Judge:
+def judge_create(
+    *,
+    study: Study,
+    name: str,
+    base_url: str,
+    model: str,
+    api_key_env: str = "",
+    prompt_template: str | None = None,
+    order_policy: str = Judge.OrderPolicy.BOTH,
+    **options,
+) -> Judge:
     """A judge of `study` and the rater it votes as (external id "judge:<name>")."""
     template = prompt_template or DEFAULT_TEMPLATE
     errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
     if api_key_env and not ENV_NAME.match(api_key_env):
-        errors.append(RowError(None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key"))
+        errors.append(
+            RowError(None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key")
+        )
     if errors:
         raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
     external_id = f"judge:{name}"
     try:
         with transaction.atomic():
-            if Judge.objects.filter(study=study, name=name).exists() or Rater.objects.filter(study=study, external_id=external_id).exists():
+            if (
+                Judge.objects.filter(study=study, name=name).exists()
+                or Rater.objects.filter(study=study, external_id=external_id).exists()
+            ):
                 raise IntegrityError
             rater = Rater.objects.create(study=study, external_id=external_id, source=Rater.Source.JUDGE, group="judge")
-            return Judge.objects.create(study=study, name=name, rater=rater, base_url=base_url, model=model,
-                                        api_key_env=api_key_env, prompt_template=template, order_policy=order_policy,
-                                        **options)
+            return Judge.objects.create(
+                study=study,
+                name=name,
+                rater=rater,
+                base_url=base_url,
+                model=model,
+                api_key_env=api_key_env,
+                prompt_template=template,
+                order_policy=order_policy,
+                **options,
+            )
     except IntegrityError:
-        raise InvalidInput(f"name: a judge or rater {name!r} already exists in this study",
-                           [RowError(None, "name", f"{name!r} is already taken in this study")]) from None
+        raise InvalidInput(
+            f"name: a judge or rater {name!r} already exists in this study",
+            [RowError(None, "name", f"{name!r} is already taken in this study")],
+        ) from None
 
 
 def orders_for(judge: Judge, comparison_id: int) -> list[str]:
@@ -59,7 +83,9 @@ def orders_for(judge: Judge, comparison_id: int) -> list[str]:
     return [JudgeCall.Order.AB if digest[0] & 1 == 0 else JudgeCall.Order.BA]
 
 
-def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = False, dispatch: bool = True) -> list[int]:
+def judge_queue(
+    *, judge: Judge, retry_failed: bool = True, retry_lost: bool = False, dispatch: bool = True
+) -> list[int]:
     """Create the calls the judge still lacks (one per comparison and order), put retryable
     failures (and, if asked, lost calls) back to pending, and queue a task per pending call
     after the commit (unless `dispatch` is false). Returns the pending calls' ids."""
@@ -72,13 +98,22 @@ def judge_queue(*, judge: Judge, retry_failed: bool = True, retry_lost: bool = F
         ids = Comparison.objects.filter(study=study, gold__isnull=True).values_list("id", flat=True)
         JudgeCall.objects.bulk_create(
             [JudgeCall(judge=judge, comparison_id=c, order=o) for c in ids.iterator() for o in orders_for(judge, c)],
-            batch_size=2000, ignore_conflicts=True,
+            batch_size=2000,
+            ignore_conflicts=True,
         )
-        return requeue(JudgeCall.objects.filter(judge=judge), lost_after=lost_after(judge), task="run_judge_call",
-                       retry_failed=retry_failed, retry_lost=retry_lost, dispatch=dispatch)
+        return requeue(
+            JudgeCall.objects.filter(judge=judge),
+            lost_after=lost_after(judge),
+            task="run_judge_call",
+            retry_failed=retry_failed,
+            retry_lost=retry_lost,
+            dispatch=dispatch,
+        )
 
 
-def requeue(work, *, lost_after: timedelta, task: str, retry_failed: bool, retry_lost: bool, dispatch: bool) -> list[int]:
+def requeue(
+    work, *, lost_after: timedelta, task: str, retry_failed: bool, retry_lost: bool, dispatch: bool
+) -> list[int]:
     """Shared by judge calls and generations (in the caller's transaction): retryable
     failures, and if asked lost ones (running for longer than `lost_after`), back to
     pending; a `judges.tasks.<task>` per pending item after commit. Returns their ids."""
@@ -102,27 +137,48 @@ def judge_call_run(*, call_id: int) -> str:
     another run claimed it first."""
     now = timezone.now()
     claimed = JudgeCall.objects.filter(pk=call_id, state=JudgeCall.State.PENDING).update(
-        state=JudgeCall.State.RUNNING, claimed_at=now, finished_at=None, runs=F("runs") + 1)
+        state=JudgeCall.State.RUNNING, claimed_at=now, finished_at=None, runs=F("runs") + 1
+    )
     if not claimed:
         return "skipped"
     call = JudgeCall.objects.select_related(
-        "judge__study", "comparison__prompt", "comparison__left_response", "comparison__right_response").get(pk=call_id)
+        "judge__study", "comparison__prompt", "comparison__left_response", "comparison__right_response"
+    ).get(pk=call_id)
     judge, study = call.judge, call.judge.study
     done = JudgeCall.objects.filter(pk=call_id)
     try:
-        completion = llm_client.chat(endpoint_for(judge), call_messages(call), temperature=judge.temperature,
-                                     max_tokens=judge.max_tokens, slots=llm_slots())
+        completion = llm_client.chat(
+            endpoint_for(judge),
+            call_messages(call),
+            temperature=judge.temperature,
+            max_tokens=judge.max_tokens,
+            slots=llm_slots(),
+        )
     except llm_client.LLMError as exc:
-        done.update(state=JudgeCall.State.FAILED, retryable=exc.retryable, error=exc.message[:2000],
-                    http_status=exc.status, attempts=F("attempts") + exc.attempts, finished_at=timezone.now())
+        done.update(
+            state=JudgeCall.State.FAILED,
+            retryable=exc.retryable,
+            error=exc.message[:2000],
+            http_status=exc.status,
+            attempts=F("attempts") + exc.attempts,
+            finished_at=timezone.now(),
+        )
         return JudgeCall.State.FAILED
     verdict = parse_verdict(completion.text, choices_of(study))
     state = JudgeCall.State.DONE if verdict else JudgeCall.State.UNPARSEABLE
-    done.update(state=state, verdict=verdict or "", raw_answer=completion.text, error="", http_status=200,
-                prompt_tokens=F("prompt_tokens") + completion.prompt_tokens,
-                completion_tokens=F("completion_tokens") + completion.completion_tokens,
-                cost=F("cost") + completion.cost, seconds=completion.seconds,
-                attempts=F("attempts") + completion.attempts, finished_at=timezone.now())
+    done.update(
+        state=state,
+        verdict=verdict or "",
+        raw_answer=completion.text,
+        error="",
+        http_status=200,
+        prompt_tokens=F("prompt_tokens") + completion.prompt_tokens,
+        completion_tokens=F("completion_tokens") + completion.completion_tokens,
+        cost=F("cost") + completion.cost,
+        seconds=completion.seconds,
+        attempts=F("attempts") + completion.attempts,
+        finished_at=timezone.now(),
+    )
     if verdict:
         judge_vote_write(judge=judge, comparison=call.comparison)
     return state
@@ -137,9 +193,14 @@ def call_messages(call: JudgeCall) -> list[dict]:
     first, second = comparison.left_response, comparison.right_response
     if call.order == JudgeCall.Order.BA:
         first, second = second, first
-    text = render(call.judge.prompt_template, question=study.question,
-                  prompt=render_prompt(comparison.prompt.text, comparison.prompt.turns),
-                  response_a=first.text, response_b=second.text, choices=choices_of(study))
+    text = render(
+        call.judge.prompt_template,
+        question=study.question,
+        prompt=render_prompt(comparison.prompt.text, comparison.prompt.turns),
+        response_a=first.text,
+        response_b=second.text,
+        choices=choices_of(study),
+    )
     return [{"role": "user", "content": text}]
 
 
@@ -149,11 +210,15 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     `both`, the comparison's stored sides). Returns True when a vote was written now."""
 
     needed = orders_for(judge, comparison.pk)
-    calls = {c.order: c for c in JudgeCall.objects.filter(judge=judge, comparison=comparison, state=JudgeCall.State.DONE)}
+    calls = {
+        c.order: c for c in JudgeCall.objects.filter(judge=judge, comparison=comparison, state=JudgeCall.State.DONE)
+    }
     if any(order not in calls for order in needed):
         return False
-    shown = {JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
-             JudgeCall.Order.BA: (comparison.right_response, comparison.left_response)}
+    shown: dict[str, tuple[Response, Response]] = {
+        JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
+        JudgeCall.Order.BA: (comparison.right_response, comparison.left_response),
+    }
     winners = set()
     for order in needed:
         a, b = shown[order]
@@ -162,11 +227,15 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     left, right = shown[needed[0]]
     rationale = "\n---\n".join(f"{order}: {calls[order].raw_answer}" for order in needed)[:4000]
     vote = vote_build(
-        rater_id=judge.rater_id, comparison_id=comparison.pk, left=(left.pk, left.system_id),
+        rater_id=judge.rater_id,
+        comparison_id=comparison.pk,
+        left=(left.pk, left.system_id),
         right=(right.pk, right.system_id),
         choice=choice_for(winner_system_id=winner, left_system_id=left.system_id, right_system_id=right.system_id),
-        seconds=sum(calls[o].seconds for o in needed), rationale=rationale,
-        is_gold=bool(gold_comparison_ids([comparison.pk])), provenance=Provenance.COLLECTED,
+        seconds=sum(calls[o].seconds for o in needed),
+        rationale=rationale,
+        is_gold=bool(gold_comparison_ids([comparison.pk])),
+        provenance=Provenance.COLLECTED,
     )
     try:
         with transaction.atomic():

@@ -7,7 +7,6 @@ from __future__ import annotations
 from celery import shared_task
 
 
-
 @shared_task(name="judges.run_judge_call")
 def run_judge_call(call_id: int) -> str:
     from judges.services import judge_call_run

@@ -90,7 +90,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_PREPARE_THRESHOLD= (empty) to turn preparing off.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
-    _options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) if env.str("DB_PREPARE_THRESHOLD", default="5") else None
+    _options["prepare_threshold"] = (
+        env.int("DB_PREPARE_THRESHOLD", default=5) if env.str("DB_PREPARE_THRESHOLD", default="5") else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -151,8 +153,10 @@ CELERY_BEAT_SCHEDULE = {
     # Raters: render open studies' prompts and responses ahead of the rater pages.
     "raters-render-ahead": {"task": "raters.render_ahead", "schedule": 30.0},
     # Results: recompute the default results of studies whose votes changed.
-    "results-refresh-stale": {"task": "results.refresh_stale_results",
-                              "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS)},
+    "results-refresh-stale": {
+        "task": "results.refresh_stale_results",
+        "schedule": float(LIMA_RESULTS_DEBOUNCE_SECONDS),
+    },
     # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
 }

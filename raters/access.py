@@ -21,8 +21,10 @@ from comparisons.models import Study
 from raters import sql
 from raters.models import Rater
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 COOKIE = "lima_rater"
 
 
@@ -109,7 +111,12 @@ def rater_login(rater: Rater) -> HttpResponse:
     """Set the rater's cookie and send them on (to the instructions until they consent)."""
     response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
     response.set_cookie(
-        COOKIE, signing.dumps([rater.study_id, rater.pk], salt="raters.rater"), max_age=settings.SESSION_COOKIE_AGE,
-        path=f"/r/{rater.study.slug}/", secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        COOKIE,
+        signing.dumps([rater.study_id, rater.pk], salt="raters.rater"),
+        max_age=settings.SESSION_COOKIE_AGE,
+        path=f"/r/{rater.study.slug}/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
     return response

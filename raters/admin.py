@@ -1,8 +1,12 @@
 """Admin for raters: settings per study, raters (with exclude / include actions), gold
 pairs, assignments and votes (read-only: votes are written by the services only)."""
 
+from __future__ import annotations
+
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from raters import services
 from raters.models import Assignment, GoldPair, Rater, StudyRaterSettings, Vote
@@ -24,12 +28,12 @@ class RaterAdmin(admin.ModelAdmin):
     actions = ["exclude_raters", "include_raters"]
 
     @admin.action(description="Exclude the selected raters (their votes leave the results)")
-    def exclude_raters(self, request, queryset):
+    def exclude_raters(self, request: HttpRequest, queryset: QuerySet[Rater]) -> None:
         for rater in queryset:
             services.rater_exclude(rater=rater, reason=f"excluded in the admin by {request.user.get_username()}")
 
     @admin.action(description="Include the selected raters again")
-    def include_raters(self, request, queryset):
+    def include_raters(self, request: HttpRequest, queryset: QuerySet[Rater]) -> None:
         for rater in queryset:
             services.rater_include(rater=rater)
 
@@ -54,8 +58,8 @@ class VoteAdmin(admin.ModelAdmin):
     list_filter = ["choice", "is_gold", "imported", "simulated"]
     raw_id_fields = ["rater", "comparison", "assignment", "shown_left", "shown_right", "winner"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Vote | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RatersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'raters'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "raters"

@@ -39,7 +39,9 @@ class StudyRaterSettings(models.Model):
     guidelines = models.TextField(blank=True, help_text="Markdown shown before voting; LIMA's framing when empty.")
     quota = models.PositiveIntegerField(default=20, help_text="Pairs per rater, gold pairs included.")
     completion_code = models.CharField(max_length=64, default=new_completion_code)
-    prolific_completion_url = models.URLField(blank=True, help_text="e.g. https://app.prolific.com/submissions/complete")
+    prolific_completion_url = models.URLField(
+        blank=True, help_text="e.g. https://app.prolific.com/submissions/complete"
+    )
     allow_anonymous = models.BooleanField(default=False)
     lease_minutes = models.PositiveIntegerField(default=10)
     gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
@@ -50,7 +52,9 @@ class StudyRaterSettings(models.Model):
     class Meta:
         verbose_name_plural = "study rater settings"
         constraints = [
-            models.CheckConstraint(condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="rater_settings_gold_rate_range"),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0) & Q(gold_rate__lte=1), name="rater_settings_gold_rate_range"
+            ),
             models.CheckConstraint(condition=Q(quota__gte=1), name="rater_settings_quota_positive"),
             models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="rater_settings_lease_positive"),
         ]
@@ -73,7 +77,9 @@ class Rater(models.Model):
         IMPORTED = "imported", "Imported"
         JUDGE = "judge", "LLM judge"
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="raters", db_index=False)  # (study, external_id)
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="raters", db_index=False
+    )  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
     source = models.CharField(max_length=10, choices=Source.choices)
     group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
@@ -87,7 +93,9 @@ class Rater(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["study", "external_id"], name="rater_external_id_unique_in_study")]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "external_id"], name="rater_external_id_unique_in_study")
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.source})"
@@ -135,7 +143,9 @@ class Assignment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["rater", "comparison"], name="assignment_once_per_rater"),
-            models.UniqueConstraint(fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"),
+            models.UniqueConstraint(
+                fields=["rater"], condition=Q(state="pending"), name="assignment_one_pending_per_rater"
+            ),
             models.UniqueConstraint(fields=["token"], name="assignment_token_unique"),  # no LIKE index
         ]
         indexes = [models.Index(fields=["comparison", "state"]), models.Index(fields=["state", "expires_at"])]
@@ -153,7 +163,9 @@ class Vote(models.Model):
         RIGHT = "right", "Right (Response B) is better"
         TIE = "tie", "Neither is significantly better"
 
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="votes", db_index=False)  # (rater, comparison)
+    rater = models.ForeignKey(
+        Rater, on_delete=models.CASCADE, related_name="votes", db_index=False
+    )  # (rater, comparison)
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
     assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
     shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")

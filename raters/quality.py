@@ -61,6 +61,12 @@ def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> R
     if attention_failed or (accuracy is not None and accuracy < thresholds.min_gold_accuracy):
         flags.append("failed_checks")
     return RaterStats(
-        votes=n, gold_votes=len(checks), gold_correct=correct, gold_accuracy=accuracy, median_seconds=med,
-        tie_share=share.get("tie"), left_share=share.get("left"), flags=tuple(flags),
+        votes=n,
+        gold_votes=len(checks),
+        gold_correct=correct,
+        gold_accuracy=accuracy,
+        median_seconds=med,
+        tie_share=share.get("tie"),
+        left_share=share.get("left"),
+        flags=tuple(flags),
     )

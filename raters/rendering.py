@@ -19,15 +19,47 @@ from markdown_it import MarkdownIt
 _md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "code": {"class"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-RULES = hashlib.blake2b(repr((
-    sorted(TAGS), sorted((k, sorted(v)) for k, v in ATTRIBUTES.items()), sorted(URL_SCHEMES),
-    version("markdown-it-py"), version("nh3"),
-)).encode(), digest_size=6).hexdigest()
+RULES = hashlib.blake2b(
+    repr(
+        (
+            sorted(TAGS),
+            sorted((k, sorted(v)) for k, v in ATTRIBUTES.items()),
+            sorted(URL_SCHEMES),
+            version("markdown-it-py"),
+            version("nh3"),
+        )
+    ).encode(),
+    digest_size=6,
+).hexdigest()
 
 
 def render_text(text: str) -> str:
@@ -38,8 +70,12 @@ def render_text(text: str) -> str:
 def _render(text: str) -> str:
     html = _md.render(text or "")
     return nh3.clean(
-        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow", strip_comments=True,
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
     )
 
 
@@ -47,8 +83,10 @@ def render_many(texts: list[str], ready: list[str | None] | None = None) -> list
     """Each text as sanitized HTML: `ready[i]` when given (rendered ahead under the current
     rules by raters.services.render_ahead, so made by `_render`), else rendered now."""
     ready = ready or [None] * len(texts)
-    return [mark_safe(html if html is not None else _render(text))  # noqa: S308 - made by _render (nh3)
-            for text, html in zip(texts, ready, strict=True)]
+    return [
+        mark_safe(html if html is not None else _render(text))  # noqa: S308 - made by _render (nh3)
+        for text, html in zip(texts, ready, strict=True)
+    ]
 
 
 def render_markdown(text: str) -> SafeString:

@@ -31,8 +31,9 @@ def votes_filling_slots() -> QuerySet[Vote]:
 
 def leases_holding_slots(now: datetime) -> QuerySet[Assignment]:
     """Leases that hold a slot: pending and still running, not gold, of a rater not excluded."""
-    return Assignment.objects.filter(state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False,
-                                     rater__excluded=False)
+    return Assignment.objects.filter(
+        state=Assignment.State.PENDING, expires_at__gt=now, is_gold=False, rater__excluded=False
+    )
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,24 @@ class Pair:
 
 
 def pair_for(assignment: Assignment) -> Pair:
-    prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = sql.pair_texts(assignment.comparison_id)
+    prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = sql.pair_texts(
+        assignment.comparison_id
+    )
     if assignment.swapped:
         left, right, left_html, right_html = right, left, right_html, left_html
     earlier = turns[:-1] if turns else []
     if turns_html is not None and len(turns_html) != len(earlier):
         turns_html = None
-    return Pair(turns=earlier, prompt=prompt, left=left, right=right, prompt_html=prompt_html, turns_html=turns_html,
-                left_html=left_html, right_html=right_html)
+    return Pair(
+        turns=earlier,
+        prompt=prompt,
+        left=left,
+        right=right,
+        prompt_html=prompt_html,
+        turns_html=turns_html,
+        left_html=left_html,
+        right_html=right_html,
+    )
 
 
 def raters_of(study: Study) -> QuerySet[Rater]:

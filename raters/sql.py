@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from comparisons.models import Comparison, Prompt, Response, Study
 from raters import rendering
@@ -34,6 +35,7 @@ from raters.models import (
     Vote,
 )
 
+M = TypeVar("M", bound=Model)  # a model class, for the typed helpers below
 _VOTE, _ASSIGNMENT, _RATER = Vote._meta.db_table, Assignment._meta.db_table, Rater._meta.db_table
 _COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
 
@@ -82,20 +84,31 @@ def _one(sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
-def _dt(value: datetime):
+def _row(sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """The one row of a statement that always returns one (an aggregate, a row known to exist)."""
+    row = _one(sql, params)
+    if row is None:
+        raise LookupError(f"no row for {sql.split()[0:6]}")
+    return row
+
+
+def _dt(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
 def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = None) -> int:
     """Votes that fill a slot of the comparison plus leases that hold one at `now`
     (leaving out the assignment `excluding`)."""
-    row = _one(_FILL, [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now),
-                       excluding or 0])
+    row = _row(
+        _FILL,
+        [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0],
+    )
     return int(row[0])
 
 
-def unseen_least_filled(*, rater_id: int, study_id: int, cap: int, limit: int,
-                        deepest: bool = False) -> list[tuple[int, int]]:
+def unseen_least_filled(
+    *, rater_id: int, study_id: int, cap: int, limit: int, deepest: bool = False
+) -> list[tuple[int, int]]:
     """(comparison id, hint) of the least-filled comparisons below `cap` the rater was never
     handed, gold pairs left out, in the Coverage index's order (filled, rank); with `deepest`,
     the most filled below `cap` first (filled descending, rank descending)."""
@@ -113,18 +126,21 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     statement): for a transaction that only hands out a lease, whose loss in a crash costs
     nothing (the pair is handed out again). Ignored inside an outer transaction, whose other
     writes (a vote) must stay durable, and on other databases."""
-    quiet = (not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1)
+    quiet = not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
     extra = ", set_config('synchronous_commit', 'off', true)" if quiet else ""
     row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
     if row is None:
         return None
-    served, done = _one(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
+    served, done = _row(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
     return bool(row[0]), int(served), int(done)
 
 
 def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
     """Lock the comparison's Coverage row; with `skip`, False when another transaction holds it."""
-    return _one(f"SELECT comparison_id FROM {_COVERAGE} WHERE comparison_id = %s" + _for_update(skip), [comparison_id]) is not None
+    return (
+        _one(f"SELECT comparison_id FROM {_COVERAGE} WHERE comparison_id = %s" + _for_update(skip), [comparison_id])
+        is not None
+    )
 
 
 def is_settled(comparison_id: int) -> bool:
@@ -135,15 +151,22 @@ def is_settled(comparison_id: int) -> bool:
 
 def set_fill_hint(comparison_id: int, value: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s AND filled < %s",
-                       [value, comparison_id, value, SETTLED])
+        cursor.execute(
+            f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s AND filled < %s",
+            [value, comparison_id, value, SETTLED],
+        )
 
 
 @cache
 def _columns(model: type[Model], skip: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The attnames and column names of the model's concrete fields, less `skip` (deferred)."""
     fields = [f for f in model._meta.concrete_fields if f.name not in skip]
-    return tuple(f.attname for f in fields), tuple(f.column for f in fields)
+    return tuple(f.attname for f in fields), tuple(_column(f) for f in fields)
+
+
+def _column(field: Field[Any, Any]) -> str:
+    assert field.column is not None, "a concrete field has a column"
+    return field.column
 
 
 @cache
@@ -161,7 +184,7 @@ def select_list(model: type[Model], alias: str, skip: tuple[str, ...] = ()) -> s
     return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, skip)[1])
 
 
-def hydrate(model: type[Model], values: tuple | list, skip: tuple[str, ...] = ()) -> Model:
+def hydrate(model: type[M], values: tuple[Any, ...] | list[Any], skip: tuple[str, ...] = ()) -> M:
     """A model instance from its concrete fields' raw column values in field order (less
     `skip`, left deferred), converted as the ORM converts them (dates on SQLite, JSON...)."""
     converters, cols = _converters(model, skip, connection.vendor)
@@ -181,7 +204,8 @@ def rater_with_study(*, rater_id: int, study_id: int, slug: str) -> Rater | None
     None unless the rater belongs to the study of `slug` and the study is not a draft."""
     r, s, rs = (_columns(Rater)[0], _columns(Study, _STUDY_SKIP)[0], _columns(StudyRaterSettings)[0])
     row = _one(
-        f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)}, {select_list(StudyRaterSettings, 'rs')}"
+        f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)},"
+        f" {select_list(StudyRaterSettings, 'rs')}"
         f" FROM {Rater._meta.db_table} r JOIN {Study._meta.db_table} s ON s.id = r.study_id"
         f" LEFT JOIN {StudyRaterSettings._meta.db_table} rs ON rs.study_id = s.id"
         " WHERE r.id = %s AND s.id = %s AND s.slug = %s AND s.status <> %s",
@@ -215,8 +239,10 @@ def assignment_for_vote(token: str) -> Assignment | None:
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])
-    (assignment.left_id, assignment.right_id, assignment.left_system, assignment.right_system,
-     assignment.study_status) = row[n:]
+    for name, value in zip(
+        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True
+    ):
+        setattr(assignment, name, value)  # the extra columns, carried on the instance
     return assignment
 
 
@@ -224,8 +250,8 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     """The prompt's text and turns, the stored left and right responses' texts, and the HTML
     rendered ahead for each (raters.services.render_ahead): None where it is missing or was
     made under rules other than raters.rendering.RULES."""
-    row = _one(
-        f"SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+    row = _row(
+        "SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
@@ -238,16 +264,23 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
     prompt, turns, left, right, p_rules, p_html, p_turns, l_rules, l_html, r_rules, r_html = row
     current = rendering.RULES
     turns = _json(turns) or []
-    return (prompt, turns, left, right, p_html if p_rules == current else None,
-            _json(p_turns) if p_rules == current else None, l_html if l_rules == current else None,
-            r_html if r_rules == current else None)
+    return (
+        prompt,
+        turns,
+        left,
+        right,
+        p_html if p_rules == current else None,
+        _json(p_turns) if p_rules == current else None,
+        l_html if l_rules == current else None,
+        r_html if r_rules == current else None,
+    )
 
 
-def _json(value):
+def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: M) -> M:
     """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
     auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
     No signals are sent (none are connected to the rater models)."""
@@ -255,8 +288,10 @@ def insert(obj: Model) -> Model:
     fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     quote = connection.ops.quote_name
-    sql_ = (f"INSERT INTO {meta.db_table} ({', '.join(quote(f.column) for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))})")
+    sql_ = (
+        f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:
             cursor.execute(sql_ + f" RETURNING {meta.pk.column}", values)

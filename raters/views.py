@@ -28,9 +28,14 @@ def start(page: RaterPage) -> HttpResponse:
     pid = request.GET.get("PROLIFIC_PID")
     try:
         if pid is not None:
-            return rater_login(services.rater_enter_prolific(
-                study=study, pid=pid, prolific_study_id=request.GET.get("STUDY_ID", ""),
-                session_id=request.GET.get("SESSION_ID", "")))
+            return rater_login(
+                services.rater_enter_prolific(
+                    study=study,
+                    pid=pid,
+                    prolific_study_id=request.GET.get("STUDY_ID", ""),
+                    session_id=request.GET.get("SESSION_ID", ""),
+                )
+            )
         if request.method == "POST":
             return rater_login(services.rater_enter_anonymous(study=study))
     except InvalidInput as exc:
@@ -40,7 +45,9 @@ def start(page: RaterPage) -> HttpResponse:
     if page.rater is not None:
         return rater_login(page.rater)
     allowed = services.rater_settings_get(study=study).allow_anonymous
-    return render(request, "raters/start.html", {"study": study, "allow_anonymous": allowed}, status=200 if allowed else 403)
+    return render(
+        request, "raters/start.html", {"study": study, "allow_anonymous": allowed}, status=200 if allowed else 403
+    )
 
 
 @require_http_methods(["GET"])
@@ -65,6 +72,10 @@ def instructions(page: RaterRequest) -> HttpResponse:
             return redirect("raters:vote", slug=study.slug)
         error = "Please tick the box to say you agree before you start."
     settings = services.rater_settings_get(study=study)
-    context = {"study": study, "settings": settings, "error": error,
-               "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING)}
+    context = {
+        "study": study,
+        "settings": settings,
+        "error": error,
+        "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING),
+    }
     return render(request, "raters/instructions.html", context, status=400 if error else 200)

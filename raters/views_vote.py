@@ -11,23 +11,34 @@ from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput, ServiceError
 from raters import selectors, services
+from raters.access import RaterRequest, rater_required, status_page
 from raters.errors import LeaseExpired, Refused
 from raters.rendering import render_many
-from raters.access import RaterRequest, rater_required, status_page
 
 
 def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
     request, study = page.request, page.study
-    pair = selectors.pair_for(nxt.assignment)
-    ready = [pair.prompt_html, pair.left_html, pair.right_html, *(pair.turns_html or [None] * len(pair.turns))]
-    prompt, left, right, *turns = render_many([pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)],
-                                              ready)
+    assignment = nxt.assignment
+    assert assignment is not None, "the form shows an assigned pair"
+    pair = selectors.pair_for(assignment)
+    turns_ready: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
+    ready = [pair.prompt_html, pair.left_html, pair.right_html, *turns_ready]
+    prompt, left, right, *turns = render_many(
+        [pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)], ready
+    )
     context = {
-        "study": study, "token": nxt.assignment.token, "position": nxt.done + 1, "quota": nxt.quota, "error": error,
+        "study": study,
+        "token": assignment.token,
+        "position": nxt.done + 1,
+        "quota": nxt.quota,
+        "error": error,
         "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns, strict=True)],
-        "prompt": prompt, "left": left, "right": right,
+        "prompt": prompt,
+        "left": left,
+        "right": right,
         "choices": [("left", "1", study.choice_a), ("right", "2", study.choice_b), ("tie", "3", study.choice_tie)],
-        "chosen": request.POST.get("choice", ""), "rationale": request.POST.get("rationale", ""),
+        "chosen": request.POST.get("choice", ""),
+        "rationale": request.POST.get("rationale", ""),
     }
     return render(request, "raters/vote.html", context, status=status)
 
@@ -40,11 +51,15 @@ def vote(page: RaterRequest) -> HttpResponse:
         return redirect("raters:instructions", slug=study.slug)
     if request.method == "POST":
         try:
-            services.vote_submit(rater=rater, token=request.POST.get("token", ""), choice=request.POST.get("choice", ""),
-                                 rationale=request.POST.get("rationale", ""))
+            services.vote_submit(
+                rater=rater,
+                token=request.POST.get("token", ""),
+                choice=request.POST.get("choice", ""),
+                rationale=request.POST.get("rationale", ""),
+            )
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
-            if nxt.state == "assigned" and nxt.assignment.token == request.POST.get("token"):
+            if nxt.state == "assigned" and nxt.assignment and nxt.assignment.token == request.POST.get("token"):
                 return _form(page, nxt, error=_sentence(exc), status=400)
         except (Refused, LeaseExpired) as exc:
             messages.warning(request, exc.detail)
@@ -79,6 +94,13 @@ def done(page: RaterRequest) -> HttpResponse:
     if rater.finished_at is None:
         return redirect("raters:vote", slug=study.slug)
     settings = services.rater_settings_get(study=study)
-    url = completion_url(settings.prolific_completion_url, settings.completion_code) if settings.prolific_completion_url else ""
-    return render(request, "raters/done.html", {"study": study, "code": settings.completion_code, "url": url,
-                                                "votes": rater.votes.count()})
+    url = (
+        completion_url(settings.prolific_completion_url, settings.completion_code)
+        if settings.prolific_completion_url
+        else ""
+    )
+    return render(
+        request,
+        "raters/done.html",
+        {"study": study, "code": settings.completion_code, "url": url, "votes": rater.votes.count()},
+    )

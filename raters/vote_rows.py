@@ -5,8 +5,10 @@ seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two respon
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
@@ -14,6 +16,7 @@ from comparisons.errors import RowError
 
 FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
 CHOICES = ("left", "right", "tie")
+ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class VoteRow:
         return {"left": self.left_system, "right": self.right_system}.get(self.choice)
 
 
-def _text(raw: dict, key: str, limit: int, err, *, required: bool = True) -> str | None:
+def _text(raw: dict[str, Any], key: str, limit: int, err: ErrorSink, *, required: bool = True) -> str | None:
     value = raw.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and key in ("prompt_id", "rater"):
         value = str(value)
@@ -51,46 +54,64 @@ def _text(raw: dict, key: str, limit: int, err, *, required: bool = True) -> str
 
 
 def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow], list[RowError]]:
+    """Each row checked on its own, then against the others: a rater votes once per pair
+    with one choice: a second row with another choice on the same pair is an error)."""
     rows: list[VoteRow] = []
     errors: list[RowError] = []
-    seen: dict[tuple[str, str, frozenset], VoteRow] = {}
+    seen: dict[tuple[str, str, frozenset[str]], VoteRow] = {}
     for number, raw in raw_rows:
-        if not isinstance(raw, dict):
-            errors.append(RowError(number, "row", "must be a JSON object"))
-            continue
-        row_errors: list[RowError] = []
-        err = lambda field, reason: row_errors.append(RowError(number, field, reason))  # noqa: E731
-        for key in raw:
-            if key not in FIELDS:
-                err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
-        prompt_id = _text(raw, "prompt_id", 200, err)
-        left = _text(raw, "left_system", 100, err)
-        right = _text(raw, "right_system", 100, err)
-        rater = _text(raw, "rater", 200, err)
-        group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
-        choice = raw.get("choice")
-        if choice not in CHOICES:
-            err("choice", "must be one of left, right, tie (as the rater saw the responses)")
-        if left and right and left == right:
-            err("right_system", "must differ from left_system")
-        created = None
-        if raw.get("created") is not None:
-            created = parse_datetime(raw["created"]) if isinstance(raw["created"], str) else None
-            if created is None:
-                err("created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z")
-            elif created.tzinfo is None:
-                created = created.replace(tzinfo=timezone.utc)
-        seconds = raw.get("seconds", 0)
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            err("seconds", "must be a number of seconds, 0 or more")
-        if row_errors:
+        row, row_errors = _validate_vote_row(number, raw)
+        if row is None:
             errors.extend(row_errors)
             continue
-        row = VoteRow(number, prompt_id, left, right, choice, rater, group, created, float(seconds))
-        key = (rater, prompt_id, frozenset((left, right)))
+        key = (row.rater, row.prompt_id, frozenset((row.left_system, row.right_system)))
         first = seen.setdefault(key, row)
         if first is not row and first.winner != row.winner:
-            errors.append(RowError(number, "choice", f"rater {rater!r} voted differently on this pair in row {first.row}"))
+            errors.append(
+                RowError(number, "choice", f"rater {row.rater!r} voted differently on this pair in row {first.row}")
+            )
             continue
         rows.append(row)
     return rows, errors
+
+
+def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[RowError]]:
+    if not isinstance(raw, dict):
+        return None, [RowError(number, "row", "must be a JSON object")]
+    row_errors: list[RowError] = []
+
+    def err(field: str, reason: str) -> None:
+        row_errors.append(RowError(number, field, reason))
+
+    for key in raw:
+        if key not in FIELDS:
+            err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
+    prompt_id = _text(raw, "prompt_id", 200, err)
+    left = _text(raw, "left_system", 100, err)
+    right = _text(raw, "right_system", 100, err)
+    rater = _text(raw, "rater", 200, err)
+    group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
+    choice = raw.get("choice")
+    if choice not in CHOICES:
+        err("choice", "must be one of left, right, tie (as the rater saw the responses)")
+    if left and right and left == right:
+        err("right_system", "must differ from left_system")
+    created = _created(raw.get("created"), err)
+    seconds = raw.get("seconds", 0)
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        err("seconds", "must be a number of seconds, 0 or more")
+    if row_errors or prompt_id is None or left is None or right is None or rater is None:
+        return None, row_errors
+    return VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, float(seconds)), []
+
+
+def _created(value: object, err: ErrorSink) -> datetime | None:
+    """An ISO 8601 date-time (UTC when it names no zone), or None when not given."""
+    if value is None:
+        return None
+    created = parse_datetime(value) if isinstance(value, str) else None
+    if created is None:
+        err("created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z")
+    elif created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created

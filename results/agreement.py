@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from itertools import combinations_with_replacement
+from typing import Any
 
 import numpy as np
 
 from comparisons import stats
-from results.table import VoteTable
 from comparisons.stats._base import factorize
 from comparisons.stats.agreement_counts import item_types
 from comparisons.stats.dawid_skene import dawid_skene
 from comparisons.stats.group_agreement import tie_discounted_accuracy_interval
+from results.table import VoteTable
 
 MAX_RATER_PAIRS = 50
 MIN_SHARED = 10
@@ -30,14 +31,17 @@ def label_counts(rows: np.ndarray, labels: np.ndarray, n_rows: int) -> np.ndarra
     return np.bincount(rows * 3 + labels + 1, minlength=3 * n_rows).reshape(-1, 3).astype(float)
 
 
-def agreement_section(votes: VoteTable, n_resamples: int, level: float, seed: int) -> dict:
+def agreement_section(votes: VoteTable, n_resamples: int, level: float, seed: int) -> dict[str, Any]:
     return agreement_and_rater_quality(votes, n_resamples, level, seed)[0]
 
 
 def agreement_and_rater_quality(
-    votes: VoteTable, n_resamples: int, level: float, seed: int,
+    votes: VoteTable,
+    n_resamples: int,
+    level: float,
+    seed: int,
     groups: tuple[list[str], np.ndarray] | None = None,
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The agreement section and the Dawid-Skene rater quality, both on the canonical
     labels of the comparisons with at least two votes. ``groups``: ``votes.group_codes()``
     if already at hand."""
@@ -86,7 +90,7 @@ def majority_labels(counts: np.ndarray) -> np.ndarray:
     return np.where(top > 0, label, -1)
 
 
-def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict:
+def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     """Cohen's kappa between two rater groups: each group's majority label per comparison,
     on the comparisons both groups labelled (e.g. the crowd's majority against a judge)."""
     la, lb = majority_labels(a), majority_labels(b)
@@ -96,19 +100,26 @@ def majority_kappa(a: np.ndarray, b: np.ndarray) -> dict:
     return {"items": int(both.sum()), "kappa": kappa, "method": "Cohen's kappa of the groups' majority labels"}
 
 
-def rater_quality(items: np.ndarray, raters: np.ndarray, labels: np.ndarray) -> dict:
+def rater_quality(items: np.ndarray, raters: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     """Dawid-Skene confusion matrices (true class x given label; classes loss, tie, win from
     the side of the lower system id of each comparison) and accuracies per rater id."""
     fit = dawid_skene(items, raters, labels + 1, n_classes=3)
     return {
-        "method": fit.method, "classes": ["loss", "tie", "win"], "n_items": fit.n_items, "n_votes": fit.n_votes,
-        "iterations": fit.iterations, "converged": fit.converged, "class_prior": fit.class_prior,
-        "raters": [{"rater": r, "accuracy": a, "confusion": c}
-                   for r, a, c in zip(fit.raters, fit.accuracy, fit.confusion)],
+        "method": fit.method,
+        "classes": ["loss", "tie", "win"],
+        "n_items": fit.n_items,
+        "n_votes": fit.n_votes,
+        "iterations": fit.iterations,
+        "converged": fit.converged,
+        "class_prior": fit.class_prior,
+        "raters": [
+            {"rater": r, "accuracy": a, "confusion": c}
+            for r, a, c in zip(fit.raters, fit.accuracy, fit.confusion, strict=True)
+        ],
     }
 
 
-def _alphas(table: np.ndarray, n_resamples: int, confidence: float, seed: int) -> dict:
+def _alphas(table: np.ndarray, n_resamples: int, confidence: float, seed: int) -> dict[str, Any]:
     """Krippendorff's alpha, nominal and ordinal, from the per-comparison label counts (it
     depends on nothing else), with the item bootstrap over kinds of comparisons
     (stats.agreement_counts; both levels from one set of resamples)."""
@@ -116,14 +127,21 @@ def _alphas(table: np.ndarray, n_resamples: int, confidence: float, seed: int) -
     intervals = stats.bootstrap_krippendorff_levels(table, levels, n_resamples, confidence, seed)
     n_items = int(np.count_nonzero(table.sum(axis=1) >= 2))
     out = {}
-    for level, interval in zip(levels, intervals):
-        out[f"krippendorff_alpha_{level}"] = {"value": None, "interval": None, "n_items": n_items} \
-            if interval.estimate is None else {"value": interval.estimate, "n_items": n_items,
-                                               "method": f"krippendorff {level}", "interval": interval.as_dict()}
+    for level, interval in zip(levels, intervals, strict=True):
+        out[f"krippendorff_alpha_{level}"] = (
+            {"value": None, "interval": None, "n_items": n_items}
+            if interval.estimate is None
+            else {
+                "value": interval.estimate,
+                "n_items": n_items,
+                "method": f"krippendorff {level}",
+                "interval": interval.as_dict(),
+            }
+        )
     return out
 
 
-def _fleiss(table: np.ndarray) -> dict | None:
+def _fleiss(table: np.ndarray) -> dict[str, Any] | None:
     """Fleiss' kappa on the comparisons with the most common number of votes (it needs the
     same number of ratings per item), from the distinct rows of the table and their counts."""
     if table.shape[0] == 0:
@@ -135,7 +153,7 @@ def _fleiss(table: np.ndarray) -> dict | None:
     return {"value": result.value, "n_items": result.n_items, "ratings_per_item": m, "method": result.method}
 
 
-def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> list[dict]:
+def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
     """Cohen's kappa for the rater pairs that share the most comparisons (at least 10).
 
     Every two votes on one comparison make a pair instance (lower rater id first); a
@@ -174,9 +192,14 @@ def _cohen_pairs(raters: np.ndarray, items: np.ndarray, labels: np.ndarray) -> l
     out = []
     for p in np.lexsort((first_seen, -shared))[:MAX_RATER_PAIRS].tolist():
         if shared[p] >= MIN_SHARED:
-            pair = [int(rater_ids[pair_codes[p] // n_r]), int(rater_ids[pair_codes[p] % n_r])]
-            out.append({"raters": pair, "shared": int(shared[p]),
-                        "kappa": stats.cohens_kappa_table(tables[p].astype(float)).value})
+            rater_pair = [int(rater_ids[pair_codes[p] // n_r]), int(rater_ids[pair_codes[p] % n_r])]
+            out.append(
+                {
+                    "raters": rater_pair,
+                    "shared": int(shared[p]),
+                    "kappa": stats.cohens_kappa_table(tables[p].astype(float)).value,
+                }
+            )
     return out
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,24 +26,34 @@ from results.selectors import VoteFilter
 from results.services import results_get, results_schedule_refresh
 
 
-class ResultsQuerySerializer(serializers.Serializer):
+class ResultsQuerySerializer(serializers.Serializer[Any]):
     level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95, help_text="Confidence level.")
-    method = serializers.ChoiceField(choices=METHODS, default="bootstrap",
-                                     help_text="The interval shown as `interval` (all three are always in `intervals`).")
-    aggregate = serializers.ChoiceField(choices=AGGREGATES, default="vote",
-                                        help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.")
-    exclude_raters = serializers.CharField(required=False, default="", help_text="Comma-separated rater ids to leave out.")
-    rater_group = serializers.CharField(required=False, default="", max_length=50, help_text="Only this rater group's votes.")
+    method = serializers.ChoiceField(
+        choices=METHODS,
+        default="bootstrap",
+        help_text="The interval shown as `interval` (all three are always in `intervals`).",
+    )
+    aggregate = serializers.ChoiceField(
+        choices=AGGREGATES,
+        default="vote",
+        help_text="vote: every vote counts; majority: one outcome per comparison, a split is a tie.",
+    )
+    exclude_raters = serializers.CharField(
+        required=False, default="", help_text="Comma-separated rater ids to leave out."
+    )
+    rater_group = serializers.CharField(
+        required=False, default="", max_length=50, help_text="Only this rater group's votes."
+    )
 
 
-class VoteImportCountsSerializer(serializers.Serializer):
+class VoteImportCountsSerializer(serializers.Serializer[Any]):
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     raters_created = serializers.IntegerField()
 
 
-class VoteRowSerializer(serializers.Serializer):
+class VoteRowSerializer(serializers.Serializer[Any]):
     prompt_id = serializers.CharField()
     left_system = serializers.CharField()
     right_system = serializers.CharField()
@@ -64,15 +77,22 @@ class StudyResultsApi(APIView):
         "headline numbers and shown beside the humans in `by_group` and the agreement section, unless "
         "`rater_group=judge` asks for them alone. Cached; see docs/statistics.md.",
     )
-    def get(self, request, slug: str):
+    def get(self, request: Request, slug: str) -> Response:
         study = selectors.study_owned(request.user, slug)
         query = ResultsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        filters = VoteFilter(exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
-                             rater_group=q["rater_group"] or None)
-        params = Params(level=q["level"], method=q["method"], aggregate=q["aggregate"], seed=study.seed,
-                        headline_excludes=() if filters.rater_group else Params.headline_excludes)
+        filters = VoteFilter(
+            exclude_raters=tuple(sorted(r.strip() for r in q["exclude_raters"].split(",") if r.strip())),
+            rater_group=q["rater_group"] or None,
+        )
+        params = Params(
+            level=q["level"],
+            method=q["method"],
+            aggregate=q["aggregate"],
+            seed=study.seed,
+            headline_excludes=() if filters.rater_group else Params.headline_excludes,
+        )
         snapshot, stale = results_get(study=study, params=params, filters=filters)
         return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
 
@@ -88,7 +108,7 @@ class StudyVotesImportApi(APIView):
         request={"application/json": VoteRowSerializer(many=True), "application/x-ndjson": VoteRowSerializer},
         responses={201: VoteImportCountsSerializer, 200: VoteImportCountsSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
     )
-    def post(self, request, slug: str):
+    def post(self, request: Request, slug: str) -> Response:
         study = selectors.study_owned(request.user, slug)
         text, fmt, field = read_upload(request)
         parsed = parse_rows(text, fmt=fmt, field_name=field, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
@@ -103,13 +123,21 @@ class StudyVotesImportApi(APIView):
 
 
 class StudyVotesExportApi(APIView):
-    formats = {"csv": ("text/csv; charset=utf-8", export.csv_lines), "jsonl": ("application/x-ndjson", export.jsonl_lines)}
+    formats = {
+        "csv": ("text/csv; charset=utf-8", export.csv_lines),
+        "jsonl": ("application/x-ndjson", export.jsonl_lines),
+    }
 
     @extend_schema(
         summary="Every vote, with rater, group, sides, systems, choice, outcome, times and flags",
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/x-ndjson"): OpenApiTypes.STR, **ERRORS, **NOT_FOUND},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            **ERRORS,
+            **NOT_FOUND,
+        },
     )
-    def get(self, request, slug: str, fmt: str):
+    def get(self, request: Request, slug: str, fmt: str) -> StreamingHttpResponse:
         study = selectors.study_owned(request.user, slug)
         content_type, lines = self.formats[fmt]
         response = StreamingHttpResponse(lines(study), content_type=content_type)

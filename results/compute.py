@@ -6,16 +6,18 @@ outcomes are coded from the first system's side. See docs/statistics.md for each
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from comparisons import stats
+from comparisons.stats._base import factorize
+from comparisons.stats.bootstrap import ClusteredBootstrap
+from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
 from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
 from results.sequential import pair_key as comparison_pair_key
 from results.table import VoteTable
-from comparisons.stats._base import factorize
-from comparisons.stats.length_control import length_controlled_win_rate
 
 METHODS = ("bootstrap", "wilson", "goodman", "sequential")
 AGGREGATES = ("vote", "majority")
@@ -36,11 +38,12 @@ class Params:
     headline_excludes: tuple[str, ...] = ("judge",)
 
 
-def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params,
-                    sequential: SequentialContext | None = None) -> dict:
+def compute_results(
+    votes: VoteTable, pairs: list[tuple[int, int]], params: Params, sequential: SequentialContext | None = None
+) -> dict[str, Any]:
     """The results JSON. ``sequential`` carries the study's stopping rules and design and the
-    last look's sequential intervals and settlements (results.sequential); the
-    table's rows must be in the order the votes arrived (vote ids)."""
+    last look's sequential intervals and settlements (results.sequential); the table's rows
+    must be in the order the votes arrived (vote ids)."""
     everyone = votes
     group_names, group_codes = votes.group_codes()
     keep = None  # headline votes among everyone's, when some are left out
@@ -57,30 +60,36 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
             kept = keep[index]
             index, outcomes = (np.cumsum(keep) - 1)[index[kept]], outcomes[kept]
         inputs.append(_pair_inputs(votes, index, outcomes, params))
-    boots = stats.clustered_bootstraps([(i.prompt_ids, i.outcomes) for i in inputs],
-                                       params.n_resamples, params.level, params.seed)
-    reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots)]
+    boots = stats.clustered_bootstraps(
+        [(i.prompt_ids, i.outcomes) for i in inputs], params.n_resamples, params.level, params.seed
+    )
+    reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots, strict=True)]
     ctx = sequential or SequentialContext()
-    for (first, second), report, data in zip(pairs, reports, inputs):
-        part = sequential_pair(key=comparison_pair_key(first, second), names=(report["systems"][0], report["systems"][1]),
-                               prompt_ids=votes.prompt[data.index], outcomes=data.vote_outcomes, order_keys=data.index,
-                               level=params.level, seed=params.seed, ctx=ctx)
-        report["pair_key"] = comparison_pair_key(first, second)
+    for (first, second), report, data in zip(pairs, reports, inputs, strict=True):
+        key = comparison_pair_key(first, second)
+        names = (report["systems"][0], report["systems"][1])
+        part = sequential_pair(
+            key=key,
+            names=names,
+            prompt_ids=votes.prompt[data.index],
+            outcomes=data.vote_outcomes,
+            order_keys=data.index,
+            level=params.level,
+            seed=params.seed,
+            ctx=ctx,
+        )
+        report["pair_key"] = key
         report["intervals"]["sequential"] = part["sequential"]
         if params.method == "sequential":
             report["interval"] = part["sequential"]
         report["settled"], report["need"] = part["settled"], part["need"]
-    for report, groups in zip(reports, by_group):
+    for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
-    adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], params.alpha) if reports else None
-    for i, report in enumerate(reports):
-        p = adjusted.adjusted[i]
-        report["p_value_holm"] = p
-        report["significant"] = bool(adjusted.reject[i])
-        report["verdict"] = stats.verdict(report["systems"][0], report["systems"][1],
-                                          report["sign_test"]["effect"], p, params.alpha)
-    agreement, rater_quality = agreement_and_rater_quality(everyone, params.n_resamples, params.level, params.seed,
-                                                           groups=(group_names, group_codes))
+    if reports:
+        _holm(reports, params.alpha)
+    agreement, rater_quality = agreement_and_rater_quality(
+        everyone, params.n_resamples, params.level, params.seed, groups=(group_names, group_codes)
+    )
     return {
         "pairs": reports,
         "ranking": _ranking(votes, params),
@@ -88,10 +97,12 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         "rater_quality": rater_quality,
         "bias": _bias(votes, pairs, inputs, params),
         "multiple_comparisons": {"method": "holm", "alpha": params.alpha, "family_size": len(reports)},
-        "stopping": {"rules": ctx.rules.as_setting() or None,
-                     "pairs_settled": sum(r["settled"] is not None for r in reports),
-                     "pairs_open": sum(r["settled"] is None for r in reports),
-                     "votes_needed": sum(r["need"]["votes"] for r in reports)},
+        "stopping": {
+            "rules": ctx.rules.as_setting() or None,
+            "pairs_settled": sum(r["settled"] is not None for r in reports),
+            "pairs_open": sum(r["settled"] is None for r in reports),
+            "votes_needed": sum(r["need"]["votes"] for r in reports),
+        },
         "headline_votes": len(votes),
         "systems": sorted(votes.systems.values()),
     }
@@ -116,7 +127,9 @@ def _pair_inputs(votes: VoteTable, index: np.ndarray, vote_outcomes: np.ndarray,
     return _PairInput(index, vote_outcomes, outcomes, np.asarray(prompt_ids, dtype=np.int64))
 
 
-def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, params: Params) -> dict:
+def _pair(
+    votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot: ClusteredBootstrap, params: Params
+) -> dict[str, Any]:
     names = votes.systems
     first, second = pair
     outcomes, prompt_ids = data.outcomes, data.prompt_ids
@@ -142,61 +155,94 @@ def _pair(votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot, param
     }
 
 
-def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict]:
+def _holm(reports: list[dict[str, Any]], alpha: float) -> None:
+    """Each pair's Holm-adjusted sign-test p-value, significance and verdict (the family is
+    the study's pairs)."""
+    adjusted = stats.holm([r["sign_test"]["p_value"] for r in reports], alpha)
+    for i, report in enumerate(reports):
+        p = adjusted.adjusted[i]
+        report["p_value_holm"] = p
+        report["significant"] = bool(adjusted.reject[i])
+        report["verdict"] = stats.verdict(
+            report["systems"][0], report["systems"][1], report["sign_test"]["effect"], p, alpha
+        )
+
+
+def _by_group(names: list[str], codes: np.ndarray, outcomes: np.ndarray, level: float) -> dict[str, dict[str, Any]]:
     """Per rater group (crowd, expert, judge, ...), per vote: counts and a Wilson interval
     of the win share, so human and judge win rates sit side by side. ``codes`` index
     ``names`` (sorted)."""
     tally = np.bincount(codes * 3 + outcomes + 1, minlength=3 * len(names)).reshape(-1, 3)
-    out = {}
-    for group, (losses, ties, wins) in zip(names, tally.tolist()):
+    out: dict[str, dict[str, Any]] = {}
+    for group, (losses, ties, wins) in zip(names, tally.tolist(), strict=True):
         if losses + ties + wins:
             counts = stats.counts_from_totals(wins, ties, losses)
-            out[group] = {"counts": counts.as_dict(),
-                          "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict()}
+            out[group] = {
+                "counts": counts.as_dict(),
+                "win_share": stats.wilson_interval(counts.wins, counts.n, level).as_dict(),
+            }
     return out
 
 
-def _ranking(votes: VoteTable, params: Params) -> dict | None:
+def _ranking(votes: VoteTable, params: Params) -> dict[str, Any] | None:
     ids, index = factorize(np.concatenate([votes.left, votes.right]))
     if ids.size < 2:
         return None
     names = [votes.systems[s] for s in ids.tolist()]
     first, second = index[: len(votes)], index[len(votes) :]
     outcomes = np.where(votes.winner == votes.left, 1, np.where(votes.winner == votes.right, -1, 0))
-    boot = stats.bootstrap_bradley_terry(first, second, outcomes, names, cluster_ids=votes.prompt,
-                                         n_resamples=min(params.n_resamples, 1000), level=params.level, seed=params.seed,
-                                         method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton")
+    boot = stats.bootstrap_bradley_terry(
+        first,
+        second,
+        outcomes,
+        names,
+        cluster_ids=votes.prompt,
+        n_resamples=min(params.n_resamples, 1000),
+        level=params.level,
+        seed=params.seed,
+        method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton",
+    )
     wins, ties = stats.pair_matrices(first, second, outcomes, ids.size)
     fit = stats.bradley_terry_mle(wins, ties, names)
-    bradley_terry = {**boot.as_dict(), "elo": fit.ranking.elo, "probabilities": fit.ranking.probabilities,
-                     "prior": fit.ranking.prior, "mle_exists": fit.mle_exists,
-                     "note": fit.note + "; the bootstrap's resamples add 0.01 pseudo-wins (a resample may lack a link)"}
+    note = fit.note + "; the bootstrap's resamples add 0.01 pseudo-wins (a resample may lack a link)"
+    bradley_terry = {
+        **boot.as_dict(),
+        "elo": fit.ranking.elo,
+        "probabilities": fit.ranking.probabilities,
+        "prior": fit.ranking.prior,
+        "mle_exists": fit.mle_exists,
+        "note": note,
+    }
+    rank_intervals = stats.simultaneous_rank_intervals(fit.theta, fit.covariance, names, params.level)
     return {
         "bradley_terry": bradley_terry,
         "robustness": {
             "drop_k": [d.as_dict() for d in stats.drop_k_adjacent(wins, ties, names)],
-            "rank_intervals": {"level": params.level, "method": "simultaneous (Bonferroni over pairs of systems; "
-                               "Klein, Wright & Wieczorek 2020)",
-                               "systems": [r.as_dict() for r in stats.simultaneous_rank_intervals(
-                                   fit.theta, fit.covariance, names, params.level)]},
+            "rank_intervals": {
+                "level": params.level,
+                "method": "simultaneous (Bonferroni over pairs of systems; Klein, Wright & Wieczorek 2020)",
+                "systems": [r.as_dict() for r in rank_intervals],
+            },
         },
         "davidson": stats.davidson(wins, ties, names).as_dict(),
         "win_share_matrix": {"systems": names, "matrix": stats.win_share_matrix(wins, ties)},
     }
 
 
-def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict:
+def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInput], params: Params) -> dict[str, Any]:
     decided = votes.winner != 0
     left = int(np.count_nonzero(decided & (votes.winner == votes.left)))
     by_pair = []
-    for (first, second), data in zip(pairs, inputs):
+    for (first, second), data in zip(pairs, inputs, strict=True):
         index = data.index
         left_len, right_len = votes.left_length[index], votes.right_length[index]
         diff = np.where(votes.left[index] == first, left_len - right_len, right_len - left_len).astype(float)
-        by_pair.append({
-            "systems": [votes.systems[first], votes.systems[second]],
-            "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
-            "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
-        })
+        by_pair.append(
+            {
+                "systems": [votes.systems[first], votes.systems[second]],
+                "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
+                "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
+            }
+        )
     position = stats.position_bias(left, int(np.count_nonzero(decided)) - left, params.level)
     return {"position": position.as_dict(), "length": by_pair}

@@ -6,42 +6,117 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from comparisons.models import Study
 from raters.models import Vote
 
 COLUMNS = [
-    "vote_id", "created_at", "rater", "rater_group", "rater_source", "rater_excluded", "prompt_id", "category",
-    "comparison_id", "left_system", "right_system", "choice", "winner", "left_outcome", "right_outcome",
-    "focal_system", "focal_outcome", "is_gold", "imported", "simulated", "seconds", "left_length", "right_length",
+    "vote_id",
+    "created_at",
+    "rater",
+    "rater_group",
+    "rater_source",
+    "rater_excluded",
+    "prompt_id",
+    "category",
+    "comparison_id",
+    "left_system",
+    "right_system",
+    "choice",
+    "winner",
+    "left_outcome",
+    "right_outcome",
+    "focal_system",
+    "focal_outcome",
+    "is_gold",
+    "imported",
+    "simulated",
+    "seconds",
+    "left_length",
+    "right_length",
     "rationale",
 ]
 OUTCOME = {"left": ("win", "loss"), "right": ("loss", "win"), "tie": ("tie", "tie")}
 
 
-def vote_rows(study: Study) -> Iterator[dict]:
-    focal = study.focal_system.name if study.focal_system_id else None
+def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
+    focal = study.focal_system.name if study.focal_system is not None else None
     qs = (
         Vote.objects.filter(comparison__study=study)
         .order_by("id")
         .values_list(
-            "id", "created_at", "rater__external_id", "rater__group", "rater__source", "rater__excluded",
-            "comparison__prompt__external_id", "comparison__prompt__category", "comparison_id",
-            "shown_left__system__name", "shown_right__system__name", "choice", "winner__name", "is_gold", "imported",
-            "simulated", "seconds", "shown_left__length", "shown_right__length", "rationale",
+            "id",
+            "created_at",
+            "rater__external_id",
+            "rater__group",
+            "rater__source",
+            "rater__excluded",
+            "comparison__prompt__external_id",
+            "comparison__prompt__category",
+            "comparison_id",
+            "shown_left__system__name",
+            "shown_right__system__name",
+            "choice",
+            "winner__name",
+            "is_gold",
+            "imported",
+            "simulated",
+            "seconds",
+            "shown_left__length",
+            "shown_right__length",
+            "rationale",
         )
     )
-    for (vid, created, rater, group, source, excluded, prompt, category, cid, left, right, choice, winner, gold,
-         imported, simulated, seconds, llen, rlen, rationale) in qs.iterator(chunk_size=5000):
+    for (
+        vid,
+        created,
+        rater,
+        group,
+        source,
+        excluded,
+        prompt,
+        category,
+        cid,
+        left,
+        right,
+        choice,
+        winner,
+        gold,
+        imported,
+        simulated,
+        seconds,
+        llen,
+        rlen,
+        rationale,
+    ) in qs.iterator(chunk_size=5000):
         left_outcome, right_outcome = OUTCOME[choice]
         focal_outcome = left_outcome if focal == left else right_outcome if focal == right else ""
         yield {
-            "vote_id": vid, "created_at": created.isoformat(), "rater": rater, "rater_group": group,
-            "rater_source": source, "rater_excluded": excluded, "prompt_id": prompt, "category": category,
-            "comparison_id": cid, "left_system": left, "right_system": right, "choice": choice, "winner": winner or "",
-            "left_outcome": left_outcome, "right_outcome": right_outcome, "focal_system": focal or "",
-            "focal_outcome": focal_outcome, "is_gold": gold, "imported": imported, "simulated": simulated,
-            "seconds": seconds, "left_length": llen, "right_length": rlen, "rationale": rationale,
+            "vote_id": vid,
+            "created_at": created.isoformat(),
+            "rater": rater,
+            "rater_group": group,
+            "rater_source": source,
+            "rater_excluded": excluded,
+            "prompt_id": prompt,
+            "category": category,
+            "comparison_id": cid,
+            "left_system": left,
+            "right_system": right,
+            "choice": choice,
+            "winner": winner or "",
+            "left_outcome": left_outcome,
+            "right_outcome": right_outcome,
+            "focal_system": focal or "",
+            "focal_outcome": focal_outcome,
+            "is_gold": gold,
+            "imported": imported,
+            "simulated": simulated,
+            "seconds": seconds,
+            "left_length": llen,
+            "right_length": rlen,
+            "rationale": rationale,
         }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rest_framework import serializers
 
 
-class IntervalSerializer(serializers.Serializer):
+class IntervalSerializer(serializers.Serializer[Any]):
     estimate = serializers.FloatField(allow_null=True, help_text="Point estimate; null without data.")
     low = serializers.FloatField(allow_null=True)
     high = serializers.FloatField(allow_null=True)
@@ -23,14 +23,14 @@ class IntervalSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class ShareIntervalsSerializer(serializers.Serializer):
+class ShareIntervalsSerializer(serializers.Serializer[Any]):
     win_share = IntervalSerializer()
     tie_share = IntervalSerializer()
     loss_share = IntervalSerializer()
     win_or_tie_share = IntervalSerializer()
 
 
-class CountsSerializer(serializers.Serializer):
+class CountsSerializer(serializers.Serializer[Any]):
     n = serializers.IntegerField()
     wins = serializers.IntegerField(help_text="Wins of the pair's first system (the focal system).")
     ties = serializers.IntegerField()
@@ -42,7 +42,7 @@ class CountsSerializer(serializers.Serializer):
     win_rate = serializers.FloatField(allow_null=True, help_text="Ties as half.")
 
 
-class TestSerializer(serializers.Serializer):
+class TestSerializer(serializers.Serializer[Any]):
     statistic = serializers.FloatField()
     p_value = serializers.FloatField()
     n = serializers.IntegerField()
@@ -50,7 +50,7 @@ class TestSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(serializers.Serializer[Any]):
     share = serializers.FloatField()
     half_width = serializers.FloatField()
     level = serializers.FloatField()
@@ -61,15 +61,21 @@ class PlanSerializer(serializers.Serializer):
     method = serializers.CharField()
 
 
-class PairSerializer(serializers.Serializer):
-    systems = serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2,
-                                    help_text="[focal (or first) system, baseline]; outcomes are the first's.")
+class PairSerializer(serializers.Serializer[Any]):
+    systems = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=2,
+        max_length=2,
+        help_text="[focal (or first) system, baseline]; outcomes are the first's.",
+    )
     unit = serializers.CharField()
     counts = CountsSerializer()
     prompts = serializers.IntegerField()
     alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
-    intervals = serializers.DictField(child=serializers.DictField(),
-                                      help_text="Per method (bootstrap, wilson, goodman, sequential: anytime-valid): the shares' intervals.")
+    intervals = serializers.DictField(
+        child=serializers.DictField(),
+        help_text="Per method (bootstrap, wilson, goodman, sequential: anytime-valid): the shares' intervals.",
+    )
     interval_method = serializers.CharField()
     interval = serializers.DictField(help_text="The intervals of `interval_method`.")
     sign_test = TestSerializer()
@@ -80,13 +86,18 @@ class PairSerializer(serializers.Serializer):
     significant = serializers.BooleanField()
     verdict = serializers.CharField()
     pair_key = serializers.CharField(help_text='The pair\'s key, "low system id:high system id".')
-    settled = serializers.DictField(allow_null=True, help_text="Null while open; else {at, rule, verdict, winner, "
-                                    "win_rate, votes, prompts}: the pair stopped under the study's `stopping` rules.")
-    need = serializers.DictField(help_text="{votes, prompts, settles_within_design, rule}: votes still needed until a "
-                                 "stopping rule holds (projected from the anytime-valid interval).")
+    settled = serializers.DictField(
+        allow_null=True,
+        help_text="Null while open; else {at, rule, verdict, winner, win_rate, votes, prompts}: the pair stopped "
+        "under the study's `stopping` rules.",
+    )
+    need = serializers.DictField(
+        help_text="{votes, prompts, settles_within_design, rule}: votes still needed until a stopping rule holds "
+        "(projected from the anytime-valid interval)."
+    )
 
 
-class ResultsSerializer(serializers.Serializer):
+class ResultsSerializer(serializers.Serializer[Any]):
     computed_at = serializers.DateTimeField()
     stale = serializers.BooleanField(help_text="Votes changed since; a refresh is queued.")
     study = serializers.CharField()
@@ -103,8 +114,10 @@ class ResultsSerializer(serializers.Serializer):
     rater_quality = serializers.DictField(allow_null=True)
     bias = serializers.DictField()
     multiple_comparisons = serializers.DictField()
-    stopping = serializers.DictField(help_text="{rules, pairs_settled, pairs_open, votes_needed, quota_per_rater, "
-                                     "raters_to_admit}: how far the study is from every pair settling.")
+    stopping = serializers.DictField(
+        help_text="{rules, pairs_settled, pairs_open, votes_needed, quota_per_rater, raters_to_admit}: how far the "
+        "study is from every pair settling."
+    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +138,16 @@ class PairRow:
 def pair_rows(data: dict[str, Any]) -> list[PairRow]:
     """The pairs of a results JSON (validated shape: `PairSerializer`)."""
     return [
-        PairRow(first=p["systems"][0], second=p["systems"][1], counts=p["counts"], interval_method=p["interval_method"],
-                interval=p["interval"], n=p["counts"]["n"], p_value=p["sign_test"]["p_value"],
-                p_value_holm=p["p_value_holm"], verdict=p["verdict"])
+        PairRow(
+            first=p["systems"][0],
+            second=p["systems"][1],
+            counts=p["counts"],
+            interval_method=p["interval_method"],
+            interval=p["interval"],
+            n=p["counts"]["n"],
+            p_value=p["sign_test"]["p_value"],
+            p_value_holm=p["p_value_holm"],
+            verdict=p["verdict"],
+        )
         for p in data["pairs"]
     ]

@@ -47,9 +47,18 @@ def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int
 def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTable, dict[int, str]]:
     """The counted votes as arrays, in the order they arrived (vote ids), and rater ids to external ids."""
     rows = list(
-        counted_votes(study, filters).order_by("id").values_list(
-            "comparison_id", "comparison__prompt_id", "rater_id", "rater__group", "shown_left__system_id",
-            "shown_right__system_id", "winner_id", "shown_left__length", "shown_right__length",
+        counted_votes(study, filters)
+        .order_by("id")
+        .values_list(
+            "comparison_id",
+            "comparison__prompt_id",
+            "rater_id",
+            "rater__group",
+            "shown_left__system_id",
+            "shown_right__system_id",
+            "winner_id",
+            "shown_left__length",
+            "shown_right__length",
         )
     )
     systems = dict(study.systems.values_list("id", "name"))

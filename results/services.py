@@ -8,6 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Study
-from results.models import ResultSnapshot
-from results.compute import Params, compute_results
-from results.selectors import VoteFilter, vote_table, votes_version
-from results.sequential_state import sequential_context, stamp_settlements
-from results.stopping import stopping_apply
 from comparisons.services.queue import study_pairs
 from raters.models import Vote
 from results import tasks
+from results.compute import Params, compute_results
+from results.models import ResultSnapshot
+from results.selectors import VoteFilter, vote_table, votes_version
+from results.sequential_state import sequential_context, stamp_settlements
+from results.stopping import stopping_apply
 
 DEFAULT_KEY = "default"
 
@@ -35,11 +36,12 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
     return "&".join(parts)[:500]
 
 
-def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict:
+def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
     default = snapshot_key(params, filters) == DEFAULT_KEY
-    data = compute_results(table, study_pairs(study), params, sequential_context(study=study, params=params, default=default))
+    context = sequential_context(study=study, params=params, default=default)
+    data = compute_results(table, study_pairs(study), params, context)
     stamp_settlements(data)
     stopping_apply(study=study, data=data, serve=default)
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
@@ -49,19 +51,28 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     return {
         "study": study.slug,
         "design": study.design,
-        "focal_system": study.focal_system.name if study.focal_system_id else None,
+        "focal_system": study.focal_system.name if study.focal_system is not None else None,
         "n_votes": n_votes,
         "votes_version": version,
-        "params": {**asdict(params), "exclude_raters": list(filters.exclude_raters), "rater_group": filters.rater_group},
+        "params": {
+            **asdict(params),
+            "exclude_raters": list(filters.exclude_raters),
+            "rater_group": filters.rater_group,
+        },
         **data,
     }
 
 
-def results_store(*, study: Study, key: str, data: dict) -> ResultSnapshot:
+def results_store(*, study: Study, key: str, data: dict[str, Any]) -> ResultSnapshot:
     snapshot, _ = ResultSnapshot.objects.update_or_create(
-        study=study, key=key,
-        defaults={"computed_at": timezone.now(), "n_votes": data["n_votes"], "votes_version": data["votes_version"],
-                  "data": data},
+        study=study,
+        key=key,
+        defaults={
+            "computed_at": timezone.now(),
+            "n_votes": data["n_votes"],
+            "votes_version": data["votes_version"],
+            "data": data,
+        },
     )
     return snapshot
 
@@ -73,7 +84,9 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
     if study is None:
         return None
     params = Params(seed=study.seed)
-    return results_store(study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter()))
+    return results_store(
+        study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter())
+    )
 
 
 def results_refresh_stale() -> list[int]:
@@ -82,7 +95,9 @@ def results_refresh_stale() -> list[int]:
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
     refreshed = []
     snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
-    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related("focal_system"):
+    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related(
+        "focal_system"
+    ):
         if snapshots.get(study.pk) != votes_version(study)[1]:
             results_refresh(study_id=study.pk)
             refreshed.append(study.pk)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,15 +28,24 @@ class VoteTable:
     systems: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple], systems: dict[int, str]) -> VoteTable:
+    def from_rows(cls, rows: list[tuple[Any, ...]], systems: dict[int, str]) -> VoteTable:
         """Rows of (comparison, prompt, rater, group, left, right, winner or None, left length,
         right length)."""
-        cols = list(zip(*rows)) if rows else [()] * 9
-        ints = lambda c: np.asarray(c, dtype=np.int64)  # noqa: E731
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+
+        def ints(column: Sequence[Any]) -> np.ndarray:
+            return np.asarray(column, dtype=np.int64)
+
         return cls(
-            comparison=ints(cols[0]), prompt=ints(cols[1]), rater=ints(cols[2]),
-            group=np.asarray(cols[3], dtype=object), left=ints(cols[4]), right=ints(cols[5]),
-            winner=ints([w or 0 for w in cols[6]]), left_length=ints(cols[7]), right_length=ints(cols[8]),
+            comparison=ints(cols[0]),
+            prompt=ints(cols[1]),
+            rater=ints(cols[2]),
+            group=np.asarray(cols[3], dtype=object),
+            left=ints(cols[4]),
+            right=ints(cols[5]),
+            winner=ints([w or 0 for w in cols[6]]),
+            left_length=ints(cols[7]),
+            right_length=ints(cols[8]),
             systems=systems,
         )
 
@@ -42,9 +53,18 @@ class VoteTable:
         return int(self.comparison.size)
 
     def select(self, mask: np.ndarray) -> VoteTable:
-        return VoteTable(self.comparison[mask], self.prompt[mask], self.rater[mask], self.group[mask],
-                         self.left[mask], self.right[mask], self.winner[mask], self.left_length[mask],
-                         self.right_length[mask], self.systems)
+        return VoteTable(
+            self.comparison[mask],
+            self.prompt[mask],
+            self.rater[mask],
+            self.group[mask],
+            self.left[mask],
+            self.right[mask],
+            self.winner[mask],
+            self.left_length[mask],
+            self.right_length[mask],
+            self.systems,
+        )
 
     def group_codes(self) -> tuple[list[str], np.ndarray]:
         """The sorted distinct group names and each vote's index among them. A group is a
@@ -64,7 +84,8 @@ class VoteTable:
         """Per vote, a key of its unordered pair of systems, low * (top + 1) + high with top
         the largest system id (for ``pair_votes``)."""
         low = np.minimum(self.left, self.right)
-        return low * (self._top_system() + 1) + (self.left + self.right - low)
+        keys: np.ndarray = low * (self._top_system() + 1) + (self.left + self.right - low)
+        return keys
 
     def pair_votes(self, keys: np.ndarray, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
         """``outcomes_for`` as indices: the votes on (first, second) in either order (``keys``

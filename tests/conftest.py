@@ -85,7 +85,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.control.purge()
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "celery-worker.log", "w")
+    log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115 (the worker writes it until teardown)
     env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
     argv = local_executable(compose_command("worker")) + ["--concurrency=2", f"--hostname={hostname}"]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 
 from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, System, UploadJob, pair_key
 from comparisons.permissions import RESEARCHERS_GROUP
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -38,7 +38,7 @@ class SystemFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"model-{n}")
 
 
-class StudyFactory(factory.django.DjangoModelFactory):
+class StudyFactory(factory.django.DjangoModelFactory[Study]):
     """A focal study; pass `systems=[...]` (System objects) to attach more members."""
 
     class Meta:
@@ -150,7 +150,10 @@ class JudgeFactory(factory.django.DjangoModelFactory):
     study = factory.SubFactory(StudyFactory)
     name = factory.Sequence(lambda n: f"judge-{n}")
     rater = factory.SubFactory(
-        RaterFactory, study=factory.SelfAttribute("..study"), source=Rater.Source.JUDGE, group="judge",
+        RaterFactory,
+        study=factory.SelfAttribute("..study"),
+        source=Rater.Source.JUDGE,
+        group="judge",
         external_id=factory.LazyAttribute(lambda o: f"judge:{o.factory_parent.name}"),
     )
     base_url = "http://127.0.0.1:9/v1"

@@ -36,7 +36,9 @@ def test_researcher_token_creates_the_researcher_and_its_token_authenticates():
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -56,8 +58,12 @@ def test_the_demo_steps_load_an_open_lima_study_on_the_embedded_default(tmp_path
     assert "300 comparisons" in again
     token = manage("researcher_token", "demo", "--password", "demo", "--admin", env=env).stdout.strip()
     db = sqlite3.connect(tmp_path / "demo.sqlite3")
-    systems = {name for (name,) in db.execute(
-        "select s.name from comparisons_system s join comparisons_studysystem m on m.system_id = s.id")}
+    systems = {
+        name
+        for (name,) in db.execute(
+            "select s.name from comparisons_system s join comparisons_studysystem m on m.system_id = s.id"
+        )
+    }
     assert systems == {"LIMA 65B", "GPT-4", "Bard", "DaVinci003", "Claude", "Alpaca 65B"}
     categories = {c for (c,) in db.execute("select distinct category from comparisons_prompt")}
     assert categories == {"advice", "writing", "coding", "knowledge", "planning"}
@@ -78,9 +84,16 @@ def test_load_demo_loads_real_outputs_from_a_jsonl_path(tmp_path):
 def test_load_demo_refuses_a_bad_jsonl_file_and_names_the_line(tmp_path):
     env = embedded_env(tmp_path)
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps({"prompt_id": "a", "prompt": "q", "system": "x", "response": "r"}) + "\n{\"prompt_id\": \"b\"}\n")
+    path.write_text(
+        json.dumps({"prompt_id": "a", "prompt": "q", "system": "x", "response": "r"}) + '\n{"prompt_id": "b"}\n'
+    )
     manage("migrate", "--noinput", env=env)
-    result = subprocess.run([sys.executable, "manage.py", "load_demo", "--jsonl", str(path), "--focal", "x"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_demo", "--jsonl", str(path), "--focal", "x"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "line 2: system: is required" in result.stderr

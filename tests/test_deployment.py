@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.conftest import ROOT, compose_command, local_executable, worker_database_url, wait_for
+from tests.conftest import ROOT, compose_command, local_executable, wait_for, worker_database_url
 
 PRODUCTION = {
     "DEBUG": "False",
@@ -32,7 +32,10 @@ def clean_env(**extra: str) -> dict:
     return env | {"DJANGO_SETTINGS_MODULE": "lima_eval.settings"} | extra
 
 
-SHOW = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)"
+SHOW = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)"
+)
 
 
 def test_with_nothing_set_the_embedded_default_is_sqlite_and_eager_celery():
@@ -45,15 +48,25 @@ def test_database_and_redis_urls_switch_to_postgresql_and_a_broker():
 
 
 def test_production_settings_pass_check_deploy():
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=clean_env(**PRODUCTION), capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean_env(**PRODUCTION),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_debug_off_without_a_secret_key_refuses_to_start():
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
-                            env=clean_env(DEBUG="False"), capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=clean_env(DEBUG="False"),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
@@ -84,14 +97,23 @@ def test_the_web_command_collects_static_files_and_serves_under_gunicorn(tmp_pat
     collect, serve = shell[2].split(" && ")
     port = free_port()
     serve = serve.replace("0.0.0.0:8000", f"127.0.0.1:{port}").replace("--workers 3", "--workers 1")
-    env = clean_env(**{**PRODUCTION, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "False",
-                       "STATIC_ROOT": str(tmp_path / "static"), "DATABASE_URL": worker_database_url()})
+    env = clean_env(
+        **{
+            **PRODUCTION,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "False",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "DATABASE_URL": worker_database_url(),
+        }
+    )
     python, *args = collect.split()
     assert python == "python"
     subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True)
-    proc = subprocess.Popen(local_executable(serve.split()), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        local_executable(serve.split()), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
+
         def health():
             try:
                 return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=2).read()
@@ -99,7 +121,9 @@ def test_the_web_command_collects_static_files_and_serves_under_gunicorn(tmp_pat
                 return None
 
         assert wait_for(health, timeout=30, what="gunicorn") == b'{"status": "ok"}'
-        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css", timeout=5)
+        css = urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css", timeout=5
+        )
         assert css.status == 200 and b"swagger" in css.read()[:100000]
     finally:
         proc.terminate()
@@ -112,7 +136,9 @@ def test_the_beat_command_starts(tmp_path, django_db_setup):
 
     argv = [a.replace("/tmp/celerybeat-schedule", str(tmp_path / "schedule")) for a in compose_command("beat")]
     env = clean_env(DATABASE_URL=worker_database_url(), REDIS_URL=settings.REDIS_URL)
-    proc = subprocess.Popen(local_executable(argv), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        local_executable(argv), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 30
         seen = ""

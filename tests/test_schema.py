@@ -11,8 +11,12 @@ import yaml
 from tests.conftest import ROOT
 
 ENDPOINTS = [
-    "/api/studies/", "/api/studies/{slug}/", "/api/studies/{slug}/outputs/", "/api/studies/{slug}/open/",
-    "/api/studies/{slug}/close/", "/api/jobs/{id}/",
+    "/api/studies/",
+    "/api/studies/{slug}/",
+    "/api/studies/{slug}/outputs/",
+    "/api/studies/{slug}/open/",
+    "/api/studies/{slug}/close/",
+    "/api/jobs/{id}/",
 ]
 
 
@@ -20,7 +24,10 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
     out = tmp_path / "schema.yml"
     result = subprocess.run(
         [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"},
     )
     assert result.returncode == 0, result.stderr
     schema = yaml.safe_load(out.read_text())
@@ -29,7 +36,10 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
     assert {"application/json", "application/x-ndjson", "multipart/form-data"} <= set(upload["requestBody"]["content"])
     assert {"200", "201", "202", "400", "409"} <= set(upload["responses"])
     assert "replace" in {p["name"] for p in upload["parameters"]}
-    assert "TokenAuth" in yaml.safe_dump(schema["components"]["securitySchemes"]) or "tokenAuth" in schema["components"]["securitySchemes"]
+    assert (
+        "TokenAuth" in yaml.safe_dump(schema["components"]["securitySchemes"])
+        or "tokenAuth" in schema["components"]["securitySchemes"]
+    )
 
 
 @pytest.mark.django_db

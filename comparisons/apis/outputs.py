@@ -11,6 +11,7 @@ from comparisons import selectors, services
 from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from comparisons.models import UploadJob
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
+from comparisons.request_body import read_upload
 from comparisons.serializers import (
     ErrorResponseSerializer,
     JobSerializer,
@@ -19,7 +20,6 @@ from comparisons.serializers import (
     UploadFileSerializer,
 )
 from comparisons.services.outputs import check_upload_allowed
-from comparisons.request_body import read_upload
 from comparisons.services.receive import outputs_receive
 
 TRUE = {"1", "true", "yes", "on"}
@@ -39,7 +39,9 @@ class StudyOutputsApi(APIView):
             "the study is a draft and `?replace=true`. New systems are added to a draft study and refused "
             f"for an open one. {settings.LIMA_ASYNC_UPLOAD_ROWS} rows or more run as a job: 202 with the job."
         ),
-        parameters=[OpenApiParameter("replace", bool, description="Replace differing stored rows (draft studies only).")],
+        parameters=[
+            OpenApiParameter("replace", bool, description="Replace differing stored rows (draft studies only).")
+        ],
         request={
             "application/json": OutputRowSerializer(many=True),
             "application/x-ndjson": OutputRowSerializer,
@@ -49,7 +51,9 @@ class StudyOutputsApi(APIView):
             200: OpenApiResponse(UploadCountsSerializer, description="Stored; nothing new."),
             201: OpenApiResponse(UploadCountsSerializer, description="Stored, with new responses."),
             202: OpenApiResponse(JobSerializer, description="A large upload, queued as a job."),
-            409: OpenApiResponse(ErrorResponseSerializer, description="Rows differ from stored data, or the study is closed."),
+            409: OpenApiResponse(
+                ErrorResponseSerializer, description="Rows differ from stored data, or the study is closed."
+            ),
             **ERRORS,
             **NOT_FOUND,
         },
@@ -62,14 +66,16 @@ class StudyOutputsApi(APIView):
         result = outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name=field, replace=replace)
         if isinstance(result, UploadJob):
             result.refresh_from_db()
-            result._processed_rows = services.upload_job_progress(result)
+            result._processed_rows = services.upload_job_progress(result)  # type: ignore[attr-defined]  # JobSerializer
             data = JobSerializer(result, context={"request": request}).data
             return Response(data, status=202, headers={"Location": str(data["url"])})
         return Response(result.as_dict(), status=201 if result.created else 200)
 
 
 class JobDetailApi(APIView):
-    @extend_schema(summary="An upload job: status, progress, counts, errors", responses={200: JobSerializer, **ERRORS, **CONFLICT})
+    @extend_schema(
+        summary="An upload job: status, progress, counts, errors", responses={200: JobSerializer, **ERRORS, **CONFLICT}
+    )
     def get(self, request, pk):
         job = get_object_or_404(selectors.jobs_for(request.user), pk=pk)
         job._processed_rows = services.upload_job_progress(job)

@@ -17,6 +17,7 @@ from comparisons.serializers import (
 from comparisons.services.stopping import study_set_stopping
 
 
+
 def detail_response(request, study, *, status_code: int = 200) -> Response:
     study.refresh_from_db()
     study._counts = selectors.study_counts(study)

@@ -44,7 +44,7 @@ def parse_rows(text: str, *, fmt: str, field_name: str, max_rows: int) -> Parsed
         if not isinstance(data, list):
             raise InvalidInput(
                 f"{field_name} must be a JSON array of rows",
-                [RowError(None, field_name, "must be a JSON array of rows, e.g. [{\"prompt_id\": ...}]")],
+                [RowError(None, field_name, 'must be a JSON array of rows, e.g. [{"prompt_id": ...}]')],
             )
         _check_count(len(data), field_name=field_name, max_rows=max_rows)
         parsed.rows = list(enumerate(data, start=1))
@@ -67,5 +67,9 @@ def _check_count(count: int, *, field_name: str, max_rows: int) -> None:
     if count > max_rows:
         raise InvalidInput(
             f"too many rows: {count}; the limit per request is {max_rows}",
-            [RowError(None, field_name, f"has {count} rows; the limit per request is {max_rows} (LIMA_UPLOAD_MAX_ROWS)")],
+            [
+                RowError(
+                    None, field_name, f"has {count} rows; the limit per request is {max_rows} (LIMA_UPLOAD_MAX_ROWS)"
+                )
+            ],
         )

@@ -7,9 +7,14 @@ later one). Rows are checked one by one, then against each other within the uplo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from comparisons.errors import RowError
+
+ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
+Turns = tuple[tuple[str, str], ...]  # (role, content) per turn
 
 ALLOWED_FIELDS = ("prompt_id", "prompt", "system", "response", "category", "metadata")
 ROLES = ("user", "assistant")
@@ -23,15 +28,15 @@ class OutputRow:
     row: int
     prompt_id: str
     prompt_text: str | None
-    turns: tuple[tuple[str, str], ...] | None
+    turns: Turns | None
     system: str
     response: str
     category: str | None
-    metadata: dict | None
+    metadata: dict[str, Any] | None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """A plain dict that `validate_rows` accepts again (used to hand rows to a job)."""
-        data: dict = {"prompt_id": self.prompt_id, "system": self.system, "response": self.response}
+        data: dict[str, Any] = {"prompt_id": self.prompt_id, "system": self.system, "response": self.response}
         if self.turns is not None:
             data["prompt"] = [{"role": r, "content": c} for r, c in self.turns]
         elif self.prompt_text is not None:
@@ -52,7 +57,7 @@ def validate_rows(raw_rows: list[tuple[int, object]], *, max_text_chars: int) ->
         if row is not None:
             rows.append(row)
     errors.extend(_check_consistency(rows))
-    errors.sort(key=lambda e: (e.row or 0))
+    errors.sort(key=lambda e: e.row or 0)
     return rows, errors
 
 
@@ -60,65 +65,82 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
     if not isinstance(raw, dict):
         return None, [RowError(number, "row", "must be a JSON object")]
     errors: list[RowError] = []
-    err = lambda field, reason: errors.append(RowError(number, field, reason))  # noqa: E731
+
+    def err(field: str, reason: str) -> None:
+        errors.append(RowError(number, field, reason))
+
     for key in raw:
         if key not in ALLOWED_FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
-
-    prompt_id = raw.get("prompt_id")
-    if isinstance(prompt_id, int) and not isinstance(prompt_id, bool):
-        prompt_id = str(prompt_id)
-    if prompt_id is None:
-        err("prompt_id", "is required")
-    elif not isinstance(prompt_id, str) or not prompt_id.strip():
-        err("prompt_id", "must be a non-empty string or an integer")
-    elif len(prompt_id) > MAX_ID_CHARS:
-        err("prompt_id", f"is longer than {MAX_ID_CHARS} characters")
-
-    system = raw.get("system")
-    if system is None:
-        err("system", "is required")
-    elif not isinstance(system, str) or not system.strip():
-        err("system", "must be a non-empty string (the model's name)")
-    elif len(system.strip()) > MAX_SYSTEM_CHARS:
-        err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
-
-    response = raw.get("response")
-    if response is None:
-        err("response", "is required")
-    elif not isinstance(response, str):
-        err("response", "must be a string")
-    elif len(response) > max_chars:
-        err("response", f"has {len(response)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
-
+    prompt_id = _prompt_id(raw.get("prompt_id"), err)
+    system = _system(raw.get("system"), err)
+    response = _response(raw.get("response"), max_chars, err)
     prompt_text, turns = _validate_prompt(raw.get("prompt"), max_chars, err)
-
     category = raw.get("category")
     if category is not None and (not isinstance(category, str) or len(category) > MAX_CATEGORY_CHARS):
         err("category", f"must be a string of at most {MAX_CATEGORY_CHARS} characters")
-
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         err("metadata", "must be a JSON object")
 
-    if errors:
+    if errors or prompt_id is None or system is None or response is None:
         return None, errors
-    return (
-        OutputRow(
-            row=number,
-            prompt_id=prompt_id,
-            prompt_text=prompt_text,
-            turns=turns,
-            system=system.strip(),
-            response=response,
-            category=category or None,
-            metadata=metadata,
-        ),
-        [],
+    row = OutputRow(
+        row=number,
+        prompt_id=prompt_id,
+        prompt_text=prompt_text,
+        turns=turns,
+        system=system,
+        response=response,
+        category=category or None,
+        metadata=metadata,
     )
+    return row, []
 
 
-def _validate_prompt(prompt: object, max_chars: int, err) -> tuple[str | None, tuple | None]:
+def _prompt_id(value: object, err: ErrorSink) -> str | None:
+    """A non-empty string of at most MAX_ID_CHARS, or an integer (kept as its string)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if value is None:
+        err("prompt_id", "is required")
+    elif not isinstance(value, str) or not value.strip():
+        err("prompt_id", "must be a non-empty string or an integer")
+    elif len(value) > MAX_ID_CHARS:
+        err("prompt_id", f"is longer than {MAX_ID_CHARS} characters")
+    else:
+        return value
+    return None
+
+
+def _system(value: object, err: ErrorSink) -> str | None:
+    """The model's name, stripped: non-empty, at most MAX_SYSTEM_CHARS."""
+    if value is None:
+        err("system", "is required")
+    elif not isinstance(value, str) or not value.strip():
+        err("system", "must be a non-empty string (the model's name)")
+    elif len(value.strip()) > MAX_SYSTEM_CHARS:
+        err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
+    else:
+        return value.strip()
+    return None
+
+
+def _response(value: object, max_chars: int, err: ErrorSink) -> str | None:
+    """A string (possibly empty) of at most ``max_chars`` characters."""
+    if value is None:
+        err("response", "is required")
+    elif not isinstance(value, str):
+        err("response", "must be a string")
+    elif len(value) > max_chars:
+        err("response", f"has {len(value)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
+    else:
+        return value
+    return None
+
+
+def _validate_prompt(prompt: object, max_chars: int, err: ErrorSink) -> tuple[str | None, Turns | None]:
+    """The prompt's text and, for a conversation of several turns, its turns."""
     if prompt is None:
         return None, None
     if isinstance(prompt, str):
@@ -130,23 +152,31 @@ def _validate_prompt(prompt: object, max_chars: int, err) -> tuple[str | None, t
     if not isinstance(prompt, list) or not prompt:
         err("prompt", "must be a string or a non-empty list of turns {role, content}")
         return None, None
-    turns = []
+    turns = _turns(prompt, max_chars, err)
+    if turns is None:
+        return None, None
+    return turns[-1][1], (turns if len(turns) > 1 else None)
+
+
+def _turns(prompt: list[object], max_chars: int, err: ErrorSink) -> Turns | None:
+    """Turns ``{role, content}`` with a non-empty content each, the last one the user's,
+    at most ``max_chars`` characters in all."""
+    turns: list[tuple[str, str]] = []
     for i, turn in enumerate(prompt, start=1):
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
             err("prompt", f"turn {i} must be an object with role 'user' or 'assistant' and a string content")
-            return None, None
+            return None
         if not turn["content"].strip():
             err("prompt", f"turn {i} has empty content")
-            return None, None
+            return None
         turns.append((turn["role"], turn["content"]))
     if turns[-1][0] != "user":
         err("prompt", "the last turn must be the user's (the responses answer it)")
-        return None, None
+        return None
     if sum(len(c) for _, c in turns) > max_chars:
         err("prompt", f"the conversation is longer than {max_chars} characters (LIMA_MAX_TEXT_CHARS)")
-        return None, None
-    turn_tuple = tuple(turns)
-    return turns[-1][1], (turn_tuple if len(turns) > 1 else None)
+        return None
+    return tuple(turns)
 
 
 def _check_consistency(rows: list[OutputRow]) -> list[RowError]:
@@ -160,12 +190,15 @@ def _check_consistency(rows: list[OutputRow]) -> list[RowError]:
         if row.prompt_text is not None:
             first = prompts.setdefault(row.prompt_id, row)
             if (first.prompt_text, first.turns) != (row.prompt_text, row.turns):
-                errors.append(RowError(row.row, "prompt", f"differs from the prompt given for prompt_id {row.prompt_id!r} in row {first.row}"))
+                reason = f"differs from the prompt given for prompt_id {row.prompt_id!r} in row {first.row}"
+                errors.append(RowError(row.row, "prompt", reason))
         if row.category is not None:
             first = categories.setdefault(row.prompt_id, row)
             if first.category != row.category:
-                errors.append(RowError(row.row, "category", f"differs from the category given for prompt_id {row.prompt_id!r} in row {first.row}"))
+                reason = f"differs from the category given for prompt_id {row.prompt_id!r} in row {first.row}"
+                errors.append(RowError(row.row, "category", reason))
         first = responses.setdefault((row.prompt_id, row.system), row)
         if first is not row and first.response != row.response:
-            errors.append(RowError(row.row, "response", f"a different response for ({row.prompt_id!r}, {row.system!r}) was given in row {first.row}"))
+            reason = f"a different response for ({row.prompt_id!r}, {row.system!r}) was given in row {first.row}"
+            errors.append(RowError(row.row, "response", reason))
     return errors

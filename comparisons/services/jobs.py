@@ -7,6 +7,8 @@ database cannot show it to another connection until it ends)."""
 from __future__ import annotations
 
 import json
+from typing import Any
+from uuid import UUID
 
 from django.core.cache import cache
 from django.db import transaction
@@ -19,11 +21,11 @@ from comparisons.models import Study, UploadJob
 from comparisons.services.outputs import outputs_upload
 
 
-def _progress_key(job_id) -> str:
+def _progress_key(job_id: UUID) -> str:
     return f"lima-eval:upload-job:{job_id}:written"
 
 
-def upload_job_create(*, study: Study, user, rows: list[OutputRow], replace: bool) -> UploadJob:
+def upload_job_create(*, study: Study, user: Any, rows: list[OutputRow], replace: bool) -> UploadJob:
     with transaction.atomic():
         job = UploadJob.objects.create(
             study=study,
@@ -92,8 +94,12 @@ def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
         status=UploadJob.Status.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
     ).update(
         status=UploadJob.Status.FAILED,
-        errors=[{"detail": "the worker writing this job stopped before it finished; nothing was stored. "
-                           "Upload the rows again (uploads are idempotent)."}],
+        errors=[
+            {
+                "detail": "the worker writing this job stopped before it finished; nothing was stored. "
+                "Upload the rows again (uploads are idempotent)."
+            }
+        ],
         error_status=500,
         finished_at=timezone.now(),
     )

@@ -96,7 +96,7 @@ def _resolve_systems(study: Study, rows: list[OutputRow]) -> tuple[dict[str, Sys
     if not missing:
         return in_study, 0, 0
     if study.status == Study.Status.OPEN:
-        first_rows = {}
+        first_rows: dict[str, int] = {}
         for row in rows:
             if row.system in missing:
                 first_rows.setdefault(row.system, row.row)
@@ -111,27 +111,19 @@ def _resolve_systems(study: Study, rows: list[OutputRow]) -> tuple[dict[str, Sys
     created = [System(name=name) for name in sorted(missing - existing.keys())]
     System.objects.bulk_create(created, ignore_conflicts=True)
     added = {s.name: s for s in System.objects.filter(name__in=missing)}
-    StudySystem.objects.bulk_create(
-        [StudySystem(study=study, system=s) for s in added.values()], ignore_conflicts=True
-    )
+    StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in added.values()], ignore_conflicts=True)
     return in_study | added, len(created), len(added)
 
 
 def _resolve_prompts(
     study: Study, rows: list[OutputRow], replace: bool
 ) -> tuple[dict[str, Prompt], list[Prompt], list[Prompt]]:
-    given: dict[str, OutputRow] = {}
-    categories: dict[str, str] = {}
-    for row in rows:
-        if row.prompt_text is not None:
-            given.setdefault(row.prompt_id, row)
-        if row.category is not None:
-            categories.setdefault(row.prompt_id, row.category)
+    """The upload's prompts by external id (stored or new), the new ones, and the stored ones
+    it changes (only with `replace`). A new prompt needs its text; a stored one that differs
+    is a conflict unless replaced."""
+    given, categories = _given_prompts(rows)
     ids = list(dict.fromkeys(row.prompt_id for row in rows))
-    prompts: dict[str, Prompt] = {}
-    for chunk in _chunks(ids, LOOKUP_CHUNK):
-        for prompt in Prompt.objects.filter(study=study, external_id__in=chunk):
-            prompts[prompt.external_id] = prompt
+    prompts = _stored_prompts(study, ids)
     errors: list[RowError] = []
     conflicts: list[RowError] = []
     new: list[Prompt] = []
@@ -141,33 +133,29 @@ def _resolve_prompts(
         turns = [{"role": r, "content": c} for r, c in row.turns] if row and row.turns else []
         stored = prompts.get(external_id)
         if stored is None:
-            if row is None:
-                first = next(r for r in rows if r.prompt_id == external_id)
-                errors.append(RowError(first.row, "prompt", f"is required the first time prompt_id {external_id!r} is uploaded"))
-                continue
-            prompt = Prompt(study=study, external_id=external_id, text=row.prompt_text, turns=turns,
-                            category=categories.get(external_id, ""))
-            prompts[external_id] = prompt
-            new.append(prompt)
+            made = _new_prompt(study, external_id, row, turns, categories.get(external_id, ""), rows)
+            if isinstance(made, RowError):
+                errors.append(made)
+            else:
+                prompts[external_id] = made
+                new.append(made)
             continue
-        differs = []
-        if row is not None and (stored.text != row.prompt_text or stored.turns != turns):
-            differs.append(("prompt", row.row))
         category = categories.get(external_id)
-        if category is not None and category != stored.category:
-            differs.append(("category", next(r.row for r in rows if r.prompt_id == external_id and r.category)))
-        if not differs:
-            continue
-        if replace:
-            if row is not None:
+        differs = _prompt_differences(stored, row, turns, category, rows)
+        if differs and replace:
+            if row is not None and row.prompt_text is not None:  # (rows in `given` have one)
                 stored.text, stored.turns = row.prompt_text, turns
             if category is not None:
                 stored.category = category
             changed.append(stored)
-        else:
+        elif differs:
             conflicts.extend(
-                RowError(r, field, f"differs from the stored {field} of prompt_id {external_id!r}; "
-                         "use ?replace=true on a draft study to replace it")
+                RowError(
+                    r,
+                    field,
+                    f"differs from the stored {field} of prompt_id {external_id!r}; "
+                    "use ?replace=true on a draft study to replace it",
+                )
                 for field, r in differs
             )
     if errors:
@@ -177,13 +165,62 @@ def _resolve_prompts(
     return prompts, new, changed
 
 
+def _given_prompts(rows: list[OutputRow]) -> tuple[dict[str, OutputRow], dict[str, str]]:
+    """Per prompt id, the first row that gives the prompt's text, and the first category given."""
+    given: dict[str, OutputRow] = {}
+    categories: dict[str, str] = {}
+    for row in rows:
+        if row.prompt_text is not None:
+            given.setdefault(row.prompt_id, row)
+        if row.category is not None:
+            categories.setdefault(row.prompt_id, row.category)
+    return given, categories
+
+
+def _stored_prompts(study: Study, ids: list[str]) -> dict[str, Prompt]:
+    prompts: dict[str, Prompt] = {}
+    for chunk in _chunks(ids, LOOKUP_CHUNK):
+        for prompt in Prompt.objects.filter(study=study, external_id__in=chunk):
+            prompts[prompt.external_id] = prompt
+    return prompts
+
+
+def _new_prompt(
+    study: Study,
+    external_id: str,
+    row: OutputRow | None,
+    turns: list[dict[str, str]],
+    category: str,
+    rows: list[OutputRow],
+) -> Prompt | RowError:
+    """A prompt not stored yet, or the error of its first row when no row gives its text."""
+    if row is None or row.prompt_text is None:  # (rows in `given` have a prompt text)
+        first = next(r for r in rows if r.prompt_id == external_id)
+        return RowError(first.row, "prompt", f"is required the first time prompt_id {external_id!r} is uploaded")
+    return Prompt(study=study, external_id=external_id, text=row.prompt_text, turns=turns, category=category)
+
+
+def _prompt_differences(
+    stored: Prompt, row: OutputRow | None, turns: list[dict[str, str]], category: str | None, rows: list[OutputRow]
+) -> list[tuple[str, int]]:
+    """(field, row number) of each way the upload differs from the stored prompt."""
+    differs = []
+    if row is not None and (stored.text != row.prompt_text or stored.turns != turns):
+        differs.append(("prompt", row.row))
+    if category is not None and category != stored.category:
+        differs.append(("category", next(r.row for r in rows if r.prompt_id == stored.external_id and r.category)))
+    return differs
+
+
 def _resolve_responses(
     rows: list[OutputRow], prompts: dict[str, Prompt], systems: dict[str, System], replace: bool
 ) -> tuple[list[Response], list[Response], int]:
     stored: dict[tuple[int, int], Response] = {}
     prompt_pks = [p.pk for p in prompts.values() if p.pk is not None]
     for chunk in _chunks(prompt_pks, LOOKUP_CHUNK):
-        for response in Response.objects.filter(prompt_id__in=chunk).only("id", "prompt_id", "system_id", "text", "metadata"):
+        for response in Response.objects.filter(prompt_id__in=chunk).only(
+            "id", "prompt_id", "system_id", "text", "metadata"
+        ):
             stored[(response.prompt_id, response.system_id)] = response
     new: list[Response] = []
     changed: list[Response] = []
@@ -199,7 +236,9 @@ def _resolve_responses(
         existing = stored.get((prompt.pk, system.pk)) if prompt.pk else None
         metadata = row.metadata if row.metadata is not None else {}
         if existing is None:
-            new.append(Response(prompt=prompt, system=system, text=row.response, metadata=metadata, length=len(row.response)))
+            new.append(
+                Response(prompt=prompt, system=system, text=row.response, metadata=metadata, length=len(row.response))
+            )
         elif existing.text == row.response and (row.metadata is None or existing.metadata == row.metadata):
             unchanged += 1
         elif replace:
@@ -209,8 +248,14 @@ def _resolve_responses(
             changed.append(existing)
         else:
             field = "response" if existing.text != row.response else "metadata"
-            conflicts.append(RowError(row.row, field, f"differs from the stored {field} for ({row.prompt_id!r}, {row.system!r}); "
-                                      "use ?replace=true on a draft study to replace it"))
+            conflicts.append(
+                RowError(
+                    row.row,
+                    field,
+                    f"differs from the stored {field} for ({row.prompt_id!r}, {row.system!r}); "
+                    "use ?replace=true on a draft study to replace it",
+                )
+            )
     if conflicts:
         raise Conflict(f"{len(conflicts)} rows differ from stored responses", conflicts)
     return new, changed, unchanged
@@ -219,4 +264,3 @@ def _resolve_responses(
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-

@@ -35,7 +35,9 @@ def study_pairs(study: Study) -> list[tuple[int, int]]:
     """The (system, system) pairs the design compares, as system ids."""
     ids = sorted(study.systems.values_list("id", flat=True))
     if study.design == Study.Design.FOCAL:
-        return [(study.focal_system_id, other) for other in ids if other != study.focal_system_id]
+        focal = study.focal_system_id
+        assert focal is not None, "a focal study has a focal system (a database constraint)"
+        return [(focal, other) for other in ids if other != focal]
     return list(combinations(ids, 2))
 
 
@@ -65,10 +67,19 @@ def comparisons_build(*, study_id: int) -> BuildReport:
             key = pair_key(first, second)
             if first not in have or second not in have or (prompt_id, key) in existing:
                 continue
-            left, right = (first, second) if first_is_left(study.seed, external_id, names[first], names[second]) else (second, first)
+            left, right = (
+                (first, second)
+                if first_is_left(study.seed, external_id, names[first], names[second])
+                else (second, first)
+            )
             new.append(
-                Comparison(study=study, prompt_id=prompt_id, left_response_id=have[left],
-                           right_response_id=have[right], pair_key=key)
+                Comparison(
+                    study=study,
+                    prompt_id=prompt_id,
+                    left_response_id=have[left],
+                    right_response_id=have[right],
+                    pair_key=key,
+                )
             )
     Comparison.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
     total = Comparison.objects.filter(study=study).count()
@@ -82,4 +93,3 @@ def comparisons_build(*, study_id: int) -> BuildReport:
     )
     Study.objects.filter(pk=study.pk).update(queue_report={**report.as_dict(), "built_at": timezone.now().isoformat()})
     return report
-

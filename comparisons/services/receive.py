@@ -3,7 +3,10 @@ validate every row, then store it now or, when large, hand it to a job."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from comparisons.errors import InvalidInput, RowError
 from comparisons.ingest.parse import JSON, JSONL, decode, parse_rows
@@ -13,7 +16,9 @@ from comparisons.services.jobs import upload_job_create
 from comparisons.services.outputs import UploadCounts, check_upload_allowed, outputs_upload
 
 
-def outputs_receive(*, study: Study, user, text: str, fmt: str, field_name: str, replace: bool = False) -> UploadCounts | UploadJob:
+def outputs_receive(
+    *, study: Study, user: Any, text: str, fmt: str, field_name: str, replace: bool = False
+) -> UploadCounts | UploadJob:
     """All or nothing: any bad row raises InvalidInput listing row, field and reason.
     `LIMA_ASYNC_UPLOAD_ROWS` rows or more become an UploadJob (returned); fewer are stored now."""
     check_upload_allowed(study, replace=replace)
@@ -35,12 +40,15 @@ def too_big(size: int, field: str) -> InvalidInput:
     )
 
 
-def read_uploaded_file(upload) -> tuple[str, str]:
+def read_uploaded_file(upload: UploadedFile) -> tuple[str, str]:
     """An uploaded file's text and format (JSON for .json, JSON Lines for .jsonl / .ndjson),
     after the type and size checks."""
     name = (upload.name or "").lower()
     if not name.endswith((".jsonl", ".ndjson", ".json")):
-        raise InvalidInput("unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")])
-    if upload.size > settings.LIMA_UPLOAD_MAX_BYTES:
-        raise too_big(upload.size, "file")
+        raise InvalidInput(
+            "unsupported file type", [RowError(None, "file", f"{upload.name!r} must end in .jsonl or .json")]
+        )
+    size = upload.size or 0
+    if size > settings.LIMA_UPLOAD_MAX_BYTES:
+        raise too_big(size, "file")
     return decode(upload.read(), field_name="file"), JSON if name.endswith(".json") else JSONL

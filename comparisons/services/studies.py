@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,7 +17,7 @@ from comparisons.services.stopping import stopping_setting
 
 def study_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     name: str,
     design: str,
     slug: str | None = None,

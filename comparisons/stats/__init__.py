@@ -3,6 +3,7 @@
 Outcomes are coded from the focal system's side: +1 win, 0 tie, -1 loss. Every result is a
 frozen dataclass with ``as_dict()`` returning JSON-ready builtins. See docs/statistics.md.
 """
+
 from __future__ import annotations
 
 from .aggregate import aggregate_votes

@@ -1,4 +1,5 @@
 """Shared helpers: JSON-friendly conversion of result dataclasses and input checks."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,7 +38,8 @@ class AsDict:
     """Mixin for frozen result dataclasses: ``as_dict()`` gives JSON-ready builtins."""
 
     def as_dict(self) -> dict[str, Any]:
-        return to_builtin(self)
+        out: dict[str, Any] = to_builtin(self)
+        return out
 
 
 def opt_float(value: float | None) -> float | None:

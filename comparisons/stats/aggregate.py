@@ -1,5 +1,8 @@
 """Turning raw votes into analysis units: one per vote (default) or one per comparison."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -9,7 +12,7 @@ AGGREGATIONS = ("vote", "majority")
 
 
 def aggregate_votes(
-    unit_ids: np.ndarray | list, outcomes: np.ndarray | list[int], how: str = "vote"
+    unit_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int], how: str = "vote"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(unit_ids, outcomes)`` for the chosen unit of analysis.
 

@@ -3,11 +3,13 @@
 Ratings come as a (raters x items) float matrix with NaN where a rater did not label the
 item. For preference labels use -1 (loss / B better), 0 (tie), +1 (win / A better).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -22,14 +24,14 @@ class Agreement(AsDict):
     method: str
 
 
-def _matrix(data: np.ndarray | list) -> np.ndarray:
+def _matrix(data: np.ndarray | list[Any]) -> np.ndarray:
     arr = np.asarray(data, dtype=float)
     if arr.ndim != 2:
         raise ValueError("ratings must be a (raters x items) matrix")
     return arr
 
 
-def tie_discounted_accuracy(data: np.ndarray | list, tie: float = 0) -> Agreement:
+def tie_discounted_accuracy(data: np.ndarray | list[Any], tie: float = 0) -> Agreement:
     """LIMA's agreement score between raters on items they both labelled.
 
     For every pair of raters and every item both labelled: 1 if the labels agree, 0.5 if
@@ -50,7 +52,7 @@ def tie_discounted_accuracy(data: np.ndarray | list, tie: float = 0) -> Agreemen
     return Agreement(value, int(allscores.size), "tie-discounted accuracy")
 
 
-def cohens_kappa_table(table: np.ndarray | list) -> Agreement:
+def cohens_kappa_table(table: np.ndarray | list[Any]) -> Agreement:
     """Cohen's kappa from a square contingency table (rater 1 rows, rater 2 columns).
 
     p_o = trace/N, p_e = sum_c row_c * col_c / N^2, kappa = (p_o - p_e) / (1 - p_e).
@@ -70,7 +72,7 @@ def cohens_kappa_table(table: np.ndarray | list) -> Agreement:
 
 
 def cohens_kappa(
-    a: np.ndarray | list, b: np.ndarray | list, categories: list | None = None
+    a: np.ndarray | list[Any], b: np.ndarray | list[Any], categories: list[Any] | None = None
 ) -> Agreement:
     """Cohen's kappa for two raters' label arrays (items where either is NaN are dropped).
 
@@ -94,14 +96,14 @@ def cohens_kappa(
     return cohens_kappa_table(table)
 
 
-def category_table(data: np.ndarray | list, categories: list | None = None) -> np.ndarray:
+def category_table(data: np.ndarray | list[Any], categories: list[Any] | None = None) -> np.ndarray:
     """(items x categories) counts of how many raters gave each label (NaN ignored)."""
     arr = _matrix(data)
     cats = np.unique(arr[~np.isnan(arr)]) if categories is None else np.sort(np.asarray(categories, float))
     return np.stack([(arr == c).sum(axis=0) for c in cats], axis=1)
 
 
-def fleiss_kappa(table: np.ndarray | list, weights: np.ndarray | list | None = None) -> Agreement:
+def fleiss_kappa(table: np.ndarray | list[Any], weights: np.ndarray | list[Any] | None = None) -> Agreement:
     """Fleiss' kappa from an (items x categories) count table; every item needs the same
     number of ratings n >= 2 (unequal counts raise ValueError: use Krippendorff's alpha).
     ``weights``: how many items each row stands for (default one each), e.g. the distinct
@@ -134,7 +136,7 @@ def fleiss_kappa(table: np.ndarray | list, weights: np.ndarray | list | None = N
     return Agreement(value, int(n_items), "fleiss")
 
 
-def krippendorff_alpha(data: np.ndarray | list, level: str = "nominal") -> Agreement:
+def krippendorff_alpha(data: np.ndarray | list[Any], level: str = "nominal") -> Agreement:
     """Krippendorff's alpha for a (raters x items) matrix with NaN for missing.
 
     Coincidences: o_ck = sum_u (# ordered pairs of values c, k from different raters on
@@ -150,19 +152,19 @@ def krippendorff_alpha(data: np.ndarray | list, level: str = "nominal") -> Agree
     return krippendorff_alpha_counts(category_table(arr), level)
 
 
-def krippendorff_alpha_counts(counts: np.ndarray | list, level: str = "nominal") -> Agreement:
+def krippendorff_alpha_counts(counts: np.ndarray | list[Any], level: str = "nominal") -> Agreement:
     """``krippendorff_alpha`` from an (items x values) count table, values in their order
     (a value column nobody used changes nothing)."""
     if level not in ("nominal", "ordinal"):
         raise ValueError("level must be 'nominal' or 'ordinal'")
-    counts = np.asarray(counts, dtype=float)
-    m = counts.sum(axis=1)
-    counts = counts[m >= 2]
+    table = np.asarray(counts, dtype=float)
+    m = table.sum(axis=1)
+    table = table[m >= 2]
     m = m[m >= 2]
-    if counts.size == 0:
+    if table.size == 0:
         return Agreement(None, 0, f"krippendorff {level}")
-    o = np.einsum("uc,uk->ck", counts / (m - 1)[:, None], counts)
-    o -= np.diag((counts / (m - 1)[:, None]).sum(axis=0))
+    o = np.einsum("uc,uk->ck", table / (m - 1)[:, None], table)
+    o -= np.diag((table / (m - 1)[:, None]).sum(axis=0))
     n_c = o.sum(axis=1)
     n = n_c.sum()
     k = n_c.size
@@ -174,11 +176,11 @@ def krippendorff_alpha_counts(counts: np.ndarray | list, level: str = "nominal")
         d = (cum[hi + 1] - cum[lo] - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
     expected = float((np.outer(n_c, n_c) * d).sum())
     value = None if expected == 0 else float(1.0 - (n - 1) * (o * d).sum() / expected)
-    return Agreement(value, int(counts.shape[0]), f"krippendorff {level}")
+    return Agreement(value, int(table.shape[0]), f"krippendorff {level}")
 
 
 def bootstrap_agreement(
-    data: np.ndarray | list,
+    data: np.ndarray | list[Any],
     statistic: Callable[[np.ndarray], Agreement],
     n_resamples: int = 2000,
     level: float = 0.95,

@@ -8,7 +8,10 @@ N ~ Multinomial(n, n_t / n) over the T types (the same distribution as drawing i
 one). Every resample is then one row of a matrix product over T types instead of n items:
 with three raters per comparison there are at most 10 types, whatever the number of items.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +62,8 @@ def coincidences(counts: np.ndarray) -> np.ndarray:
     o = scaled[:, :, None] * c[:, None, :]
     k = c.shape[1]
     o[:, np.arange(k), np.arange(k)] -= scaled
-    return o
+    result: np.ndarray = o
+    return result
 
 
 def alpha_from_coincidences(o: np.ndarray, level: str) -> np.ndarray:
@@ -84,8 +88,11 @@ def alpha_from_coincidences(o: np.ndarray, level: str) -> np.ndarray:
 
 
 def bootstrap_krippendorff_counts(
-    counts: np.ndarray | list, level: str = "nominal", n_resamples: int = 2000,
-    confidence: float = 0.95, seed: int | None = 0,
+    counts: np.ndarray | list[Any],
+    level: str = "nominal",
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
 ) -> Interval:
     """Item bootstrap of Krippendorff's alpha from an (items x categories) count table
     (items with fewer than two values are left out, as in the statistic). Each resample's
@@ -95,8 +102,11 @@ def bootstrap_krippendorff_counts(
 
 
 def bootstrap_krippendorff_levels(
-    counts: np.ndarray | list, levels: tuple[str, ...] = ("nominal", "ordinal"), n_resamples: int = 2000,
-    confidence: float = 0.95, seed: int | None = 0,
+    counts: np.ndarray | list[Any],
+    levels: tuple[str, ...] = ("nominal", "ordinal"),
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
 ) -> list[Interval]:
     """``bootstrap_krippendorff_counts`` for several levels of measurement at once: the
     resamples (and so the coincidence matrices) depend only on the counts and the seed, so
@@ -121,6 +131,9 @@ def bootstrap_krippendorff_levels(
         return [Interval(None, None, None, confidence, m) for m in methods]
     weights = type_weights(mult, n_resamples, np.random.default_rng(seed))
     o = (weights @ per_type).reshape(-1, k, k)
-    return [Interval(None, None, None, confidence, m) if e is None else
-            percentile_interval(alpha_from_coincidences(o, level), e, confidence, m)
-            for level, e, m in zip(levels, estimates, methods)]
+    return [
+        Interval(None, None, None, confidence, m)
+        if e is None
+        else percentile_interval(alpha_from_coincidences(o, level), e, confidence, m)
+        for level, e, m in zip(levels, estimates, methods, strict=True)
+    ]

@@ -1,4 +1,5 @@
 """Rater biases: preferring the left (first shown) response, and preferring longer ones."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,10 @@ def position_bias(left: int, right: int, level: float = 0.95) -> PositionBias:
 
 
 def length_bias(
-    length_diff: np.ndarray | list[float], outcomes: np.ndarray | list[int],
-    edges: list[float] | int = 5, level: float = 0.95,
+    length_diff: np.ndarray | list[float],
+    outcomes: np.ndarray | list[int],
+    edges: list[float] | int = 5,
+    level: float = 0.95,
 ) -> LengthBias:
     """Win share of the focal system by bins of length difference (focal minus other).
 
@@ -96,8 +99,18 @@ def length_bias(
     bins = []
     for i, (l_, t, w) in enumerate(by_bin.tolist()):
         n = w + t + l_
-        bins.append(LengthBin(float(cuts[i]), float(cuts[i + 1]), n, w, t, l_,
-                              wilson_interval(w, n, level), (w + t / 2) / n if n else None))
+        bins.append(
+            LengthBin(
+                float(cuts[i]),
+                float(cuts[i + 1]),
+                n,
+                w,
+                t,
+                l_,
+                wilson_interval(w, n, level),
+                (w + t / 2) / n if n else None,
+            )
+        )
     rho, p = _spearman(per_value, tally) if values.size > 1 and (tally.sum(axis=0) < out.size).all() else (None, None)
     return LengthBias(bins, rho, p)
 
@@ -114,7 +127,8 @@ def _quantiles(values: np.ndarray, cumulative: np.ndarray, q: np.ndarray) -> np.
     gamma = virtual - previous
     a = values[np.searchsorted(cumulative, previous, side="right")]
     b = values[np.searchsorted(cumulative, following, side="right")]
-    return np.where(gamma >= 0.5, b - (b - a) * (1.0 - gamma), a + (b - a) * gamma)
+    quantiles: np.ndarray = np.where(gamma >= 0.5, b - (b - a) * (1.0 - gamma), a + (b - a) * gamma)
+    return quantiles
 
 
 def _spearman(per_value: np.ndarray, tally: np.ndarray) -> tuple[float | None, float | None]:

@@ -5,9 +5,12 @@ resampling unit is the prompt: each resample draws P prompts with replacement an
 drawn prompt brings all of its votes (the cluster bootstrap; Davison & Hinkley 1997, §3.8;
 Field & Welsh 2007, JASA 102:1049).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +36,7 @@ class ClusteredBootstrap(AsDict):
     method: str = "prompt-clustered percentile bootstrap"
 
 
-def per_prompt_counts(
-    prompt_ids: np.ndarray | list, outcomes: np.ndarray | list[int]
-) -> np.ndarray:
+def per_prompt_counts(prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]) -> np.ndarray:
     """A (prompts x 3) int table of (wins, ties, losses) per distinct prompt id."""
     ids = np.asarray(prompt_ids)
     out = as_outcomes(outcomes)
@@ -51,7 +52,7 @@ def per_prompt_counts(
     )
 
 
-def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator):
+def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (start, counts) chunks: ``counts[r, u]`` = how often unit u was drawn in
     resample ``start + r``, each resample drawing ``n_units`` units with replacement.
 
@@ -71,9 +72,7 @@ def draw_counts(n_units: int, n_resamples: int, rng: np.random.Generator):
         yield start, counts
 
 
-def resample_totals_many(
-    tables: list[np.ndarray], n_resamples: int, rng: np.random.Generator
-) -> list[np.ndarray]:
+def resample_totals_many(tables: list[np.ndarray], n_resamples: int, rng: np.random.Generator) -> list[np.ndarray]:
     """(n_resamples x columns) totals over units drawn with replacement, for several
     tables with the same number of rows (units) sharing one set of draws: each resample
     draws P row indices and sums those rows of every table. Cost O(B * P), independent of
@@ -94,9 +93,7 @@ def resample_totals_many(
     return totals
 
 
-def resample_prompt_totals(
-    table: np.ndarray, n_resamples: int, rng: np.random.Generator
-) -> np.ndarray:
+def resample_prompt_totals(table: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(n_resamples x 3) totals of (wins, ties, losses) over prompts drawn with replacement."""
     return resample_totals_many([table], n_resamples, rng)[0]
 
@@ -108,7 +105,7 @@ def _percentile(values: np.ndarray, estimate: float | None, level: float) -> Int
 
 
 def clustered_bootstrap(
-    prompt_ids: np.ndarray | list,
+    prompt_ids: np.ndarray | list[Any],
     outcomes: np.ndarray | list[int],
     n_resamples: int = 2000,
     level: float = 0.95,
@@ -127,7 +124,7 @@ def clustered_bootstrap(
 
 
 def clustered_bootstraps(
-    samples: list[tuple[np.ndarray | list, np.ndarray | list[int]]],
+    samples: list[tuple[np.ndarray | list[Any], np.ndarray | list[int]]],
     n_resamples: int = 2000,
     level: float = 0.95,
     seed: int | None = 0,
@@ -150,12 +147,14 @@ def clustered_bootstraps(
             by_size.setdefault(table.shape[0], []).append(i)
     for members in by_size.values():
         totals = resample_totals_many([tables[i] for i in members], n_resamples, np.random.default_rng(seed))
-        for i, tot in zip(members, totals):
+        for i, tot in zip(members, totals, strict=True):
             results[i] = _summarise(tables[i], tot.astype(float), n_resamples, level, seed)
-    return results
+    return [r for r in results if r is not None]  # every index is filled above
 
 
-def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None) -> ClusteredBootstrap:
+def _summarise(
+    table: np.ndarray, totals: np.ndarray, n_resamples: int, level: float, seed: int | None
+) -> ClusteredBootstrap:
     n_votes, n_prompts = int(table.sum()), int(table.shape[0])
     n_b = totals.sum(axis=1)
     w, t, l_ = table.sum(axis=0).astype(float)
@@ -166,5 +165,15 @@ def _summarise(table: np.ndarray, totals: np.ndarray, n_resamples: int, level: f
         "win_or_tie_share": ((w + t) / n_votes, (totals[:, 0] + totals[:, 1]) / n_b),
         "win_rate": ((w + 0.5 * t) / n_votes, (totals[:, 0] + 0.5 * totals[:, 1]) / n_b),
     }
-    intervals = {k: _percentile(v, float(est), level) for k, (est, v) in point.items()}
-    return ClusteredBootstrap(n_votes, n_prompts, n_resamples, seed, **intervals)
+    iv = {k: _percentile(v, float(est), level) for k, (est, v) in point.items()}
+    return ClusteredBootstrap(
+        n_votes,
+        n_prompts,
+        n_resamples,
+        seed,
+        iv["win_share"],
+        iv["tie_share"],
+        iv["loss_share"],
+        iv["win_or_tie_share"],
+        iv["win_rate"],
+    )

@@ -2,6 +2,7 @@
 
 Outcomes are coded from the focal (first) system's side: +1 it wins, 0 tie, -1 it loses.
 """
+
 from __future__ import annotations
 
 import math
@@ -95,10 +96,7 @@ def alpaca_win_rate(outcomes: np.ndarray | list[int]) -> AlpacaWinRate:
     x = outcome_scores(outcomes)
     n = int(x.size)
     win_rate = 100.0 * float(np.mean(x)) if n else None
-    if n >= 2:
-        standard_error = 100.0 * float(np.std(x, ddof=1)) / math.sqrt(n)
-    else:
-        standard_error = None
+    standard_error = 100.0 * float(np.std(x, ddof=1)) / math.sqrt(n) if n >= 2 else None
     return AlpacaWinRate(
         win_rate=win_rate,
         standard_error=standard_error,

@@ -13,9 +13,11 @@ they give the true class of a random item. Each step is a sparse matrix product 
 (item x rater-label) incidence matrix (the M-step with its transpose, walking the items in
 order), so each iteration costs O(votes).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -29,10 +31,10 @@ class DawidSkene(AsDict):
     the class prior; ``posteriors`` (items x classes, for ``items``) is left out of
     ``as_dict()``."""
 
-    raters: list
+    raters: list[Any]
     accuracy: list[float]
     confusion: list[list[list[float]]]
-    class_prior: list[float]
+    class_prior: list[float | None]
     n_items: int
     n_votes: int
     iterations: int
@@ -42,13 +44,18 @@ class DawidSkene(AsDict):
     posteriors: np.ndarray = field(repr=False)
     method: str = "dawid-skene"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: to_builtin(v) for k, v in self.__dict__.items() if k not in ("items", "posteriors")}
 
 
 def dawid_skene(
-    items: np.ndarray | list, raters: np.ndarray | list, labels: np.ndarray | list,
-    n_classes: int = 3, smoothing: float = 0.01, tol: float = 1e-6, max_iter: int = 200,
+    items: np.ndarray | list[Any],
+    raters: np.ndarray | list[Any],
+    labels: np.ndarray | list[Any],
+    n_classes: int = 3,
+    smoothing: float = 0.01,
+    tol: float = 1e-6,
+    max_iter: int = 200,
 ) -> DawidSkene:
     """EM estimates from (item, rater, label) triples, labels 0 .. n_classes - 1 (for
     preference votes: loss, tie, win = outcome + 1). See the module docstring."""
@@ -67,7 +74,7 @@ def dawid_skene(
     shares = np.bincount(item * k + label, minlength=n_items * k).reshape(n_items, k).astype(float)
     post = shares / shares.sum(axis=1, keepdims=True)  # soft majority vote
     prev, converged, it = -np.inf, False, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is read after the loop)
         prior, log_conf = _m_step(votes_t, post, n_raters, k, smoothing)
         post, ll = _e_step(votes_t, prior, log_conf, most)
         if abs(ll - prev) <= tol * abs(ll):
@@ -78,9 +85,17 @@ def dawid_skene(
     conf = np.exp(log_conf)  # raters x true class x label
     accuracy = np.einsum("k,rkk->r", prior, conf)
     return DawidSkene(
-        raters=rater_ids.tolist(), accuracy=[float(a) for a in accuracy], confusion=conf.tolist(),
-        class_prior=[float(p) for p in prior], n_items=int(n_items), n_votes=int(label.size),
-        iterations=it, converged=converged, log_likelihood=float(ll), items=item_ids, posteriors=post,
+        raters=rater_ids.tolist(),
+        accuracy=[float(a) for a in accuracy],
+        confusion=conf.tolist(),
+        class_prior=[float(p) for p in prior],
+        n_items=int(n_items),
+        n_votes=int(label.size),
+        iterations=it,
+        converged=converged,
+        log_likelihood=float(ll),
+        items=item_ids,
+        posteriors=post,
     )
 
 
@@ -94,7 +109,9 @@ def _incidence(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: in
     return sparse.csr_matrix((ones, (rows, columns)), shape=(n_rows, n_columns))
 
 
-def _m_step(votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float):
+def _m_step(
+    votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int, smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
     """``post`` is (items x classes). Returns the class prior and log confusion matrices.
     The sums per (rater, label) walk the items in order (``votes_t.T`` is column-major)."""
     counts = (votes_t.T @ post).reshape(n_raters, k, k)  # rater, given label, true class
@@ -103,7 +120,7 @@ def _m_step(votes_t: sparse.csr_matrix, post: np.ndarray, n_raters: int, k: int,
     return np.ones(post.shape[0]) @ post / post.shape[0], log_conf
 
 
-def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int):
+def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray, most: int) -> tuple[np.ndarray, float]:
     """Posteriors as (items x classes) and the log-likelihood, column by column (classes
     are a short axis). The joint log-probabilities are shifted by their maximum per item
     only if, with ``most`` votes on an item, they could fall below -700, where exp would
@@ -113,7 +130,7 @@ def _e_step(votes_t: sparse.csr_matrix, prior: np.ndarray, log_conf: np.ndarray,
     log_prior = np.log(np.maximum(prior, 1e-300))
     log_joint = votes_t @ table
     columns = [log_joint[:, c] for c in range(k)]
-    for column, value in zip(columns, log_prior):
+    for column, value in zip(columns, log_prior, strict=True):
         column += value
     top = None
     if most * table.min() + log_prior.min() < -700.0:

@@ -9,7 +9,10 @@ b_t (a_l + a_w), all = m_a m_b. The score is (agreeing + 0.5 one-tie) / all, sum
 items (Zhou et al. 2023, LIMA, Section 4.1), which equals the pairwise mean over (rater pair,
 item) instances exactly.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +22,7 @@ from .agreement_counts import item_types, percentile_interval, type_weights
 from .intervals import Interval
 
 
-def _counts(table: np.ndarray | list) -> np.ndarray:
+def _counts(table: np.ndarray | list[Any]) -> np.ndarray:
     arr = np.asarray(table, dtype=float)
     if arr.ndim != 2 or arr.shape[1] != 3:
         raise ValueError("counts must be an (items x 3) table: loss, tie, win")
@@ -40,7 +43,7 @@ def _pair_sums(a: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndar
     return agree + 0.5 * one_tie, (lo + tie + win) * (b_lo + b_tie + b_win)
 
 
-def tie_discounted_accuracy_counts(a: np.ndarray | list, b: np.ndarray | list | None = None) -> Agreement:
+def tie_discounted_accuracy_counts(a: np.ndarray | list[Any], b: np.ndarray | list[Any] | None = None) -> Agreement:
     """Tie-discounted accuracy within group ``a`` (``b`` None) or between ``a`` and ``b``;
     rows are items, columns the counts of loss, tie, win labels. ``n_items`` counts the
     (rater pair, item) instances, as in the pairwise version."""
@@ -51,8 +54,11 @@ def tie_discounted_accuracy_counts(a: np.ndarray | list, b: np.ndarray | list | 
 
 
 def bootstrap_tie_discounted_accuracy(
-    a: np.ndarray | list, b: np.ndarray | list | None = None, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    a: np.ndarray | list[Any],
+    b: np.ndarray | list[Any] | None = None,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> Interval:
     """Percentile bootstrap over items. The score is sum(credit) / sum(pairs) over items, so
     a resample only needs how many items of each distinct (credit, pairs) kind it drew:
@@ -61,8 +67,11 @@ def bootstrap_tie_discounted_accuracy(
 
 
 def tie_discounted_accuracy_interval(
-    a: np.ndarray | list, b: np.ndarray | list | None = None, n_resamples: int = 2000,
-    level: float = 0.95, seed: int | None = 0,
+    a: np.ndarray | list[Any],
+    b: np.ndarray | list[Any] | None = None,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int | None = 0,
 ) -> tuple[Agreement, Interval]:
     """``tie_discounted_accuracy_counts`` and ``bootstrap_tie_discounted_accuracy`` in one
     pass over the items."""

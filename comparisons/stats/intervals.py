@@ -1,4 +1,5 @@
 """Closed-form confidence intervals for shares: Wilson (one share) and Goodman (all three)."""
+
 from __future__ import annotations
 
 import math
@@ -90,14 +91,11 @@ def goodman_intervals(counts: np.ndarray | list[int], level: float = 0.95) -> li
     low = (a + 2.0 * total * p - root) / (2.0 * (total + a))
     high = (a + 2.0 * total * p + root) / (2.0 * (total + a))
     return [
-        Interval(opt_float(p[i]), float(max(low[i], 0.0)), float(min(high[i], 1.0)), level, method)
-        for i in range(k)
+        Interval(opt_float(p[i]), float(max(low[i], 0.0)), float(min(high[i], 1.0)), level, method) for i in range(k)
     ]
 
 
-def share_intervals(
-    wins: int, ties: int, losses: int, level: float = 0.95, method: str = "wilson"
-) -> ShareIntervals:
+def share_intervals(wins: int, ties: int, losses: int, level: float = 0.95, method: str = "wilson") -> ShareIntervals:
     """Intervals for win, tie, loss and win-or-tie shares from totals.
 
     ``method="wilson"``: a separate Wilson interval for each share (each covers at
@@ -108,9 +106,7 @@ def share_intervals(
     """
     n = int(wins) + int(ties) + int(losses)
     if method == "wilson":
-        win, tie, loss, wot = (
-            wilson_interval(k, n, level) for k in (wins, ties, losses, int(wins) + int(ties))
-        )
+        win, tie, loss, wot = (wilson_interval(k, n, level) for k in (wins, ties, losses, int(wins) + int(ties)))
     elif method == "goodman":
         win, tie, loss = goodman_intervals([wins, ties, losses], level)
         wot = Interval(

@@ -11,6 +11,7 @@ when both responses have the same length. Without length variation it equals the
 rate exactly. The likelihood is summed over the distinct length differences (with the
 number of votes and the sum of scores at each), the same sums grouped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ class LengthControlled(AsDict):
     method: str = "logistic GLM on tanh-scaled length difference (length-controlled AlpacaEval)"
 
 
-def length_controlled_win_rate(length_diff: np.ndarray | list[float], outcomes: np.ndarray | list[int]) -> LengthControlled:
+def length_controlled_win_rate(
+    length_diff: np.ndarray | list[float], outcomes: np.ndarray | list[int]
+) -> LengthControlled:
     d = np.asarray(length_diff, dtype=float)
     y = (as_outcomes(outcomes) + 1) / 2.0
     if d.shape != y.shape:

@@ -17,6 +17,7 @@ K Poisson variates (about half the cost) and a few direct unit draws:
 So each row is exactly Multinomial(n, c / n), rows independent; only the random stream
 differs from ``rng.multinomial(n, c / n, size=R)``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -30,8 +31,10 @@ def multinomial_counts(counts: np.ndarray, n_resamples: int, rng: np.random.Gene
     """(n_resamples x K) int64 counts, each row Multinomial(n, counts / n) with n =
     sum(counts): the cell counts of n units drawn with replacement. See the module
     docstring for the method."""
-    return next(multinomial_chunks(counts, n_resamples, rng, max(n_resamples, 1)),
-                np.zeros((0, np.size(counts)), dtype=np.int64))
+    return next(
+        multinomial_chunks(counts, n_resamples, rng, max(n_resamples, 1)),
+        np.zeros((0, np.size(counts)), dtype=np.int64),
+    )
 
 
 def multinomial_chunks(
@@ -60,7 +63,9 @@ def multinomial_chunks(
             redo = redo[total[redo] > n]
         missing = n - total
         units = rng.integers(0, n, int(missing.sum()), dtype=index)
-        cells = lookup[units] if lookup is not None else np.searchsorted(np.cumsum(c), units, side="right").astype(index)
+        cells: np.ndarray = (
+            lookup[units] if lookup is not None else np.searchsorted(np.cumsum(c), units, side="right").astype(index)
+        )
         cells += np.repeat(np.arange(0, size * k, k, dtype=index), missing)  # row offsets
         np.add.at(x.reshape(-1), cells, 1)
         yield x

@@ -1,4 +1,5 @@
 """How many more votes a pair needs for a confidence interval of a chosen half-width."""
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,11 @@ def _z(level: float) -> float:
 
 
 def votes_needed(
-    half_width: float = 0.05, share: float = 0.5, level: float = 0.95,
-    method: str = "wilson", design_effect: float = 1.0,
+    half_width: float = 0.05,
+    share: float = 0.5,
+    level: float = 0.95,
+    method: str = "wilson",
+    design_effect: float = 1.0,
 ) -> int:
     """Smallest n whose interval for ``share`` has at most ``half_width`` on each side.
 
@@ -56,8 +60,13 @@ def votes_needed(
 
 
 def plan_votes(
-    successes: int, n: int, half_width: float = 0.05, level: float = 0.95,
-    method: str = "wilson", design_effect: float = 1.0, conservative: bool = False,
+    successes: int,
+    n: int,
+    half_width: float = 0.05,
+    level: float = 0.95,
+    method: str = "wilson",
+    design_effect: float = 1.0,
+    conservative: bool = False,
 ) -> VotePlan:
     """Votes still needed for one pair: ``votes_needed`` at the observed share k/n (or at
     1/2 when there are no votes yet or ``conservative=True``), minus the n already in hand,
@@ -66,5 +75,13 @@ def plan_votes(
         raise ValueError("need 0 <= successes <= n")
     share = 0.5 if conservative or n == 0 else successes / n
     total = votes_needed(half_width, share, level, method, design_effect)
-    return VotePlan(float(share), float(half_width), float(level), float(design_effect),
-                    int(total), int(n), int(max(0, total - n)), method)
+    return VotePlan(
+        float(share),
+        float(half_width),
+        float(level),
+        float(design_effect),
+        int(total),
+        int(n),
+        int(max(0, total - n)),
+        method,
+    )

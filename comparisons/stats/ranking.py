@@ -3,6 +3,7 @@
 Matrices are (systems x systems): ``wins[i, j]`` = votes where i beat j, ``ties[i, j]`` =
 ties between i and j (symmetric).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,10 @@ class Ranking(AsDict):
 
 
 def pair_matrices(
-    first: np.ndarray | list[int], second: np.ndarray | list[int],
-    outcomes: np.ndarray | list[int], n_systems: int,
+    first: np.ndarray | list[int],
+    second: np.ndarray | list[int],
+    outcomes: np.ndarray | list[int],
+    n_systems: int,
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(wins, ties) matrices from votes: system indices ``first`` vs ``second`` and the
@@ -73,7 +76,8 @@ def pair_cells(a: np.ndarray, b: np.ndarray, out: np.ndarray, k: int) -> np.ndar
     if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= k):
         raise ValueError("system indices must be 0 .. n_systems - 1")
     if 3 * k * k > 4 * a.size + (1 << 20):
-        return (np.minimum(a, b) * k + np.maximum(a, b)) * 3 + np.where(a < b, out, -out) + 1
+        cells: np.ndarray = (np.minimum(a, b) * k + np.maximum(a, b)) * 3 + np.where(a < b, out, -out) + 1
+        return cells
     ordered = a * (3 * k)  # the cell of (a, b, out) as given, then a lookup of its merged cell
     ordered += b * 3
     ordered += out
@@ -81,7 +85,8 @@ def pair_cells(a: np.ndarray, b: np.ndarray, out: np.ndarray, k: int) -> np.ndar
     pair, o = np.divmod(np.arange(3 * k * k), 3)
     first, second = np.divmod(pair, k)
     merged = np.where(first < second, pair * 3 + o, (second * k + first) * 3 + 2 - o)
-    return merged[ordered]
+    result: np.ndarray = merged[ordered]
+    return result
 
 
 def pair_counts_matrices(pairs: np.ndarray, counts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -121,18 +126,37 @@ def _names(names: list[str] | None, n: int) -> list[str]:
     return out
 
 
-def _ranking(names, log_pi, iterations, converged, prior, method, nu=None) -> Ranking:
+def _ranking(
+    names: list[str],
+    log_pi: np.ndarray,
+    iterations: int,
+    converged: bool,
+    prior: float,
+    method: str,
+    nu: float | None = None,
+) -> Ranking:
     log_pi = log_pi - log_pi.mean()
     pi = np.exp(log_pi - log_pi.max())
     elo = ELO_ANCHOR + ELO_SCALE * log_pi / np.log(ELO_BASE)
-    return Ranking(names, [float(v) for v in elo], [float(v) for v in pi / pi.sum()],
-                   int(iterations), bool(converged), float(prior), method,
-                   None if nu is None else float(nu))
+    return Ranking(
+        names,
+        [float(v) for v in elo],
+        [float(v) for v in pi / pi.sum()],
+        int(iterations),
+        bool(converged),
+        float(prior),
+        method,
+        None if nu is None else float(nu),
+    )
 
 
 def bradley_terry(
-    wins: np.ndarray, ties: np.ndarray | None = None, names: list[str] | None = None,
-    prior: float = 0.01, tol: float = 1e-10, max_iter: int = 100_000,
+    wins: np.ndarray,
+    ties: np.ndarray | None = None,
+    names: list[str] | None = None,
+    prior: float = 0.01,
+    tol: float = 1e-10,
+    max_iter: int = 100_000,
 ) -> Ranking:
     """Bradley-Terry strengths with ties as half a win each way, by the MM algorithm.
 
@@ -167,7 +191,7 @@ def bradley_terry(
     return _ranking(names, log_pi, it, converged, prior, "bradley-terry (MM, ties as half)")
 
 
-def _davidson_nll(params: np.ndarray, w: np.ndarray, t: np.ndarray, mask: np.ndarray):
+def _davidson_nll(params: np.ndarray, w: np.ndarray, t: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     n = w.shape[0]
     theta, eta = params[:n], params[n]
     ti, tj = theta[:, None], theta[None, :]
@@ -187,7 +211,10 @@ def _davidson_nll(params: np.ndarray, w: np.ndarray, t: np.ndarray, mask: np.nda
 
 
 def davidson(
-    wins: np.ndarray, ties: np.ndarray, names: list[str] | None = None, prior: float = 0.01,
+    wins: np.ndarray,
+    ties: np.ndarray,
+    names: list[str] | None = None,
+    prior: float = 0.01,
 ) -> Ranking:
     """Davidson's tie model, fitted by maximum likelihood (L-BFGS on log pi and log nu).
 
@@ -204,11 +231,18 @@ def davidson(
     mask = np.triu(np.ones((n, n)), 1)
     start = np.zeros(n + 1)
     bounds = [(None, None)] * n + [(-30.0, 10.0)]
-    res = optimize.minimize(_davidson_nll, start, args=(w, t, mask), jac=True,
-                            method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10})
-    return _ranking(names, res.x[:n], res.nit, res.success, prior,
-                    "davidson (maximum likelihood)", nu=np.exp(res.x[n]))
+    res = optimize.minimize(
+        _davidson_nll,
+        start,
+        args=(w, t, mask),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    return _ranking(
+        names, res.x[:n], res.nit, res.success, prior, "davidson (maximum likelihood)", nu=float(np.exp(res.x[n]))
+    )
 
 
 def win_probability(elo_i: float, elo_j: float) -> float:
@@ -223,8 +257,10 @@ def win_share_matrix(wins: np.ndarray, ties: np.ndarray | None = None) -> list[l
     t = np.zeros_like(w) if ties is None else np.asarray(ties, dtype=float)
     games = w + w.T + t
     share = (w + 0.5 * t) / np.where(games > 0, games, 1.0)
-    return [[float(share[i, j]) if games[i, j] > 0 and i != j else None
-             for j in range(w.shape[0])] for i in range(w.shape[0])]
+    return [
+        [float(share[i, j]) if games[i, j] > 0 and i != j else None for j in range(w.shape[0])]
+        for i in range(w.shape[0])
+    ]
 
 
 def ranks_from_intervals(low: list[float] | np.ndarray, high: list[float] | np.ndarray) -> list[int]:

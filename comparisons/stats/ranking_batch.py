@@ -11,6 +11,7 @@ likelihood log-strengths, centred to mean 0:
   Hessian for every resample); one or two iterations for any k, so it suits dozens of
   systems. It agrees with MM to the MM tolerance.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,10 @@ FIT_METHODS = ("mm", "newton")
 
 
 def fit_batch(
-    eff: np.ndarray, method: str = "mm", tol: float = 1e-8, max_iter: int = 100_000,
+    eff: np.ndarray,
+    method: str = "mm",
+    tol: float = 1e-8,
+    max_iter: int = 100_000,
     start: np.ndarray | None = None,
 ) -> np.ndarray:
     """(R x k) centred log-strengths, one row per matrix of ``eff``. ``start`` (k log-
@@ -42,7 +46,8 @@ def fit_batch(
 def elo_scores(log_pi: np.ndarray) -> np.ndarray:
     """Elo = 1000 + 400 log10(pi) with log pi centred (as ``ranking._ranking``)."""
     log_pi = log_pi - log_pi.mean(axis=-1, keepdims=True)
-    return ELO_ANCHOR + ELO_SCALE * log_pi / np.log(ELO_BASE)
+    elo: np.ndarray = ELO_ANCHOR + ELO_SCALE * log_pi / np.log(ELO_BASE)
+    return elo
 
 
 def _mm(eff: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
@@ -71,7 +76,8 @@ def _mm(eff: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
 
 def _loglik(theta: np.ndarray, eff: np.ndarray) -> np.ndarray:
     diff = theta[:, :, None] - theta[:, None, :]
-    return -(eff * np.logaddexp(0.0, -diff)).sum(axis=(1, 2))
+    loglik: np.ndarray = -(eff * np.logaddexp(0.0, -diff)).sum(axis=(1, 2))
+    return loglik
 
 
 def _newton(eff: np.ndarray, start: np.ndarray, tol: float = 1e-3, max_iter: int = 100) -> np.ndarray:
@@ -140,4 +146,5 @@ def _halve(eff: np.ndarray, theta: np.ndarray, step: np.ndarray) -> np.ndarray:
         if not worse.any():
             break
         scale = np.where(worse, scale / 2.0, scale)
-    return scale[:, None] * step
+    halved: np.ndarray = scale[:, None] * step
+    return halved

@@ -1,7 +1,9 @@
 """Bootstrap intervals for Bradley-Terry Elo scores and the ranks they imply."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,10 +33,15 @@ class RankingIntervals(AsDict):
 
 
 def bootstrap_bradley_terry(
-    first: np.ndarray | list[int], second: np.ndarray | list[int],
-    outcomes: np.ndarray | list[int], names: list[str],
-    cluster_ids: np.ndarray | list | None = None,
-    n_resamples: int = 1000, level: float = 0.95, seed: int | None = 0, prior: float = 0.01,
+    first: np.ndarray | list[int],
+    second: np.ndarray | list[int],
+    outcomes: np.ndarray | list[int],
+    names: list[str],
+    cluster_ids: np.ndarray | list[Any] | None = None,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int | None = 0,
+    prior: float = 0.01,
     method: str = "mm",
 ) -> RankingIntervals:
     """Percentile bootstrap of Bradley-Terry Elo scores (ties as half).
@@ -90,10 +97,15 @@ def bootstrap_bradley_terry(
     alpha = 1.0 - level
     lo, hi = np.quantile(samples, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
     return RankingIntervals(
-        names=list(point.names), elo=point.elo,
-        low=[float(v) for v in lo], high=[float(v) for v in hi],
-        rank=ranks_from_intervals(lo, hi), level=level, n_resamples=int(n_resamples),
-        seed=seed, method=f"percentile bootstrap of bradley-terry over {unit}",
+        names=list(point.names),
+        elo=point.elo,
+        low=[float(v) for v in lo],
+        high=[float(v) for v in hi],
+        rank=ranks_from_intervals(lo, hi),
+        level=level,
+        n_resamples=int(n_resamples),
+        seed=seed,
+        method=f"percentile bootstrap of bradley-terry over {unit}",
     )
 
 
@@ -118,7 +130,11 @@ def _effective_wins(pairs: np.ndarray, weights: np.ndarray, k: int, prior: float
 
 
 def _cluster_weights(
-    cluster_ids: np.ndarray, cell: np.ndarray, pairs: np.ndarray, k: int, n_resamples: int,
+    cluster_ids: np.ndarray,
+    cell: np.ndarray,
+    pairs: np.ndarray,
+    k: int,
+    n_resamples: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """(R x 3 pairs) resampled counts of ``pairs``: all losses, then ties, then wins of the
@@ -134,10 +150,13 @@ def _cluster_weights(
     weights = np.zeros((n_resamples, n_cols))
     if n_units == 0:
         return weights
+    table: np.ndarray | sparse.csr_matrix
     if n_units * n_cols <= 20_000_000:
         table = np.bincount(inv * n_cols + column, minlength=n_units * n_cols).reshape(n_units, n_cols).astype(float)
     else:
         table = sparse.csr_matrix((np.ones(cell.size), (inv, column)), shape=(n_units, n_cols))
     for start, counts in draw_counts(n_units, n_resamples, rng):
-        weights[start : start + counts.shape[0]] = counts @ table if isinstance(table, np.ndarray) else (table.T @ counts.T).T
+        weights[start : start + counts.shape[0]] = (
+            counts @ table if isinstance(table, np.ndarray) else (table.T @ counts.T).T
+        )
     return weights

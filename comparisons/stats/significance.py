@@ -1,7 +1,9 @@
 """Tests of "is one system preferred?", Holm's correction, and a verdict in plain words."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -46,8 +48,7 @@ def sign_test(wins: int, losses: int) -> TestResult:
     if n == 0:
         return TestResult(0.0, 1.0, 0, 0.0, "sign test (exact binomial, ties dropped)")
     p = float(stats.binomtest(wins, n, 0.5).pvalue)
-    return TestResult(float(wins), min(p, 1.0), n, wins / n - 0.5,
-                      "sign test (exact binomial, ties dropped)")
+    return TestResult(float(wins), min(p, 1.0), n, wins / n - 0.5, "sign test (exact binomial, ties dropped)")
 
 
 def sign_test_outcomes(outcomes: np.ndarray | list[int]) -> TestResult:
@@ -56,9 +57,7 @@ def sign_test_outcomes(outcomes: np.ndarray | list[int]) -> TestResult:
     return sign_test(int((arr == 1).sum()), int((arr == -1).sum()))
 
 
-def prompt_wilcoxon(
-    prompt_ids: np.ndarray | list, outcomes: np.ndarray | list[int]
-) -> TestResult:
+def prompt_wilcoxon(prompt_ids: np.ndarray | list[Any], outcomes: np.ndarray | list[int]) -> TestResult:
     """Wilcoxon signed-rank test on per-prompt mean outcomes (one number per prompt).
 
     d_p = mean of the +1/0/-1 votes on prompt p (equivalently 2 * mean score - 1, with

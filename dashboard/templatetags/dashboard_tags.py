@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import template
 
 register = template.Library()
 
 
 @register.filter
-def pct(value) -> str:
+def pct(value: float | str | None) -> str:
     """0.4286 -> '43%'; None -> '–' (the chart prints the same rounding)."""
     if value is None or value == "":
         return "–"
@@ -14,19 +17,19 @@ def pct(value) -> str:
 
 
 @register.filter
-def num(value, digits: int = 3) -> str:
+def num(value: float | str | None, digits: int = 3) -> str:
     if value is None or value == "":
         return "–"
     return f"{float(value):.{digits}f}"
 
 
 @register.filter
-def index(sequence, i):
+def index(sequence: Sequence[Any], i: int) -> Any:
     return sequence[i]
 
 
 @register.filter
-def heat(value) -> str:
+def heat(value: float | str | None) -> str:
     """Background colour for a win share: red below 50%, green above."""
     if value is None:
         return "background:#f5f5f5"
@@ -37,5 +40,5 @@ def heat(value) -> str:
 
 
 @register.filter
-def sub(value, other) -> int:
+def sub(value: int | str, other: int | str) -> int:
     return int(value) - int(other)

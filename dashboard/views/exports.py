@@ -23,7 +23,7 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     results, _ = study_results(study)
     if not results or not results["pairs"]:
         raise Http404("No results yet: the chart needs votes.")
-    if study.design == Study.Design.FOCAL:
+    if study.design == Study.Design.FOCAL and study.focal_system is not None:
         body = charts.figure1(results["pairs"], study.focal_system.name, fmt)
     else:
         body = charts.bradley_terry_chart(results["ranking"], fmt)
@@ -34,9 +34,28 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-COLUMNS = ["system", "baseline", "n", "wins", "ties", "losses", "win_share", "tie_share", "loss_share", "win_or_tie_share",
-           "win_rate", "interval_method", "level", "win_share_low", "win_share_high", "win_or_tie_low", "win_or_tie_high",
-           "p_value", "p_value_holm", "verdict"]
+COLUMNS = [
+    "system",
+    "baseline",
+    "n",
+    "wins",
+    "ties",
+    "losses",
+    "win_share",
+    "tie_share",
+    "loss_share",
+    "win_or_tie_share",
+    "win_rate",
+    "interval_method",
+    "level",
+    "win_share_low",
+    "win_share_high",
+    "win_or_tie_low",
+    "win_or_tie_high",
+    "p_value",
+    "p_value_holm",
+    "verdict",
+]
 
 
 @researcher_required
@@ -48,11 +67,30 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writerow(COLUMNS)
     for p in pair_rows(results) if results else []:
         c, iv = p.counts, p.interval
-        writer.writerow([p.first, p.second, p.n, c["wins"], c["ties"], c["losses"], c["win_share"],
-                         c["tie_share"], c["loss_share"], c["win_or_tie_share"], c["win_rate"], p.interval_method,
-                         iv["win_share"]["level"], iv["win_share"]["low"], iv["win_share"]["high"],
-                         iv["win_or_tie_share"]["low"], iv["win_or_tie_share"]["high"], p.p_value,
-                         p.p_value_holm, p.verdict])
+        writer.writerow(
+            [
+                p.first,
+                p.second,
+                p.n,
+                c["wins"],
+                c["ties"],
+                c["losses"],
+                c["win_share"],
+                c["tie_share"],
+                c["loss_share"],
+                c["win_or_tie_share"],
+                c["win_rate"],
+                p.interval_method,
+                iv["win_share"]["level"],
+                iv["win_share"]["low"],
+                iv["win_share"]["high"],
+                iv["win_or_tie_share"]["low"],
+                iv["win_or_tie_share"]["high"],
+                p.p_value,
+                p.p_value_holm,
+                p.verdict,
+            ]
+        )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
     return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from comparisons.models import Comparison, Prompt
+from comparisons.models import Comparison, Prompt, Study
 from dashboard.access import own_study, researcher_required
 
 OUTCOMES = {"win": "focal wins", "tie": "tie", "loss": "focal loses"}
@@ -25,8 +27,9 @@ def _focal_majority(votes: list, focal_id: int | None) -> str | None:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _with_outcomes(comparisons, study) -> list:
-    out = list(comparisons.prefetch_related("votes"))
+def _with_outcomes(comparisons: QuerySet[Comparison], study: Study) -> list[Any]:
+    """The comparisons with their votes, each given `outcome` (the focal system's majority)."""
+    out: list[Any] = list(comparisons.prefetch_related("votes"))
     for c in out:
         c.outcome = _focal_majority([v for v in c.votes.all() if not v.is_gold], study.focal_system_id)
     return out
@@ -40,14 +43,25 @@ def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
     if category:
         prompts = prompts.filter(category=category)
     if q:
-        prompts = prompts.filter(Q(text__icontains=q) | Q(external_id__icontains=q) | Q(responses__text__icontains=q)).distinct()
-    comparisons = Comparison.objects.filter(study=study).select_related("left_response__system", "right_response__system")
+        prompts = prompts.filter(
+            Q(text__icontains=q) | Q(external_id__icontains=q) | Q(responses__text__icontains=q)
+        ).distinct()
+    comparisons = Comparison.objects.filter(study=study).select_related(
+        "left_response__system", "right_response__system"
+    )
     if baseline:
-        comparisons = comparisons.filter(Q(left_response__system__name=baseline) | Q(right_response__system__name=baseline))
+        comparisons = comparisons.filter(
+            Q(left_response__system__name=baseline) | Q(right_response__system__name=baseline)
+        )
         prompts = prompts.filter(id__in=comparisons.values("prompt_id"))
     if outcome:  # a majority of votes per comparison: only this filter needs every prompt's votes
-        prompts = prompts.filter(id__in=[c.prompt_id for c in _with_outcomes(comparisons.filter(prompt__in=prompts), study)
-                                         if c.outcome == outcome])
+        prompts = prompts.filter(
+            id__in=[
+                c.prompt_id
+                for c in _with_outcomes(comparisons.filter(prompt__in=prompts), study)
+                if c.outcome == outcome
+            ]
+        )
     page = Paginator(prompts, 50).get_page(request.GET.get("page"))
     by_prompt: dict[int, list] = {}
     for c in _with_outcomes(comparisons.filter(prompt__in=[p.id for p in page]), study):
@@ -55,8 +69,15 @@ def prompt_list(request: HttpRequest, slug: str) -> HttpResponse:
             by_prompt.setdefault(c.prompt_id, []).append(c)
     rows = [{"prompt": p, "comparisons": by_prompt.get(p.id, [])} for p in page]
     context = {
-        "study": study, "page": page, "rows": rows, "outcomes": OUTCOMES,
-        "categories": Prompt.objects.filter(study=study).exclude(category="").values_list("category", flat=True).distinct().order_by("category"),
+        "study": study,
+        "page": page,
+        "rows": rows,
+        "outcomes": OUTCOMES,
+        "categories": Prompt.objects.filter(study=study)
+        .exclude(category="")
+        .values_list("category", flat=True)
+        .distinct()
+        .order_by("category"),
         "baselines": study.systems.exclude(pk=study.focal_system_id).values_list("name", flat=True).order_by("name"),
         "filters": {"category": category, "baseline": baseline, "outcome": outcome, "q": q},
     }
@@ -72,4 +93,6 @@ def prompt_detail(request: HttpRequest, slug: str, prompt_id: int) -> HttpRespon
         .select_related("left_response__system", "right_response__system")
         .prefetch_related("votes__rater", "votes__winner", "votes__shown_left__system")
     )
-    return render(request, "dashboard/prompt_detail.html", {"study": study, "prompt": prompt, "comparisons": comparisons})
+    return render(
+        request, "dashboard/prompt_detail.html", {"study": study, "prompt": prompt, "comparisons": comparisons}
+    )

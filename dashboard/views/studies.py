@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +24,7 @@ from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
 from raters.services.quality import rater_exclude, rater_include
 
+
 @researcher_required
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = list(studies_for(request.user).annotate(n_comparisons=Count("comparisons", distinct=True)))
@@ -29,12 +32,13 @@ def study_list(request: HttpRequest) -> HttpResponse:
     rows = [{"study": s, "progress": {"votes": totals[s.pk][0], "wanted": totals[s.pk][1]}} for s in studies]
     return render(request, "dashboard/study_list.html", {"rows": rows})
 
+
 @researcher_required
 def study_new(request: HttpRequest) -> HttpResponse:
     form = StudyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            study = services.study_create(owner=request.user, **form.service_arguments())
+            study = services.study_create(owner=request.user, **form.service_arguments())  # type: ignore[arg-type]  # logged in
         except ServiceError as exc:
             for e in exc.errors:
                 form.add_error(e.field if e.field in form.fields else None, e.reason)
@@ -43,42 +47,60 @@ def study_new(request: HttpRequest) -> HttpResponse:
             return redirect("dashboard:study", slug=study.slug)
     return render(request, "dashboard/study_new.html", {"form": form})
 
+
 @researcher_required
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
     results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
     chart = None
-    if results and results["pairs"] and study.design == Study.Design.FOCAL:
+    if results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None:
         chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
     elif results and results.get("ranking"):
         chart = charts.bradley_terry_chart(results["ranking"]).decode()
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
-        "study": study, "counts": study_counts(study), "progress": study_progress(study), "results": results,
-        "stale": stale, "chart": chart, "upload_form": UploadForm(), "settings_form": settings_form,
+        "study": study,
+        "counts": study_counts(study),
+        "progress": study_progress(study),
+        "results": results,
+        "stale": stale,
+        "chart": chart,
+        "upload_form": UploadForm(),
+        "settings_form": settings_form,
         "rater_link": rater_link,
-        "prolific_link": rater_link + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
+        "prolific_link": rater_link
+        + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
     }
     return render(request, "dashboard/study_detail.html", context)
 
+
 def _settings_initial(study: Study) -> dict:
     s = rater_settings_get(study=study)
-    return {"votes_per_comparison": study.votes_per_comparison, "guidelines": s.guidelines, "quota": s.quota,
-            "completion_code": s.completion_code, "prolific_completion_url": s.prolific_completion_url,
-            "allow_anonymous": s.allow_anonymous, "gold_rate": s.gold_rate}
+    return {
+        "votes_per_comparison": study.votes_per_comparison,
+        "guidelines": s.guidelines,
+        "quota": s.quota,
+        "completion_code": s.completion_code,
+        "prolific_completion_url": s.prolific_completion_url,
+        "allow_anonymous": s.allow_anonymous,
+        "gold_rate": s.gold_rate,
+    }
+
 
 def _rater_rows(study: Study) -> list[dict]:
     stats = stats_by_rater(study, rater_settings_get(study=study))
     return [{"rater": r, "stats": stats.get(r.pk)} for r in raters_of(study)]
 
+
 @researcher_required
 def study_progress_panel(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     return render(request, "dashboard/_progress.html", {"study": study, "progress": study_progress(study)})
+
 
 @researcher_required
 @require_POST
@@ -91,24 +113,31 @@ def study_upload(request: HttpRequest, slug: str) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         text, fmt = read_uploaded_file(upload)
-        result = services.outputs_receive(study=study, user=request.user, text=text, fmt=fmt, field_name="file",
-                                          replace=form.cleaned_data["replace"])
+        result = services.outputs_receive(
+            study=study, user=request.user, text=text, fmt=fmt, field_name="file", replace=form.cleaned_data["replace"]
+        )
     except ServiceError as exc:
-        listed = "; ".join(f"row {e.row}: {e.field}: {e.reason}" if e.row else f"{e.field}: {e.reason}" for e in exc.errors[:10])
+        listed = "; ".join(
+            f"row {e.row}: {e.field}: {e.reason}" if e.row else f"{e.field}: {e.reason}" for e in exc.errors[:10]
+        )
         more = f" (and {len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
         messages.error(request, f"Nothing was stored. {exc.detail}. {listed}{more}")
         return redirect("dashboard:study", slug=slug)
     if isinstance(result, UploadJob):
         messages.info(request, f"{result.total_rows} rows are being written by a background job.")
         return redirect("dashboard:job", pk=result.pk)
-    messages.success(request, f"Stored: {result.created} new, {result.unchanged} unchanged, {result.replaced} replaced.")
+    messages.success(
+        request, f"Stored: {result.created} new, {result.unchanged} unchanged, {result.replaced} replaced."
+    )
     return redirect("dashboard:study", slug=slug)
 
+
 @researcher_required
-def job_detail(request: HttpRequest, pk) -> HttpResponse:
+def job_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     job = get_object_or_404(jobs_for(request.user), pk=pk)
     template = "dashboard/_job.html" if request.GET.get("partial") else "dashboard/job.html"
     return render(request, template, {"job": job, "processed": services.upload_job_progress(job)})
+
 
 @researcher_required
 @require_POST
@@ -122,20 +151,37 @@ def study_state(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         messages.success(request, f"The study is now {'open' if action == 'open' else 'closed'}.")
     return redirect("dashboard:study", slug=slug)
 
+
 @researcher_required
 @require_POST
 def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     form = SettingsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Settings not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Settings not saved: " + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+        )
         return redirect("dashboard:study", slug=slug)
     d = form.cleaned_data
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
-    rater_settings_update(study=study, **{f: d[f] for f in ("guidelines", "quota", "completion_code",
-                                                            "prolific_completion_url", "allow_anonymous", "gold_rate")})
+    rater_settings_update(
+        study=study,
+        **{
+            f: d[f]
+            for f in (
+                "guidelines",
+                "quota",
+                "completion_code",
+                "prolific_completion_url",
+                "allow_anonymous",
+                "gold_rate",
+            )
+        },
+    )
     messages.success(request, "Settings saved.")
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#settings")
+
 
 @researcher_required
 @require_POST
@@ -148,10 +194,12 @@ def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str)
         rater_include(rater=rater)
     # As through the API: the results are refreshed by the results sweep (results.tasks), and
     # until then the page shows the last results marked as updating.
-    messages.success(request, f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; "
-                              "the results update in a few seconds.")
+    messages.success(
+        request,
+        f"Rater {rater.external_id} {'excluded' if action == 'exclude' else 'included'}; "
+        "the results update in a few seconds.",
+    )
     return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
-
 
 
 @researcher_required

@@ -11,8 +11,18 @@ from raters.models import GoldPair, Rater, StudyRaterSettings
 class RaterSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = StudyRaterSettings
-        fields = ["guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous",
-                  "lease_minutes", "gold_rate", "min_median_seconds", "min_gold_accuracy", "updated_at"]
+        fields = [
+            "guidelines",
+            "quota",
+            "completion_code",
+            "prolific_completion_url",
+            "allow_anonymous",
+            "lease_minutes",
+            "gold_rate",
+            "min_median_seconds",
+            "min_gold_accuracy",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
             "quota": {"min_value": 1, "max_value": 10000},
@@ -32,7 +42,9 @@ class RaterStatsSerializer(serializers.Serializer):
     median_seconds = serializers.FloatField(allow_null=True)
     tie_share = serializers.FloatField(allow_null=True)
     left_share = serializers.FloatField(allow_null=True)
-    flags = serializers.ListField(child=serializers.CharField(), help_text="too_fast, one_side, all_ties, failed_checks")
+    flags = serializers.ListField(
+        child=serializers.CharField(), help_text="too_fast, one_side, all_ties, failed_checks"
+    )
 
 
 class RaterSerializer(serializers.ModelSerializer):
@@ -40,8 +52,20 @@ class RaterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rater
-        fields = ["id", "external_id", "source", "group", "prolific_study_id", "prolific_session_id", "consented_at",
-                  "finished_at", "excluded", "excluded_reason", "created_at", "stats"]
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "group",
+            "prolific_study_id",
+            "prolific_session_id",
+            "consented_at",
+            "finished_at",
+            "excluded",
+            "excluded_reason",
+            "created_at",
+            "stats",
+        ]
 
 
 class ExcludeSerializer(serializers.Serializer):
@@ -49,7 +73,9 @@ class ExcludeSerializer(serializers.Serializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    name = serializers.RegexField(r"^[A-Za-z0-9_.@:-]{1,200}$", help_text="The rater's name in the study (letters, digits, _ . @ : -).")
+    name = serializers.RegexField(
+        r"^[A-Za-z0-9_.@:-]{1,200}$", help_text="The rater's name in the study (letters, digits, _ . @ : -)."
+    )
     group = serializers.ChoiceField(choices=["expert", "author", "crowd"], default="expert")
 
 
@@ -60,8 +86,12 @@ class InviteOutSerializer(serializers.Serializer):
 
 class GoldInSerializer(serializers.Serializer):
     prompt_id = serializers.CharField(max_length=200, help_text="The prompt's id in the study.")
-    systems = serializers.ListField(child=serializers.CharField(max_length=100), min_length=2, max_length=2,
-                                    help_text="The comparison's two systems.")
+    systems = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        min_length=2,
+        max_length=2,
+        help_text="The comparison's two systems.",
+    )
     expected = serializers.CharField(max_length=100, help_text='The system that should win, or "tie".')
     kind = serializers.ChoiceField(choices=GoldPair.Kind.choices, default=GoldPair.Kind.GOLD)
 
@@ -81,7 +111,8 @@ class GoldOutSerializer(serializers.ModelSerializer):
         return sorted([c.left_response.system.name, c.right_response.system.name])
 
     def get_expected(self, gold: GoldPair) -> str:
-        return gold.expected_winner.name if gold.expected_winner_id else "tie"
+        winner = gold.expected_winner
+        return winner.name if winner is not None else "tie"
 
 
 class AttentionInSerializer(serializers.Serializer):

@@ -56,10 +56,16 @@ def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
-    return sql.insert(Assignment(
-        rater=rater, comparison_id=comparison_id, swapped=is_swapped(rater.study, rater, comparison_id), is_gold=gold,
-        served_at=now, expires_at=now + timedelta(minutes=settings.lease_minutes),
-    ))
+    return sql.insert(
+        Assignment(
+            rater=rater,
+            comparison_id=comparison_id,
+            swapped=is_swapped(rater.study, rater, comparison_id),
+            is_gold=gold,
+            served_at=now,
+            expires_at=now + timedelta(minutes=settings.lease_minutes),
+        )
+    )
 
 
 def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> Assignment | None:
@@ -122,6 +128,23 @@ def _renew(pending: Assignment, now: datetime, settings: StudyRaterSettings) -> 
     return True
 
 
+def _pending_kept(
+    rater: Rater, *, served: int, done: int, now: datetime, settings: StudyRaterSettings
+) -> Assignment | None:
+    """The rater's pending pair (there is one only if more were served than voted) when its
+    lease still holds or can be renewed; a lapsed one that cannot is marked expired."""
+    if served <= done:
+        return None
+    pending = rater.assignments.filter(state=Assignment.State.PENDING).first()
+    if pending is None:
+        return None
+    pending.rater = rater
+    if pending.expires_at > now or _renew(pending, now, settings):
+        return pending
+    Assignment.objects.filter(pk=pending.pk).update(state=Assignment.State.EXPIRED)
+    return None
+
+
 def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime | None = None) -> Next:
     """The rater's pending pair, or a new one, or why there is none. `study` may be given
     when the caller loaded it in this request (it is read from the database otherwise)."""
@@ -142,13 +165,9 @@ def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime |
         if done >= settings.quota:
             Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
             return Next("finished", done=done, quota=settings.quota)
-        pending = rater.assignments.filter(state=Assignment.State.PENDING).first() if served > done else None
-        if pending:
-            pending.rater = rater
-        if pending and (pending.expires_at > now or _renew(pending, now, settings)):
+        pending = _pending_kept(rater, served=served, done=done, now=now, settings=settings)
+        if pending is not None:
             return Next("assigned", pending, done, settings.quota)
-        if pending:
-            Assignment.objects.filter(pk=pending.pk).update(state=Assignment.State.EXPIRED)
         gold_turn = settings.gold_rate > 0 and draw(study.seed, "gold", rater.external_id, served) < settings.gold_rate
         assignment = (gold_turn and _serve_gold(rater, now, settings)) or _serve_regular(rater, now, settings, served)
         if assignment is None and done:  # nothing left for this rater: they are done early

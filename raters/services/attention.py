@@ -38,12 +38,18 @@ def attention_checks_create(*, study: Study, count: int, seed: int | None = None
     preferred = study.focal_system_id
     with transaction.atomic():
         broken_system, _ = System.objects.get_or_create(
-            name=ATTENTION_SYSTEM, defaults={"description": "Broken responses for attention checks (never a study system)."})
-        done = set(Response.objects.filter(prompt__study=study, system=broken_system).values_list("prompt_id", flat=True))
+            name=ATTENTION_SYSTEM,
+            defaults={"description": "Broken responses for attention checks (never a study system)."},
+        )
+        done = set(
+            Response.objects.filter(prompt__study=study, system=broken_system).values_list("prompt_id", flat=True)
+        )
         candidates = {}
-        for prompt_id, system_id, response_id in Response.objects.filter(
-                prompt__study=study, system_id__in=members).order_by("prompt_id", "system_id").values_list(
-                "prompt_id", "system_id", "id"):
+        for prompt_id, system_id, response_id in (
+            Response.objects.filter(prompt__study=study, system_id__in=members)
+            .order_by("prompt_id", "system_id")
+            .values_list("prompt_id", "system_id", "id")
+        ):
             if prompt_id in done:
                 continue
             if prompt_id not in candidates or system_id == preferred:
@@ -54,13 +60,24 @@ def attention_checks_create(*, study: Study, count: int, seed: int | None = None
         created = []
         for prompt_id in chosen:
             system_id, real_id = candidates[prompt_id]
-            broken = Response.objects.create(prompt_id=prompt_id, system=broken_system, text=ATTENTION_TEXT,
-                                             length=len(ATTENTION_TEXT), metadata={"attention_check": True})
+            broken = Response.objects.create(
+                prompt_id=prompt_id,
+                system=broken_system,
+                text=ATTENTION_TEXT,
+                length=len(ATTENTION_TEXT),
+                metadata={"attention_check": True},
+            )
             left, right = (real_id, broken.pk) if rng.random() < 0.5 else (broken.pk, real_id)
-            comparison = Comparison.objects.create(study=study, prompt_id=prompt_id, left_response_id=left,
-                                                   right_response_id=right, pair_key=pair_key(system_id, broken_system.pk))
-            created.append(GoldPair.objects.create(comparison=comparison, kind=GoldPair.Kind.ATTENTION,
-                                                   expected_winner_id=system_id))
+            comparison = Comparison.objects.create(
+                study=study,
+                prompt_id=prompt_id,
+                left_response_id=left,
+                right_response_id=right,
+                pair_key=pair_key(system_id, broken_system.pk),
+            )
+            created.append(
+                GoldPair.objects.create(
+                    comparison=comparison, kind=GoldPair.Kind.ATTENTION, expected_winner_id=system_id
+                )
+            )
     return created
-
-

@@ -45,7 +45,8 @@ def lock_slot(comparison_id: int, *, skip: bool, ensure: bool = True) -> bool:
     needed for candidates, which come from Coverage rows)."""
     if ensure and not Coverage.objects.filter(pk=comparison_id).exists():
         study_id = Comparison.objects.filter(pk=comparison_id).values_list("study_id", flat=True).first()
-        Coverage.objects.bulk_create([Coverage(comparison_id=comparison_id, study_id=study_id)], ignore_conflicts=True)
+        row = Coverage(comparison_id=comparison_id, study_id=study_id)  # type: ignore[misc]  # the comparison exists
+        Coverage.objects.bulk_create([row], ignore_conflicts=True)
     return sql.lock_coverage(comparison_id, skip=skip)
 
 
@@ -62,10 +63,13 @@ def coverage_sync(*, study_id: int, force: bool = False) -> int:
     missing = list(Comparison.objects.filter(study_id=study_id, coverage__isnull=True).values_list("id", flat=True))
     if not missing:
         return 0
-    counts = dict(votes_filling_slots().filter(comparison_id__in=missing).values_list("comparison_id").annotate(n=Count("id")))
+    counts = dict(
+        votes_filling_slots().filter(comparison_id__in=missing).values_list("comparison_id").annotate(n=Count("id"))
+    )
     Coverage.objects.bulk_create(
         [Coverage(comparison_id=i, study_id=study_id, filled=counts.get(i, 0)) for i in missing],
-        ignore_conflicts=True, batch_size=2000,
+        ignore_conflicts=True,
+        batch_size=2000,
     )
     if len(missing) >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # Fresh statistics once the rows are in, so the planner takes the next-pair index
@@ -85,8 +89,17 @@ def coverage_refresh(*, comparison_ids: Iterable[int], now: datetime) -> None:
     holds one is checking it exactly and writes the hint itself."""
     ids = sorted(set(comparison_ids))
     for start in range(0, len(ids), 1000):
-        chunk = list(lock(Coverage.objects.filter(pk__in=ids[start : start + 1000]), skip=True).values_list("pk", flat=True))
-        votes = dict(votes_filling_slots().filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
-        leases = dict(leases_holding_slots(now).filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id")))
+        chunk = list(
+            lock(Coverage.objects.filter(pk__in=ids[start : start + 1000]), skip=True).values_list("pk", flat=True)
+        )
+        votes = dict(
+            votes_filling_slots().filter(comparison_id__in=chunk).values_list("comparison_id").annotate(n=Count("id"))
+        )
+        leases = dict(
+            leases_holding_slots(now)
+            .filter(comparison_id__in=chunk)
+            .values_list("comparison_id")
+            .annotate(n=Count("id"))
+        )
         for comparison_id in chunk:
             set_hint(comparison_id, votes.get(comparison_id, 0) + leases.get(comparison_id, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -32,7 +33,7 @@ def rater_settings_get(*, study: Study) -> StudyRaterSettings:
         return StudyRaterSettings.objects.get(study=study)
 
 
-def _get_or_create(study: Study, external_id: str, **defaults) -> Rater:
+def _get_or_create(study: Study, external_id: str, **defaults: Any) -> Rater:
     try:
         with transaction.atomic():
             return Rater.objects.get_or_create(study=study, external_id=external_id, defaults=defaults)[0]
@@ -48,8 +49,13 @@ def rater_enter_prolific(*, study: Study, pid: str, prolific_study_id: str = "",
     for field, value in (("STUDY_ID", prolific_study_id), ("SESSION_ID", session_id)):
         if not PROLIFIC_PARAM.match(value or ""):
             raise invalid(field, "must be at most 100 letters, digits, _ or -")
-    rater = _get_or_create(study, pid, source=Rater.Source.PROLIFIC, prolific_study_id=prolific_study_id or "",
-                           prolific_session_id=session_id or "")
+    rater = _get_or_create(
+        study,
+        pid,
+        source=Rater.Source.PROLIFIC,
+        prolific_study_id=prolific_study_id or "",
+        prolific_session_id=session_id or "",
+    )
     if session_id and rater.prolific_session_id != session_id:
         Rater.objects.filter(pk=rater.pk).update(prolific_session_id=session_id)
         rater.prolific_session_id = session_id
@@ -90,12 +96,19 @@ def rater_consent(*, rater: Rater) -> Rater:
 
 
 SETTINGS_FIELDS = {
-    "guidelines", "quota", "completion_code", "prolific_completion_url", "allow_anonymous", "lease_minutes",
-    "gold_rate", "min_median_seconds", "min_gold_accuracy",
+    "guidelines",
+    "quota",
+    "completion_code",
+    "prolific_completion_url",
+    "allow_anonymous",
+    "lease_minutes",
+    "gold_rate",
+    "min_median_seconds",
+    "min_gold_accuracy",
 }
 
 
-def rater_settings_update(*, study: Study, **fields) -> StudyRaterSettings:
+def rater_settings_update(*, study: Study, **fields: Any) -> StudyRaterSettings:
     """Change some of the study's rater settings (the caller validated each value)."""
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:

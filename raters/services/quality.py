@@ -5,6 +5,8 @@ results), and marking a pair gold flags the votes it already has."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,9 +21,13 @@ TIE = "tie"
 def gold_set(*, comparison: Comparison, expected: str, kind: str = GoldPair.Kind.GOLD) -> GoldPair:
     """Mark `comparison` gold: `expected` is the name of the system that should win, or "tie"."""
     names = dict(
-        Comparison.objects.filter(pk=comparison.pk).values_list("left_response__system__name", "left_response__system_id")
+        Comparison.objects.filter(pk=comparison.pk).values_list(
+            "left_response__system__name", "left_response__system_id"
+        )
     ) | dict(
-        Comparison.objects.filter(pk=comparison.pk).values_list("right_response__system__name", "right_response__system_id")
+        Comparison.objects.filter(pk=comparison.pk).values_list(
+            "right_response__system__name", "right_response__system_id"
+        )
     )
     if expected != TIE and expected not in names:
         choices = ", ".join(repr(n) for n in [*sorted(names), TIE])
@@ -70,6 +76,8 @@ def rater_include(*, rater: Rater) -> Rater:
     return rater
 
 
-def _refresh_rater_pairs(rater: Rater, now) -> None:
+def _refresh_rater_pairs(rater: Rater, now: datetime) -> None:
     """The rater's votes now count (or no longer do): their comparisons' fill changed."""
-    coverage_refresh(comparison_ids=Assignment.objects.filter(rater=rater).values_list("comparison_id", flat=True), now=now)
+    coverage_refresh(
+        comparison_ids=Assignment.objects.filter(rater=rater).values_list("comparison_id", flat=True), now=now
+    )

@@ -25,24 +25,41 @@ def render_ahead(*, limit: int = 5000) -> int:
     run twice, or twice at once (the rows are upserted)."""
     rules = rendering.RULES
     responses = list(
-        Response.objects.filter(prompt__study__status=Study.Status.OPEN).exclude(rendered__rules=rules)
-        .order_by("id").values_list("id", "text")[:limit]
+        Response.objects.filter(prompt__study__status=Study.Status.OPEN)
+        .exclude(rendered__rules=rules)
+        .order_by("id")
+        .values_list("id", "text")[:limit]
     )
     for start in range(0, len(responses), BATCH):
-        rows = [RenderedResponse(response_id=pk, rules=rules, html=rendering.render_text(text))
-                for pk, text in responses[start : start + BATCH]]
+        response_rows = [
+            RenderedResponse(response_id=pk, rules=rules, html=rendering.render_text(text))
+            for pk, text in responses[start : start + BATCH]
+        ]
         with transaction.atomic():
-            RenderedResponse.objects.bulk_create(rows, update_conflicts=True, unique_fields=["response"],
-                                                 update_fields=["rules", "html"])
+            RenderedResponse.objects.bulk_create(
+                response_rows, update_conflicts=True, unique_fields=["response"], update_fields=["rules", "html"]
+            )
     prompts = list(
-        Prompt.objects.filter(study__status=Study.Status.OPEN).exclude(rendered__rules=rules)
-        .order_by("id").values_list("id", "text", "turns")[: max(0, limit - len(responses))]
+        Prompt.objects.filter(study__status=Study.Status.OPEN)
+        .exclude(rendered__rules=rules)
+        .order_by("id")
+        .values_list("id", "text", "turns")[: max(0, limit - len(responses))]
     )
     for start in range(0, len(prompts), BATCH):
-        rows = [RenderedPrompt(prompt_id=pk, rules=rules, html=rendering.render_text(text),
-                               turns_html=[rendering.render_text(t["content"]) for t in (turns or [])[:-1]])
-                for pk, text, turns in prompts[start : start + BATCH]]
+        prompt_rows = [
+            RenderedPrompt(
+                prompt_id=pk,
+                rules=rules,
+                html=rendering.render_text(text),
+                turns_html=[rendering.render_text(t["content"]) for t in (turns or [])[:-1]],
+            )
+            for pk, text, turns in prompts[start : start + BATCH]
+        ]
         with transaction.atomic():
-            RenderedPrompt.objects.bulk_create(rows, update_conflicts=True, unique_fields=["prompt"],
-                                               update_fields=["rules", "html", "turns_html"])
+            RenderedPrompt.objects.bulk_create(
+                prompt_rows,
+                update_conflicts=True,
+                unique_fields=["prompt"],
+                update_fields=["rules", "html", "turns_html"],
+            )
     return len(responses) + len(prompts)

@@ -6,6 +6,8 @@ The caller (results.apis) schedules the results refresh."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -26,8 +28,11 @@ class ImportCounts:
     unchanged: int
     raters_created: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+Resolved = tuple[VoteRow, tuple[int, dict[int, int]]]  # a row and its (comparison id, {system: response})
 
 
 def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
@@ -37,83 +42,136 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)
         systems = dict(study.systems.values_list("name", "id"))
-        prompts = _prompts(study, {r.prompt_id for r in rows})
-        comparisons = _comparisons(study, {prompts[r.prompt_id] for r in rows if r.prompt_id in prompts})
-        errors: list[RowError] = []
-        resolved = []
-        for row in rows:
-            missing = [(f, n) for f, n in (("left_system", row.left_system), ("right_system", row.right_system)) if n not in systems]
-            if row.prompt_id not in prompts:
-                errors.append(RowError(row.row, "prompt_id", f"no prompt {row.prompt_id!r} in this study"))
-            elif missing:
-                errors.extend(RowError(row.row, f, f"no system {n!r} in this study") for f, n in missing)
-            else:
-                key = (prompts[row.prompt_id], pair_key(systems[row.left_system], systems[row.right_system]))
-                if key not in comparisons:
-                    errors.append(RowError(row.row, "prompt_id", f"no comparison of {row.left_system!r} and "
-                                           f"{row.right_system!r} on {row.prompt_id!r} (the study's design or a missing response)"))
-                else:
-                    resolved.append((row, comparisons[key]))
-        if errors:
-            raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
-
-        raters = {r.external_id: r for r in Rater.objects.filter(study=study, external_id__in={r.rater for r in rows})}
-        conflicts = [
-            RowError(row.row, "rater", f"rater {row.rater!r} exists here with source {raters[row.rater].source!r} "
-                     f"and group {raters[row.rater].group!r}")
-            for row in rows
-            if row.rater in raters and (raters[row.rater].source != Rater.Source.IMPORTED or raters[row.rater].group != row.rater_group)
-        ]
-        if conflicts:
-            raise Conflict(f"{len(conflicts)} rows name raters that exist with another source or group", conflicts)
-        new_raters = {row.rater: Rater(study=study, external_id=row.rater, source=Rater.Source.IMPORTED, group=row.rater_group)
-                      for row in rows if row.rater not in raters}
-        Rater.objects.bulk_create(new_raters.values(), batch_size=CHUNK)
-        raters |= new_raters
-
-        existing = {
-            (v.rater_id, v.comparison_id): v.winner_id
-            for v in Vote.objects.filter(rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved})
-            .only("rater_id", "comparison_id", "winner_id")
-        }
-        gold = gold_comparison_ids(c[0] for _, c in resolved)
-        votes, dated, unchanged, seen = [], [], 0, set()
-        for row, (comparison_id, by_system) in resolved:
-            rater = raters[row.rater]
-            winner = systems.get(row.winner) if row.winner else None
-            key = (rater.pk, comparison_id)
-            if key in seen:
-                unchanged += 1
-                continue
-            seen.add(key)
-            if key in existing:
-                if existing[key] != winner:
-                    errors.append(RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair"))
-                unchanged += 1
-                continue
-            ls, rs = systems[row.left_system], systems[row.right_system]
-            vote = vote_build(
-                rater_id=rater.pk, comparison_id=comparison_id, left=(by_system[ls], ls), right=(by_system[rs], rs),
-                choice=row.choice, seconds=row.seconds, is_gold=comparison_id in gold, provenance=Provenance.IMPORTED,
-            )
-            votes.append(vote)
-            if row.created:
-                dated.append((vote, row.created))
-        if errors:
-            raise Conflict(f"{len(errors)} rows differ from stored votes", errors)
+        resolved = _resolve(study, rows, systems)
+        raters, new_raters = _raters(study, rows)
+        votes, dated, unchanged = _votes(resolved, raters, systems)
         Vote.objects.bulk_create(votes, batch_size=CHUNK)
         for vote, created in dated:
             vote.created_at = created
         if dated:
             Vote.objects.bulk_update([v for v, _ in dated], ["created_at"], batch_size=CHUNK)
-    return ImportCounts(rows=len(rows), created=len(votes), unchanged=unchanged, raters_created=len(new_raters))
+    return ImportCounts(rows=len(rows), created=len(votes), unchanged=unchanged, raters_created=new_raters)
+
+
+def _resolve(study: Study, rows: list[VoteRow], systems: dict[str, int]) -> list[Resolved]:
+    """Each row's comparison; InvalidInput naming every row whose prompt, systems or
+    comparison this study does not have."""
+    prompts = _prompts(study, {r.prompt_id for r in rows})
+    comparisons = _comparisons(study, {prompts[r.prompt_id] for r in rows if r.prompt_id in prompts})
+    errors: list[RowError] = []
+    resolved: list[Resolved] = []
+    for row in rows:
+        missing = [
+            (f, n)
+            for f, n in (("left_system", row.left_system), ("right_system", row.right_system))
+            if n not in systems
+        ]
+        if row.prompt_id not in prompts:
+            errors.append(RowError(row.row, "prompt_id", f"no prompt {row.prompt_id!r} in this study"))
+        elif missing:
+            errors.extend(RowError(row.row, f, f"no system {n!r} in this study") for f, n in missing)
+        else:
+            key = (prompts[row.prompt_id], pair_key(systems[row.left_system], systems[row.right_system]))
+            if key not in comparisons:
+                errors.append(
+                    RowError(
+                        row.row,
+                        "prompt_id",
+                        f"no comparison of {row.left_system!r} and "
+                        f"{row.right_system!r} on {row.prompt_id!r} (the study's design or a missing response)",
+                    )
+                )
+            else:
+                resolved.append((row, comparisons[key]))
+    if errors:
+        raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
+    return resolved
+
+
+def _raters(study: Study, rows: list[VoteRow]) -> tuple[dict[str, Rater], int]:
+    """The rows' raters by external id, the missing ones created (source "imported"), and
+    how many were created; Conflict when one exists with another source or group."""
+    raters = {r.external_id: r for r in Rater.objects.filter(study=study, external_id__in={r.rater for r in rows})}
+    conflicts = [
+        RowError(
+            row.row,
+            "rater",
+            f"rater {row.rater!r} exists here with source {raters[row.rater].source!r} "
+            f"and group {raters[row.rater].group!r}",
+        )
+        for row in rows
+        if row.rater in raters
+        and (raters[row.rater].source != Rater.Source.IMPORTED or raters[row.rater].group != row.rater_group)
+    ]
+    if conflicts:
+        raise Conflict(f"{len(conflicts)} rows name raters that exist with another source or group", conflicts)
+    new_raters = {
+        row.rater: Rater(study=study, external_id=row.rater, source=Rater.Source.IMPORTED, group=row.rater_group)
+        for row in rows
+        if row.rater not in raters
+    }
+    Rater.objects.bulk_create(new_raters.values(), batch_size=CHUNK)
+    return raters | new_raters, len(new_raters)
+
+
+def _votes(
+    resolved: list[Resolved], raters: dict[str, Rater], systems: dict[str, int]
+) -> tuple[list[Vote], list[tuple[Vote, datetime]], int]:
+    """The new votes (built by vote_build), those with a date of their own, and how many rows
+    were already stored; Conflict when a stored vote of the rater differs."""
+    existing = {
+        (v.rater_id, v.comparison_id): v.winner_id
+        for v in Vote.objects.filter(
+            rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved}
+        ).only("rater_id", "comparison_id", "winner_id")
+    }
+    gold = gold_comparison_ids(c[0] for _, c in resolved)
+    errors: list[RowError] = []
+    votes: list[Vote] = []
+    dated: list[tuple[Vote, datetime]] = []
+    unchanged = 0
+    seen: set[tuple[int, int]] = set()
+    for row, (comparison_id, by_system) in resolved:
+        rater = raters[row.rater]
+        winner = systems.get(row.winner) if row.winner else None
+        key = (rater.pk, comparison_id)
+        if key in seen or key in existing:
+            if key not in seen and existing[key] != winner:
+                errors.append(
+                    RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair")
+                )
+            unchanged += 1
+            seen.add(key)
+            continue
+        seen.add(key)
+        ls, rs = systems[row.left_system], systems[row.right_system]
+        vote = vote_build(
+            rater_id=rater.pk,
+            comparison_id=comparison_id,
+            left=(by_system[ls], ls),
+            right=(by_system[rs], rs),
+            choice=row.choice,
+            seconds=row.seconds,
+            is_gold=comparison_id in gold,
+            provenance=Provenance.IMPORTED,
+        )
+        votes.append(vote)
+        if row.created:
+            dated.append((vote, row.created))
+    if errors:
+        raise Conflict(f"{len(errors)} rows differ from stored votes", errors)
+    return votes, dated, unchanged
 
 
 def _prompts(study: Study, external_ids: set[str]) -> dict[str, int]:
     ids = list(external_ids)
     found: dict[str, int] = {}
     for start in range(0, len(ids), CHUNK):
-        found |= dict(Prompt.objects.filter(study=study, external_id__in=ids[start : start + CHUNK]).values_list("external_id", "id"))
+        found |= dict(
+            Prompt.objects.filter(study=study, external_id__in=ids[start : start + CHUNK]).values_list(
+                "external_id", "id"
+            )
+        )
     return found
 
 
@@ -122,8 +180,16 @@ def _comparisons(study: Study, prompt_ids: set[int]) -> dict[tuple[int, str], tu
     ids = list(prompt_ids)
     out = {}
     for start in range(0, len(ids), CHUNK):
-        for cid, prompt, key, lr, ls, rr, rs in Comparison.objects.filter(study=study, prompt_id__in=ids[start : start + CHUNK]).values_list(
-            "id", "prompt_id", "pair_key", "left_response_id", "left_response__system_id", "right_response_id", "right_response__system_id"
+        for cid, prompt, key, lr, ls, rr, rs in Comparison.objects.filter(
+            study=study, prompt_id__in=ids[start : start + CHUNK]
+        ).values_list(
+            "id",
+            "prompt_id",
+            "pair_key",
+            "left_response_id",
+            "left_response__system_id",
+            "right_response_id",
+            "right_response__system_id",
         ):
             out[(prompt, key)] = (cid, {ls: lr, rs: rr})
     return out

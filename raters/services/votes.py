@@ -30,7 +30,9 @@ def gold_comparison_ids(comparison_ids: Iterable[int]) -> set[int]:
     ids = list(set(comparison_ids))
     found: set[int] = set()
     for start in range(0, len(ids), 5000):
-        found |= set(GoldPair.objects.filter(comparison_id__in=ids[start : start + 5000]).values_list("comparison_id", flat=True))
+        found |= set(
+            GoldPair.objects.filter(comparison_id__in=ids[start : start + 5000]).values_list("comparison_id", flat=True)
+        )
     return found
 
 
@@ -52,11 +54,20 @@ def vote_build(
     gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path)."""
     if choice not in Vote.Choice.values:
         raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
-    winner = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}.get(choice)
+    winners: dict[str, int] = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}
+    winner = winners.get(choice)
     return Vote(
-        rater_id=rater_id, comparison_id=comparison_id, assignment_id=assignment_id, shown_left_id=left[0],
-        shown_right_id=right[0], choice=choice, winner_id=winner, seconds=max(0.0, float(seconds)),
-        rationale=rationale, is_gold=is_gold, imported=provenance is Provenance.IMPORTED,
+        rater_id=rater_id,
+        comparison_id=comparison_id,
+        assignment_id=assignment_id,
+        shown_left_id=left[0],
+        shown_right_id=right[0],
+        choice=choice,
+        winner_id=winner,
+        seconds=max(0.0, float(seconds)),
+        rationale=rationale,
+        is_gold=is_gold,
+        imported=provenance is Provenance.IMPORTED,
         simulated=provenance is Provenance.SIMULATED,
     )
 

@@ -46,7 +46,7 @@ def vote_submit(
         if assignment.state == Assignment.State.VOTED:
             return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
         study = rater.study
-        if assignment.study_status != Study.Status.OPEN:
+        if assignment.study_status != Study.Status.OPEN:  # type: ignore[attr-defined]  # from sql.assignment_for_vote
             raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
         lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
         if lapsed and not _slot_free(assignment, study, now):
@@ -56,21 +56,32 @@ def vote_submit(
             taken = False
             vote = _record(assignment, rater, choice, rationale, simulated, now)
     if taken:
-        raise LeaseExpired("You kept this pair for longer than we could hold it, so it went to another rater. "
-                           "Here is a new one.")
+        raise LeaseExpired(
+            "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
+        )
     return VoteResult(vote, duplicate=False)
 
 
 def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:
-    left = (assignment.left_id, assignment.left_system)  # loaded by sql.assignment_for_vote
-    right = (assignment.right_id, assignment.right_system)
+    # The shown responses and their systems, loaded by sql.assignment_for_vote:
+    left = (assignment.left_id, assignment.left_system)  # type: ignore[attr-defined]
+    right = (assignment.right_id, assignment.right_system)  # type: ignore[attr-defined]
     if assignment.swapped:
         left, right = right, left
-    vote = sql.insert(vote_build(
-        rater_id=rater.pk, comparison_id=assignment.comparison_id, assignment_id=assignment.pk, left=left, right=right,
-        choice=choice, seconds=(now - assignment.served_at).total_seconds(), rationale=rationale,
-        is_gold=assignment.is_gold, provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
-    ))
+    vote = sql.insert(
+        vote_build(
+            rater_id=rater.pk,
+            comparison_id=assignment.comparison_id,
+            assignment_id=assignment.pk,
+            left=left,
+            right=right,
+            choice=choice,
+            seconds=(now - assignment.served_at).total_seconds(),
+            rationale=rationale,
+            is_gold=assignment.is_gold,
+            provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
+        )
+    )
     sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)
     return vote
 

@@ -10,6 +10,13 @@ import pytest
 from tests.conftest import ROOT
 from tests.judges.fake_llm import FakeLLM
 
+CLIENT_SRC = ROOT / "client"  # the client's distribution; its import package is client/lima_client
+
+
+def client_env(**extra: str) -> dict[str, str]:
+    """The environment for `python -m lima_client` from this checkout's source."""
+    return {**os.environ, "PYTHONPATH": str(CLIENT_SRC), **extra}
+
 
 @dataclass
 class Run:
@@ -24,17 +31,24 @@ def token(transactional_db) -> str:
 
     from tests.factories import ResearcherFactory
 
-    return Token.objects.create(user=ResearcherFactory(username="alice")).key
+    return Token.objects.create(user=ResearcherFactory.create(username="alice")).key
 
 
 @pytest.fixture
 def cli(live_server, token, tmp_path):
-    """Run `python -m lima_eval.cli ...` in a terminal-like subprocess against the live server."""
-    env = {**os.environ, "LIMA_EVAL_URL": live_server.url, "LIMA_EVAL_TOKEN": token}
+    """Run `python -m lima_client ...` (the `lima-eval` command) in a subprocess against the live server."""
+    env = client_env(LIMA_EVAL_URL=live_server.url, LIMA_EVAL_TOKEN=token)
 
     def run(*args: str, timeout: float = 120) -> Run:
-        done = subprocess.run([sys.executable, "-m", "lima_eval.cli", *args], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
-                              capture_output=True, text=True, check=False, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "lima_client", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT, wait_for
+from lima_client import ApiError, Client, JobFailed
+from tests.client.conftest import client_env
+from tests.conftest import ARTIFACTS, wait_for
 from tests.judges.fake_llm import Reply, prefers
 
 pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker")]
@@ -23,8 +24,15 @@ PROMPTS = 40
 def outputs() -> list[dict]:
     rows = []
     for i in range(PROMPTS):
-        rows.append({"prompt_id": f"q{i}", "prompt": f"Question {i}?", "category": "advice" if i % 2 else "knowledge",
-                     "system": "LIMA 65B", "response": f"LIMA {'GOOD' if i < 20 else 'plain'} answer {i}."})
+        rows.append(
+            {
+                "prompt_id": f"q{i}",
+                "prompt": f"Question {i}?",
+                "category": "advice" if i % 2 else "knowledge",
+                "system": "LIMA 65B",
+                "response": f"LIMA {'GOOD' if i < 20 else 'plain'} answer {i}.",
+            }
+        )
         rows += [{"prompt_id": f"q{i}", "system": s, "response": f"{s} answer {i}."} for s in BASELINES]
     return rows
 
@@ -36,11 +44,25 @@ def crowd_votes() -> list[dict]:
     votes = []
     for i in range(PROMPTS):
         for k in range(3):
-            votes.append({"prompt_id": f"q{i}", "left_system": "LIMA 65B", "right_system": "Alpaca 65B", "rater": f"w{k}",
-                          "choice": "left" if k < 2 else "right"})
+            votes.append(
+                {
+                    "prompt_id": f"q{i}",
+                    "left_system": "LIMA 65B",
+                    "right_system": "Alpaca 65B",
+                    "rater": f"w{k}",
+                    "choice": "left" if k < 2 else "right",
+                }
+            )
             gpt = "left" if i < 10 else "tie" if i < 30 else "right"
-            votes.append({"prompt_id": f"q{i}", "left_system": "GPT-4", "right_system": "LIMA 65B", "rater": f"w{k}",
-                          "choice": {"left": "right", "right": "left", "tie": "tie"}[gpt]})
+            votes.append(
+                {
+                    "prompt_id": f"q{i}",
+                    "left_system": "GPT-4",
+                    "right_system": "LIMA 65B",
+                    "rater": f"w{k}",
+                    "choice": {"left": "right", "right": "left", "tie": "tie"}[gpt],
+                }
+            )
     return votes
 
 
@@ -54,8 +76,18 @@ def row_of(table: str, name: str) -> str:
 
 
 def test_a_researcher_runs_a_lima_study_from_the_terminal(cli, tmp_path, fake_llm):
-    created = cli("create", "lima", "--name", "LIMA vs baselines", "--focal", "LIMA 65B",
-                  "--baseline", "GPT-4", "--baseline", "Alpaca 65B")
+    created = cli(
+        "create",
+        "lima",
+        "--name",
+        "LIMA vs baselines",
+        "--focal",
+        "LIMA 65B",
+        "--baseline",
+        "GPT-4",
+        "--baseline",
+        "Alpaca 65B",
+    )
     assert created.code == 0, created.err
     assert created.out.startswith("created lima (focal, draft)")
 
@@ -78,20 +110,39 @@ def test_a_researcher_runs_a_lima_study_from_the_terminal(cli, tmp_path, fake_ll
     names = [line.split("  ")[0] for line in table.splitlines() if line.startswith(("GPT-4", "Alpaca 65B"))]
     assert names == ["Alpaca 65B", "GPT-4"]  # ordered by LIMA's win share, as in Figure 1
     alpaca, gpt = row_of(table, "Alpaca 65B"), row_of(table, "GPT-4")
-    assert re.search(r"67% \[\d+-\d+\]\s+0% \[0-0\]\s+33% \[\d+-\d+\]\s+120\s+LIMA 65B preferred over Alpaca 65B", alpaca), alpaca
-    assert re.search(r"25% \[\d+-\d+\]\s+50% \[\d+-\d+\]\s+25% \[\d+-\d+\]\s+120\s+no significant difference from GPT-4", gpt), gpt
+    assert re.search(
+        r"67% \[\d+-\d+\]\s+0% \[0-0\]\s+33% \[\d+-\d+\]\s+120\s+LIMA 65B preferred over Alpaca 65B", alpaca
+    ), alpaca
+    assert re.search(
+        r"25% \[\d+-\d+\]\s+50% \[\d+-\d+\]\s+25% \[\d+-\d+\]\s+120\s+no significant difference from GPT-4", gpt
+    ), gpt
 
     exported = cli("export", "lima", "-o", "votes.csv")
     assert exported.code == 0 and exported.out.startswith("wrote votes.csv")
     with open(tmp_path / "votes.csv", newline="") as f:
         votes = list(csv.DictReader(f))
     assert len(votes) == 240 and {v["focal_outcome"] for v in votes} == {"win", "tie", "loss"}
-    assert sum(v["focal_outcome"] == "win" for v in votes if "Alpaca 65B" in (v["left_system"], v["right_system"])) == 80
+    assert (
+        sum(v["focal_outcome"] == "win" for v in votes if "Alpaca 65B" in (v["left_system"], v["right_system"])) == 80
+    )
 
     # A judge beside the crowd: it prefers responses saying GOOD (LIMA's on prompts 0-19).
     fake_llm.respond = prefers("GOOD")
-    added = cli("judge-add", "lima", "gpt4", "--base-url", fake_llm.url, "--model", "gpt-4", "--order-policy", "both",
-                "--price-prompt-per-1k", "0.03", "--price-completion-per-1k", "0.06")
+    added = cli(
+        "judge-add",
+        "lima",
+        "gpt4",
+        "--base-url",
+        fake_llm.url,
+        "--model",
+        "gpt-4",
+        "--order-policy",
+        "both",
+        "--price-prompt-per-1k",
+        "0.03",
+        "--price-completion-per-1k",
+        "0.06",
+    )
     assert added.code == 0 and "voting as judge:gpt4" in added.out, added.err
     ran = cli("judge-run", "lima", "gpt4", "--wait")
     assert ran.code == 0, ran.err  # cost: 160 calls x (100 x 0.03 + 10 x 0.06) / 1000
@@ -105,7 +156,9 @@ def test_a_researcher_runs_a_lima_study_from_the_terminal(cli, tmp_path, fake_ll
     assert by_group.code == 0, by_group.err
     lines = by_group.out.splitlines()
     judge_rows = [line for line in lines if line.strip().startswith("judge ")]
-    assert len(judge_rows) == 2 and all(re.search(r"50% \[\d+-\d+\]\s+50%\s+0%\s+40$", r) for r in judge_rows), judge_rows
+    assert len(judge_rows) == 2 and all(re.search(r"50% \[\d+-\d+\]\s+50%\s+0%\s+40$", r) for r in judge_rows), (
+        judge_rows
+    )
     assert any(line.strip().startswith("crowd-judge") for line in lines)
     judged = cli("results", "lima", "--rater-group", "judge", "--json")
     assert json.loads(judged.out)["n_votes"] == 80
@@ -113,11 +166,20 @@ def test_a_researcher_runs_a_lima_study_from_the_terminal(cli, tmp_path, fake_ll
     again = cli("judge-run", "lima", "gpt4")
     assert again.out.startswith("queued 0 calls") and len(fake_llm.requests) == 160
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "cli-flow.txt").write_text("\n".join(
-        f"$ lima-eval {name}\n{run.err}{run.out}" for name, run in [
-            ("upload lima outputs.jsonl", uploaded), ("open lima", opened), ("import-votes lima votes.jsonl", imported),
-            ("results lima", results), ("judge-run lima gpt4 --wait", ran), ("status lima", status),
-            ("results lima --by-group", by_group)]))
+    (ARTIFACTS / "cli-flow.txt").write_text(
+        "\n".join(
+            f"$ lima-eval {name}\n{run.err}{run.out}"
+            for name, run in [
+                ("upload lima outputs.jsonl", uploaded),
+                ("open lima", opened),
+                ("import-votes lima votes.jsonl", imported),
+                ("results lima", results),
+                ("judge-run lima gpt4 --wait", ran),
+                ("status lima", status),
+                ("results lima --by-group", by_group),
+            ]
+        )
+    )
 
 
 def test_a_large_upload_becomes_a_job_the_terminal_waits_for_with_a_progress_bar(cli, settings, tmp_path):
@@ -133,14 +195,27 @@ def test_the_terminal_shows_the_apis_errors_and_exits_non_zero(cli, tmp_path):
     missing = cli("upload", "nope", write_jsonl(tmp_path / "o.jsonl", outputs()[:3]), "--quiet")
     assert missing.code == 1 and "HTTP 404" in missing.err
     cli("create", "s", "--name", "S", "--focal", "A", "--baseline", "B")
-    bad = cli("upload", "s", write_jsonl(tmp_path / "bad.jsonl", [{"prompt_id": "q1", "system": "A", "response": "x"},
-                                                                   {"prompt_id": "q1", "prompt": "Q", "system": "B"}]))
+    bad = cli(
+        "upload",
+        "s",
+        write_jsonl(
+            tmp_path / "bad.jsonl",
+            [{"prompt_id": "q1", "system": "A", "response": "x"}, {"prompt_id": "q1", "prompt": "Q", "system": "B"}],
+        ),
+    )
     assert bad.code == 1
     assert "HTTP 400" in bad.err and "row 2, response: is required" in bad.err
     refused = cli("open", "s")
     assert refused.code == 1 and "HTTP 409" in refused.err and "upload outputs before opening" in refused.err
-    no_token = subprocess.run([sys.executable, "-m", "lima_eval.cli", "status", "s"], cwd=ROOT, capture_output=True, text=True, check=False,
-                              env={k: v for k, v in os.environ.items() if k not in ("LIMA_EVAL_TOKEN",)})
+    env = {k: v for k, v in client_env().items() if k != "LIMA_EVAL_TOKEN"}
+    no_token = subprocess.run(
+        [sys.executable, "-m", "lima_client", "status", "s"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     assert no_token.returncode == 2 and "LIMA_EVAL_TOKEN" in no_token.stderr
 
 
@@ -151,7 +226,6 @@ def test_the_client_waits_for_a_job_with_progress_and_raises_a_failed_jobs_error
     from comparisons.ingest.rows import validate_rows
     from comparisons.models import Study
     from comparisons.services.jobs import upload_job_create
-    from lima_eval.client import Client, JobFailed
 
     user = Token.objects.get(key=token).user
     with Client(live_server.url, token) as client:
@@ -172,17 +246,24 @@ def test_the_client_waits_for_a_job_with_progress_and_raises_a_failed_jobs_error
 
 
 def test_the_client_collects_a_systems_responses_from_an_endpoint(live_server, token, fake_llm):
-    from lima_eval.client import ApiError, Client
-
     fake_llm.respond = lambda seen: Reply(content="Vicuna's answer")
     with Client(live_server.url, token) as client:
         client.create_study(name="C", slug="c", design="all_pairs", systems=["LIMA", "GPT-4"])
-        client.upload_outputs("c", [{"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": s}
-                                    for i in range(3) for s in ("LIMA", "GPT-4")])
+        client.upload_outputs(
+            "c",
+            [
+                {"prompt_id": f"p{i}", "prompt": f"Q{i}?", "system": s, "response": s}
+                for i in range(3)
+                for s in ("LIMA", "GPT-4")
+            ],
+        )
         created = client.collect_responses("c", system="Vicuna", base_url=fake_llm.url, model="vicuna", max_tokens=64)
         assert created["queued"] == 3 and created["max_tokens"] == 64
-        done = wait_for(lambda: (c := client.collection("c", created["id"]))["status"]["by_state"]["done"] == 3 and c,
-                        timeout=60, what="three collected responses")
+        done = wait_for(
+            lambda: (c := client.collection("c", created["id"]))["status"]["by_state"]["done"] == 3 and c,
+            timeout=60,
+            what="three collected responses",
+        )
         assert done["status"]["tokens"] == {"prompt": 300, "completion": 30}
         assert client.study("c")["counts"]["responses"] == {"GPT-4": 3, "LIMA": 3, "Vicuna": 3}
         with pytest.raises(ApiError) as again:

@@ -8,8 +8,13 @@ import json
 def rows_for(prompts: int, systems: list[str], *, start: int = 0, prefix: str = "p") -> list[dict]:
     """One row per (prompt, system), the prompt text on every row."""
     return [
-        {"prompt_id": f"{prefix}{i}", "prompt": f"Question {i}?", "system": system, "response": f"{system} answers {i}.",
-         "category": "knowledge" if i % 2 else "advice"}
+        {
+            "prompt_id": f"{prefix}{i}",
+            "prompt": f"Question {i}?",
+            "system": system,
+            "response": f"{system} answers {i}.",
+            "category": "knowledge" if i % 2 else "advice",
+        }
         for i in range(start, start + prompts)
         for system in systems
     ]

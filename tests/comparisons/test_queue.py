@@ -9,20 +9,28 @@ import pytest
 from django.db import connection
 from scipy.stats import binomtest
 
+from comparisons.ingest.rows import validate_rows
 from comparisons.models import Comparison, Study
 from comparisons.services import comparisons_build, outputs_upload
-from comparisons.ingest.rows import validate_rows
 from comparisons.sides import first_is_left
 from tests.comparisons.helpers import rows_for
 from tests.factories import StudyFactory, SystemFactory
 
 
-def make_study(systems: list[str], prompts: int, *, design: str = Study.Design.FOCAL, seed: int = 12345,
-               slug: str | None = None, rows: list[dict] | None = None) -> Study:
+def make_study(
+    systems: list[str],
+    prompts: int,
+    *,
+    design: str = Study.Design.FOCAL,
+    seed: int = 12345,
+    slug: str | None = None,
+    rows: list[dict] | None = None,
+) -> Study:
     objs = [SystemFactory(name=name) for name in systems]
     kwargs = {"slug": slug} if slug else {}
-    study = StudyFactory(design=design, focal_system=objs[0] if design == Study.Design.FOCAL else None,
-                         systems=objs, seed=seed, **kwargs)
+    study = StudyFactory.create(
+        design=design, focal_system=objs[0] if design == Study.Design.FOCAL else None, systems=objs, seed=seed, **kwargs
+    )
     valid, errors = validate_rows(list(enumerate(rows or rows_for(prompts, systems), start=1)), max_text_chars=10**6)
     assert not errors
     outputs_upload(study=study, rows=valid)
@@ -30,9 +38,10 @@ def make_study(systems: list[str], prompts: int, *, design: str = Study.Design.F
 
 
 def system_pairs(study: Study) -> set[tuple[str, str]]:
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for c in Comparison.objects.filter(study=study).select_related("left_response__system", "right_response__system"):
-        pairs.add(tuple(sorted((c.left_response.system.name, c.right_response.system.name))))
+        low, high = sorted((c.left_response.system.name, c.right_response.system.name))
+        pairs.add((low, high))
     return pairs
 
 

@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from comparisons.models import Comparison, Prompt, Response
+from comparisons.models import Comparison, Prompt, Response, Study
 from comparisons.services import comparisons_build
-from comparisons.models import Study
 from tests.comparisons.helpers import create_study, jsonl
 from tests.conftest import shared_data
 
@@ -21,8 +20,15 @@ def alpaca_rows(model: str) -> list[dict]:
     rows = []
     for i, a in enumerate(annotations):
         pid = f"alpaca-{i:03d}"
-        rows.append({"prompt_id": pid, "prompt": a["instruction"], "system": a["generator_2"], "response": a["output_2"],
-                     "category": a["dataset"]})
+        rows.append(
+            {
+                "prompt_id": pid,
+                "prompt": a["instruction"],
+                "system": a["generator_2"],
+                "response": a["output_2"],
+                "category": a["dataset"],
+            }
+        )
         rows.append({"prompt_id": pid, "system": a["generator_1"], "response": a["output_1"]})
     return rows
 
@@ -31,7 +37,9 @@ def alpaca_rows(model: str) -> list[dict]:
 @pytest.mark.parametrize("model", MODELS)
 def test_alpaca_eval_outputs_upload_as_a_focal_study_with_805_comparisons(api, model):
     create_study(api, slug=model, focal_system=model, baselines=["text_davinci_003"])
-    response = api.post(f"/api/studies/{model}/outputs/", jsonl(alpaca_rows(model)), content_type="application/x-ndjson")
+    response = api.post(
+        f"/api/studies/{model}/outputs/", jsonl(alpaca_rows(model)), content_type="application/x-ndjson"
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 1610 and response.json()["prompts_created"] == 805
     assert Prompt.objects.filter(study__slug=model).count() == 805

@@ -18,7 +18,16 @@ def reasons(errors):
 
 
 def test_a_complete_row_is_accepted():
-    rows, errors = check({"prompt_id": "p1", "prompt": "Hi?", "system": " GPT-4 ", "response": "Hello", "category": "chat", "metadata": {"t": 1}})
+    rows, errors = check(
+        {
+            "prompt_id": "p1",
+            "prompt": "Hi?",
+            "system": " GPT-4 ",
+            "response": "Hello",
+            "category": "chat",
+            "metadata": {"t": 1},
+        }
+    )
     assert errors == []
     assert rows[0].system == "GPT-4" and rows[0].prompt_text == "Hi?" and rows[0].metadata == {"t": 1}
 
@@ -45,13 +54,33 @@ def test_integer_prompt_ids_become_strings():
         ({"prompt_id": "p", "system": "s" * 101, "response": "y"}, "system", "is longer than 100 characters"),
         ({"prompt_id": "p", "system": "a"}, "response", "is required"),
         ({"prompt_id": "p", "system": "a", "response": ["y"]}, "response", "must be a string"),
-        ({"prompt_id": "p", "system": "a", "response": "y" * 1001}, "response", "has 1001 characters; the limit is 1000 (LIMA_MAX_TEXT_CHARS)"),
+        (
+            {"prompt_id": "p", "system": "a", "response": "y" * 1001},
+            "response",
+            "has 1001 characters; the limit is 1000 (LIMA_MAX_TEXT_CHARS)",
+        ),
         ({"prompt_id": "p", "prompt": "", "system": "a", "response": "y"}, "prompt", "must not be empty"),
-        ({"prompt_id": "p", "prompt": 5, "system": "a", "response": "y"}, "prompt", "must be a string or a non-empty list of turns {role, content}"),
-        ({"prompt_id": "p", "prompt": "q" * 1001, "system": "a", "response": "y"}, "prompt", "has 1001 characters; the limit is 1000 (LIMA_MAX_TEXT_CHARS)"),
-        ({"prompt_id": "p", "system": "a", "response": "y", "category": 3}, "category", "must be a string of at most 100 characters"),
+        (
+            {"prompt_id": "p", "prompt": 5, "system": "a", "response": "y"},
+            "prompt",
+            "must be a string or a non-empty list of turns {role, content}",
+        ),
+        (
+            {"prompt_id": "p", "prompt": "q" * 1001, "system": "a", "response": "y"},
+            "prompt",
+            "has 1001 characters; the limit is 1000 (LIMA_MAX_TEXT_CHARS)",
+        ),
+        (
+            {"prompt_id": "p", "system": "a", "response": "y", "category": 3},
+            "category",
+            "must be a string of at most 100 characters",
+        ),
         ({"prompt_id": "p", "system": "a", "response": "y", "metadata": [1]}, "metadata", "must be a JSON object"),
-        ({"prompt_id": "p", "system": "a", "response": "y", "respnse": "z"}, "respnse", "unknown field; allowed fields are prompt_id, prompt, system, response, category, metadata"),
+        (
+            {"prompt_id": "p", "system": "a", "response": "y", "respnse": "z"},
+            "respnse",
+            "unknown field; allowed fields are prompt_id, prompt, system, response, category, metadata",
+        ),
     ],
 )
 def test_each_bad_field_is_named_with_its_reason(row, field, reason):
@@ -66,7 +95,11 @@ def test_a_row_that_is_not_an_object_is_refused():
 
 
 def test_multi_turn_prompts_keep_the_conversation_and_answer_the_last_user_turn():
-    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "And now?"}]
+    turns = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": "And now?"},
+    ]
     rows, errors = check({"prompt_id": "p", "prompt": turns, "system": "a", "response": "y"})
     assert errors == []
     assert rows[0].prompt_text == "And now?"
@@ -76,8 +109,14 @@ def test_multi_turn_prompts_keep_the_conversation_and_answer_the_last_user_turn(
 @pytest.mark.parametrize(
     ("turns", "reason"),
     [
-        ([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "the last turn must be the user's (the responses answer it)"),
-        ([{"role": "system", "content": "x"}], "turn 1 must be an object with role 'user' or 'assistant' and a string content"),
+        (
+            [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+            "the last turn must be the user's (the responses answer it)",
+        ),
+        (
+            [{"role": "system", "content": "x"}],
+            "turn 1 must be an object with role 'user' or 'assistant' and a string content",
+        ),
         ([{"role": "user", "content": " "}], "turn 1 has empty content"),
         ([], "must be a string or a non-empty list of turns {role, content}"),
     ],

@@ -16,15 +16,26 @@ def test_a_focal_study_is_created_as_a_draft_with_lima_defaults(api):
     assert body["slug"] == "lima-vs-baselines" and body["status"] == "draft" and body["design"] == "focal"
     assert body["focal_system"] == "LIMA" and body["baselines"] == ["Bard", "GPT-4"]
     assert body["question"] == "Which response is better?"
-    assert body["choices"] == {"a": "Response A is significantly better", "b": "Response B is significantly better",
-                               "tie": "Neither is significantly better"}
+    assert body["choices"] == {
+        "a": "Response A is significantly better",
+        "b": "Response B is significantly better",
+        "tie": "Neither is significantly better",
+    }
     assert body["votes_per_comparison"] == 3 and body["owner"] == api.user.username
 
 
 def test_an_all_pairs_study_takes_systems_question_and_choices(api):
-    body = create_study(api, design="all_pairs", focal_system=None, baselines=None, systems=["a", "b", "c"],
-                        question="Which is more helpful?", choices={"a": "Left", "b": "Right", "tie": "Same"},
-                        votes_per_comparison=5, slug="arena")
+    body = create_study(
+        api,
+        design="all_pairs",
+        focal_system=None,
+        baselines=None,
+        systems=["a", "b", "c"],
+        question="Which is more helpful?",
+        choices={"a": "Left", "b": "Right", "tie": "Same"},
+        votes_per_comparison=5,
+        slug="arena",
+    )
     assert body["systems"] == ["a", "b", "c"] and body["baselines"] == [] and body["focal_system"] is None
     assert body["choices"] == {"a": "Left", "b": "Right", "tie": "Same"} and body["votes_per_comparison"] == 5
 
@@ -40,11 +51,19 @@ def test_slugs_are_made_unique_from_the_name(api):
         ({"design": "focal", "focal_system": None}, "focal_system", "is required for a focal study"),
         ({"baselines": ["LIMA", "GPT-4"]}, "baselines", "must not contain the focal system 'LIMA'"),
         ({"systems": ["x", "y"]}, "systems", "a focal study takes focal_system and baselines, not systems"),
-        ({"design": "all_pairs", "systems": ["x", "y"]}, "focal_system", "an all_pairs study takes systems, not focal_system and baselines"),
+        (
+            {"design": "all_pairs", "systems": ["x", "y"]},
+            "focal_system",
+            "an all_pairs study takes systems, not focal_system and baselines",
+        ),
         ({"design": "round_robin"}, "design", '"round_robin" is not a valid choice.'),
         ({"votes_per_comparison": 0}, "votes_per_comparison", "Ensure this value is greater than or equal to 1."),
         ({"name": ""}, "name", "This field may not be blank."),
-        ({"slug": "not a slug"}, "slug", 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.'),
+        (
+            {"slug": "not a slug"},
+            "slug",
+            'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
+        ),
         ({"choices": {"a": "A"}}, "choices.b", "This field is required."),
     ],
 )
@@ -59,7 +78,9 @@ def test_bad_study_fields_are_400s_naming_the_field(api, fields, field, reason):
 
 def test_a_taken_slug_is_a_400(api):
     create_study(api, slug="taken")
-    response = api.post("/api/studies/", {"name": "x", "slug": "taken", "design": "focal", "focal_system": "a"}, format="json")
+    response = api.post(
+        "/api/studies/", {"name": "x", "slug": "taken", "design": "focal", "focal_system": "a"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [{"row": None, "field": "slug", "reason": "'taken' is already taken"}]
 
@@ -79,8 +100,14 @@ def test_the_detail_counts_prompts_responses_comparisons_and_missing(api):
     rows[-1]["prompt"] = rows[-2]["prompt"] = "Question 3?"
     assert upload(api, "s", rows).status_code == 201
     counts = api.get("/api/studies/s/").json()["counts"]
-    assert counts == {"prompts": 4, "responses": {"Bard": 3, "GPT-4": 4, "LIMA": 4}, "comparisons": 0,
-                      "comparisons_by_pair": [], "gold_comparisons": 0, "missing_responses": 1}
+    assert counts == {
+        "prompts": 4,
+        "responses": {"Bard": 3, "GPT-4": 4, "LIMA": 4},
+        "comparisons": 0,
+        "comparisons_by_pair": [],
+        "gold_comparisons": 0,
+        "missing_responses": 1,
+    }
 
 
 def test_opening_needs_outputs_and_closing_and_reopening_work(api):

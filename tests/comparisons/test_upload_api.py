@@ -23,8 +23,16 @@ def test_a_json_array_is_stored_and_counted(api):
     create_study(api, slug="s")
     response = upload(api, "s", rows_for(4, SYSTEMS))
     assert response.status_code == 201
-    assert response.json() == {"rows": 12, "created": 12, "unchanged": 0, "replaced": 0, "prompts_created": 4,
-                               "prompts_replaced": 0, "systems_created": 0, "systems_added": 0}
+    assert response.json() == {
+        "rows": 12,
+        "created": 12,
+        "unchanged": 0,
+        "replaced": 0,
+        "prompts_created": 4,
+        "prompts_replaced": 0,
+        "systems_created": 0,
+        "systems_added": 0,
+    }
     assert stored() == (4, 12)
     prompt = Prompt.objects.get(external_id="p1")
     assert prompt.text == "Question 1?" and prompt.category == "knowledge"
@@ -49,12 +57,16 @@ def test_a_file_of_another_type_is_refused(api):
     create_study(api, slug="s")
     response = api.post("/api/studies/s/outputs/", {"file": SimpleUploadedFile("a.csv", b"x")}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"row": None, "field": "file", "reason": "'a.csv' must end in .jsonl or .json"}]
+    assert response.json()["errors"] == [
+        {"row": None, "field": "file", "reason": "'a.csv' must end in .jsonl or .json"}
+    ]
 
 
 def test_a_prompt_text_may_come_once_and_be_referred_to_after(api):
     create_study(api, slug="s")
-    assert upload(api, "s", [{"prompt_id": "q", "prompt": "Why?", "system": "LIMA", "response": "a"}]).status_code == 201
+    assert (
+        upload(api, "s", [{"prompt_id": "q", "prompt": "Why?", "system": "LIMA", "response": "a"}]).status_code == 201
+    )
     assert upload(api, "s", [{"prompt_id": "q", "system": "GPT-4", "response": "b"}]).status_code == 201
     assert Response.objects.filter(prompt__external_id="q").count() == 2
 
@@ -63,7 +75,9 @@ def test_a_prompt_never_given_is_refused_with_its_row(api):
     create_study(api, slug="s")
     response = upload(api, "s", rows_for(1, SYSTEMS) + [{"prompt_id": "new", "system": "LIMA", "response": "a"}])
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"row": 4, "field": "prompt", "reason": "is required the first time prompt_id 'new' is uploaded"}]
+    assert response.json()["errors"] == [
+        {"row": 4, "field": "prompt", "reason": "is required the first time prompt_id 'new' is uploaded"}
+    ]
     assert stored() == (0, 0)
 
 
@@ -84,10 +98,14 @@ def test_a_different_response_for_a_stored_pair_is_a_409_and_stores_nothing(api)
     rows[1]["response"] = "Something else"
     response = upload(api, "s", rows)
     assert response.status_code == 409
-    assert response.json()["errors"] == [{
-        "row": 2, "field": "response",
-        "reason": "differs from the stored response for ('p0', 'GPT-4'); use ?replace=true on a draft study to replace it",
-    }]
+    assert response.json()["errors"] == [
+        {
+            "row": 2,
+            "field": "response",
+            "reason": "differs from the stored response for ('p0', 'GPT-4'); "
+            "use ?replace=true on a draft study to replace it",
+        }
+    ]
     assert stored() == (2, 6)
     assert not Prompt.objects.filter(external_id="p2").exists()
 
@@ -95,7 +113,9 @@ def test_a_different_response_for_a_stored_pair_is_a_409_and_stores_nothing(api)
 def test_a_different_prompt_text_is_a_409(api):
     create_study(api, slug="s")
     upload(api, "s", rows_for(1, SYSTEMS))
-    response = upload(api, "s", [{"prompt_id": "p0", "prompt": "Changed?", "system": "LIMA", "response": "LIMA answers 0."}])
+    response = upload(
+        api, "s", [{"prompt_id": "p0", "prompt": "Changed?", "system": "LIMA", "response": "LIMA answers 0."}]
+    )
     assert response.status_code == 409 and response.json()["errors"][0]["field"] == "prompt"
 
 
@@ -108,7 +128,11 @@ def test_replace_on_a_draft_replaces_and_counts(api):
         row["prompt"] = "Question 0, reworded?"
     response = upload(api, "s", rows, query="?replace=true")
     assert response.status_code == 200
-    assert response.json()["replaced"] == 1 and response.json()["prompts_replaced"] == 1 and response.json()["unchanged"] == 5
+    assert (
+        response.json()["replaced"] == 1
+        and response.json()["prompts_replaced"] == 1
+        and response.json()["unchanged"] == 5
+    )
     changed = Response.objects.get(prompt__external_id="p0", system__name="LIMA")
     assert changed.text == "Better answer" and changed.length == len("Better answer")
     assert Prompt.objects.get(external_id="p0").text == "Question 0, reworded?"
@@ -120,8 +144,11 @@ def test_replace_is_refused_once_the_study_is_open(api):
     assert api.post("/api/studies/s/open/").status_code == 200
     response = upload(api, "s", rows_for(2, SYSTEMS), query="?replace=true")
     assert response.status_code == 400
-    assert response.json()["errors"][0] == {"row": None, "field": "replace",
-                                            "reason": "only a draft study's outputs can be replaced; this study is open"}
+    assert response.json()["errors"][0] == {
+        "row": None,
+        "field": "replace",
+        "reason": "only a draft study's outputs can be replaced; this study is open",
+    }
 
 
 def test_unknown_systems_join_a_draft_and_are_refused_by_an_open_study(api):
@@ -133,8 +160,13 @@ def test_unknown_systems_join_a_draft_and_are_refused_by_an_open_study(api):
     api.post("/api/studies/s/open/")
     response = upload(api, "s", rows_for(1, ["LIMA", "Alpaca"], start=5))
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"row": 2, "field": "system",
-                                          "reason": "unknown system 'Alpaca': the study is open, so no new systems can be added"}]
+    assert response.json()["errors"] == [
+        {
+            "row": 2,
+            "field": "system",
+            "reason": "unknown system 'Alpaca': the study is open, so no new systems can be added",
+        }
+    ]
     assert not System.objects.filter(name="Alpaca").exists()
     assert not Prompt.objects.filter(external_id="p5").exists()
 
@@ -192,7 +224,9 @@ def test_file_size_limit(api, settings):
     settings.LIMA_UPLOAD_MAX_BYTES = 100
     create_study(api, slug="s")
     body = jsonl(rows_for(3, SYSTEMS))
-    response = api.post("/api/studies/s/outputs/", {"file": SimpleUploadedFile("a.jsonl", body.encode())}, format="multipart")
+    response = api.post(
+        "/api/studies/s/outputs/", {"file": SimpleUploadedFile("a.jsonl", body.encode())}, format="multipart"
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "file"
     assert response.json()["errors"][0]["reason"].endswith("the limit is 100 bytes (LIMA_UPLOAD_MAX_BYTES)")
@@ -211,8 +245,9 @@ def test_invalid_json_and_non_utf8_bodies_are_clear_400s(api):
 def test_uploads_need_a_researcher_and_their_own_study(api, client):
     create_study(api, slug="s")
     assert client.post("/api/studies/s/outputs/", "[]", content_type="application/json").status_code == 401
-    from rest_framework.test import APIClient
     from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
     from tests.factories import ResearcherFactory, UserFactory
 
     other = APIClient()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from comparisons.models import Comparison, Response, Study, UploadJob
@@ -14,8 +13,12 @@ pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("celery_worker", "tran
 
 
 def wait_job(api, url: str, timeout: float = 120) -> dict:
-    return wait_for(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(api.get(url).json()),
-                    timeout=timeout, interval=0.25, what="the upload job")
+    return wait_for(
+        lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(api.get(url).json()),
+        timeout=timeout,
+        interval=0.25,
+        what="the upload job",
+    )
 
 
 def test_opening_a_study_builds_its_queue_in_the_worker(api):
@@ -54,7 +57,11 @@ def test_a_large_upload_runs_as_a_job_and_reports_its_counts(api):
     assert response.status_code == 202
     job = wait_job(api, response.json()["url"])
     assert job["status"] == "succeeded", job
-    assert job["processed_rows"] == 10000 and job["counts"]["created"] == 10000 and job["counts"]["prompts_created"] == 5000
+    assert (
+        job["processed_rows"] == 10000
+        and job["counts"]["created"] == 10000
+        and job["counts"]["prompts_created"] == 5000
+    )
     assert Response.objects.filter(prompt__study__slug="big").count() == 10000
     assert UploadJob.objects.get(pk=job["id"]).payload == ""
 

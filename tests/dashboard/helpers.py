@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 
+from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study
 from comparisons.services import comparisons_build, outputs_upload, study_create, study_open
-from comparisons.ingest.rows import validate_rows
 from demo.simulate import votes_simulate
 from tests.comparisons.helpers import rows_for
 
 
 def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
-    study = study_create(owner=owner, name="Demo study", slug=slug, design="focal", focal_system="LIMA 65B",
-                         baselines=["GPT-4", "Bard"])
-    rows, errors = validate_rows(list(enumerate(rows_for(prompts, ["LIMA 65B", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6)
+    study = study_create(
+        owner=owner, name="Demo study", slug=slug, design="focal", focal_system="LIMA 65B", baselines=["GPT-4", "Bard"]
+    )
+    rows, errors = validate_rows(
+        list(enumerate(rows_for(prompts, ["LIMA 65B", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6
+    )
     assert not errors
     outputs_upload(study=study, rows=rows)
     study = study_open(study=study)

@@ -7,11 +7,12 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from results.services import results_refresh_stale, results_refresh
 from raters.models import Vote
+from results.services import results_refresh, results_refresh_stale
 from tests.comparisons.helpers import rows_for
 from tests.dashboard.conftest import shot
 from tests.dashboard.helpers import study_with_votes
@@ -76,7 +77,7 @@ def test_the_chart_and_table_show_the_apis_numbers_and_exclusion_changes_them(re
 
     with page.expect_download() as download:
         page.click("text=Votes CSV")
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path()).read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) == Vote.objects.filter(comparison__study=study).count() == api["n_votes"]
     assert {r["simulated"] for r in rows} == {"True"}
 

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comparisons.models import Prompt, Study
-from results.services import results_refresh, results_refresh_stale
 from raters.models import Rater, Vote
+from results.services import results_refresh, results_refresh_stale
 from tests.comparisons.helpers import rows_for
 from tests.dashboard.helpers import jsonl, study_with_votes
 from tests.factories import ResearcherFactory, UserFactory
@@ -50,7 +50,9 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
         c = pair["counts"]
         row = re.search(rf'<tr data-baseline="{pair["systems"][1]}">(.*?)</tr>', page, re.S).group(1)
         cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        assert cells[1:5] == [f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")]
+        assert cells[1:5] == [
+            f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")
+        ]
         assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
     assert "<svg" in page and "Simulated data." in page
 
@@ -72,7 +74,10 @@ def test_the_chart_downloads_as_svg_and_png_with_the_same_percentages(researcher
 def test_results_csv_has_a_row_per_pair(researcher_client, researcher):
     study_with_votes(researcher)
     rows = list(csv.DictReader(io.StringIO(researcher_client.get("/dashboard/s/demo/results.csv").content.decode())))
-    assert [r["baseline"] for r in rows] == ["GPT-4", "Bard"] or sorted(r["baseline"] for r in rows) == ["Bard", "GPT-4"]
+    assert [r["baseline"] for r in rows] == ["GPT-4", "Bard"] or sorted(r["baseline"] for r in rows) == [
+        "Bard",
+        "GPT-4",
+    ]
     assert all(int(r["n"]) == int(r["wins"]) + int(r["ties"]) + int(r["losses"]) for r in rows)
     lines = researcher_client.get("/dashboard/s/demo/results.jsonl").content.decode().splitlines()
     api = researcher_client.get("/api/studies/demo/results/").json()
@@ -80,27 +85,57 @@ def test_results_csv_has_a_row_per_pair(researcher_client, researcher):
 
 
 def test_a_study_is_created_from_the_form_and_errors_name_the_field(researcher_client):
-    bad = researcher_client.post("/dashboard/new/", {"name": "X", "design": "focal", "baselines": "GPT-4", "votes_per_comparison": 3,
-                                                     "question": "Q", "choice_a": "A", "choice_b": "B", "choice_tie": "T"})
+    bad = researcher_client.post(
+        "/dashboard/new/",
+        {
+            "name": "X",
+            "design": "focal",
+            "baselines": "GPT-4",
+            "votes_per_comparison": 3,
+            "question": "Q",
+            "choice_a": "A",
+            "choice_b": "B",
+            "choice_tie": "T",
+        },
+    )
     assert bad.status_code == 200 and "is required for a focal study" in bad.content.decode()
-    good = researcher_client.post("/dashboard/new/", {"name": "My study", "design": "focal", "focal_system": "Mine",
-                                                      "baselines": "GPT-4, Bard", "votes_per_comparison": 5, "question": "Q",
-                                                      "choice_a": "A", "choice_b": "B", "choice_tie": "T"})
+    good = researcher_client.post(
+        "/dashboard/new/",
+        {
+            "name": "My study",
+            "design": "focal",
+            "focal_system": "Mine",
+            "baselines": "GPT-4, Bard",
+            "votes_per_comparison": 5,
+            "question": "Q",
+            "choice_a": "A",
+            "choice_b": "B",
+            "choice_tie": "T",
+        },
+    )
     assert good.status_code == 302 and good["Location"] == "/dashboard/s/my-study/"
     study = Study.objects.get(slug="my-study")
-    assert sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"] and study.votes_per_comparison == 5
+    assert (
+        sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"]
+        and study.votes_per_comparison == 5
+    )
 
 
 def test_outputs_upload_from_the_page_and_bad_files_store_nothing(researcher_client, researcher):
     from comparisons.services import study_create
 
     study_create(owner=researcher, name="Up", slug="up", design="focal", focal_system="LIMA", baselines=["GPT-4"])
-    ok = researcher_client.post("/dashboard/s/up/upload/", {"file": SimpleUploadedFile("o.jsonl", jsonl(rows_for(3, ["LIMA", "GPT-4"])))},
-                                follow=True)
+    ok = researcher_client.post(
+        "/dashboard/s/up/upload/",
+        {"file": SimpleUploadedFile("o.jsonl", jsonl(rows_for(3, ["LIMA", "GPT-4"])))},
+        follow=True,
+    )
     assert "Stored: 6 new" in ok.content.decode()
     bad_rows = rows_for(2, ["LIMA", "GPT-4"], start=10)
     del bad_rows[1]["response"]
-    bad = researcher_client.post("/dashboard/s/up/upload/", {"file": SimpleUploadedFile("o.jsonl", jsonl(bad_rows))}, follow=True)
+    bad = researcher_client.post(
+        "/dashboard/s/up/upload/", {"file": SimpleUploadedFile("o.jsonl", jsonl(bad_rows))}, follow=True
+    )
     assert "Nothing was stored" in bad.content.decode() and "row 2: response: is required" in bad.content.decode()
     assert Prompt.objects.filter(study__slug="up").count() == 3
 
@@ -110,7 +145,9 @@ def test_a_large_upload_from_the_page_becomes_a_job_with_a_progress_page(researc
 
     settings.LIMA_ASYNC_UPLOAD_ROWS = 4
     study_create(owner=researcher, name="Up", slug="up", design="focal", focal_system="LIMA", baselines=["GPT-4"])
-    response = researcher_client.post("/dashboard/s/up/upload/", {"file": SimpleUploadedFile("o.jsonl", jsonl(rows_for(3, ["LIMA", "GPT-4"])))})
+    response = researcher_client.post(
+        "/dashboard/s/up/upload/", {"file": SimpleUploadedFile("o.jsonl", jsonl(rows_for(3, ["LIMA", "GPT-4"])))}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/dashboard/jobs/")
     page = researcher_client.get(response["Location"]).content.decode()
     assert "pending" in page and "0 of 6 rows written" in page and "data-refresh" in page
@@ -136,15 +173,30 @@ def test_excluding_a_rater_changes_the_numbers_and_including_restores_them(resea
 
 def test_settings_save_votes_per_comparison_and_rater_settings(researcher_client, researcher):
     study_with_votes(researcher)
-    response = researcher_client.post("/dashboard/s/demo/settings/", {
-        "votes_per_comparison": 5, "guidelines": "Be careful.", "quota": 12, "completion_code": "ABC123",
-        "prolific_completion_url": "https://app.prolific.com/submissions/complete", "gold_rate": 0.1})
+    response = researcher_client.post(
+        "/dashboard/s/demo/settings/",
+        {
+            "votes_per_comparison": 5,
+            "guidelines": "Be careful.",
+            "quota": 12,
+            "completion_code": "ABC123",
+            "prolific_completion_url": "https://app.prolific.com/submissions/complete",
+            "gold_rate": 0.1,
+        },
+    )
     assert response.status_code == 302
     study = Study.objects.get(slug="demo")
     assert study.votes_per_comparison == 5
-    assert (study.rater_settings.quota, study.rater_settings.completion_code, study.rater_settings.gold_rate) == (12, "ABC123", 0.1)
-    bad = researcher_client.post("/dashboard/s/demo/settings/", {"votes_per_comparison": 0, "quota": 1, "completion_code": "x", "gold_rate": 3},
-                                 follow=True)
+    assert (study.rater_settings.quota, study.rater_settings.completion_code, study.rater_settings.gold_rate) == (
+        12,
+        "ABC123",
+        0.1,
+    )
+    bad = researcher_client.post(
+        "/dashboard/s/demo/settings/",
+        {"votes_per_comparison": 0, "quota": 1, "completion_code": "x", "gold_rate": 3},
+        follow=True,
+    )
     assert "Settings not saved" in bad.content.decode()
 
 
@@ -187,7 +239,9 @@ def test_the_progress_panel_counts_votes_against_targets(researcher_client, rese
 def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
     from comparisons.services import study_create
 
-    study = study_create(owner=researcher, name="Draft", slug="draft", design="focal", focal_system="LIMA", baselines=[])
+    study = study_create(
+        owner=researcher, name="Draft", slug="draft", design="focal", focal_system="LIMA", baselines=[]
+    )
     researcher_client.post("/dashboard/s/draft/systems/", {"systems": "GPT-4, Claude"})
     assert sorted(study.systems.values_list("name", flat=True)) == ["Claude", "GPT-4", "LIMA"]
     study_with_votes(researcher)
@@ -201,8 +255,21 @@ def test_judge_votes_are_named_apart_from_the_headline(researcher_client, resear
     from raters.vote_rows import validate_vote_rows
 
     study = study_with_votes(researcher)
-    rows, errors = validate_vote_rows([(1, {"prompt_id": "p0", "left_system": "LIMA 65B", "right_system": "GPT-4",
-                                            "choice": "left", "rater": "judge:gpt4", "rater_group": "judge"})])
+    rows, errors = validate_vote_rows(
+        [
+            (
+                1,
+                {
+                    "prompt_id": "p0",
+                    "left_system": "LIMA 65B",
+                    "right_system": "GPT-4",
+                    "choice": "left",
+                    "rater": "judge:gpt4",
+                    "rater_group": "judge",
+                },
+            )
+        ]
+    )
     assert not errors
     votes_import(study=study, rows=rows)
     results_refresh(study_id=study.pk)
@@ -211,8 +278,9 @@ def test_judge_votes_are_named_apart_from_the_headline(researcher_client, resear
 
 
 def test_the_studies_list_shows_each_studys_progress_in_a_fixed_number_of_queries(
-        researcher_client, researcher, django_assert_max_num_queries):
-    from dashboard.selectors import study_progress, studies_votes_wanted
+    researcher_client, researcher, django_assert_max_num_queries
+):
+    from dashboard.selectors import studies_votes_wanted, study_progress
     from tests.factories import GoldPairFactory
 
     studies = [study_with_votes(researcher, slug=f"s{i}", prompts=4 + i) for i in range(3)]

@@ -1,4 +1,5 @@
 """Tests for the synthetic demo study generator (pure Python, no database)."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ def _by_prompt(rows: list[dict]) -> dict[str, list[dict]]:
 
 def test_systems_and_info() -> None:
     assert FOCAL_SYSTEM == "LIMA 65B"
-    assert DEMO_SYSTEMS == [FOCAL_SYSTEM, *BASELINES]
+    assert [FOCAL_SYSTEM, *BASELINES] == DEMO_SYSTEMS
     assert len(set(DEMO_SYSTEMS)) == 6
     assert set(SYSTEM_INFO) == set(DEMO_SYSTEMS)
     for info in SYSTEM_INFO.values():
@@ -81,8 +82,7 @@ def test_default_prompt_count_and_category_coverage() -> None:
     assert all(per_category[c] >= 10 for c in CATEGORIES), per_category
     # The prompts themselves are distinct by default (no template repeated).
     first_turns = {
-        g[0]["prompt"] if isinstance(g[0]["prompt"], str) else g[0]["prompt"][0]["content"]
-        for g in grouped.values()
+        g[0]["prompt"] if isinstance(g[0]["prompt"], str) else g[0]["prompt"][0]["content"] for g in grouped.values()
     }
     assert len(first_turns) == len(grouped)
 

@@ -44,11 +44,36 @@ def shown(prompt: str) -> tuple[str, str]:
 
 def prefers(marker: str) -> Callable[[Seen], Reply]:
     """A judge that picks the response containing `marker` (tie when both or neither do)."""
+
     def answer(seen: Seen) -> Reply:
         a, b = shown(seen.prompt)
         verdict = "A" if marker in a and marker not in b else "B" if marker in b and marker not in a else "tie"
         return Reply(content=json.dumps({"verdict": verdict}))
+
     return answer
+
+
+def _payload(reply: Reply, body: dict | None) -> bytes:
+    """The body sent for `reply`: its raw bytes, a chat completion, or an error object."""
+    if reply.raw is not None:
+        return reply.raw
+    if reply.status != 200:
+        return json.dumps({"error": {"message": reply.content or "error"}}).encode()
+    return json.dumps(
+        {
+            "id": "cmpl-1",
+            "object": "chat.completion",
+            "model": body and body.get("model"),
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": reply.content}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": reply.usage[0],
+                "completion_tokens": reply.usage[1],
+                "total_tokens": sum(reply.usage),
+            },
+        }
+    ).encode()
 
 
 class FakeLLM:
@@ -91,18 +116,7 @@ class FakeLLM:
                     reply = reply or fake.respond(seen)
                     if reply.delay:
                         fake.stopping.wait(reply.delay)
-                    if reply.raw is not None:
-                        payload = reply.raw
-                    elif reply.status == 200:
-                        payload = json.dumps({
-                            "id": "cmpl-1", "object": "chat.completion", "model": body and body.get("model"),
-                            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
-                                         "finish_reason": "stop"}],
-                            "usage": {"prompt_tokens": reply.usage[0], "completion_tokens": reply.usage[1],
-                                      "total_tokens": sum(reply.usage)},
-                        }).encode()
-                    else:
-                        payload = json.dumps({"error": {"message": reply.content or "error"}}).encode()
+                    payload = _payload(reply, body)
                     finish()
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

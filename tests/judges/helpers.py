@@ -14,8 +14,14 @@ def lima_rows(prompts: int, good: int) -> list[dict]:
     """LIMA's response says GOOD on the first `good` prompts; GPT-4's never does."""
     rows = []
     for i in range(prompts):
-        rows.append({"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": "LIMA",
-                     "response": f"LIMA {'GOOD' if i < good else 'plain'} answer {i}."})
+        rows.append(
+            {
+                "prompt_id": f"p{i}",
+                "prompt": f"Question {i}?",
+                "system": "LIMA",
+                "response": f"LIMA {'GOOD' if i < good else 'plain'} answer {i}.",
+            }
+        )
         rows.append({"prompt_id": f"p{i}", "system": "GPT-4", "response": f"GPT-4 plain answer {i}."})
     return rows
 

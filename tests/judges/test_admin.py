@@ -10,8 +10,13 @@ pytestmark = pytest.mark.django_db
 
 def test_the_admin_lists_judges_and_their_calls(admin_client):
     judge = JudgeFactory(api_key_env="OPENAI_API_KEY")
-    JudgeCall.objects.create(judge=judge, comparison=ComparisonFactory(prompt__study=judge.study), order="ab",
-                             state="failed", error="HTTP 503: overloaded")
+    JudgeCall.objects.create(
+        judge=judge,
+        comparison=ComparisonFactory(prompt__study=judge.study),
+        order="ab",
+        state="failed",
+        error="HTTP 503: overloaded",
+    )
     assert judge.rater.external_id == f"judge:{judge.name}" and judge.rater.group == "judge"
     page = admin_client.get("/admin/judges/judge/")
     assert page.status_code == 200 and judge.name in page.content.decode()

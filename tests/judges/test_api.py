@@ -18,8 +18,15 @@ pytestmark = pytest.mark.django_db
 
 
 def judge_body(fake, **fields) -> dict:
-    return {"name": "gpt4", "base_url": fake.url, "model": "gpt-4", "api_key_env": TEST_KEY_ENV,
-            "price_prompt_per_1k": "0.03", "price_completion_per_1k": "0.06", **fields}
+    return {
+        "name": "gpt4",
+        "base_url": fake.url,
+        "model": "gpt-4",
+        "api_key_env": TEST_KEY_ENV,
+        "price_prompt_per_1k": "0.03",
+        "price_completion_per_1k": "0.06",
+        **fields,
+    }
 
 
 def client_of(user) -> APIClient:
@@ -38,18 +45,30 @@ def test_a_researcher_adds_and_lists_judges_and_never_sees_a_key(api, fake_llm):
     assert body["status"]["calls"] == 0 and body["status"]["votes"] == 0
     listed = api.get("/api/studies/j/judges/")
     assert [j["name"] for j in listed.json()] == ["gpt4"]
-    for response in (created, listed, api.get("/api/studies/j/judges/gpt4/"), api.get("/api/studies/j/judges/gpt4/calls/")):
+    for response in (
+        created,
+        listed,
+        api.get("/api/studies/j/judges/gpt4/"),
+        api.get("/api/studies/j/judges/gpt4/calls/"),
+    ):
         assert TEST_KEY not in response.content.decode()
 
 
 def test_bad_judges_are_refused_with_the_field_and_reason(api, fake_llm):
     open_study(api)
-    bad = api.post("/api/studies/j/judges/", judge_body(fake_llm, prompt_template="Compare $response_a", max_concurrency=0,
-                                                        api_key_env="sk-proj-" + "x" * 48), format="json")
+    bad = api.post(
+        "/api/studies/j/judges/",
+        judge_body(
+            fake_llm, prompt_template="Compare $response_a", max_concurrency=0, api_key_env="sk-proj-" + "x" * 48
+        ),
+        format="json",
+    )
     assert bad.status_code == 400
     fields = {e["field"] for e in bad.json()["errors"]}
     assert {"max_concurrency", "api_key_env"} <= fields
-    template = api.post("/api/studies/j/judges/", judge_body(fake_llm, prompt_template="Compare $response_a"), format="json")
+    template = api.post(
+        "/api/studies/j/judges/", judge_body(fake_llm, prompt_template="Compare $response_a"), format="json"
+    )
     assert template.status_code == 400 and {e["reason"] for e in template.json()["errors"]} >= {"must contain $prompt"}
     api.post("/api/studies/j/judges/", judge_body(fake_llm), format="json")
     again = api.post("/api/studies/j/judges/", judge_body(fake_llm), format="json")
@@ -83,8 +102,17 @@ def test_judge_votes_show_in_results_beside_the_crowd_with_their_agreement(api, 
     judge = services.judge_create(study=study, name="gpt4", base_url=fake_llm.url, model="gpt-4")
     for call_id in services.judge_queue(judge=judge, dispatch=False):
         services.judge_call_run(call_id=call_id)
-    crowd = [{"prompt_id": f"p{i}", "left_system": "LIMA", "right_system": "GPT-4", "rater": f"r{k}",
-              "choice": "left" if i < 6 else "tie"} for i in range(10) for k in range(2)]
+    crowd = [
+        {
+            "prompt_id": f"p{i}",
+            "left_system": "LIMA",
+            "right_system": "GPT-4",
+            "rater": f"r{k}",
+            "choice": "left" if i < 6 else "tie",
+        }
+        for i in range(10)
+        for k in range(2)
+    ]
     assert post_votes(api, "j", crowd).status_code == 201
     judged = api.get("/api/studies/j/results/?rater_group=judge").json()
     assert judged["n_votes"] == 10

@@ -20,12 +20,26 @@ def echo(seen) -> Reply:
 
 
 def draft(api, slug: str = "c") -> Study:
-    api.post("/api/studies/", {"name": "C", "slug": slug, "design": "all_pairs", "systems": ["LIMA", "GPT-4"]}, format="json")
-    rows = [{"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": s, "response": f"{s} {i}"}
-            for i in range(3) for s in ("LIMA", "GPT-4")]
-    rows.append({"prompt_id": "chat", "system": "LIMA", "response": "Paris.",
-                 "prompt": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
-                            {"role": "user", "content": "Capital of France?"}]})
+    api.post(
+        "/api/studies/", {"name": "C", "slug": slug, "design": "all_pairs", "systems": ["LIMA", "GPT-4"]}, format="json"
+    )
+    rows: list[dict[str, object]] = [
+        {"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": s, "response": f"{s} {i}"}
+        for i in range(3)
+        for s in ("LIMA", "GPT-4")
+    ]
+    rows.append(
+        {
+            "prompt_id": "chat",
+            "system": "LIMA",
+            "response": "Paris.",
+            "prompt": [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello!"},
+                {"role": "user", "content": "Capital of France?"},
+            ],
+        }
+    )
     assert upload(api, slug, rows).status_code == 201
     return Study.objects.get(slug=slug)
 
@@ -37,8 +51,9 @@ def run(collection, **options) -> list[str]:
 def test_a_systems_responses_are_collected_and_stored_as_outputs_once(api, fake_llm):
     fake_llm.respond = echo
     study = draft(api)
-    collection = collection_create(study=study, system="Vicuna", base_url=fake_llm.url, model="vicuna-13b",
-                                   price_completion_per_1k="2")
+    collection = collection_create(
+        study=study, system="Vicuna", base_url=fake_llm.url, model="vicuna-13b", price_completion_per_1k="2"
+    )
     assert run(collection) == ["done"] * 4
     stored = {r.prompt.external_id: r for r in Response.objects.filter(system__name="Vicuna").select_related("prompt")}
     assert stored["p1"].text == "Vicuna says: Question 1?"
@@ -90,8 +105,9 @@ def test_a_generation_lost_after_its_answer_is_written_without_a_new_request(api
     collection = collection_create(study=draft(api), system="Vicuna", base_url=fake_llm.url, model="m")
     ids = collection_queue(collection=collection, dispatch=False)
     # A worker got the answer, then died before writing it:
-    Generation.objects.filter(pk=ids[0]).update(state="running", answered=True, text="kept answer",
-                                                claimed_at="2020-01-01T00:00:00Z")
+    Generation.objects.filter(pk=ids[0]).update(
+        state="running", answered=True, text="kept answer", claimed_at="2020-01-01T00:00:00Z"
+    )
     assert sorted(run(collection)) == ["done"] * 3 and len(fake_llm.requests) == 3
     assert run(collection, retry_lost=True) == ["done"] and len(fake_llm.requests) == 3
     assert Response.objects.filter(system__name="Vicuna", text="kept answer").exists()

@@ -18,8 +18,17 @@ MESSAGES = [{"role": "user", "content": "Which is better?"}]
 
 
 def endpoint(fake, **fields) -> Endpoint:
-    return Endpoint(**{"base_url": fake.url, "model": "judge-1", "timeout": 5.0, "max_attempts": 4,
-                       "backoff_base": 0.01, "backoff_cap": 0.05, **fields})
+    return Endpoint(
+        **{
+            "base_url": fake.url,
+            "model": "judge-1",
+            "timeout": 5.0,
+            "max_attempts": 4,
+            "backoff_base": 0.01,
+            "backoff_cap": 0.05,
+            **fields,
+        }
+    )
 
 
 def test_an_answer_carries_its_text_tokens_and_cost(fake_llm):
@@ -49,7 +58,9 @@ def test_a_429_is_retried_after_the_seconds_retry_after_asks(fake_llm):
 def test_5xx_are_retried_with_exponential_backoff_then_succeed(fake_llm):
     fake_llm.push(Reply(status=500), Reply(status=502), Reply(status=503), Reply(content='{"verdict": "A"}'))
     waits = []
-    done = chat(endpoint(fake_llm, backoff_base=0.1, backoff_cap=10), MESSAGES, sleep=lambda s: (waits.append(s), time.sleep(s)))
+    done = chat(
+        endpoint(fake_llm, backoff_base=0.1, backoff_cap=10), MESSAGES, sleep=lambda s: (waits.append(s), time.sleep(s))
+    )
     assert done.attempts == 4 and len(fake_llm.requests) == 4
     assert 0.05 <= waits[0] <= 0.1 and 0.1 <= waits[1] <= 0.2 and 0.2 <= waits[2] <= 0.4
 

@@ -6,36 +6,59 @@ import pytest
 
 from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, template_problems
 
-CHOICES = {"a": "Response A is significantly better", "b": "Response B is significantly better",
-           "tie": "Neither is significantly better"}
+CHOICES = {
+    "a": "Response A is significantly better",
+    "b": "Response B is significantly better",
+    "tie": "Neither is significantly better",
+}
 
 
-@pytest.mark.parametrize("answer,verdict", [
-    ('{"verdict": "A"}', "A"),
-    ('  {"verdict": "B", "reason": "more complete"}\n', "B"),
-    ('{"verdict": "tie"}', "tie"),
-    ('{"verdict": "TIE"}', "tie"),
-    ('```json\n{"verdict": "B"}\n```', "B"),
-    ("Response A is significantly better", "A"),
-    ("neither is significantly better.", "tie"),
-    ('"Response B is significantly better"', "B"),
-])
+@pytest.mark.parametrize(
+    "answer,verdict",
+    [
+        ('{"verdict": "A"}', "A"),
+        ('  {"verdict": "B", "reason": "more complete"}\n', "B"),
+        ('{"verdict": "tie"}', "tie"),
+        ('{"verdict": "TIE"}', "tie"),
+        ('```json\n{"verdict": "B"}\n```', "B"),
+        ("Response A is significantly better", "A"),
+        ("neither is significantly better.", "tie"),
+        ('"Response B is significantly better"', "B"),
+    ],
+)
 def test_accepted_answers_give_their_verdict(answer, verdict):
     assert parse_verdict(answer, CHOICES) == verdict
 
 
-@pytest.mark.parametrize("answer", [
-    "A", "I think A is better.", '{"verdict": "C"}', '{"verdict": "A"', '{"winner": "A"}', '["A"]', "",
-    "Response A is significantly better. Response B is significantly better", '{"verdict": 1}',
-    'Sure! {"verdict": "A"}', "```\nResponse A is significantly better\n```",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "A",
+        "I think A is better.",
+        '{"verdict": "C"}',
+        '{"verdict": "A"',
+        '{"winner": "A"}',
+        '["A"]',
+        "",
+        "Response A is significantly better. Response B is significantly better",
+        '{"verdict": 1}',
+        'Sure! {"verdict": "A"}',
+        "```\nResponse A is significantly better\n```",
+    ],
+)
 def test_anything_else_is_unparseable_never_guessed(answer):
     assert parse_verdict(answer, CHOICES) is None
 
 
 def test_the_default_template_renders_the_study_question_and_choices():
-    text = render(DEFAULT_TEMPLATE, question="Which is more helpful?", prompt="Say hi", response_a="hi",
-                  response_b="hello", choices=CHOICES)
+    text = render(
+        DEFAULT_TEMPLATE,
+        question="Which is more helpful?",
+        prompt="Say hi",
+        response_a="hi",
+        response_b="hello",
+        choices=CHOICES,
+    )
     assert "Which is more helpful?" in text and "[Response A]\nhi\n\n[Response B]\nhello" in text
     assert '- "tie": Neither is significantly better' in text and '{"verdict": "A"}' in text
 

@@ -33,8 +33,9 @@ def votes_of(judge: Judge):
 
 def test_a_judge_votes_as_its_own_rater_and_only_the_key_name_is_stored(api):
     study = open_study(api)
-    judge = services.judge_create(study=study, name="gpt", base_url="http://127.0.0.1:1/v1", model="m",
-                                  api_key_env=TEST_KEY_ENV)
+    judge = services.judge_create(
+        study=study, name="gpt", base_url="http://127.0.0.1:1/v1", model="m", api_key_env=TEST_KEY_ENV
+    )
     assert (judge.rater.external_id, judge.rater.source, judge.rater.group) == ("judge:gpt", "judge", "judge")
     assert TEST_KEY not in json.dumps(list(Judge.objects.values()), default=str)
     with pytest.raises(InvalidInput):
@@ -44,7 +45,11 @@ def test_a_judge_votes_as_its_own_rater_and_only_the_key_name_is_stored(api):
 
 
 def test_a_draft_study_cannot_be_judged(api, fake_llm):
-    api.post("/api/studies/", {"name": "d", "slug": "d", "design": "focal", "focal_system": "A", "baselines": ["B"]}, format="json")
+    api.post(
+        "/api/studies/",
+        {"name": "d", "slug": "d", "design": "focal", "focal_system": "A", "baselines": ["B"]},
+        format="json",
+    )
     from comparisons.models import Study
 
     with pytest.raises(Conflict):
@@ -62,7 +67,10 @@ def test_both_orders_judge_every_comparison_and_the_vote_names_the_winner(api, f
     assert len(votes) == 6
     assert sorted(v.winner.name if v.winner else "tie" for v in votes) == ["LIMA"] * 4 + ["tie"] * 2
     for vote in votes:  # sides of the first order: the comparison's own
-        assert (vote.shown_left_id, vote.shown_right_id) == (vote.comparison.left_response_id, vote.comparison.right_response_id)
+        assert (vote.shown_left_id, vote.shown_right_id) == (
+            vote.comparison.left_response_id,
+            vote.comparison.right_response_id,
+        )
         expected = "tie" if vote.winner is None else "left" if vote.winner_id == vote.shown_left.system_id else "right"
         assert vote.choice == expected and not vote.imported and not vote.simulated
     status = judge_status(judge)
@@ -86,8 +94,10 @@ def test_random_one_sends_one_order_per_comparison_and_the_vote_keeps_the_sides_
     shown_as_a = {shown(seen.prompt)[0] for seen in fake_llm.requests}
     votes = list(votes_of(judge))
     assert {v.shown_left.text for v in votes} == shown_as_a
-    assert all(v.winner.name == "LIMA" and v.choice == ("left" if v.shown_left.system_id == v.winner_id else "right")
-               for v in votes)
+    assert all(
+        v.winner.name == "LIMA" and v.choice == ("left" if v.shown_left.system_id == v.winner_id else "right")
+        for v in votes
+    )
     assert services.orders_for(judge, votes[0].comparison_id) == services.orders_for(judge, votes[0].comparison_id)
 
 
@@ -143,7 +153,9 @@ def test_one_unparseable_order_leaves_the_comparison_without_a_vote(api, fake_ll
 
 def test_tokens_and_cost_are_counted_per_call_and_summed(api, fake_llm):
     fake_llm.respond = lambda seen: Reply(content='{"verdict": "B"}', usage=(1000, 100))
-    judge = make_judge(open_study(api), fake_llm, price_prompt_per_1k=Decimal("0.5"), price_completion_per_1k=Decimal("1.5"))
+    judge = make_judge(
+        open_study(api), fake_llm, price_prompt_per_1k=Decimal("0.5"), price_completion_per_1k=Decimal("1.5")
+    )
     run_all(judge)
     assert set(calls(judge).values_list("cost", flat=True)) == {Decimal("0.65")}
     status = judge_status(judge)
@@ -172,7 +184,9 @@ def test_a_rejected_request_is_not_sent_again(api, fake_llm):
 
 
 def test_a_missing_key_fails_before_any_request_and_names_the_variable(api, fake_llm):
-    judge = make_judge(open_study(api, prompts=1), fake_llm, api_key_env="LIMA_TEST_UNSET_KEY", order_policy="random_one")
+    judge = make_judge(
+        open_study(api, prompts=1), fake_llm, api_key_env="LIMA_TEST_UNSET_KEY", order_policy="random_one"
+    )
     assert run_all(judge) == ["failed"]
     assert "LIMA_TEST_UNSET_KEY is not set" in calls(judge).get().error and fake_llm.requests == []
 
@@ -190,7 +204,10 @@ def test_a_worker_killed_mid_call_leaves_the_call_in_flight_and_it_is_never_paid
     judge = make_judge(open_study(api, prompts=3), fake_llm)
     pending = services.judge_queue(judge=judge, dispatch=False)
     env = {**os.environ, "DATABASE_URL": worker_database_url()}
-    code = f"import django; django.setup(); from judges.services import judge_call_run; judge_call_run(call_id={pending[0]})"
+    code = (
+        "import django; django.setup(); from judges.services import judge_call_run; "
+        f"judge_call_run(call_id={pending[0]})"
+    )
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     try:
         wait_for(lambda: len(fake_llm.requests) == 1, timeout=30, what="the doomed worker's request")

@@ -11,6 +11,13 @@ TOKEN = re.compile(r'name="token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def found(pattern: re.Pattern[str], text: str) -> str:
+    """The first group of `pattern` in `text`, which must match."""
+    match = pattern.search(text)
+    assert match is not None, f"{pattern.pattern} not in {text[:300]!r}"
+    return match.group(1)
+
+
 class HttpRater:
     def __init__(self, base: str, slug: str, pid: str, *, timeout: float = 30.0) -> None:
         self.http = httpx.Client(base_url=base, timeout=timeout, follow_redirects=False)
@@ -22,10 +29,15 @@ class HttpRater:
         return response
 
     def enter(self) -> None:
-        self._record(self.http.get(f"/r/{self.slug}/", params={"PROLIFIC_PID": self.pid, "STUDY_ID": "S", "SESSION_ID": "X"}))
+        self._record(
+            self.http.get(f"/r/{self.slug}/", params={"PROLIFIC_PID": self.pid, "STUDY_ID": "S", "SESSION_ID": "X"})
+        )
         page = self._record(self.http.get(f"/r/{self.slug}/instructions/")).text
-        self._record(self.http.post(f"/r/{self.slug}/instructions/", data={"consent": "yes",
-                                                                          "csrfmiddlewaretoken": CSRF.search(page).group(1)}))
+        self._record(
+            self.http.post(
+                f"/r/{self.slug}/instructions/", data={"consent": "yes", "csrfmiddlewaretoken": found(CSRF, page)}
+            )
+        )
 
     def next_pair(self) -> tuple[str | None, str, httpx.Response]:
         """(token, csrf, response): token is None when there is no pair (finished, full, closed)."""
@@ -35,8 +47,11 @@ class HttpRater:
         return (token.group(1) if token else None), (csrf.group(1) if csrf else ""), response
 
     def vote(self, token: str, csrf: str, choice: str) -> httpx.Response:
-        return self._record(self.http.post(f"/r/{self.slug}/vote/", data={
-            "token": token, "choice": choice, "csrfmiddlewaretoken": csrf}))
+        return self._record(
+            self.http.post(
+                f"/r/{self.slug}/vote/", data={"token": token, "choice": choice, "csrfmiddlewaretoken": csrf}
+            )
+        )
 
     def close(self) -> None:
         self.http.close()

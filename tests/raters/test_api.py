@@ -25,6 +25,7 @@ def owned(api) -> Study:
 def vote_n(rater, n: int, choice: str = "left") -> None:
     for _ in range(n):
         a = services.assignment_next(rater=rater).assignment
+        assert a is not None
         services.vote_submit(rater=rater, token=a.token, choice=choice)
 
 
@@ -44,8 +45,14 @@ def test_gold_accuracy_is_reported_per_rater(api, owned):
     comparison = Comparison.objects.filter(study=owned).first()
     api.patch("/api/studies/mine/rater-settings/", {"gold_rate": 1.0}, format="json")
     expected = comparison.left_response.system.name
-    assert api.post("/api/studies/mine/gold/", {"prompt_id": comparison.prompt.external_id,
-                                                "systems": ["LIMA", "GPT-4"], "expected": expected}, format="json").status_code == 201
+    assert (
+        api.post(
+            "/api/studies/mine/gold/",
+            {"prompt_id": comparison.prompt.external_id, "systems": ["LIMA", "GPT-4"], "expected": expected},
+            format="json",
+        ).status_code
+        == 201
+    )
     rater = RaterFactory(study=owned)
     a = services.assignment_next(rater=rater).assignment
     assert a.is_gold
@@ -83,8 +90,11 @@ def test_an_invite_returns_a_working_personal_link(api, owned, client):
 
 def test_rater_settings_are_read_and_changed_with_range_checks(api, owned):
     assert api.get("/api/studies/mine/rater-settings/").json()["quota"] == 20
-    body = api.patch("/api/studies/mine/rater-settings/", {"quota": 5, "allow_anonymous": True,
-                                                            "prolific_completion_url": "https://app.prolific.com/x"}, format="json").json()
+    body = api.patch(
+        "/api/studies/mine/rater-settings/",
+        {"quota": 5, "allow_anonymous": True, "prolific_completion_url": "https://app.prolific.com/x"},
+        format="json",
+    ).json()
     assert body["quota"] == 5 and body["allow_anonymous"] is True
     assert StudyRaterSettings.objects.get(study=owned).quota == 5
     bad = api.patch("/api/studies/mine/rater-settings/", {"gold_rate": 1.5, "quota": 0}, format="json")
@@ -95,16 +105,31 @@ def test_rater_settings_are_read_and_changed_with_range_checks(api, owned):
 def test_gold_pairs_are_listed_validated_and_removed(api, owned):
     comparison = Comparison.objects.filter(study=owned).first()
     pid = comparison.prompt.external_id
-    missing = api.post("/api/studies/mine/gold/", {"prompt_id": "nope", "systems": ["LIMA", "GPT-4"], "expected": "tie"}, format="json")
+    missing = api.post(
+        "/api/studies/mine/gold/", {"prompt_id": "nope", "systems": ["LIMA", "GPT-4"], "expected": "tie"}, format="json"
+    )
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "prompt_id"
-    wrong = api.post("/api/studies/mine/gold/", {"prompt_id": pid, "systems": ["LIMA", "GPT-4"], "expected": "Bard"}, format="json")
+    wrong = api.post(
+        "/api/studies/mine/gold/", {"prompt_id": pid, "systems": ["LIMA", "GPT-4"], "expected": "Bard"}, format="json"
+    )
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "expected"
-    unknown = api.post("/api/studies/mine/gold/", {"prompt_id": pid, "systems": ["LIMA", "Bard"], "expected": "tie"}, format="json")
+    unknown = api.post(
+        "/api/studies/mine/gold/", {"prompt_id": pid, "systems": ["LIMA", "Bard"], "expected": "tie"}, format="json"
+    )
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "systems"
-    made = api.post("/api/studies/mine/gold/", {"prompt_id": pid, "systems": ["GPT-4", "LIMA"], "expected": "tie",
-                                                "kind": "attention"}, format="json").json()
-    assert made == {**made, "comparison": comparison.pk, "prompt_id": pid, "systems": ["GPT-4", "LIMA"],
-                    "expected": "tie", "kind": "attention"}
+    made = api.post(
+        "/api/studies/mine/gold/",
+        {"prompt_id": pid, "systems": ["GPT-4", "LIMA"], "expected": "tie", "kind": "attention"},
+        format="json",
+    ).json()
+    assert made == {
+        **made,
+        "comparison": comparison.pk,
+        "prompt_id": pid,
+        "systems": ["GPT-4", "LIMA"],
+        "expected": "tie",
+        "kind": "attention",
+    }
     assert len(api.get("/api/studies/mine/gold/").json()) == 1
     assert api.delete(f"/api/studies/mine/gold/{comparison.pk}/").status_code == 204
     assert not GoldPair.objects.exists()
@@ -116,7 +141,9 @@ def test_only_the_owner_researcher_sees_a_studys_raters(api, owned, client):
     other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ResearcherFactory()).key}")
     rater = RaterFactory(study=owned)
     assert other.get("/api/studies/mine/raters/").status_code == 404
-    assert other.post(f"/api/studies/mine/raters/{rater.pk}/exclude/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        other.post(f"/api/studies/mine/raters/{rater.pk}/exclude/", {"reason": "x"}, format="json").status_code == 404
+    )
     outsider = APIClient()
     outsider.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
     assert outsider.get("/api/studies/mine/raters/").status_code == 403
@@ -125,4 +152,6 @@ def test_only_the_owner_researcher_sees_a_studys_raters(api, owned, client):
 
 def test_a_rater_of_another_study_cannot_be_excluded_through_this_one(api, owned):
     stranger = RaterFactory()
-    assert api.post(f"/api/studies/mine/raters/{stranger.pk}/exclude/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        api.post(f"/api/studies/mine/raters/{stranger.pk}/exclude/", {"reason": "x"}, format="json").status_code == 404
+    )

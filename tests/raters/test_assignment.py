@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def rate(rater, choice: str = "left", now=None) -> services.Next:
     nxt = services.assignment_next(rater=rater, now=now)
     if nxt.state == "assigned":
+        assert nxt.assignment is not None
         services.vote_submit(rater=rater, token=nxt.assignment.token, choice=choice, now=now)
     return nxt
 
@@ -151,13 +152,25 @@ def test_imported_votes_fill_slots_but_judge_votes_do_not():
     study = open_study(prompts=1, votes_per_comparison=1)
     comparison = Comparison.objects.get(study=study)
     judge = RaterFactory(study=study, source=Rater.Source.JUDGE, group="judge")
-    Vote.objects.create(rater=judge, comparison=comparison, shown_left=comparison.left_response,
-                        shown_right=comparison.right_response, choice="left", seconds=1)
+    Vote.objects.create(
+        rater=judge,
+        comparison=comparison,
+        shown_left=comparison.left_response,
+        shown_right=comparison.right_response,
+        choice="left",
+        seconds=1,
+    )
     assert services.assignment_next(rater=RaterFactory(study=study)).state == "assigned"
     Assignment.objects.all().delete()
-    Vote.objects.create(rater=RaterFactory(study=study, source=Rater.Source.IMPORTED), comparison=comparison,
-                        shown_left=comparison.left_response, shown_right=comparison.right_response, choice="tie",
-                        seconds=1, imported=True)
+    Vote.objects.create(
+        rater=RaterFactory(study=study, source=Rater.Source.IMPORTED),
+        comparison=comparison,
+        shown_left=comparison.left_response,
+        shown_right=comparison.right_response,
+        choice="tie",
+        seconds=1,
+        imported=True,
+    )
     assert services.assignment_next(rater=RaterFactory(study=study)).state == "full"
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from comparisons.models import Comparison, Study
-from results.services import results_refresh
 from raters import services
 from raters.models import GoldPair, Rater
 from raters.services.attention import ATTENTION_SYSTEM, ATTENTION_TEXT
+from results.services import results_refresh
 from tests.factories import RaterFactory
 from tests.raters.conftest import open_study
 from tests.raters.test_api import owned  # noqa: F401 - the fixture
@@ -48,7 +48,9 @@ def test_a_rater_who_picks_the_broken_response_is_flagged_and_the_vote_never_cou
     comparison = assignment.comparison
     broken_left = comparison.left_response.text == ATTENTION_TEXT
     shown_broken_left = broken_left != assignment.swapped
-    vote = services.vote_submit(rater=rater, token=assignment.token, choice="left" if shown_broken_left else "right").vote
+    vote = services.vote_submit(
+        rater=rater, token=assignment.token, choice="left" if shown_broken_left else "right"
+    ).vote
     assert vote.is_gold and vote.winner.name == ATTENTION_SYSTEM
     stats = api.get("/api/studies/mine/raters/").json()[0]["stats"]
     assert "failed_checks" in stats["flags"]

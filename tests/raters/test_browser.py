@@ -72,7 +72,9 @@ class BrowserThread:
 @pytest.fixture(scope="module")
 def in_browser():
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent and could not be installed (./run test installs Debian's chromium as root)")
+        pytest.skip(
+            "/usr/bin/chromium is absent and could not be installed (./run test installs Debian's chromium as root)"
+        )
     SHOTS.mkdir(parents=True, exist_ok=True)
     worker = BrowserThread()
     yield worker.run
@@ -89,14 +91,29 @@ def new_page(browser, **options):
 
 
 def study_rows(texts: dict[str, str] | None = None, prompts: int = 4) -> list[dict]:
-    return [{"prompt_id": f"p{i}", "prompt": f"How do I make **tea** number {i}?", "system": s,
-             "response": (texts or {}).get(s, f"Answer {i}{s[0]}: boil water, then\n\n1. add leaves\n2. wait\n\n```\nsteep(3)\n```")}
-            for i in range(prompts) for s in ("LIMA", "GPT-4")]
+    return [
+        {
+            "prompt_id": f"p{i}",
+            "prompt": f"How do I make **tea** number {i}?",
+            "system": s,
+            "response": (texts or {}).get(
+                s, f"Answer {i}{s[0]}: boil water, then\n\n1. add leaves\n2. wait\n\n```\nsteep(3)\n```"
+            ),
+        }
+        for i in range(prompts)
+        for s in ("LIMA", "GPT-4")
+    ]
 
 
 def test_a_prolific_rater_reads_votes_by_mouse_and_keyboard_hits_gold_and_gets_the_code(live_server, in_browser):
-    study = open_study(systems=("LIMA", "GPT-4"), rows=study_rows(), slug="tea", quota=4, gold_rate=1.0,
-                       prolific_completion_url=f"{live_server.url}/healthz/")
+    study = open_study(
+        systems=("LIMA", "GPT-4"),
+        rows=study_rows(),
+        slug="tea",
+        quota=4,
+        gold_rate=1.0,
+        prolific_completion_url=f"{live_server.url}/healthz/",
+    )
     GoldPairFactory(comparison=study.comparisons.first())
 
     def steps(browser) -> None:
@@ -154,12 +171,15 @@ def test_on_a_phone_the_responses_stack_and_fit_the_screen(live_server, in_brows
     open_study(systems=("LIMA", "GPT-4"), rows=study_rows(), slug="tea")
 
     def steps(browser) -> dict:
-        phone = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                         device_scale_factor=2)
+        phone = new_page(
+            browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+        )
         enter(phone, f"{live_server.url}/r/tea/?PROLIFIC_PID=phone1")
         phone.wait_for_selector("text=1 of 20")
-        boxes = {"phone": [phone.locator("section.response").nth(i).bounding_box() for i in (0, 1)],
-                 "scroll_width": phone.evaluate("document.documentElement.scrollWidth")}
+        boxes = {
+            "phone": [phone.locator("section.response").nth(i).bounding_box() for i in (0, 1)],
+            "scroll_width": phone.evaluate("document.documentElement.scrollWidth"),
+        }
         phone.screenshot(path=SHOTS / "vote-phone.png", full_page=True)
         phone.get_by_label("Response B is significantly better").tap()
         phone.get_by_role("button", name="Submit and continue").tap()
@@ -194,16 +214,23 @@ def test_the_form_works_without_javascript(live_server, in_browser):
 
 
 def test_a_hostile_response_renders_inert(live_server, in_browser):
-    hostile = ("<script>alert('script')</script>\n\n<img src=x onerror=\"alert('onerror')\">\n\n"
-               "[click me](javascript:alert('link')) <a href=\"javascript:alert('raw')\">raw link</a>\n\n"
-               "<iframe src=\"https://example.com\"></iframe> <style>body{display:none}</style> "
-               "![pixel](https://example.com/track.png) <svg onload=alert('svg')></svg>")
+    hostile = (
+        "<script>alert('script')</script>\n\n<img src=x onerror=\"alert('onerror')\">\n\n"
+        "[click me](javascript:alert('link')) <a href=\"javascript:alert('raw')\">raw link</a>\n\n"
+        '<iframe src="https://example.com"></iframe> <style>body{display:none}</style> '
+        "![pixel](https://example.com/track.png) <svg onload=alert('svg')></svg>"
+    )
     open_study(systems=("LIMA", "GPT-4"), rows=study_rows({"LIMA": hostile, "GPT-4": hostile}, prompts=1), slug="evil")
 
     def steps(browser) -> dict:
         page = new_page(browser)
         dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         enter(page, f"{live_server.url}/r/evil/?PROLIFIC_PID=victim")
         page.wait_for_selector("text=1 of 20")
         page.locator("text=click me").first.click()
@@ -215,8 +242,13 @@ def test_a_hostile_response_renders_inert(live_server, in_browser):
             scripts: [...document.scripts].map(s => s.src),
             embedded: document.querySelectorAll('iframe, img, svg, style, object, embed').length,
         })""")
-        return {**dom, "dialogs": dialogs, "url": page.url, "text": page.inner_text("section.response >> nth=0"),
-                "errors": page.console_errors}
+        return {
+            **dom,
+            "dialogs": dialogs,
+            "url": page.url,
+            "text": page.inner_text("section.response >> nth=0"),
+            "errors": page.console_errors,
+        }
 
     seen = in_browser(steps)
     assert seen["dialogs"] == [] and seen["errors"] == []

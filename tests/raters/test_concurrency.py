@@ -9,11 +9,33 @@ from collections import Counter
 import pytest
 
 from comparisons.models import Comparison
-from raters.models import Assignment, Vote
+from raters.models import Assignment, Coverage, Vote
 from tests.raters.conftest import open_study
 from tests.raters.flows import HttpRater
 
 RATERS = 25
+
+
+def _walk(
+    rater: HttpRater, rng: random.Random, barrier: threading.Barrier, stolen: list[str], errors: list[BaseException]
+) -> None:
+    """One rater's session: enter, wait for all, then take and vote on pairs until none is
+    left, sometimes trying a pair handed to someone else (`stolen`) or submitting twice."""
+    try:
+        rater.enter()
+        barrier.wait(timeout=60)
+        while True:
+            token, csrf, response = rater.next_pair()
+            if token is None:
+                assert "Thank you" in response.text or "full" in response.text or response.status_code == 302
+                break
+            if stolen and rng.random() < 0.2:  # try someone else's pair: must be refused
+                rater.vote(rng.choice(stolen), csrf, "left")
+            stolen.append(token)
+            for _ in range(2 if rng.random() < 0.3 else 1):  # sometimes a double submit
+                rater.vote(token, csrf, rng.choice(["left", "right", "tie"]))
+    except BaseException as exc:  # noqa: BLE001 - reported by the test
+        errors.append(exc)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,24 +47,10 @@ def test_twenty_five_raters_voting_at_once_never_overfill_a_comparison(live_serv
     stolen: list[str] = []
     raters = [HttpRater(live_server.url, "crowd", f"PID{i:03d}") for i in range(RATERS)]
 
-    def walk(rater: HttpRater, rng: random.Random) -> None:
-        try:
-            rater.enter()
-            barrier.wait(timeout=60)
-            while True:
-                token, csrf, response = rater.next_pair()
-                if token is None:
-                    assert "Thank you" in response.text or "full" in response.text or response.status_code == 302
-                    break
-                if stolen and rng.random() < 0.2:  # try someone else's pair: must be refused
-                    rater.vote(rng.choice(stolen), csrf, "left")
-                stolen.append(token)
-                for _ in range(2 if rng.random() < 0.3 else 1):  # sometimes a double submit
-                    rater.vote(token, csrf, rng.choice(["left", "right", "tie"]))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=walk, args=(r, random.Random(i))) for i, r in enumerate(raters)]
+    threads = [
+        threading.Thread(target=_walk, args=(r, random.Random(i), barrier, stolen, errors))
+        for i, r in enumerate(raters)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -58,8 +66,6 @@ def test_twenty_five_raters_voting_at_once_never_overfill_a_comparison(live_serv
     assert max(per_rater.values()) <= 6
     assert Vote.objects.values("rater_id", "comparison_id").distinct().count() == Vote.objects.count()
     assert not Assignment.objects.filter(state=Assignment.State.PENDING).exists()
-    from raters.models import Coverage
-
     assert dict(Coverage.objects.values_list("comparison_id", "filled")) == dict(per_comparison)  # hints are exact
     for vote in Vote.objects.select_related("assignment"):
         assert vote.assignment.rater_id == vote.rater_id and vote.assignment.state == Assignment.State.VOTED
@@ -80,7 +86,9 @@ def test_two_tabs_of_one_rater_asking_at_once_get_the_same_single_pair():
     def ask() -> None:
         try:
             barrier.wait(timeout=30)
-            got.append(services.assignment_next(rater=rater).assignment.pk)
+            assignment = services.assignment_next(rater=rater).assignment
+            assert assignment is not None
+            got.append(assignment.pk)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def vote(rater, comparison, **fields):
-    defaults = dict(rater=rater, comparison=comparison, shown_left=comparison.left_response,
-                    shown_right=comparison.right_response, choice="left", seconds=3.0)
+    defaults = dict(
+        rater=rater,
+        comparison=comparison,
+        shown_left=comparison.left_response,
+        shown_right=comparison.right_response,
+        choice="left",
+        seconds=3.0,
+    )
     return Vote.objects.create(**(defaults | fields))
 
 
@@ -61,8 +67,13 @@ def test_assignment_tokens_are_opaque_and_distinct():
     comparison = ComparisonFactory()
     now = timezone.now()
     tokens = {
-        Assignment.objects.create(rater=RaterFactory(study=comparison.study), comparison=comparison, swapped=False,
-                                  served_at=now, expires_at=now).token
+        Assignment.objects.create(
+            rater=RaterFactory(study=comparison.study),
+            comparison=comparison,
+            swapped=False,
+            served_at=now,
+            expires_at=now,
+        ).token
         for _ in range(5)
     }
     assert len(tokens) == 5 and all(len(t) >= 30 and str(comparison.pk) != t for t in tokens)
@@ -81,5 +92,11 @@ def test_a_rater_holds_at_most_one_pending_lease_and_tokens_are_unique():
     Assignment.objects.filter(pk=first.pk).update(state="voted")
     Assignment.objects.create(comparison=other, **lease)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Assignment.objects.create(comparison=other, rater=RaterFactory(study=comparison.study), token=first.token,
-                                  swapped=False, served_at=now, expires_at=now)
+        Assignment.objects.create(
+            comparison=other,
+            rater=RaterFactory(study=comparison.study),
+            token=first.token,
+            swapped=False,
+            served_at=now,
+            expires_at=now,
+        )

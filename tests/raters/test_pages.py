@@ -16,10 +16,18 @@ SYSTEMS = ("Zephyrine-LIMA", "Quokka-GPT")
 
 @pytest.fixture
 def study(db) -> Study:
-    rows = [{"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": s, "response": f"Answer {i}.{j}"}
-            for i in range(3) for j, s in enumerate(SYSTEMS)]
-    return open_study(systems=SYSTEMS, rows=rows, slug="blind", quota=2,
-                      prolific_completion_url="https://app.prolific.com/submissions/complete")
+    rows = [
+        {"prompt_id": f"p{i}", "prompt": f"Question {i}?", "system": s, "response": f"Answer {i}.{j}"}
+        for i in range(3)
+        for j, s in enumerate(SYSTEMS)
+    ]
+    return open_study(
+        systems=SYSTEMS,
+        rows=rows,
+        slug="blind",
+        quota=2,
+        prolific_completion_url="https://app.prolific.com/submissions/complete",
+    )
 
 
 def enter(client, pid: str = "PID1") -> None:
@@ -29,7 +37,9 @@ def enter(client, pid: str = "PID1") -> None:
 
 
 def token_of(html: str) -> str:
-    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+    match = re.search(r'name="token" value="([^"]+)"', html)
+    assert match is not None, html[:300]
+    return match.group(1)
 
 
 def test_a_prolific_rater_reads_the_framing_consents_and_sees_a_pair(client, study):
@@ -115,9 +125,29 @@ def test_pages_carry_no_system_name_or_database_id(client, study):
     ids = {str(i) for i in Response.objects.values_list("id", flat=True)} | {str(comparison.pk)}
     ids |= {str(i) for i in System.objects.values_list("id", flat=True)}
     attributes = re.findall(r'\s([a-z-]+)="([^"]*)"', page)
-    assert {name for name, _ in attributes} <= {"lang", "charset", "name", "content", "rel", "href", "id", "class", "role",
-                                               "method", "type", "value", "src", "aria-labelledby", "aria-label", "max",
-                                               "for", "rows", "maxlength", "aria-hidden", "defer"}
+    assert {name for name, _ in attributes} <= {
+        "lang",
+        "charset",
+        "name",
+        "content",
+        "rel",
+        "href",
+        "id",
+        "class",
+        "role",
+        "method",
+        "type",
+        "value",
+        "src",
+        "aria-labelledby",
+        "aria-label",
+        "max",
+        "for",
+        "rows",
+        "maxlength",
+        "aria-hidden",
+        "defer",
+    }
     assert not [v for _, v in attributes if v in ids]
     assert not re.search(r"data-|comparison|response_id|system", page, re.I)
 
@@ -130,10 +160,16 @@ def test_rater_pages_send_a_strict_content_security_policy_and_no_store(client, 
 
 
 def test_responses_are_rendered_from_markdown_with_html_removed(client):
-    rows = [{"prompt_id": "x", "prompt": "Show **code**", "system": s,
-             "response": "```python\nprint(1)\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>"
-                         '<img src="x" onerror="alert(1)"> [click](javascript:alert(1)) <iframe src="//evil"></iframe>'}
-            for s in SYSTEMS]
+    rows = [
+        {
+            "prompt_id": "x",
+            "prompt": "Show **code**",
+            "system": s,
+            "response": "```python\nprint(1)\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>"
+            '<img src="x" onerror="alert(1)"> [click](javascript:alert(1)) <iframe src="//evil"></iframe>',
+        }
+        for s in SYSTEMS
+    ]
     open_study(systems=SYSTEMS, rows=rows, slug="blind")
     enter(client)
     page = client.get("/r/blind/vote/").content.decode()
@@ -143,10 +179,16 @@ def test_responses_are_rendered_from_markdown_with_html_removed(client):
 
 
 def test_multi_turn_prompts_show_the_earlier_turns(client):
-    turns = [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."},
-             {"role": "user", "content": "Another one?"}]
-    open_study(systems=SYSTEMS, rows=[{"prompt_id": "t", "prompt": turns, "system": s, "response": f"ok {i}"}
-                                      for i, s in enumerate(SYSTEMS)], slug="blind")
+    turns = [
+        {"role": "user", "content": "Name a fruit."},
+        {"role": "assistant", "content": "Apple."},
+        {"role": "user", "content": "Another one?"},
+    ]
+    open_study(
+        systems=SYSTEMS,
+        rows=[{"prompt_id": "t", "prompt": turns, "system": s, "response": f"ok {i}"} for i, s in enumerate(SYSTEMS)],
+        slug="blind",
+    )
     enter(client)
     page = client.get("/r/blind/vote/").content.decode()
     assert page.index("Name a fruit.") < page.index("Apple.") < page.index("Another one?")

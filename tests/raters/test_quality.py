@@ -14,11 +14,21 @@ from tests.raters.conftest import open_study
 
 
 def test_stats_of_a_careful_rater_carry_no_flag():
-    rows = [VoteRow("left", 20), VoteRow("right", 30), VoteRow("tie", 25), VoteRow("right", 40),
-            VoteRow("left", 35, "gold", True), VoteRow("right", 22, "gold", True)]
+    rows = [
+        VoteRow("left", 20),
+        VoteRow("right", 30),
+        VoteRow("tie", 25),
+        VoteRow("right", 40),
+        VoteRow("left", 35, "gold", True),
+        VoteRow("right", 22, "gold", True),
+    ]
     stats = rater_stats(rows)
     assert stats.votes == 6 and stats.gold_votes == 2 and stats.gold_accuracy == 1.0
-    assert stats.median_seconds == 27.5 and stats.tie_share == pytest.approx(1 / 6) and stats.left_share == pytest.approx(2 / 6)
+    assert (
+        stats.median_seconds == 27.5
+        and stats.tie_share == pytest.approx(1 / 6)
+        and stats.left_share == pytest.approx(2 / 6)
+    )
     assert stats.flags == ()
 
 

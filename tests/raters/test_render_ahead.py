@@ -42,10 +42,16 @@ def test_new_rules_render_everything_again(monkeypatch):
 
 
 def test_the_page_shows_the_html_rendered_ahead_under_the_current_rules_only(client, monkeypatch):
-    turns = [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."},
-             {"role": "user", "content": "Another one?"}]
-    study = open_study(systems=SYSTEMS, rows=[{"prompt_id": "t", "prompt": turns, "system": s, "response": f"ok {i}"}
-                                             for i, s in enumerate(SYSTEMS)], slug="blind")
+    turns = [
+        {"role": "user", "content": "Name a fruit."},
+        {"role": "assistant", "content": "Apple."},
+        {"role": "user", "content": "Another one?"},
+    ]
+    study = open_study(
+        systems=SYSTEMS,
+        rows=[{"prompt_id": "t", "prompt": turns, "system": s, "response": f"ok {i}"} for i, s in enumerate(SYSTEMS)],
+        slug="blind",
+    )
     services.render_ahead()
     RenderedResponse.objects.update(html="<p>from the store</p>")
     RenderedPrompt.objects.update(html="<p>prompt from the store</p>", turns_html=["<p>t1</p>", "<p>t2</p>"])

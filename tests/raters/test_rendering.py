@@ -22,5 +22,5 @@ def test_html_rendered_ahead_is_used_and_the_rest_is_rendered_now(monkeypatch):
 
 
 def test_the_rules_digest_names_the_allow_list_and_the_library_versions():
-    assert len(rendering.RULES) == 12 and rendering.RULES == rendering.RULES.lower()
+    assert len(rendering.RULES) == 12 and rendering.RULES.lower() == rendering.RULES
     assert rendering.render_text("*hi*") == "<p><em>hi</em></p>\n"

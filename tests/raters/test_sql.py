@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def vote_on(rater: Rater, now=None) -> Assignment:
     nxt = services.assignment_next(rater=rater, now=now)
-    assert nxt.state == "assigned"
+    assert nxt.state == "assigned" and nxt.assignment is not None
     services.vote_submit(rater=rater, token=nxt.assignment.token, choice="left", now=now)
     return nxt.assignment
 
@@ -53,13 +53,14 @@ def test_exact_fill_counts_what_the_orm_definitions_count():
     Vote.objects.filter(comparison=gold).update(is_gold=True)
     pending = Assignment.objects.filter(state="pending").first()
     for comparison in Comparison.objects.filter(study=study):
-        orm = (counted_votes().filter(comparison=comparison).count()
-               + holding(now).filter(comparison=comparison).count())
+        orm = counted_votes().filter(comparison=comparison).count() + holding(now).filter(comparison=comparison).count()
         assert sql.exact_fill(comparison.pk, now) == orm
         if comparison.pk == pending.comparison_id:
             left_out = holding(now).filter(comparison=comparison).exclude(pk=pending.pk).count()
-            assert sql.exact_fill(comparison.pk, now, excluding=pending.pk) == counted_votes().filter(
-                comparison=comparison).count() + left_out
+            assert (
+                sql.exact_fill(comparison.pk, now, excluding=pending.pk)
+                == counted_votes().filter(comparison=comparison).count() + left_out
+            )
     assert sum(sql.exact_fill(c, now) for c in Comparison.objects.values_list("id", flat=True)) > 0
 
 
@@ -75,7 +76,8 @@ def test_the_candidate_scan_is_the_orm_query_it_replaces():
             Coverage.objects.filter(study_id=study.pk, filled__lt=2)
             .exclude(Exists(Assignment.objects.filter(rater=rater, comparison=OuterRef("comparison_id"))))
             .exclude(Exists(GoldPair.objects.filter(comparison=OuterRef("comparison_id"))))
-            .order_by("filled", "rank").values_list("comparison_id", "filled")[:7]
+            .order_by("filled", "rank")
+            .values_list("comparison_id", "filled")[:7]
         )
         assert sql.unseen_least_filled(rater_id=rater.pk, study_id=study.pk, cap=2, limit=7) == orm
         assert len(orm) == 7
@@ -101,12 +103,18 @@ def test_rows_load_as_the_orm_loads_them():
     Study.objects.filter(pk=study.pk).update(status=Study.Status.OPEN)
     assignment = services.assignment_next(rater=rater).assignment
     locked = sql.assignment_for_vote(assignment.token)
-    fresh = Assignment.objects.select_related("comparison__left_response", "comparison__right_response").get(pk=assignment.pk)
+    fresh = Assignment.objects.select_related("comparison__left_response", "comparison__right_response").get(
+        pk=assignment.pk
+    )
     for field in Assignment._meta.concrete_fields:
         assert getattr(locked, field.attname) == getattr(fresh, field.attname), field.name
     assert (locked.left_id, locked.right_id, locked.left_system, locked.right_system, locked.study_status) == (
-        fresh.comparison.left_response_id, fresh.comparison.right_response_id,
-        fresh.comparison.left_response.system_id, fresh.comparison.right_response.system_id, "open")
+        fresh.comparison.left_response_id,
+        fresh.comparison.right_response_id,
+        fresh.comparison.left_response.system_id,
+        fresh.comparison.right_response.system_id,
+        "open",
+    )
     assert sql.assignment_for_vote("no-such-token") is None
 
 
@@ -150,7 +158,8 @@ assert client.post("/r/lima-demo/instructions/", {"consent": "yes"}).status_code
 for i in range(6):
     page = client.get("/r/lima-demo/vote/").content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
-    assert client.post("/r/lima-demo/vote/", {"token": token, "choice": "left right tie".split()[i % 3]}).status_code == 302
+    choice = "left right tie".split()[i % 3]
+    assert client.post("/r/lima-demo/vote/", {"token": token, "choice": choice}).status_code == 302
 rater = Rater.objects.get(external_id="SQLITE1")
 votes = list(Vote.objects.filter(rater=rater))
 assert len(votes) == 6 and all(v.seconds >= 0 and v.created_at.tzinfo for v in votes), votes
@@ -168,11 +177,13 @@ def test_a_rater_votes_on_the_embedded_sqlite_default(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
     for args in (["migrate", "--noinput"], ["load_demo"]):
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
-    done = subprocess.run([sys.executable, "-c", SQLITE_JOURNEY], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", SQLITE_JOURNEY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok 6"
 

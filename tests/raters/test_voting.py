@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def lease(rater, now=None) -> Assignment:
-    return services.assignment_next(rater=rater, now=now).assignment
+    assignment = services.assignment_next(rater=rater, now=now).assignment
+    assert assignment is not None
+    return assignment
 
 
 @pytest.mark.parametrize("choice", ["left", "right", "tie"])
@@ -61,7 +63,9 @@ def test_a_vote_on_another_raters_pair_or_an_unknown_token_is_refused(study):
     assert not Vote.objects.exists() and Assignment.objects.get(pk=a.pk).state == Assignment.State.PENDING
 
 
-@pytest.mark.parametrize(("fields", "field"), [({"choice": "A"}, "choice"), ({"choice": "left", "rationale": "x" * 5001}, "rationale")])
+@pytest.mark.parametrize(
+    ("fields", "field"), [({"choice": "A"}, "choice"), ({"choice": "left", "rationale": "x" * 5001}, "rationale")]
+)
 def test_a_bad_choice_or_rationale_is_refused_naming_the_field(study, fields, field):
     rater = RaterFactory(study=study)
     with pytest.raises(InvalidInput) as exc:

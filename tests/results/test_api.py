@@ -12,9 +12,9 @@ from scipy.stats import binomtest
 from statsmodels.stats.proportion import multinomial_proportions_confint
 
 from comparisons.models import Study
+from raters.models import Rater, Vote
 from results.models import ResultSnapshot
 from results.services import results_refresh
-from raters.models import Rater, Vote
 from tests.comparisons.helpers import create_study, rows_for, upload
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,18 @@ def import_votes(api, rows, slug="s"):
     return api.post(f"/api/studies/{slug}/votes/import/", json.dumps(rows), content_type="application/json")
 
 
-def lima_votes(wins: int, ties: int, losses: int, baseline: str = "GPT-4", rater: str = "r1", start: int = 0) -> list[dict]:
+def lima_votes(
+    wins: int, ties: int, losses: int, baseline: str = "GPT-4", rater: str = "r1", start: int = 0
+) -> list[dict]:
     """Votes of one rater, one per prompt, with LIMA shown left and right alternately."""
     out = []
     for i, outcome in enumerate(["win"] * wins + ["tie"] * ties + ["loss"] * losses):
         lima_left = i % 2 == 0
         choice = "tie" if outcome == "tie" else ("left" if (outcome == "win") == lima_left else "right")
         left, right = ("LIMA", baseline) if lima_left else (baseline, "LIMA")
-        out.append({"prompt_id": f"p{start + i}", "left_system": left, "right_system": right, "choice": choice, "rater": rater})
+        out.append(
+            {"prompt_id": f"p{start + i}", "left_system": left, "right_system": right, "choice": choice, "rater": rater}
+        )
     return out
 
 
@@ -58,8 +62,15 @@ def test_imported_votes_are_stored_marked_and_counted(api, study):
     assert vote.winner.name == "LIMA"
     results = api.get("/api/studies/s/results/").json()
     assert pair(results, "GPT-4")["counts"] | {} == {
-        "n": 25, "wins": 12, "ties": 5, "losses": 8, "win_share": 12 / 25, "tie_share": 5 / 25, "loss_share": 8 / 25,
-        "win_or_tie_share": 17 / 25, "win_rate": 14.5 / 25,
+        "n": 25,
+        "wins": 12,
+        "ties": 5,
+        "losses": 8,
+        "win_share": 12 / 25,
+        "tie_share": 5 / 25,
+        "loss_share": 8 / 25,
+        "win_or_tie_share": 17 / 25,
+        "win_rate": 14.5 / 25,
     }
     assert pair(results, "Bard")["counts"]["n"] == 6
     assert {r["rater"] for r in results["rater_quality"]["raters"]} <= {"r1", "r2"}
@@ -87,7 +98,12 @@ def test_the_same_import_twice_is_unchanged_and_a_different_vote_is_a_409(api, s
         ({"prompt_id": "nope"}, "prompt_id", "no prompt 'nope' in this study"),
         ({"created": "yesterday"}, "created", "must be an ISO 8601 date-time, e.g. 2023-05-18T14:03:00Z"),
         ({"rater": ""}, "rater", "must be a non-empty string"),
-        ({"extra": 1}, "extra", "unknown field; allowed fields are prompt_id, left_system, right_system, choice, rater, rater_group, created, seconds"),
+        (
+            {"extra": 1},
+            "extra",
+            "unknown field; allowed fields are "
+            "prompt_id, left_system, right_system, choice, rater, rater_group, created, seconds",
+        ),
     ],
 )
 def test_a_bad_import_row_is_named_and_nothing_is_stored(api, study, change, field, reason):
@@ -102,7 +118,9 @@ def test_a_bad_import_row_is_named_and_nothing_is_stored(api, study, change, fie
 def test_a_baseline_pair_the_design_does_not_compare_is_refused(api, study):
     rows = [{"prompt_id": "p1", "left_system": "GPT-4", "right_system": "Bard", "choice": "left", "rater": "x"}]
     response = import_votes(api, rows)
-    assert response.status_code == 400 and "no comparison of 'GPT-4' and 'Bard'" in response.json()["errors"][0]["reason"]
+    assert (
+        response.status_code == 400 and "no comparison of 'GPT-4' and 'Bard'" in response.json()["errors"][0]["reason"]
+    )
 
 
 def test_imports_into_a_draft_are_refused(api):
@@ -152,8 +170,16 @@ def test_excluded_raters_gold_votes_and_filters_leave_the_results(api, study):
     assert both["by_group"]["expert"]["counts"]["ties"] == 5 and both["by_group"]["crowd"]["counts"]["n"] == 20
     assert pair(api.get("/api/studies/s/results/?exclude_raters=bad").json(), "GPT-4")["counts"]["losses"] == 0
     assert pair(api.get("/api/studies/s/results/?rater_group=expert").json(), "GPT-4")["counts"] == {
-        "n": 5, "wins": 0, "ties": 5, "losses": 0, "win_share": 0.0, "tie_share": 1.0, "loss_share": 0.0,
-        "win_or_tie_share": 1.0, "win_rate": 0.5}
+        "n": 5,
+        "wins": 0,
+        "ties": 5,
+        "losses": 0,
+        "win_share": 0.0,
+        "tie_share": 1.0,
+        "loss_share": 0.0,
+        "win_or_tie_share": 1.0,
+        "win_rate": 0.5,
+    }
     Rater.objects.filter(external_id="bad").update(excluded=True)
     Vote.objects.filter(rater__external_id="good", comparison__prompt__external_id="p0").update(is_gold=True)
     assert api.get("/api/studies/s/results/").json()["stale"] is True
@@ -172,7 +198,9 @@ def test_majority_aggregation_counts_one_outcome_per_comparison_with_splits_as_t
     assert (counts["wins"], counts["ties"], counts["losses"]) == (1, 1, 0)
 
 
-@pytest.mark.parametrize(("query", "field"), [("level=2", "level"), ("method=bayes", "method"), ("aggregate=mean", "aggregate")])
+@pytest.mark.parametrize(
+    ("query", "field"), [("level=2", "level"), ("method=bayes", "method"), ("aggregate=mean", "aggregate")]
+)
 def test_bad_results_parameters_are_400s(api, study, query, field):
     response = api.get(f"/api/studies/s/results/?{query}")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == field
@@ -226,7 +254,7 @@ def test_judge_votes_sit_beside_the_humans_not_in_the_headline(api, study):
     crowd = [2] * 6 + [1] * 2 + [0] * 2
     judged = [2] * 8 + [0] * 2
     table = np.zeros((3, 3))
-    for x, y in zip(crowd, judged):
+    for x, y in zip(crowd, judged, strict=True):
         table[x, y] += 1
     assert by_group[("crowd", "judge")]["kappa"] == pytest.approx(cohens_kappa(table).kappa)
     alone = pair(api.get("/api/studies/s/results/?rater_group=judge").json(), "GPT-4")
@@ -242,6 +270,7 @@ def test_every_results_snapshot_has_the_declared_shape(api, study):
         shape = ResultsSerializer(data=data)
         assert shape.is_valid(), (query, shape.errors)
         assert [(r.first, r.second, r.n) for r in pair_rows(data)] == [
-            (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in data["pairs"]]
+            (p["systems"][0], p["systems"][1], p["counts"]["n"]) for p in data["pairs"]
+        ]
     broken = dict(data, pairs=[{k: v for k, v in data["pairs"][0].items() if k != "verdict"}])
     assert not ResultsSerializer(data=broken).is_valid()

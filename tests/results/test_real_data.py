@@ -30,8 +30,16 @@ def test_alpaca_eval_judge_votes_reproduce_the_leaderboard(api, model):
         if a["preference"] is None:
             continue
         choice = {1.0: "left", 2.0: "right"}.get(float(a["preference"]), "tie")
-        votes.append({"prompt_id": f"alpaca-{i:03d}", "left_system": "text_davinci_003", "right_system": model,
-                      "choice": choice, "rater": "alpaca_eval_gpt4", "rater_group": "judge"})
+        votes.append(
+            {
+                "prompt_id": f"alpaca-{i:03d}",
+                "left_system": "text_davinci_003",
+                "right_system": model,
+                "choice": choice,
+                "rater": "alpaca_eval_gpt4",
+                "rater_group": "judge",
+            }
+        )
     response = api.post("/api/studies/ae/votes/import/", jsonl(votes), content_type="application/x-ndjson")
     assert response.status_code == 201, response.json()
     result = api.get("/api/studies/ae/results/?rater_group=judge").json()["pairs"][0]
@@ -40,7 +48,8 @@ def test_alpaca_eval_judge_votes_reproduce_the_leaderboard(api, model):
     assert result["alpaca_eval"]["standard_error"] == pytest.approx(float(published["standard_error"]), abs=1e-9)
     counts = result["counts"]
     assert (counts["wins"], counts["losses"], counts["ties"], counts["n"]) == tuple(
-        int(float(published[k])) for k in ("n_wins", "n_wins_base", "n_draws", "n_total"))
+        int(float(published[k])) for k in ("n_wins", "n_wins_base", "n_draws", "n_total")
+    )
 
 
 def test_pandalm_annotators_agree_as_published_through_the_api(api):
@@ -52,15 +61,27 @@ def test_pandalm_annotators_agree_as_published_through_the_api(api):
         first, second = item["cmp_key"].split("_", 1)
         pid = f"pandalm-{item['idx']}"
         prompt = item["instruction"] + (f"\n\n{item['input']}" if item["input"] else "")
-        rows += [{"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
-                 {"prompt_id": pid, "system": second, "response": str(item["response2"])}]
+        rows += [
+            {"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
+            {"prompt_id": pid, "system": second, "response": str(item["response2"])},
+        ]
         for k in (1, 2, 3):
             choice = {0: "tie", 1: "left", 2: "right"}[item[f"annotator{k}"]]
-            votes.append({"prompt_id": pid, "left_system": first, "right_system": second, "choice": choice,
-                          "rater": f"annotator{k}", "rater_group": "author"})
+            votes.append(
+                {
+                    "prompt_id": pid,
+                    "left_system": first,
+                    "right_system": second,
+                    "choice": choice,
+                    "rater": f"annotator{k}",
+                    "rater_group": "author",
+                }
+            )
     assert api.post("/api/studies/pl/outputs/", jsonl(rows), content_type="application/x-ndjson").status_code == 201
     api.post("/api/studies/pl/open/")
-    assert api.post("/api/studies/pl/votes/import/", jsonl(votes), content_type="application/x-ndjson").status_code == 201
+    assert (
+        api.post("/api/studies/pl/votes/import/", jsonl(votes), content_type="application/x-ndjson").status_code == 201
+    )
 
     results = api.get("/api/studies/pl/results/?aggregate=majority").json()
     ties = sum(p["counts"]["ties"] for p in results["pairs"])
@@ -77,8 +98,8 @@ def test_pandalm_annotators_agree_as_published_through_the_api(api):
         for item in items:
             first, second = item["cmp_key"].split("_", 1)
             flip = ids[first] > ids[second]
-            label = lambda v: {0: 1, 1: 2, 2: 0}[v] if not flip else {0: 1, 1: 0, 2: 2}[v]  # noqa: E731
-            table[label(item[f"annotator{a}"]), label(item[f"annotator{b}"])] += 1
+            label = {0: 1, 1: 0, 2: 2} if flip else {0: 1, 1: 2, 2: 0}
+            table[label[item[f"annotator{a}"]], label[item[f"annotator{b}"]]] += 1
         assert kappas[(f"annotator{a}", f"annotator{b}")] == pytest.approx(cohens_kappa(table).kappa, abs=1e-9)
     tda = results["agreement"]["tie_discounted_accuracy_by_group"][0]
     assert tda["groups"] == ["author", "author"] and tda["pairs"] == 3 * 999

@@ -28,8 +28,11 @@ def study(api):
 
 
 def mark_gold(api, prompt_id: str = "p0") -> None:
-    response = api.post("/api/studies/g/gold/", {"prompt_id": prompt_id, "systems": ["LIMA", "GPT-4"], "expected": "LIMA"},
-                        format="json")
+    response = api.post(
+        "/api/studies/g/gold/",
+        {"prompt_id": prompt_id, "systems": ["LIMA", "GPT-4"], "expected": "LIMA"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
 
 
@@ -75,14 +78,22 @@ def test_excluding_a_rater_from_the_dashboard_refreshes_results_as_the_api_does(
 
     from results.services import results_refresh_stale
 
-    assert import_votes(api, lima_votes(4, 0, 0, rater="a") + lima_votes(0, 0, 4, rater="b")
-                        + lima_votes(0, 4, 0, rater="c"), slug="g").status_code == 201
+    assert (
+        import_votes(
+            api,
+            lima_votes(4, 0, 0, rater="a") + lima_votes(0, 0, 4, rater="b") + lima_votes(0, 4, 0, rater="c"),
+            slug="g",
+        ).status_code
+        == 201
+    )
     assert api.get("/api/studies/g/results/").json()["n_votes"] == 12
     browser = Client()
     browser.force_login(api.user)
     seen = []
-    for path in (f"/dashboard/s/g/raters/{Rater.objects.get(external_id='b').pk}/exclude/",
-                 f"/api/studies/g/raters/{Rater.objects.get(external_id='c').pk}/exclude/"):
+    for path in (
+        f"/dashboard/s/g/raters/{Rater.objects.get(external_id='b').pk}/exclude/",
+        f"/api/studies/g/raters/{Rater.objects.get(external_id='c').pk}/exclude/",
+    ):
         client = browser if path.startswith("/dashboard/") else api
         assert client.post(path, {"reason": "speeding"}).status_code in (200, 302)
         # Neither path recomputes inside the request: the results are served stale until the

@@ -1,4 +1,5 @@
 """Fixtures for the statistics tests: the repository on sys.path and the shared data folder."""
+
 from __future__ import annotations
 
 import sys

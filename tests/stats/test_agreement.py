@@ -21,10 +21,20 @@ from comparisons.stats.agreement import (
 NAN = np.nan
 # Fleiss (1971) example as tabulated on Wikipedia ("Fleiss' kappa", worked example):
 # 10 subjects, 5 categories, 14 raters each; kappa = 0.210.
-FLEISS_WIKIPEDIA = np.array([
-    [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
-])
+FLEISS_WIKIPEDIA = np.array(
+    [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
+)
 
 
 def _ratings(seed: int, raters: int = 4, items: int = 60, missing: float = 0.2) -> np.ndarray:

@@ -106,8 +106,18 @@ def test_the_results_position_bias_counts_decided_votes_for_the_shown_left_respo
     left = np.where(rng.random(n) < 0.5, 1, 2)
     right = 3 - left
     winner = np.where(rng.random(n) < 0.2, 0, np.where(rng.random(n) < 0.65, left, right))  # 0: a tie
-    table = VoteTable(comparison, comparison // 2, rng.integers(1, 20, n), np.array(["crowd"] * n, dtype=object),
-                      left, right, winner, rng.integers(10, 900, n), rng.integers(10, 900, n), {1: "A", 2: "B"})
+    table = VoteTable(
+        comparison,
+        comparison // 2,
+        rng.integers(1, 20, n),
+        np.array(["crowd"] * n, dtype=object),
+        left,
+        right,
+        winner,
+        rng.integers(10, 900, n),
+        rng.integers(10, 900, n),
+        {1: "A", 2: "B"},
+    )
     position = compute_results(table, [(1, 2)], Params(n_resamples=200))["bias"]["position"]
     decided = winner != 0
     expected = position_bias(int((decided & (winner == left)).sum()), int((decided & (winner == right)).sum()))

@@ -82,8 +82,7 @@ def test_negative_totals_are_refused():
 
 
 def test_results_convert_to_strict_json_with_builtin_types():
-    for result in (count_outcomes(np.array([1, 0, -1])), count_outcomes([]),
-                   alpaca_win_rate(np.array([1, 1]))):
+    for result in (count_outcomes(np.array([1, 0, -1])), count_outcomes([]), alpaca_win_rate(np.array([1, 1]))):
         d = result.as_dict()
         json.dumps(d, allow_nan=False)
         assert all(v is None or type(v) in (int, float, str) for v in d.values())

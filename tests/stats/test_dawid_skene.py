@@ -1,4 +1,5 @@
 """Dawid-Skene rater quality: recovers simulated raters' accuracies and confusions."""
+
 from __future__ import annotations
 
 import json
@@ -70,7 +71,7 @@ def _reference_em(item, rater, label, k=3, smoothing=0.01, tol=1e-6, max_iter=20
     np.add.at(shares, (item, label), 1)
     post = shares / shares.sum(axis=1, keepdims=True)
     prev = -np.inf
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned after the loop)
         counts = np.full((n_raters, k, k), smoothing)  # rater, true class, label
         np.add.at(counts, (rater, slice(None), label), post[item])
         log_conf = np.log(counts / counts.sum(axis=2, keepdims=True))

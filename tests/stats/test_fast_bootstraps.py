@@ -2,6 +2,7 @@
 bit for bit where the random stream is kept (prompt-clustered shares, clustered rankings),
 the same estimates and intervals within Monte Carlo error where it changed (multinomial draws
 over kinds of items or over unique battles)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -95,8 +96,11 @@ def test_newton_and_mm_fits_of_all_resamples_agree_and_vote_resampling_matches_t
 
 def test_item_types_are_the_distinct_rows_with_their_counts():
     rng = np.random.default_rng(7)
-    for rows in (rng.integers(0, 4, (500, 3)).astype(float), np.c_[rng.integers(0, 7, 200) / 2, rng.integers(1, 4, 200)],
-                 rng.random((40, 2))):
+    for rows in (
+        rng.integers(0, 4, (500, 3)).astype(float),
+        np.c_[rng.integers(0, 7, 200) / 2, rng.integers(1, 4, 200)],
+        rng.random((40, 2)),
+    ):
         types, mult = item_types(rows)
         ref_types, ref_mult = np.unique(rows, axis=0, return_counts=True)
         assert np.array_equal(types, ref_types) and np.array_equal(mult, ref_mult)
@@ -140,7 +144,7 @@ def test_tie_discounted_bootstrap_from_kinds_matches_the_item_loop():
     rng = np.random.default_rng(10)
     counts = rng.multinomial(3, [0.45, 0.1, 0.45], size=500).astype(float)
     fast = bootstrap_tie_discounted_accuracy(counts, n_resamples=2000, seed=2)
-    credit = ((counts * (counts - 1) / 2).sum(axis=1) + 0.5 * counts[:, 1] * (counts[:, 0] + counts[:, 2]))
+    credit = (counts * (counts - 1) / 2).sum(axis=1) + 0.5 * counts[:, 1] * (counts[:, 0] + counts[:, 2])
     draws = np.random.default_rng(2).integers(0, 500, (2000, 500))
     values = credit[draws].sum(axis=1) / (3 * draws.shape[1])
     lo, hi = np.quantile(values, [0.025, 0.975])
@@ -154,7 +158,7 @@ def test_both_krippendorff_levels_from_one_set_of_resamples_equal_each_level_alo
 
     counts = np.random.default_rng(11).multinomial(3, [0.45, 0.15, 0.4], size=700)
     both = bootstrap_krippendorff_levels(counts, ("nominal", "ordinal"), n_resamples=500, seed=3)
-    for level, interval in zip(("nominal", "ordinal"), both):
+    for level, interval in zip(("nominal", "ordinal"), both, strict=True):
         assert interval == bootstrap_krippendorff_counts(counts, level, n_resamples=500, seed=3)
         assert interval.estimate == pytest.approx(krippendorff_alpha_counts(counts, level).value, abs=1e-12)
 
@@ -167,7 +171,8 @@ def test_newton_with_a_chord_start_agrees_with_mm_for_many_systems_and_chunks():
     np.testing.assert_allclose(newton.low, mm.low, atol=1e-4)
     np.testing.assert_allclose(newton.high, mm.high, atol=1e-4)
     sparse_votes = bootstrap_bradley_terry(a[:300], b[:300], out[:300], names, n_resamples=250, seed=2)
-    sparse_newton = bootstrap_bradley_terry(a[:300], b[:300], out[:300], names, n_resamples=250, seed=2,
-                                            method="newton")
+    sparse_newton = bootstrap_bradley_terry(
+        a[:300], b[:300], out[:300], names, n_resamples=250, seed=2, method="newton"
+    )
     np.testing.assert_allclose(sparse_newton.low, sparse_votes.low, atol=1e-4)
     np.testing.assert_allclose(sparse_newton.high, sparse_votes.high, atol=1e-4)

@@ -97,8 +97,10 @@ def test_length_control_summed_over_distinct_differences_equals_the_per_vote_fit
     def loss(beta):  # the earlier per-vote loss
         z = beta[0] + beta[1] * x
         r = (special.expit(z) - y) / y.size
-        return (np.sum(np.logaddexp(0, z) - y * z) / y.size + RIDGE * beta[1] ** 2,
-                np.array([r.sum(), (r * x).sum() + 2 * RIDGE * beta[1]]))
+        return (
+            np.sum(np.logaddexp(0, z) - y * z) / y.size + RIDGE * beta[1] ** 2,
+            np.array([r.sum(), (r * x).sum() + 2 * RIDGE * beta[1]]),
+        )
 
     ref = optimize.minimize(loss, [special.logit(y.mean()), 0.0], jac=True, method="L-BFGS-B").x
     lc = length_controlled_win_rate(diff, out)

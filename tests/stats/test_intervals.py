@@ -34,14 +34,14 @@ def test_wilson_refuses_more_successes_than_trials():
 def test_goodman_matches_statsmodels(counts, alpha):
     ref = multinomial_proportions_confint(np.array(counts), alpha=alpha, method="goodman")
     ours = goodman_intervals(counts, 1 - alpha)
-    for iv, (lo, hi) in zip(ours, ref):
+    for iv, (lo, hi) in zip(ours, ref, strict=True):
         assert iv.low == pytest.approx(max(lo, 0.0), abs=1e-12)
         assert iv.high == pytest.approx(min(hi, 1.0), abs=1e-12)
 
 
 def test_goodman_intervals_are_wider_than_wilson_for_each_share():
     counts = [40, 20, 40]
-    for iv, k in zip(goodman_intervals(counts), counts):
+    for iv, k in zip(goodman_intervals(counts), counts, strict=True):
         w = wilson_interval(k, 100)
         assert iv.low < w.low and iv.high > w.high
 

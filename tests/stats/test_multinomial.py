@@ -1,6 +1,7 @@
 """The Poisson-based multinomial sampler draws exactly Multinomial(n, counts / n): checked
 against the exact probabilities of every outcome, in the regime where the Poisson draws do
 all the work (s = 0) and where most of it (s > 0, with rejected and topped-up rows)."""
+
 from __future__ import annotations
 
 from itertools import product

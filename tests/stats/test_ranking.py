@@ -49,8 +49,9 @@ def test_bradley_terry_matches_evalica_scores_and_order():
     wins, ties = pair_matrices(a, b, out, 5)
     ours = bradley_terry(wins, ties, prior=0.0)
     winners = [evalica.Winner.X if o == 1 else evalica.Winner.Y if o == -1 else evalica.Winner.Draw for o in out]
-    ref = evalica.bradley_terry(a, b, winners, index=pd.Index(range(5)), tie_weight=0.5,
-                                solver="naive", tolerance=1e-12, limit=10_000)
+    ref = evalica.bradley_terry(
+        a, b, winners, index=pd.Index(range(5)), tie_weight=0.5, solver="naive", tolerance=1e-12, limit=10_000
+    )
     ref_scores = ref.scores.sort_index().to_numpy()
     np.testing.assert_allclose(_log_strength(ours.elo), np.log(ref_scores) - np.log(ref_scores).mean(), atol=1e-6)
     np.testing.assert_allclose(ours.probabilities, ref_scores / ref_scores.sum(), atol=1e-6)
@@ -192,7 +193,7 @@ def test_bootstrap_intervals_are_seeded_contain_the_point_and_rank_clear_winners
     r1 = bootstrap_bradley_terry(a, b, out, names, n_resamples=200, seed=1)
     r2 = bootstrap_bradley_terry(a, b, out, names, n_resamples=200, seed=1)
     assert r1 == r2
-    for lo, e, hi in zip(r1.low, r1.elo, r1.high):
+    for lo, e, hi in zip(r1.low, r1.elo, r1.high, strict=True):
         assert lo < e < hi
     assert r1.rank[2] == 1 and r1.rank[3] == 5
     json.dumps(r1.as_dict(), allow_nan=False)

@@ -1,4 +1,5 @@
 """Published numbers reproduced from the real data in ../shared/data (skipped without it)."""
+
 from __future__ import annotations
 
 import csv
@@ -45,8 +46,9 @@ def _pandalm_labels(shared_data) -> np.ndarray:
 
 def test_pandalm_annotator_pairs_reproduce_the_published_cohens_kappas(shared_data):
     labels = _pandalm_labels(shared_data)
-    kappas = [round(cohens_kappa(labels[i], labels[j], categories=[0, 1, 2]).value, 4)
-              for i, j in combinations(range(3), 2)]
+    kappas = [
+        round(cohens_kappa(labels[i], labels[j], categories=[0, 1, 2]).value, 4) for i, j in combinations(range(3), 2)
+    ]
     assert kappas == [0.8520, 0.8789, 0.8617]  # annotator pairs (1,2), (1,3), (2,3)
 
 

@@ -1,21 +1,22 @@
 """The vectorised agreement section of the results (pure: a VoteTable, no database) gives the
 tables, order and kappas of the per-item loop it replaced, and reports Dawid-Skene rater
 quality under "rater_quality"."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from comparisons.stats import cohens_kappa_table
 from results.agreement import MAX_RATER_PAIRS, MIN_SHARED, _cohen_pairs, canonical_labels
 from results.compute import Params, compute_results
 from results.table import VoteTable
-from comparisons.stats import cohens_kappa_table
 
 
 def _loop_cohen_pairs(raters, items, labels):
     """The earlier implementation, kept here as the reference."""
     by_item: dict = {}
-    for rater, item, label in zip(raters.tolist(), items.tolist(), labels.tolist()):
+    for rater, item, label in zip(raters.tolist(), items.tolist(), labels.tolist(), strict=True):
         by_item.setdefault(item, []).append((rater, label))
     tables: dict = {}
     for entries in by_item.values():
@@ -25,8 +26,11 @@ def _loop_cohen_pairs(raters, items, labels):
                 (r1, l1), (r2, l2) = entries[i], entries[j]
                 tables.setdefault((r1, r2), np.zeros((3, 3)))[l1 + 1, l2 + 1] += 1
     top = sorted(tables.items(), key=lambda kv: -kv[1].sum())[:MAX_RATER_PAIRS]
-    return [{"raters": list(p), "shared": int(t.sum()), "kappa": cohens_kappa_table(t).value}
-            for p, t in top if t.sum() >= MIN_SHARED]
+    return [
+        {"raters": list(p), "shared": int(t.sum()), "kappa": cohens_kappa_table(t).value}
+        for p, t in top
+        if t.sum() >= MIN_SHARED
+    ]
 
 
 def _votes(seed: int, n_items: int = 3000, n_raters: int = 14):
@@ -67,8 +71,18 @@ def test_results_report_dawid_skene_rater_quality_on_shared_comparisons():
     good = rng.random(n) < np.where(rater == 6, 0.35, 0.9)
     winner = np.where(good, truth[comparison], rng.choice([1, 0, 2], n))
     left = np.where(comparison % 2 == 0, 1, 2)
-    table = VoteTable(comparison, comparison // 2, rater, np.array(["crowd"] * n, dtype=object), left, 3 - left,
-                      winner, np.full(n, 100), np.full(n, 120), {1: "LIMA", 2: "GPT-4"})
+    table = VoteTable(
+        comparison,
+        comparison // 2,
+        rater,
+        np.array(["crowd"] * n, dtype=object),
+        left,
+        3 - left,
+        winner,
+        np.full(n, 100),
+        np.full(n, 120),
+        {1: "LIMA", 2: "GPT-4"},
+    )
     results = compute_results(table, [(1, 2)], Params(n_resamples=200))
     quality = results["rater_quality"]
     assert quality["method"] == "dawid-skene" and quality["classes"] == ["loss", "tie", "win"]
@@ -79,15 +93,15 @@ def test_results_report_dawid_skene_rater_quality_on_shared_comparisons():
     assert quality["n_items"] == n // 3 and quality["n_votes"] == n
     assert canonical_labels(table).tolist() == [{1: 1, 0: 0, 2: -1}[w] for w in winner.tolist()]
     assert results["agreement"]["krippendorff_alpha_nominal"]["interval"]["low"] == pytest.approx(
-        results["agreement"]["krippendorff_alpha_nominal"]["value"], abs=0.1)
+        results["agreement"]["krippendorff_alpha_nominal"]["value"], abs=0.1
+    )
 
 
 def test_majority_labels_take_the_unique_top_label_call_splits_ties_and_skip_empty_items():
     from results.agreement import majority_labels
 
     counts = np.random.default_rng(3).integers(0, 3, (500, 3)).astype(float)
-    expected = [-1 if row.sum() == 0 else (int(row.argmax()) if (row == row.max()).sum() == 1 else 1)
-                for row in counts]
+    expected = [-1 if row.sum() == 0 else (int(row.argmax()) if (row == row.max()).sum() == 1 else 1) for row in counts]
     assert majority_labels(counts).tolist() == expected
 
 
@@ -95,8 +109,18 @@ def test_group_codes_read_one_vote_per_rater_and_fall_back_when_a_rater_changes_
     n = 12
     rater = np.arange(n) % 4
     group = np.array(["crowd", "judge", "author", "crowd"] * 3, dtype=object)
-    table = VoteTable(np.arange(n), np.arange(n), rater, group, np.ones(n, int), np.full(n, 2), np.ones(n, int),
-                      np.ones(n, int), np.ones(n, int), {1: "a", 2: "b"})
+    table = VoteTable(
+        np.arange(n),
+        np.arange(n),
+        rater,
+        group,
+        np.ones(n, int),
+        np.full(n, 2),
+        np.ones(n, int),
+        np.ones(n, int),
+        np.ones(n, int),
+        {1: "a", 2: "b"},
+    )
     names, codes = table.group_codes()
     assert names == ["author", "crowd", "judge"] and (np.asarray(names, dtype=object)[codes] == group).all()
     group[5] = "expert"  # rater 1 votes once as an expert
@@ -114,14 +138,25 @@ def test_judges_sit_beside_the_headline_numbers_not_in_them():
     winner = np.where(rng.random(n) < 0.6, 1, np.where(rng.random(n) < 0.5, 0, base))  # 0: a tie
     rater = rng.integers(1, 30, n)
     group = np.where(rater % 5 == 0, "judge", "crowd").astype(object)
-    table = VoteTable(comparison, comparison // 2, rater, group, left, right, winner,
-                      rng.integers(10, 900, n), rng.integers(10, 900, n), {1: "LIMA", 2: "GPT-4", 3: "Bard"})
+    table = VoteTable(
+        comparison,
+        comparison // 2,
+        rater,
+        group,
+        left,
+        right,
+        winner,
+        rng.integers(10, 900, n),
+        rng.integers(10, 900, n),
+        {1: "LIMA", 2: "GPT-4", 3: "Bard"},
+    )
     params = Params(n_resamples=200)
     results = compute_results(table, [(1, 2), (1, 3)], params)
     humans = compute_results(table.select(group != "judge"), [(1, 2), (1, 3)], params)
-    for with_judges, without in zip(results["pairs"], humans["pairs"]):
-        assert {k: v for k, v in with_judges.items() if k != "by_group"} == \
-            {k: v for k, v in without.items() if k != "by_group"}
+    for with_judges, without in zip(results["pairs"], humans["pairs"], strict=True):
+        assert {k: v for k, v in with_judges.items() if k != "by_group"} == {
+            k: v for k, v in without.items() if k != "by_group"
+        }
         assert set(with_judges["by_group"]) == {"crowd", "judge"} and set(without["by_group"]) == {"crowd"}
         assert with_judges["by_group"]["crowd"] == without["by_group"]["crowd"]
     assert results["ranking"] == humans["ranking"] and results["bias"] == humans["bias"]
@@ -134,8 +169,18 @@ def test_pair_votes_are_the_votes_outcomes_for_picks_in_either_order():
     left = rng.integers(1, 6, n)
     right = (left + rng.integers(1, 5, n) - 1) % 5 + 1
     winner = np.where(rng.random(n) < 0.3, 0, np.where(rng.random(n) < 0.5, left, right))
-    table = VoteTable(np.arange(n), np.arange(n), np.arange(n), np.array(["crowd"] * n, dtype=object), left, right,
-                      winner, np.ones(n, int), np.ones(n, int), {})
+    table = VoteTable(
+        np.arange(n),
+        np.arange(n),
+        np.arange(n),
+        np.array(["crowd"] * n, dtype=object),
+        left,
+        right,
+        winner,
+        np.ones(n, int),
+        np.ones(n, int),
+        {},
+    )
     keys = table.pair_keys()
     for first, second in [(1, 2), (2, 1), (3, 5), (5, 4), (1, 9), (2, 12)]:
         index, outcomes = table.pair_votes(keys, first, second)

@@ -5,6 +5,7 @@ Each study: 200 prompts x 5 raters. A prompt's win probability is drawn from Bet
 correlation ~0.2, design effect ~1.8); each vote is a tie with probability 0.2, else a win
 with the prompt's probability. True win share = 0.8 * 0.6 = 0.48.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,10 +19,7 @@ TRUE_WIN_SHARE = 0.8 * 0.6
 
 def _study(rng: np.random.Generator, clustered: bool) -> tuple[np.ndarray, np.ndarray]:
     ids = np.repeat(np.arange(PROMPTS), RATERS)
-    if clustered:
-        p = rng.beta(1.2, 0.8, PROMPTS)[ids]
-    else:
-        p = np.full(ids.size, 0.6)
+    p = rng.beta(1.2, 0.8, PROMPTS)[ids] if clustered else np.full(ids.size, 0.6)
     tie = rng.random(ids.size) < 0.2
     win = rng.random(ids.size) < p
     return ids, np.where(tie, 0, np.where(win, 1, -1))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -13,13 +16,15 @@ from comparisons.permissions import RESEARCHERS_GROUP
 class Command(BaseCommand):
     help = "Create a researcher account if needed and print its API token (Authorization: Token ...)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--password", help="Also set this password (for the web pages and admin).")
         parser.add_argument("--rotate", action="store_true", help="Replace an existing token with a new one.")
         parser.add_argument("--admin", action="store_true", help="Also make the account a superuser (Django admin).")
 
-    def handle(self, *args, username: str, password: str | None, rotate: bool, admin: bool, **options) -> None:
+    def handle(
+        self, *args: Any, username: str, password: str | None, rotate: bool, admin: bool, **options: Any
+    ) -> None:
         user, created = get_user_model().objects.get_or_create(username=username)
         if created and not password:
             user.set_unusable_password()

@@ -4,7 +4,9 @@ Safe to run again: uploads are idempotent and the comparison build adds nothing 
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from comparisons import services
 from comparisons.errors import ServiceError
 from comparisons.ingest.parse import JSONL, parse_rows
-from comparisons.ingest.rows import validate_rows
+from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
 from demo.data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
@@ -24,7 +26,7 @@ from results.services import results_refresh
 class Command(BaseCommand):
     help = "Load the synthetic demo study (or real outputs from --jsonl), open it and build its comparisons."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--slug", default="lima-demo")
         parser.add_argument("--name", default="LIMA-style demo (synthetic outputs)")
         parser.add_argument("--owner", default="demo", help="The researcher who owns the study (created if needed).")
@@ -33,10 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--jsonl", type=Path, help="Load these outputs instead of the synthetic ones.")
         parser.add_argument("--focal", help="With --jsonl: the focal system (the others become its baselines).")
         parser.add_argument("--all-pairs", action="store_true", help="With --jsonl: compare every pair of systems.")
-        parser.add_argument("--no-votes", action="store_true",
-                            help="Do not add simulated votes (the synthetic demo gets them by default).")
+        parser.add_argument(
+            "--no-votes",
+            action="store_true",
+            help="Do not add simulated votes (the synthetic demo gets them by default).",
+        )
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         owner = self._owner(opts["owner"])
         if opts["jsonl"]:
             rows = self._read_jsonl(opts["jsonl"])
@@ -56,12 +61,17 @@ class Command(BaseCommand):
             if study is None:
                 baselines = [] if opts["jsonl"] else BASELINES
                 study = services.study_create(
-                    owner=owner, name=opts["name"], slug=opts["slug"], design=design,
+                    owner=owner,
+                    name=opts["name"],
+                    slug=opts["slug"],
+                    design=design,
                     focal_system=focal if design == Study.Design.FOCAL else None,
                     baselines=baselines if design == Study.Design.FOCAL else None,
                 )
             if study.status != Study.Status.DRAFT:
-                self.stdout.write(f"Study {study.slug!r} exists and is {study.status}; its outputs are left as they are.")
+                self.stdout.write(
+                    f"Study {study.slug!r} exists and is {study.status}; its outputs are left as they are."
+                )
             else:
                 counts = services.outputs_upload(study=study, rows=rows)
                 self.stdout.write(f"Outputs: {counts.as_dict()}")
@@ -78,12 +88,12 @@ class Command(BaseCommand):
             f"over {report.pairs} pairs; {report.prompts_missing_responses} prompts lack a response."
         )
 
-    def _owner(self, username: str):
+    def _owner(self, username: str) -> Any:
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.groups.add(Group.objects.get_or_create(name=RESEARCHERS_GROUP)[0])
         return user
 
-    def _read_jsonl(self, path: Path):
+    def _read_jsonl(self, path: Path) -> list[OutputRow]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

@@ -19,7 +19,9 @@ class Bar:
     """`label [#######-------] 47% 12.0/25.5 MB`, redrawn at most ten times a second on a
     terminal (a log gets a line per tenth of the way)."""
 
-    def __init__(self, label: str, total: int, *, unit: str = "", stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(
+        self, label: str, total: int, *, unit: str = "", stream: TextIO | None = None, width: int = 30
+    ) -> None:
         self.label, self.total, self.unit, self.width = label, max(total, 0), unit, width
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())

@@ -5,6 +5,9 @@ and a bar of wins, ties and losses."""
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+Json = dict[str, Any]  # an object of the results JSON (the API's answer)
 
 
 def _glyphs() -> tuple[str, str, str]:
@@ -12,7 +15,7 @@ def _glyphs() -> tuple[str, str, str]:
     return ("█", "▒", "░") if encoding in ("utf8", "utf16") else ("#", "=", ".")
 
 
-def share(interval: dict | None) -> str:
+def share(interval: Json | None) -> str:
     if not interval or interval.get("estimate") is None:
         return "-"
     low, high = interval.get("low"), interval.get("high")
@@ -24,17 +27,17 @@ def plain(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-def bar(counts: dict, width: int = 20) -> str:
+def bar(counts: Json, width: int = 20) -> str:
     win, tie, loss = _glyphs()
-    n = counts.get("n") or 0
+    n: int = counts.get("n") or 0
     if not n:
         return " " * width
-    wins = round(counts["wins"] / n * width)
-    ties = round((counts["wins"] + counts["ties"]) / n * width) - wins
+    wins: int = round(counts["wins"] / n * width)
+    ties: int = round((counts["wins"] + counts["ties"]) / n * width) - wins
     return win * wins + tie * ties + loss * (width - wins - ties)
 
 
-def results_table(data: dict, *, by_group: bool = False) -> str:
+def results_table(data: Json, *, by_group: bool = False) -> str:
     focal = data.get("focal_system")
     params = data.get("params") or {}
     level, method = params.get("level", 0.95), params.get("method", "bootstrap")
@@ -44,39 +47,67 @@ def results_table(data: dict, *, by_group: bool = False) -> str:
         pairs.sort(key=lambda p: -(p["counts"].get("win_share") or -1))
     heading = f"{focal} against each baseline" if focal else "every pair (shares of the first system)"
     group = params.get("rater_group")
-    lines = [(f"{data.get('study', '')}: {heading}; {data.get('n_votes', 0):,} votes"
-              f"{' of rater group ' + group if group else ''}; {level:.0%} {method} intervals")]
+    lines = [
+        (
+            f"{data.get('study', '')}: {heading}; {data.get('n_votes', 0):,} votes"
+            f"{' of rater group ' + group if group else ''}; {level:.0%} {method} intervals"
+        )
+    ]
     rows = [["baseline" if focal else "pair", "", f"{first} wins", "tie", f"{first} loses", "n", "verdict"]]
     for pair in pairs:
         counts, interval = pair["counts"], pair.get("interval") or {}
         name = pair["systems"][1] if focal else f"{pair['systems'][0]} vs {pair['systems'][1]}"
-        rows.append([name, bar(counts), share(interval.get("win_share")), share(interval.get("tie_share")),
-                     share(interval.get("loss_share")), f"{counts.get('n', 0):,}", pair.get("verdict", "")])
+        rows.append(
+            [
+                name,
+                bar(counts),
+                share(interval.get("win_share")),
+                share(interval.get("tie_share")),
+                share(interval.get("loss_share")),
+                f"{counts.get('n', 0):,}",
+                pair.get("verdict", ""),
+            ]
+        )
         if by_group:
             for group_name, g in sorted((pair.get("by_group") or {}).items()):
                 c = g["counts"]
-                rows.append([f"  {group_name}", bar(c), share(g.get("win_share")), plain(c.get("tie_share")),
-                             plain(c.get("loss_share")), f"{c.get('n', 0):,}", ""])
+                rows.append(
+                    [
+                        f"  {group_name}",
+                        bar(c),
+                        share(g.get("win_share")),
+                        plain(c.get("tie_share")),
+                        plain(c.get("loss_share")),
+                        f"{c.get('n', 0):,}",
+                        "",
+                    ]
+                )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines.append("")
     for row in rows:
-        cells = [cell.rjust(w) if i == 5 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [
+            cell.rjust(w) if i == 5 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
         lines.append("  ".join(cells).rstrip())
     win, tie, loss = _glyphs()
     lines.append("")
-    lines.append(f"bar: {win} {first} wins  {tie} tie  {loss} {first} loses"
-                 f"{'; rows per rater group: win share with a Wilson interval' if by_group else ''}")
+    lines.append(
+        f"bar: {win} {first} wins  {tie} tie  {loss} {first} loses"
+        f"{'; rows per rater group: win share with a Wilson interval' if by_group else ''}"
+    )
     lines += agreement_lines(data.get("agreement") or {}, level)
     mixed = {g for p in pairs for g in (p.get("by_group") or {})}
     if not group and "judge" in mixed and len(mixed) > 1:
-        lines.append("note: these rows count LLM judges' votes with the humans'; --rater-group crowd (or another "
-                     "group) shows one group alone, --by-group shows them side by side")
+        lines.append(
+            "note: these rows count LLM judges' votes with the humans'; --rater-group crowd (or another "
+            "group) shows one group alone, --by-group shows them side by side"
+        )
     if data.get("stale"):
         lines.append(f"(computed {data.get('computed_at')}; votes arrived since and a refresh is queued)")
     return "\n".join(lines) + "\n"
 
 
-def agreement_lines(agreement: dict, level: float) -> list[str]:
+def agreement_lines(agreement: Json, level: float) -> list[str]:
     groups = agreement.get("tie_discounted_accuracy_by_group") or []
     if not groups:
         return []

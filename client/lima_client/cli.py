@@ -1,6 +1,6 @@
-"""The lima-eval command line, over lima_eval.client (no Django).
+"""The lima-eval command line, over lima_client.client (httpx and the standard library only).
 
-    python -m lima_eval.cli [--url URL] [--token TOKEN] COMMAND ...
+    lima-eval [--url URL] [--token TOKEN] COMMAND ...      (or python -m lima_client)
 
 The token and URL come from the flags, else LIMA_EVAL_TOKEN and LIMA_EVAL_URL. Exit status:
 0 done, 1 the API refused (its detail and errors are printed), 2 usage or configuration."""
@@ -11,17 +11,19 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from lima_eval.client import ApiError, Client
-from lima_eval.tables import results_table
+from lima_client.client import ApiError, Client
+from lima_client.tables import results_table
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=argparse.SUPPRESS, help="the service's base URL (LIMA_EVAL_URL)")
     common.add_argument("--token", default=argparse.SUPPRESS, help="a researcher API token (LIMA_EVAL_TOKEN)")
-    parser = argparse.ArgumentParser(prog="lima-eval", description="Script lima-eval studies from a terminal.", parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="lima-eval", description="Script lima-eval studies from a terminal.", parents=[common]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -70,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--price-completion-per-1k")
     p = command("judge-run", "judge every comparison not judged yet")
     p.add_argument("name")
-    p.add_argument("--retry-lost", action="store_true", help="also resend calls lost with a dead worker (may pay twice)")
+    p.add_argument(
+        "--retry-lost", action="store_true", help="also resend calls lost with a dead worker (may pay twice)"
+    )
     p.add_argument("--wait", action="store_true", help="wait until nothing is pending or in flight")
     return parser
 
@@ -93,18 +97,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def cmd_create(client: Client, args) -> int:
+def cmd_create(client: Client, args: argparse.Namespace) -> int:
     design = "all_pairs" if args.systems else "focal"
-    study = client.create_study(name=args.name, slug=args.slug, design=design, focal_system=args.focal,
-                                baselines=args.baseline or None, systems=args.systems,
-                                votes_per_comparison=args.votes_per_comparison, question=args.question)
+    study = client.create_study(
+        name=args.name,
+        slug=args.slug,
+        design=design,
+        focal_system=args.focal,
+        baselines=args.baseline or None,
+        systems=args.systems,
+        votes_per_comparison=args.votes_per_comparison,
+        question=args.question,
+    )
     print(f"created {study['slug']} ({study['design']}, {study['status']}): {', '.join(study['systems'])}")
     return 0
 
 
-def cmd_upload(client: Client, args) -> int:
-    counts = client.upload_outputs(args.slug, path=args.file, replace=args.replace, progress=not args.quiet,
-                                   wait=not args.no_wait)
+def cmd_upload(client: Client, args: argparse.Namespace) -> int:
+    counts = client.upload_outputs(
+        args.slug, path=args.file, replace=args.replace, progress=not args.quiet, wait=not args.no_wait
+    )
     if "status" in counts:  # a job, not waited for
         print(f"queued job {counts['id']} ({counts['total_rows']:,} rows): {counts['url']}")
     else:
@@ -112,81 +124,113 @@ def cmd_upload(client: Client, args) -> int:
     return 0
 
 
-def cmd_open(client: Client, args) -> int:
+def cmd_open(client: Client, args: argparse.Namespace) -> int:
     study = client.open_study(args.slug, wait=not args.no_wait)
-    built = (study.get("queue_report") or {})
+    built = study.get("queue_report") or {}
     print(f"{study['slug']} is {study['status']}; comparisons: {built.get('total', study['counts']['comparisons']):,}")
     return 0
 
 
-def cmd_close(client: Client, args) -> int:
+def cmd_close(client: Client, args: argparse.Namespace) -> int:
     print(f"{args.slug} is {client.close_study(args.slug)['status']}")
     return 0
 
 
-def cmd_status(client: Client, args) -> int:
+def cmd_status(client: Client, args: argparse.Namespace) -> int:
     study = client.study(args.slug)
     judges = [(j["name"], client.judge_status(args.slug, j["name"])) for j in client.judges(args.slug)]
     if args.json:
         print(json.dumps({"study": study, "judges": dict(judges)}, indent=2))
         return 0
     counts = study["counts"]
-    members = f"focal {study['focal_system']}; baselines {', '.join(study['baselines'])}" if study["focal_system"] \
+    members = (
+        f"focal {study['focal_system']}; baselines {', '.join(study['baselines'])}"
+        if study["focal_system"]
         else f"systems {', '.join(study['systems'])}"
+    )
     print(f"{study['slug']}: {study['name']} - {study['status']} ({members})")
-    print(f"prompts {counts['prompts']:,}; comparisons {counts['comparisons']:,}; missing responses {counts['missing_responses']:,}")
+    print(
+        f"prompts {counts['prompts']:,}; comparisons {counts['comparisons']:,}; "
+        f"missing responses {counts['missing_responses']:,}"
+    )
     print("responses: " + ", ".join(f"{name} {n:,}" for name, n in counts["responses"].items()))
     for name, s in judges:
         states = ", ".join(f"{n:,} {state}" for state, n in s["by_state"].items() if n)
-        print(f"judge {name}: {s['calls']:,} calls ({states or 'none yet'}); {s['votes']:,} votes; "
-              f"{s['unparseable']:,} unparseable; cost {s['cost']}")
+        print(
+            f"judge {name}: {s['calls']:,} calls ({states or 'none yet'}); {s['votes']:,} votes; "
+            f"{s['unparseable']:,} unparseable; cost {s['cost']}"
+        )
     return 0
 
 
-def cmd_import_votes(client: Client, args) -> int:
+def cmd_import_votes(client: Client, args: argparse.Namespace) -> int:
     counts = client.import_votes(args.slug, path=args.file)
     print(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items()))
     return 0
 
 
-def cmd_results(client: Client, args) -> int:
-    data = client.results(args.slug, level=args.level, method=args.method, aggregate=args.aggregate,
-                          rater_group=args.rater_group, fresh=args.fresh)
+def cmd_results(client: Client, args: argparse.Namespace) -> int:
+    data = client.results(
+        args.slug,
+        level=args.level,
+        method=args.method,
+        aggregate=args.aggregate,
+        rater_group=args.rater_group,
+        fresh=args.fresh,
+    )
     sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.json else results_table(data, by_group=args.by_group))
     return 0
 
 
-def cmd_export(client: Client, args) -> int:
+def cmd_export(client: Client, args: argparse.Namespace) -> int:
     path = args.output or f"{args.slug}-votes.{args.format}"
     size = client.export_votes(args.slug, path, fmt=args.format)
     print(f"wrote {path} ({size:,} bytes)")
     return 0
 
 
-def cmd_judge_add(client: Client, args) -> int:
-    judge = client.create_judge(args.slug, name=args.name, base_url=args.base_url, model=args.model,
-                                api_key_env=args.api_key_env, order_policy=args.order_policy,
-                                max_concurrency=args.max_concurrency, price_prompt_per_1k=args.price_prompt_per_1k,
-                                price_completion_per_1k=args.price_completion_per_1k)
+def cmd_judge_add(client: Client, args: argparse.Namespace) -> int:
+    judge = client.create_judge(
+        args.slug,
+        name=args.name,
+        base_url=args.base_url,
+        model=args.model,
+        api_key_env=args.api_key_env,
+        order_policy=args.order_policy,
+        max_concurrency=args.max_concurrency,
+        price_prompt_per_1k=args.price_prompt_per_1k,
+        price_completion_per_1k=args.price_completion_per_1k,
+    )
     print(f"added judge {judge['name']} ({judge['model']} at {judge['base_url']}), voting as {judge['rater']}")
     return 0
 
 
-def cmd_judge_run(client: Client, args) -> int:
+def cmd_judge_run(client: Client, args: argparse.Namespace) -> int:
     run = client.run_judge(args.slug, args.name, retry_lost=args.retry_lost)
     print(f"queued {run['queued']:,} calls")
     status = run["status"]
     while args.wait and (status["by_state"]["pending"] or status["in_flight"] > status["lost"]):
         time.sleep(1.0)
         status = client.judge_status(args.slug, args.name)
-    print(f"{status['votes']:,} votes; {status['unparseable']:,} unparseable; {status['by_state']['failed']:,} failed; "
-          f"cost {status['cost']}")
+    print(
+        f"{status['votes']:,} votes; {status['unparseable']:,} unparseable; {status['by_state']['failed']:,} failed; "
+        f"cost {status['cost']}"
+    )
     return 0
 
 
-COMMANDS = {"create": cmd_create, "upload": cmd_upload, "open": cmd_open, "close": cmd_close, "status": cmd_status,
-            "import-votes": cmd_import_votes, "results": cmd_results, "export": cmd_export,
-            "judge-add": cmd_judge_add, "judge-run": cmd_judge_run}
+COMMANDS: dict[str, Callable[[Client, argparse.Namespace], int]] = {
+    "create": cmd_create,
+    "upload": cmd_upload,
+    "open": cmd_open,
+    "close": cmd_close,
+    "status": cmd_status,
+    "import-votes": cmd_import_votes,
+    "results": cmd_results,
+    "export": cmd_export,
+    "judge-add": cmd_judge_add,
+    "judge-run": cmd_judge_run,
+}
 
 if __name__ == "__main__":
     sys.exit(main())
