@@ -69,7 +69,8 @@ class Study(models.Model):
     seed = models.BigIntegerField(default=new_seed, help_text="Seeds the left/right draw of comparisons.")
     queue_report = models.JSONField(default=dict, blank=True, help_text="The last comparison build's report.")
     stopping = models.JSONField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Stopping rules per pair (comparisons.stats.stopping): a list such as "
         '[{"rule": "verdict"}, {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}].',
     )

@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from comparisons.models import Study, UploadJob
 
-
 STOPPING_HELP = (
     'Stopping rules per pair, one or a list: {"rule": "verdict"} (the win rate\'s anytime-valid interval '
     'excludes 1/2), {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}; null for none. '

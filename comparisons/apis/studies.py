@@ -17,7 +17,6 @@ from comparisons.serializers import (
 from comparisons.services.stopping import study_set_stopping
 
 
-
 def detail_response(request, study, *, status_code: int = 200) -> Response:
     study.refresh_from_db()
     study._counts = selectors.study_counts(study)
@@ -53,8 +52,11 @@ class StudyDetailApi(APIView):
     def get(self, request, slug: str):
         return detail_response(request, selectors.study_owned(request.user, slug))
 
-    @extend_schema(summary="Change a study's stopping rules", request=StudyUpdateSerializer,
-                   responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="Change a study's stopping rules",
+        request=StudyUpdateSerializer,
+        responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND},
+    )
     def patch(self, request, slug: str):
         study = selectors.study_owned(request.user, slug)
         data = StudyUpdateSerializer(data=request.data)

@@ -35,8 +35,8 @@ from .ranking_bootstrap import bootstrap_bradley_terry
 from .ranking_mle import bradley_terry_mle, mle_exists
 from .ranking_robust import drop_k_adjacent, simultaneous_rank_intervals
 from .sequential import SequentialIntervals, sequential_intervals, small_sample_interval
-from .stopping import StoppingError, StoppingRules, parse_stopping, votes_to_settle
 from .significance import format_p, holm, prompt_wilcoxon, sign_test, sign_test_outcomes, verdict
+from .stopping import StoppingError, StoppingRules, parse_stopping, votes_to_settle
 
 __all__ = [
     "SequentialIntervals",

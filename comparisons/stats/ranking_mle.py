@@ -63,8 +63,9 @@ def newton_polish(
     games = eff + eff.T
     total = eff.sum(axis=1)
     k = theta.size
-    it = 0
-    for it in range(1, max_iter + 1):
+    steps = 0
+    while steps < max_iter:
+        steps += 1
         p = expit(theta[:, None] - theta[None, :])
         grad = total - (games * p).sum(axis=1)
         j = information(theta, games) + np.full((k, k), 1.0 / k)  # + 1 1^T / k pins the mean
@@ -73,7 +74,7 @@ def newton_polish(
         theta -= theta.mean()
         if np.max(np.abs(step)) < tol:
             break
-    return theta, it
+    return theta, steps
 
 
 def bradley_terry_mle(wins: np.ndarray, ties: np.ndarray | None = None, names: list[str] | None = None) -> MleFit:

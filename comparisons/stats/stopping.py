@@ -66,30 +66,35 @@ def parse_stopping(value: Any, field: str = "stopping") -> StoppingRules:
     found: dict[str, Any] = {}
     for i, item in enumerate(items):
         where = field if single else f"{field}[{i}]"
-        if not isinstance(item, dict):
-            raise StoppingError(where, 'must be an object such as {"rule": "verdict"}')
-        rule = item.get("rule")
-        if rule not in RULES:
-            raise StoppingError(f"{where}.rule", f"must be one of {', '.join(RULES)}")
+        rule, setting = _parse_rule(item, where)
         if rule in found:
             raise StoppingError(f"{where}.rule", f"{rule} is given twice")
-        allowed = {"verdict": {"rule"}, "precision": {"rule", "half_width"}, "budget": {"rule", "max_votes"}}[rule]
-        extra = sorted(set(item) - allowed)
-        if extra:
-            raise StoppingError(f"{where}.{extra[0]}", f"is not a setting of the {rule} rule")
-        if rule == "precision":
-            h = item.get("half_width")
-            if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0.0 < float(h) < 0.5:
-                raise StoppingError(f"{where}.half_width", "must be a number between 0 and 0.5 (exclusive)")
-            found[rule] = float(h)
-        elif rule == "budget":
-            n = item.get("max_votes")
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise StoppingError(f"{where}.max_votes", "must be a positive integer")
-            found[rule] = n
-        else:
-            found[rule] = True
+        found[rule] = setting
     return StoppingRules("verdict" in found, found.get("precision"), found.get("budget"))
+
+
+def _parse_rule(item: Any, where: str) -> tuple[str, Any]:
+    """(rule, its setting: True, the half-width or the vote budget) of one rule object."""
+    if not isinstance(item, dict):
+        raise StoppingError(where, 'must be an object such as {"rule": "verdict"}')
+    rule = item.get("rule")
+    if rule not in RULES:
+        raise StoppingError(f"{where}.rule", f"must be one of {', '.join(RULES)}")
+    allowed = {"verdict": {"rule"}, "precision": {"rule", "half_width"}, "budget": {"rule", "max_votes"}}[rule]
+    extra = sorted(set(item) - allowed)
+    if extra:
+        raise StoppingError(f"{where}.{extra[0]}", f"is not a setting of the {rule} rule")
+    if rule == "precision":
+        h = item.get("half_width")
+        if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0.0 < float(h) < 0.5:
+            raise StoppingError(f"{where}.half_width", "must be a number between 0 and 0.5 (exclusive)")
+        return rule, float(h)
+    if rule == "budget":
+        n = item.get("max_votes")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise StoppingError(f"{where}.max_votes", "must be a positive integer")
+        return rule, n
+    return rule, True
 
 
 def read_verdict(low: float, high: float, first: str, second: str) -> tuple[str | None, str]:

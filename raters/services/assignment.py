@@ -80,8 +80,9 @@ def _candidates(rater: Rater, cap: int, served: int) -> list[int]:
     drawn for this rater (an index scan on Coverage, then a seeded shuffle); for a study with
     stopping rules the most filled below the cap first, so prompts complete in turn."""
     deepest = bool(rater.study.stopping)  # stopping rules: complete prompts in turn (raters.sql)
-    rows = sql.unseen_least_filled(rater_id=rater.pk, study_id=rater.study_id, cap=cap, limit=CANDIDATES,
-                                   deepest=deepest)
+    rows = sql.unseen_least_filled(
+        rater_id=rater.pk, study_id=rater.study_id, cap=cap, limit=CANDIDATES, deepest=deepest
+    )
     rng = random.Random(f"{rater.study.seed}:{rater.external_id}:{served}")
     by_level: dict[int, list[int]] = {}
     for comparison_id, level in rows:

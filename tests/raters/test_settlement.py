@@ -30,7 +30,7 @@ def sequential_study(**kwargs) -> Study:
 
 def vote(rater) -> Assignment:
     nxt = services.assignment_next(rater=rater)
-    assert nxt.state == "assigned"
+    assert nxt.state == "assigned" and nxt.assignment is not None
     services.vote_submit(rater=rater, token=nxt.assignment.token, choice="left")
     return nxt.assignment
 
