@@ -110,6 +110,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
+    env["LIMA_RATER_ENTRIES_PER_ADDRESS"] = "0"  # every simulated rater comes from 127.0.0.1
     env["STATIC_ROOT"] = str(ROOT / "bench" / "results" / "static")  # as in production: collected, hashed
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     proc = subprocess.Popen(

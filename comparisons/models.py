@@ -143,6 +143,12 @@ class Response(models.Model):
     text = models.TextField()
     metadata = models.JSONField(default=dict, blank=True)
     length = models.PositiveIntegerField(help_text="Length of the text in characters.")
+    reveals = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What in the text names a model, its maker or its nature (comparisons/reveal.py).",
+    )
+    masked_text = models.TextField(blank=True, help_text="The text raters see when `reveals` is not empty.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

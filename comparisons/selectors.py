@@ -27,6 +27,16 @@ def jobs_for(user: Any) -> QuerySet[UploadJob]:
     return qs if user.is_superuser else qs.filter(study__owner=user)
 
 
+def revealing_responses(study: Study) -> QuerySet[Response]:
+    """The study's responses flagged at upload as revealing their author (comparisons/reveal.py)."""
+    return (
+        Response.objects.filter(prompt__study=study)
+        .exclude(reveals=[])
+        .select_related("prompt", "system")
+        .order_by("id")
+    )
+
+
 def study_counts(study: Study) -> dict:
     """Prompts, responses per system, comparisons (the design's, in all and per pair; gold
     pairs and attention checks apart) and missing responses: the number of (prompt, study
@@ -56,6 +66,7 @@ def study_counts(study: Study) -> dict:
     return {
         "prompts": prompts,
         "responses": responses,
+        "revealing_responses": revealing_responses(study).count(),
         "comparisons": sum(per_pair.values()),
         "comparisons_by_pair": comparisons_by_pair,
         "gold_comparisons": comparisons.filter(gold__isnull=False).count(),

@@ -24,7 +24,11 @@ class ChoicesSerializer(serializers.Serializer):
 
 class StudyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=100, required=False, help_text="Defaults to a slug of the name.")
+    slug = serializers.SlugField(
+        max_length=100,
+        required=False,
+        help_text="Defaults to random words (e.g. amber-falcon-42): never the name, which may name systems.",
+    )
     design = serializers.ChoiceField(choices=Study.Design.choices)
     systems = serializers.ListField(
         child=serializers.CharField(max_length=100),
@@ -54,6 +58,9 @@ class StudyUpdateSerializer(serializers.Serializer):
 class StudyCountsSerializer(serializers.Serializer):
     prompts = serializers.IntegerField()
     responses = serializers.DictField(child=serializers.IntegerField(), help_text="Responses per system name.")
+    revealing_responses = serializers.IntegerField(
+        help_text="Responses that reveal their author (masked for raters or held out, by the study's rater settings)."
+    )
     comparisons = serializers.IntegerField()
     comparisons_by_pair = serializers.ListField(child=serializers.DictField())
     gold_comparisons = serializers.IntegerField(help_text="Gold pairs and attention checks (not in `comparisons`).")

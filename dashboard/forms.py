@@ -12,7 +12,9 @@ def _names(text: str) -> list[str]:
 class StudyForm(forms.Form):
     name = forms.CharField(max_length=200)
     slug = forms.SlugField(
-        max_length=100, required=False, help_text="Part of the rater link; made from the name if empty."
+        max_length=100,
+        required=False,
+        help_text="Part of the rater link; random words if empty (the name may name systems, and raters see the link).",
     )
     design = forms.ChoiceField(choices=Study.Design.choices, initial=Study.Design.FOCAL)
     focal_system = forms.CharField(max_length=100, required=False, help_text="Focal design: the system under study.")
@@ -63,5 +65,12 @@ class SettingsForm(forms.Form):
     quota = forms.IntegerField(min_value=1, max_value=10000, help_text="Pairs per rater, gold pairs included.")
     completion_code = forms.CharField(max_length=64)
     prolific_completion_url = forms.URLField(required=False)
-    allow_anonymous = forms.BooleanField(required=False)
+    allow_anonymous = forms.BooleanField(required=False, help_text="Anyone with the rater link may join.")
+    allow_prolific = forms.BooleanField(required=False, help_text="Participants may join with Prolific's PROLIFIC_PID.")
+    allow_invite = forms.BooleanField(required=False, help_text="Invite links of this study open it.")
+    reveal_policy = forms.ChoiceField(
+        required=False,
+        choices=[("mask", "Mask author names for raters"), ("hold", "Hold such pairs out")],
+        help_text="Responses that reveal their author (flagged at upload).",
+    )
     gold_rate = forms.FloatField(min_value=0, max_value=1, help_text="Share of served pairs that are gold pairs.")

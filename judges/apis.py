@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from comparisons import selectors as study_selectors
 from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from judges import selectors, services
 from judges.models import Judge, JudgeCall
+from judges.orders import judge_orders
 from judges.serializers import (
     JudgeCallSerializer,
     JudgeCreateSerializer,
@@ -56,6 +58,19 @@ class JudgeListCreateApi(APIView):
         fields = dict(data.validated_data)
         fields["prompt_template"] = fields["prompt_template"] or None
         return detail(services.judge_create(study=study, **fields), status=201)
+
+
+class JudgeOrdersApi(APIView):
+    @extend_schema(
+        summary="A both-orders judge's consistency and its agreement with the humans per order",
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="From the judge's answered calls: position consistency under swap (and how often it "
+        "chose the first or second shown response in both orders) on every comparison with both orders, "
+        "and strict agreement per order and in both orders with the humans' majority label. "
+        "Prompt-clustered bootstrap intervals; see docs/statistics.md.",
+    )
+    def get(self, request, slug: str, name: str):
+        return Response(judge_orders(judge_of(request, slug, name)))
 
 
 class JudgeDetailApi(APIView):

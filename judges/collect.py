@@ -19,7 +19,7 @@ from comparisons.ingest.rows import validate_rows
 from comparisons.models import Prompt, Study
 from comparisons.services.outputs import outputs_upload
 from judges import llm_client
-from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
+from judges.endpoints import endpoint_for, endpoint_problems, llm_slots, lost_after
 from judges.models import Collection, Generation
 from judges.services import requeue
 
@@ -28,15 +28,8 @@ def collection_create(
     *, study: Study, system: str, base_url: str, model: str, api_key_env: str = "", **options
 ) -> Collection:
     """A collection of `system`'s responses. An open study takes no new system (as uploads)."""
-    if api_key_env and not ENV_NAME.match(api_key_env):
-        raise InvalidInput(
-            "api_key_env: must be the NAME of an environment variable",
-            [
-                RowError(
-                    None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key"
-                )
-            ],
-        )
+    if errors := endpoint_problems(base_url=base_url, api_key_env=api_key_env):
+        raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
     if study.status == Study.Status.CLOSED:
         raise Conflict(f"study {study.slug!r} is closed: no outputs can be added")
     if study.status == Study.Status.OPEN and not study.systems.filter(name=system).exists():

@@ -4,12 +4,18 @@ Explicit timeouts; retries with exponential backoff on 429, 5xx, timeouts and co
 errors, waiting what a Retry-After header asks when it is given; a concurrency slot per
 endpoint held only while a request is in flight (see judges/limiter.py); token and cost
 accounting from the answer's `usage`. The API key is sent as a bearer token and scrubbed
-from every error message."""
+from every error message.
+
+The request URL is the base URL's path joined with /chat/completions (judges/outbound.py),
+redirects are never followed, and a failure is described by its status, the status's
+standard phrase and the OpenAI-style error `type`/`code` when they are short identifiers:
+never the body, which may be an internal page (OWASP, SSRF)."""
 
 from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +23,13 @@ from decimal import Decimal
 
 import httpx
 
+from judges import outbound
 from judges.limiter import LOCAL, LocalSlots, RedisSlots, SlotTimeout
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_RETRYABLE_LATER = {400, 404, 413, 422}  # the same request would fail the same way
 MAX_RETRY_AFTER = 300.0
-BODY_IN_ERRORS = 500
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return self.base_url.rstrip("/") + "/chat/completions"
+        return outbound.join(self.base_url, "chat/completions")
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> Decimal:
         return (
@@ -116,7 +123,7 @@ def chat(
     timeout = httpx.Timeout(endpoint.timeout, connect=min(10.0, endpoint.timeout))
     started = time.monotonic()
     last: LLMError | None = None
-    with httpx.Client(timeout=timeout, headers=headers, transport=transport) as client:
+    with httpx.Client(timeout=timeout, headers=headers, transport=transport, follow_redirects=False) as client:
         for attempt in range(1, endpoint.max_attempts + 1):
             retry_after = None
             try:
@@ -134,15 +141,14 @@ def chat(
                     f"timed out after {endpoint.timeout:g}s ({type(exc).__name__})", retryable=True, attempts=attempt
                 )
             except httpx.TransportError as exc:
-                last = LLMError(_scrub(f"connection failed: {exc}", endpoint), retryable=True, attempts=attempt)
+                last = LLMError(f"connection failed ({type(exc).__name__})", retryable=True, attempts=attempt)
             else:
                 if response.status_code == 200:
                     return _completion(endpoint, response, attempt, time.monotonic() - started)
-                text = _scrub(response.text[:BODY_IN_ERRORS], endpoint)
                 status = response.status_code
                 retry = status in RETRY_STATUSES
                 last = LLMError(
-                    f"HTTP {status}: {text}",
+                    _scrub(reason_of(response), endpoint),
                     status=status,
                     attempts=attempt,
                     retryable=retry or status not in NOT_RETRYABLE_LATER,
@@ -170,9 +176,7 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
             raise TypeError("content is not a string")
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise LLMError(
-            _scrub(
-                f"HTTP 200 with an unreadable body ({type(exc).__name__}): {response.text[:BODY_IN_ERRORS]}", endpoint
-            ),
+            f"HTTP 200 with an unreadable body ({type(exc).__name__})",
             status=200,
             retryable=False,
             attempts=attempts,
@@ -190,6 +194,24 @@ def _completion(endpoint: Endpoint, response: httpx.Response, attempts: int, sec
         seconds=seconds,
         finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
     )
+
+
+def reason_of(response: httpx.Response) -> str:
+    """`HTTP <status> <phrase>`, with the OpenAI-style error's type and code when they are
+    short identifiers: a sanitized reason that never carries the body."""
+    phrase = response.reason_phrase or ""
+    details = []
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        details = [f"{k}={v}" for k in ("type", "code") if isinstance(v := error.get(k), str) and IDENTIFIER.match(v)]
+    if response.is_redirect:
+        details.append("redirects are not followed")
+    return " ".join(
+        [f"HTTP {response.status_code}", phrase, *(["(" + ", ".join(details) + ")"] if details else [])]
+    ).strip()
 
 
 def _count(value: object) -> int:

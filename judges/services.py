@@ -19,7 +19,7 @@ from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Comparison, Response, Study
 from comparisons.services.queue import comparisons_build
 from judges import llm_client, tasks
-from judges.endpoints import ENV_NAME, endpoint_for, llm_slots, lost_after
+from judges.endpoints import endpoint_for, endpoint_problems, llm_slots, lost_after
 from judges.models import Judge, JudgeCall
 from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
 from raters.models import Rater
@@ -41,10 +41,7 @@ def judge_create(
     """A judge of `study` and the rater it votes as (external id "judge:<name>")."""
     template = prompt_template or DEFAULT_TEMPLATE
     errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
-    if api_key_env and not ENV_NAME.match(api_key_env):
-        errors.append(
-            RowError(None, "api_key_env", "must be the NAME of an environment variable (letters, digits, _), not a key")
-        )
+    errors += endpoint_problems(base_url=base_url, api_key_env=api_key_env)
     if errors:
         raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
     external_id = f"judge:{name}"

@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "judges",
     "dashboard",
     "demo",
+    "prolific",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lima_eval.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Uploads: a job whose worker died (still running past the hard time limit) is marked failed.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 300.0},
+    # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
+    "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }
 
 CACHES = {
@@ -216,3 +220,50 @@ LOGGING = {
 # (a Retry-After header asks for longer and is honoured).
 JUDGE_BACKOFF_BASE_SECONDS = env.float("JUDGE_BACKOFF_BASE_SECONDS", default=1.0)
 JUDGE_BACKOFF_CAP_SECONDS = env.float("JUDGE_BACKOFF_CAP_SECONDS", default=60.0)
+
+# Security (docs/deployment.md, "Security settings").
+# Environment variables a judge or collection may name as `api_key_env`: exact names, or
+# prefixes ending in "*". Django's own secrets are never allowed, whatever this says
+# (judges/outbound.py, NEVER_KEY_ENVS).
+LIMA_ALLOWED_KEY_ENVS = env.list(
+    "LIMA_ALLOWED_KEY_ENVS",
+    default=[
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "MISTRAL_API_KEY",
+        "TOGETHER_API_KEY",
+        "GROQ_API_KEY",
+        "OPENROUTER_API_KEY",
+        "DEEPSEEK_API_KEY",
+        "FIREWORKS_API_KEY",
+        "LIMA_JUDGE_KEY_*",
+    ],
+)
+# Hosts an LLM endpoint may have although they resolve to loopback, private, link-local or
+# reserved addresses (a local model server, e.g. "vllm" or "127.0.0.1"). Empty: none.
+LIMA_OUTBOUND_ALLOWED_HOSTS = env.list("LIMA_OUTBOUND_ALLOWED_HOSTS", default=[])
+# New raters per client address per 10 minutes (0: unlimited); the client address is the
+# LIMA_TRUSTED_PROXY_COUNT-th address from the right of X-Forwarded-For (0: REMOTE_ADDR).
+LIMA_RATER_ENTRIES_PER_ADDRESS = env.int("LIMA_RATER_ENTRIES_PER_ADDRESS", default=20)
+LIMA_TRUSTED_PROXY_COUNT = env.int("LIMA_TRUSTED_PROXY_COUNT", default=0)
+# A lease not voted on for this long, of a rater with no vote in the study yet, is released
+# when another rater finds the study full.
+LIMA_IDLE_LEASE_SECONDS = env.int("LIMA_IDLE_LEASE_SECONDS", default=120)
+# Extra regular expressions (comma-separated, case-insensitive) that flag a response as
+# revealing its author, on top of comparisons/reveal.py's patterns and the study's system names.
+LIMA_REVEAL_PATTERNS = env.list("LIMA_REVEAL_PATTERNS", default=[])
+# Content-Security-Policy of every page that does not set a stricter one itself.
+LIMA_CSP = env.str(
+    "LIMA_CSP",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+)
+# Judge and collection calls (outside HTTP, possibly slow) run on their own queue, so a slow
+# endpoint never delays uploads, builds or results. docker-compose.yml runs a worker for it.
+LIMA_OUTBOUND_QUEUE = "outbound"
+CELERY_TASK_ROUTES = {"judges.*": {"queue": LIMA_OUTBOUND_QUEUE}}

@@ -2,8 +2,8 @@
 loaded once per request and handed to the view as a typed `RaterPage`.
 
 A rater has no Django account: a signed cookie scoped to the study's pages (path /r/{slug}/)
-keeps their rater id, so a rater's request reads no session row; the study and the rater
-come from one query (raters.sql.rater_with_study)."""
+keeps their opaque key (`Rater.key`, random; never a database id), so a rater's request reads
+no session row; the study and the rater come from one query (raters.sql.rater_with_study)."""
 
 from __future__ import annotations
 
@@ -45,23 +45,22 @@ class RaterRequest(RaterPage):
     rater: Rater
 
 
-def _cookie_claim(request: HttpRequest) -> list[int] | None:
-    """The (study id, rater id) the signed cookie carries, or None when it is missing,
-    tampered with or older than SESSION_COOKIE_AGE."""
+def _cookie_key(request: HttpRequest) -> str | None:
+    """The rater key the signed cookie carries, or None when it is missing, tampered with or
+    older than SESSION_COOKIE_AGE."""
     value = request.COOKIES.get(COOKIE, "")
     try:
-        pk = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
+        key = signing.loads(value, salt="raters.rater", max_age=settings.SESSION_COOKIE_AGE) if value else None
     except signing.BadSignature:
         return None
-    return pk if isinstance(pk, list) and len(pk) == 2 and all(isinstance(x, int) for x in pk) else None
+    return key if isinstance(key, str) and 0 < len(key) <= 32 else None
 
 
 def page_load(request: HttpRequest, slug: str) -> RaterPage:
     """The study of `slug` (not a draft), with the cookie's rater when it belongs to it."""
-    claim = _cookie_claim(request)
-    if claim is not None:
-        study_id, rater_id = claim
-        rater = sql.rater_with_study(rater_id=rater_id, study_id=study_id, slug=slug)
+    key = _cookie_key(request)
+    if key is not None:
+        rater = sql.rater_with_study(key=key, slug=slug)
         if rater is not None:
             return RaterPage(request, rater.study, rater)
     study = Study.objects.exclude(status=Study.Status.DRAFT).select_related("rater_settings").filter(slug=slug).first()
@@ -112,7 +111,7 @@ def rater_login(rater: Rater) -> HttpResponse:
     response = redirect("raters:vote" if rater.consented_at else "raters:instructions", slug=rater.study.slug)
     response.set_cookie(
         COOKIE,
-        signing.dumps([rater.study_id, rater.pk], salt="raters.rater"),
+        signing.dumps(rater.key, salt="raters.rater"),
         max_age=settings.SESSION_COOKIE_AGE,
         path=f"/r/{rater.study.slug}/",
         secure=settings.SESSION_COOKIE_SECURE,

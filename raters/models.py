@@ -31,6 +31,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_rater_key() -> str:
+    """A rater's opaque handle in cookies and invite links (no database id is ever shown)."""
+    return secrets.token_urlsafe(18)
+
+
 class StudyRaterSettings(models.Model):
     """What a study needs for raters, kept beside comparisons.Study (one row per study,
     created with defaults the first time a rater or researcher needs it)."""
@@ -43,6 +48,14 @@ class StudyRaterSettings(models.Model):
         blank=True, help_text="e.g. https://app.prolific.com/submissions/complete"
     )
     allow_anonymous = models.BooleanField(default=False)
+    allow_prolific = models.BooleanField(default=True, help_text="Raters may enter with Prolific's PROLIFIC_PID.")
+    allow_invite = models.BooleanField(default=True, help_text="Invite links of this study open it.")
+    reveal_policy = models.CharField(
+        max_length=10,
+        choices=[("mask", "Mask names for raters"), ("hold", "Hold out of the queue")],
+        default="mask",
+        help_text="What raters get of responses that reveal their author.",
+    )
     lease_minutes = models.PositiveIntegerField(default=10)
     gold_rate = models.FloatField(default=0.0, help_text="Share of served pairs that are gold pairs (0 to 1).")
     min_median_seconds = models.FloatField(default=5.0, help_text="Flag raters whose median time per vote is lower.")
@@ -81,6 +94,13 @@ class Rater(models.Model):
         Study, on_delete=models.CASCADE, related_name="raters", db_index=False
     )  # (study, external_id)
     external_id = models.CharField(max_length=200, help_text="Prolific PID, invite name, or generated.")
+    key = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_rater_key,
+        editable=False,
+        help_text="Opaque handle in the rater's cookie and invite link.",
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     group = models.CharField(max_length=50, default="crowd", help_text="crowd, expert, author, judge ...")
     prolific_study_id = models.CharField(max_length=100, blank=True)
@@ -213,6 +233,22 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"coverage of {self.comparison_id}: {self.filled}"
+
+
+class EntryCount(models.Model):
+    """New raters per client address and 10-minute window (raters.services.ratelimit): kept in
+    PostgreSQL, so counting needs no other server on the rater's path."""
+
+    address = models.CharField(max_length=64)
+    window_start = models.BigIntegerField(help_text="Start of the window, in seconds since the epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address", "window_start"], name="entry_count_unique")]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} entries from {self.address}"
 
 
 class RenderedPrompt(models.Model):

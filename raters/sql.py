@@ -199,17 +199,21 @@ def hydrate(model: type[M], values: tuple[Any, ...] | list[Any], skip: tuple[str
 _STUDY_SKIP = ("queue_report",)  # the build report: loaded only where it is shown
 
 
-def rater_with_study(*, rater_id: int, study_id: int, slug: str) -> Rater | None:
-    """The rater with their study and its rater settings (when created), in one statement;
-    None unless the rater belongs to the study of `slug` and the study is not a draft."""
+def rater_with_study(
+    *, rater_id: int | None = None, study_id: int | None = None, slug: str, key: str | None = None
+) -> Rater | None:
+    """The rater (by id and study id, or by their opaque `key`) with their study and its rater
+    settings (when created), in one statement; None unless the rater belongs to the study of
+    `slug` and the study is not a draft."""
     r, s, rs = (_columns(Rater)[0], _columns(Study, _STUDY_SKIP)[0], _columns(StudyRaterSettings)[0])
+    where, params = ("r.key = %s", [key]) if key is not None else ("r.id = %s AND s.id = %s", [rater_id, study_id])
     row = _one(
         f"SELECT {select_list(Rater, 'r')}, {select_list(Study, 's', _STUDY_SKIP)},"
         f" {select_list(StudyRaterSettings, 'rs')}"
         f" FROM {Rater._meta.db_table} r JOIN {Study._meta.db_table} s ON s.id = r.study_id"
         f" LEFT JOIN {StudyRaterSettings._meta.db_table} rs ON rs.study_id = s.id"
-        " WHERE r.id = %s AND s.id = %s AND s.slug = %s AND s.status <> %s",
-        [rater_id, study_id, slug, Study.Status.DRAFT.value],
+        f" WHERE {where} AND s.slug = %s AND s.status <> %s",
+        [*params, slug, Study.Status.DRAFT.value],
     )
     if row is None:
         return None
@@ -247,11 +251,14 @@ def assignment_for_vote(token: str) -> Assignment | None:
 
 
 def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, list | None, str | None, str | None]:
-    """The prompt's text and turns, the stored left and right responses' texts, and the HTML
-    rendered ahead for each (raters.services.render_ahead): None where it is missing or was
-    made under rules other than raters.rendering.RULES."""
+    """The prompt's text and turns, the stored left and right responses' texts as raters see
+    them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
+    ahead for each (raters.services.render_ahead): None where it is missing or was made under
+    rules other than raters.rendering.RULES."""
     row = _row(
-        "SELECT p.text, p.turns, l.text, r.text, rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
+        " COALESCE(NULLIF(r.masked_text, ''), r.text),"
+        " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"

@@ -9,6 +9,9 @@ from raters import services
 
 @shared_task(name="raters.expire_leases")
 def expire_leases() -> int:
+    from raters.services.ratelimit import entry_counts_purge
+
+    entry_counts_purge()
     return services.assignments_expire()
 
 

@@ -17,6 +17,7 @@ from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rate
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING
 from raters.rendering import render_markdown
+from raters.services.ratelimit import client_address
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,14 +35,15 @@ def start(page: RaterPage) -> HttpResponse:
                     pid=pid,
                     prolific_study_id=request.GET.get("STUDY_ID", ""),
                     session_id=request.GET.get("SESSION_ID", ""),
+                    address=client_address(request),
                 )
             )
         if request.method == "POST":
-            return rater_login(services.rater_enter_anonymous(study=study))
+            return rater_login(services.rater_enter_anonymous(study=study, address=client_address(request)))
     except InvalidInput as exc:
         return status_page(page, "bad_link", status=400, reason=exc.detail)
     except Refused as exc:
-        return status_page(page, "no_entry", status=403, reason=exc.detail)
+        return status_page(page, "no_entry", status=exc.status, reason=exc.detail)
     if page.rater is not None:
         return rater_login(page.rater)
     allowed = services.rater_settings_get(study=study).allow_anonymous

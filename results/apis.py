@@ -13,14 +13,16 @@ from rest_framework.views import APIView
 
 from comparisons import selectors
 from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
-from comparisons.errors import InvalidInput
+from comparisons.errors import InvalidInput, RowError
 from comparisons.ingest.parse import parse_rows
 from comparisons.parsers import JSONLinesParser, NDJSONParser, RawJSONParser
 from comparisons.request_body import read_upload
 from raters.services.vote_import import votes_import
 from raters.vote_rows import validate_vote_rows
 from results import export
+from results.categories import BY_PATTERN
 from results.compute import AGGREGATES, METHODS, Params
+from results.options import results_options_get
 from results.schema import ResultsSerializer
 from results.selectors import VoteFilter
 from results.services import results_get, results_schedule_refresh
@@ -43,6 +45,20 @@ class ResultsQuerySerializer(serializers.Serializer[Any]):
     )
     rater_group = serializers.CharField(
         required=False, default="", max_length=50, help_text="Only this rater group's votes."
+    )
+    by = serializers.RegexField(
+        BY_PATTERN,
+        required=False,
+        default="",
+        error_messages={"invalid": "must be category or metadata.<key> (letters, digits, _ and -)"},
+        help_text="Add `breakdown`: shares, intervals, verdicts and judge agreement per "
+        "`category` or per value of `metadata.<key>`.",
+    )
+    judge_family = serializers.CharField(
+        required=False,
+        default="",
+        max_length=1000,
+        help_text="Comma-separated systems of the judge's own model family: adds self-preference to `judges[].bias`.",
     )
 
 
@@ -93,8 +109,19 @@ class StudyResultsApi(APIView):
             seed=study.seed,
             headline_excludes=() if filters.rater_group else Params.headline_excludes,
         )
+        family = tuple(sorted({name.strip() for name in q["judge_family"].split(",") if name.strip()}))
+        unknown = sorted(set(family) - set(study.systems.values_list("name", flat=True)))
+        if unknown:
+            raise InvalidInput(
+                "judge_family names systems that are not in this study",
+                [RowError(None, "judge_family", f"no system {name!r} in this study") for name in unknown],
+            )
         snapshot, stale = results_get(study=study, params=params, filters=filters)
-        return Response({"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data})
+        data = {"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data}
+        if q["by"] or family:
+            extra = results_options_get(study=study, params=params, filters=filters, by=q["by"], family=family)
+            data |= {k: v for k, v in extra.items() if k in ("breakdown", "judges")}
+        return Response(data)
 
 
 class StudyVotesImportApi(APIView):

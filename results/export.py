@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
+from comparisons import csvsafe
 from comparisons.models import Study
 from raters.models import Vote
 
@@ -122,7 +122,7 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
 
 def csv_lines(study: Study) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = csvsafe.dict_writer(buffer, COLUMNS)
     writer.writeheader()
     for row in vote_rows(study):
         writer.writerow(row)

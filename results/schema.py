@@ -118,6 +118,15 @@ class ResultsSerializer(serializers.Serializer[Any]):
         help_text="{rules, pairs_settled, pairs_open, votes_needed, quota_per_rater, raters_to_admit}: how far the "
         "study is from every pair settling."
     )
+    judges = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Per judge group: agreement with the humans (per study and per category) "
+        "and biases beside theirs (docs/judges.md).",
+    )
+    breakdown = serializers.DictField(
+        required=False, help_text="With `by`: shares, intervals, verdicts and judge agreement per value."
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from comparisons.models import Study
 from comparisons.services.queue import study_pairs
 from raters.models import Vote
 from results import tasks
+from results.categories import prompt_labels
 from results.compute import Params, compute_results
+from results.judges_results import attach_judges, judges_results
 from results.models import ResultSnapshot
 from results.selectors import VoteFilter, vote_table, votes_version
 from results.sequential_state import sequential_context, stamp_settlements
@@ -39,11 +41,13 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
+    pairs = study_pairs(study)
     default = snapshot_key(params, filters) == DEFAULT_KEY
     context = sequential_context(study=study, params=params, default=default)
-    data = compute_results(table, study_pairs(study), params, context)
+    data = compute_results(table, pairs, params, context)
     stamp_settlements(data)
     stopping_apply(study=study, data=data, serve=default)
+    data = attach_judges(data, judges_results(table, pairs, params, prompt_labels(study, "category")))
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):

@@ -75,7 +75,9 @@ def worker_database_url() -> str:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real `celery worker` process (the docker-compose command, two processes) on Redis,
-    against the test database. Tests using it need `transactional_db` so it sees their data."""
+    against the test database, consuming the default queue and the judges' outbound queue
+    (compose runs one worker for each). Tests using it need `transactional_db` so it sees
+    their data."""
     from django.conf import settings
 
     from lima_eval.celery import app
@@ -86,8 +88,16 @@ def celery_worker(django_db_setup, django_db_blocker):
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115 (the worker writes it until teardown)
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
-    argv = local_executable(compose_command("worker")) + ["--concurrency=2", f"--hostname={hostname}"]
+    # The tests' fake LLM endpoints listen on loopback, which the outbound policy refuses unless
+    # the operator allows it (judges/outbound.py): allowed here as for a local model server.
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    queues = f"celery,{settings.LIMA_OUTBOUND_QUEUE}"
+    argv = local_executable(compose_command("worker")) + ["--concurrency=2", f"--hostname={hostname}", "-Q", queues]
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(

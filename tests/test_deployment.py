@@ -73,8 +73,9 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
 def test_the_compose_file_has_every_service_with_health_checks_and_volumes():
     spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = spec["services"]
-    assert {"db", "redis", "migrate", "web", "worker", "beat"} <= set(services)
-    for name in ("db", "redis", "web", "worker"):
+    assert {"db", "redis", "migrate", "web", "worker", "worker-outbound", "beat"} <= set(services)
+    assert "-Q outbound" in services["worker-outbound"]["command"]
+    for name in ("db", "redis", "web", "worker", "worker-outbound"):
         assert "healthcheck" in services[name], name
     assert {"pgdata", "redisdata"} <= set(spec["volumes"])
     for name in ("web", "worker", "beat"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from comparisons.errors import RowError
+from comparisons.names import name_problem
 
 ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
 Turns = tuple[tuple[str, str], ...]  # (role, content) per turn
@@ -121,6 +122,8 @@ def _system(value: object, err: ErrorSink) -> str | None:
         err("system", "must be a non-empty string (the model's name)")
     elif len(value.strip()) > MAX_SYSTEM_CHARS:
         err("system", f"is longer than {MAX_SYSTEM_CHARS} characters")
+    elif problem := name_problem(value):
+        err("system", problem)
     else:
         return value.strip()
     return None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
+from comparisons.reveal import compile_patterns, find
 
 BATCH = 2000
 LOOKUP_CHUNK = 5000
@@ -49,6 +51,7 @@ def outputs_upload(
         systems, systems_created, systems_added = _resolve_systems(study, rows)
         prompts, prompts_new, prompts_changed = _resolve_prompts(study, rows, replace)
         new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
+        _flag_revealing([*new, *changed], study.systems.values_list("name", flat=True))
 
         for batch in _chunks(prompts_new, BATCH):
             Prompt.objects.bulk_create(batch)
@@ -63,7 +66,9 @@ def outputs_upload(
             if progress:
                 progress(written)
         if changed:
-            Response.objects.bulk_update(changed, ["text", "metadata", "length"], batch_size=BATCH)
+            Response.objects.bulk_update(
+                changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
+            )
         if study.status == Study.Status.OPEN and new:
             transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
     return UploadCounts(
@@ -76,6 +81,15 @@ def outputs_upload(
         systems_created=systems_created,
         systems_added=systems_added,
     )
+
+
+def _flag_revealing(responses: list[Response], names: Iterable[str]) -> None:
+    """Flag the responses that reveal their author (comparisons/reveal.py): the matches for
+    the researcher, the masked text for raters."""
+    pattern = compile_patterns(names=list(names), extra=settings.LIMA_REVEAL_PATTERNS)
+    for response in responses:
+        found = find(response.text, pattern)
+        response.reveals, response.masked_text = (found.matches, found.masked) if found else ([], "")
 
 
 def check_upload_allowed(study: Study, *, replace: bool) -> None:

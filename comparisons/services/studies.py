@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Study, StudySystem, System
+from comparisons.names import name_problem
 from comparisons.services.stopping import stopping_setting
+from comparisons.slugs import random_slug
 
 
 def study_create(
@@ -34,6 +36,7 @@ def study_create(
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
     `systems`. Either may start with few systems: uploads add the rest while it is a draft.
     `stopping`: the pairs' stopping rules (comparisons.services.stopping)."""
+    _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
     stopping = stopping_setting(stopping)
     if design == Study.Design.FOCAL:
         if not focal_system:
@@ -103,11 +106,27 @@ def study_close(*, study: Study) -> Study:
 
 
 def _free_slug(name: str) -> str:
-    base = slugify(name)[:90] or "study"
-    slug, n = base, 2
+    """Random words not taken yet (comparisons/slugs.py); never the name, which may name systems."""
+    slug = random_slug()
     while Study.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+        slug = f"{random_slug()}-{secrets.randbelow(1000)}"
     return slug
+
+
+def _check_names(
+    *, name: str, focal_system: str | None, baselines: list[str] | None, systems: list[str] | None
+) -> None:
+    """Names shown to people carry no bidirectional control or invisible characters (comparisons/names.py)."""
+    fields = (
+        ("name", [name]),
+        ("focal_system", [focal_system or ""]),
+        ("baselines", baselines or []),
+        ("systems", systems or []),
+    )
+    for field, values in fields:
+        for value in values:
+            if problem := name_problem(value):
+                _invalid(field, problem)
 
 
 def _invalid(field: str, reason: str) -> None:
@@ -135,6 +154,7 @@ def study_add_systems(*, study: Study, names: list[str]) -> list[System]:
     too_long = [n for n in names if len(n) > 100]
     if too_long:
         _invalid("systems", f"{too_long[0][:40]!r}... is longer than 100 characters")
+    _check_names(name="", focal_system=None, baselines=None, systems=names)
     with transaction.atomic():
         systems = [System.objects.get_or_create(name=n)[0] for n in dict.fromkeys(names)]
         StudySystem.objects.bulk_create([StudySystem(study=study, system=s) for s in systems], ignore_conflicts=True)

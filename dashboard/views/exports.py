@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from comparisons import csvsafe
 from comparisons.models import Study
 from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.selectors import study_results
+from results.categories import valid_by
+from results.compute import Params
+from results.options import results_options_get
 from results.schema import pair_rows
+from results.selectors import VoteFilter
 
 CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -55,19 +59,22 @@ COLUMNS = [
     "p_value",
     "p_value_holm",
     "verdict",
+    "ppi_win_share",
+    "ppi_win_share_low",
+    "ppi_win_share_high",
+    "ppi_human_prompts",
+    "ppi_judge_prompts",
 ]
 
 
-@researcher_required
-def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    study = own_study(request, slug)
-    results, _ = study_results(study)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for p in pair_rows(results) if results else []:
+def _csv_rows(pairs: list[dict]) -> list[list]:
+    """One row per pair (``pair_rows``), the PPI++ win share when the pair has one."""
+    rows = []
+    for p, raw in zip(pair_rows({"pairs": pairs}), pairs, strict=True):
         c, iv = p.counts, p.interval
-        writer.writerow(
+        ppi = raw["intervals"].get("ppi") or {}
+        ppi_win = ppi.get("win_share") or {}
+        rows.append(
             [
                 p.first,
                 p.second,
@@ -89,8 +96,39 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 p.p_value,
                 p.p_value_holm,
                 p.verdict,
+                ppi_win.get("estimate"),
+                ppi_win.get("low"),
+                ppi_win.get("high"),
+                ppi.get("n_human_prompts"),
+                ppi.get("n_judge_prompts"),
             ]
         )
+    return rows
+
+
+@researcher_required
+def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """A row per pair; with ``?by=category`` (or ``metadata.<key>``) a row per value and pair, the
+    value in the first column (the results API's ``breakdown``)."""
+    study = own_study(request, slug)
+    results, _ = study_results(study)
+    by = request.GET.get("by", "")
+    if by and not valid_by(by):
+        return HttpResponse("by must be category or metadata.<key>", status=400, content_type="text/plain")
+    buffer = io.StringIO()
+    writer = csvsafe.writer(buffer)
+    if by and results:
+        writer.writerow([by] + COLUMNS)
+        breakdown = results_options_get(
+            study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by, family=()
+        )["breakdown"]
+        for group in breakdown["groups"]:
+            for row in _csv_rows(group["pairs"]):
+                writer.writerow([group["value"]] + row)
+    else:
+        writer.writerow(COLUMNS)
+        for row in _csv_rows(results["pairs"] if results else []):
+            writer.writerow(row)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{study.slug}-results.csv"'
     return response

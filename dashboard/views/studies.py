@@ -14,11 +14,12 @@ from comparisons.errors import ServiceError
 from comparisons.models import Study, UploadJob
 from comparisons.selectors import jobs_for, studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
-from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
+from dashboard.judges import judge_context
 from dashboard.selectors import studies_votes_wanted, study_progress, study_results
 from dashboard.sequential import displayed_results
+from prolific.selectors import link_for as prolific_link_for
 from raters.models import Rater
 from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
@@ -53,11 +54,10 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
     results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
-    chart = None
-    if results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None:
-        chart = charts.figure1(results["pairs"], study.focal_system.name).decode()
-    elif results and results.get("ranking"):
-        chart = charts.bradley_terry_chart(results["ranking"]).decode()
+    # The chart is an <img> of its SVG download (dashboard.views.exports.chart): generated
+    # markup is never inlined into the page, and an SVG in an <img> runs no script.
+    focal = bool(results and results["pairs"] and study.design == Study.Design.FOCAL and study.focal_system is not None)
+    chart = focal or bool(results and results.get("ranking"))
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
@@ -74,6 +74,8 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
         "raters": _rater_rows(study),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
+        **judge_context(request, study, results, stale),
+        "prolific": prolific_link_for(study),
     }
     return render(request, "dashboard/study_detail.html", context)
 
@@ -88,6 +90,9 @@ def _settings_initial(study: Study) -> dict:
         "prolific_completion_url": s.prolific_completion_url,
         "allow_anonymous": s.allow_anonymous,
         "gold_rate": s.gold_rate,
+        "allow_prolific": s.allow_prolific,
+        "allow_invite": s.allow_invite,
+        "reveal_policy": s.reveal_policy,
     }
 
 
@@ -164,6 +169,7 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("dashboard:study", slug=slug)
     d = form.cleaned_data
+    d["reveal_policy"] = d["reveal_policy"] or "mask"
     services.study_update(study=study, votes_per_comparison=d["votes_per_comparison"])
     rater_settings_update(
         study=study,
@@ -176,6 +182,9 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 "prolific_completion_url",
                 "allow_anonymous",
                 "gold_rate",
+                "allow_prolific",
+                "allow_invite",
+                "reveal_policy",
             )
         },
     )
@@ -188,10 +197,14 @@ def study_settings(request: HttpRequest, slug: str) -> HttpResponse:
 def rater_exclusion(request: HttpRequest, slug: str, rater_id: int, action: str) -> HttpResponse:
     study = own_study(request, slug)
     rater = get_object_or_404(Rater, study=study, pk=rater_id)
-    if action == "exclude":
-        rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
-    else:
-        rater_include(rater=rater)
+    try:
+        if action == "exclude":
+            rater_exclude(rater=rater, reason=request.POST.get("reason", "").strip() or "excluded from the dashboard")
+        else:
+            rater_include(rater=rater)
+    except ServiceError as exc:  # re-including would exceed a cap (raters.services.quality)
+        messages.error(request, exc.detail)
+        return redirect(reverse("dashboard:study", kwargs={"slug": slug}) + "#raters")
     # As through the API: the results are refreshed by the results sweep (results.tasks), and
     # until then the page shows the last results marked as updating.
     messages.success(

@@ -11,6 +11,7 @@ from raters.services.entry import (
     rater_settings_update,
 )
 from raters.services.quality import gold_remove, gold_set, rater_exclude, rater_include
+from raters.services.release import rater_leases_release
 from raters.services.render_ahead import render_ahead
 from raters.services.voting import VoteResult, vote_submit
 
@@ -29,6 +30,7 @@ __all__ = [
     "rater_enter_prolific",
     "rater_exclude",
     "rater_include",
+    "rater_leases_release",
     "rater_settings_get",
     "rater_settings_update",
     "render_ahead",

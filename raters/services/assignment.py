@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import MD5, Cast, Concat
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from comparisons.models import Comparison, Study
 from raters import sql
-from raters.models import Assignment, Rater, StudyRaterSettings
+from raters.models import Assignment, Rater, StudyRaterSettings, Vote
 from raters.services.coverage import coverage_refresh, coverage_sync, filled, lock, lock_slot, set_hint
 from raters.services.entry import rater_settings_get
 
@@ -104,6 +105,8 @@ def _serve_regular(rater: Rater, now: datetime, settings: StudyRaterSettings, se
         assignments_expire(now=now, study_id=rater.study_id)
         coverage_sync(study_id=rater.study_id, force=True)
         candidates = _candidates(rater, cap, served)
+    if not candidates and assignments_release_idle(now=now, study_id=rater.study_id):
+        candidates = _candidates(rater, cap, served)
     for comparison_id in candidates:
         if not lock_slot(comparison_id, skip=True, ensure=False):
             continue  # another rater is taking this one right now
@@ -177,6 +180,25 @@ def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime |
         if assignment is None:
             return Next("full", quota=settings.quota)
         return Next("assigned", assignment, done, settings.quota)
+
+
+def assignments_release_idle(*, now: datetime, study_id: int) -> int:
+    """The study is full: release the leases never acted upon, so a few clients cannot hold
+    its slots. Idle: pending for longer than LIMA_IDLE_LEASE_SECONDS, not gold, of a rater
+    with no vote in the study (a rater who has voted is a real one, reading). Such a rater
+    coming back votes if the slot is still free, or gets a new pair (raters.services.voting)."""
+    idle = Assignment.objects.filter(
+        state=Assignment.State.PENDING,
+        is_gold=False,
+        comparison__study_id=study_id,
+        served_at__lte=now - timedelta(seconds=django_settings.LIMA_IDLE_LEASE_SECONDS),
+    ).exclude(Exists(Vote.objects.filter(rater_id=OuterRef("rater_id"))))
+    rows = list(lock(idle, skip=True).values_list("pk", "comparison_id"))
+    count = Assignment.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        state=Assignment.State.EXPIRED, expires_at=now
+    )
+    coverage_refresh(comparison_ids=[c for _, c in rows], now=now)
+    return count
 
 
 def assignments_expire(*, now: datetime | None = None, study_id: int | None = None) -> int:

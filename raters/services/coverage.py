@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from comparisons.models import Comparison
 from raters import sql
-from raters.models import Coverage
+from raters.models import Coverage, StudyRaterSettings
 from raters.selectors import leases_holding_slots, votes_filling_slots
 
 SYNC_EVERY = 30.0  # seconds between checks for new comparisons, per process and study
@@ -60,7 +60,10 @@ def coverage_sync(*, study_id: int, force: bool = False) -> int:
     if not force and time.monotonic() - _synced.get(study_id, -SYNC_EVERY) < SYNC_EVERY:
         return 0
     _synced[study_id] = time.monotonic()
-    missing = list(Comparison.objects.filter(study_id=study_id, coverage__isnull=True).values_list("id", flat=True))
+    missing_qs = Comparison.objects.filter(study_id=study_id, coverage__isnull=True)
+    if StudyRaterSettings.objects.filter(study_id=study_id, reveal_policy="hold").exists():
+        missing_qs = missing_qs.exclude(revealing())
+    missing = list(missing_qs.values_list("id", flat=True))
     if not missing:
         return 0
     counts = dict(
@@ -76,6 +79,24 @@ def coverage_sync(*, study_id: int, force: bool = False) -> int:
         # scan (with a new study's rows unknown to it, it sorts all of them: 10x slower).
         transaction.on_commit(_analyze_coverage)
     return len(missing)
+
+
+def revealing() -> Q:
+    """Comparisons with a response that reveals its author (comparisons/reveal.py)."""
+    return ~Q(left_response__reveals=[]) | ~Q(right_response__reveals=[])
+
+
+def coverage_hold_apply(*, study_id: int) -> int:
+    """After the study's reveal policy changed: under "hold", the comparisons with a revealing
+    response leave the queue (their Coverage rows, which candidates come from, are deleted;
+    votes and leases stay); under "mask" they come back. Returns the rows deleted or created."""
+    if StudyRaterSettings.objects.filter(study_id=study_id, reveal_policy="hold").exists():
+        return (
+            Coverage.objects.filter(study_id=study_id)
+            .filter(comparison__in=Comparison.objects.filter(study_id=study_id).filter(revealing()))
+            .delete()[0]
+        )
+    return coverage_sync(study_id=study_id, force=True)
 
 
 def _analyze_coverage() -> None:

@@ -1,7 +1,13 @@
 """Quality control writes: gold pairs, attention checks, excluding and including raters.
 
 Nothing is deleted: an exclusion is a flag (the rater's votes stay stored and leave the
-results), and marking a pair gold flags the votes it already has."""
+results), and marking a pair gold flags the votes it already has.
+
+Caps hold both ways: while a rater is excluded, or a pair is gold, other raters fill the
+slots their votes left. Re-including the rater, or unmarking the gold pair, would then put a
+comparison over votes_per_comparison in what counts, so it is refused (409) naming the
+comparisons; the researcher may raise votes_per_comparison first, which is a decision about
+the design, not a side effect. The check is exact, under the comparisons' slot locks."""
 
 from __future__ import annotations
 
@@ -11,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons.models import Comparison
-from raters.errors import invalid
+from raters.errors import Conflict, invalid
 from raters.models import Assignment, GoldPair, Rater, Vote
-from raters.services.coverage import coverage_refresh
+from raters.services.coverage import coverage_refresh, filled, lock_slot
 
 TIE = "tie"
 
@@ -42,8 +48,37 @@ def gold_set(*, comparison: Comparison, expected: str, kind: str = GoldPair.Kind
     return gold
 
 
+def _over_cap(additions: dict[int, int], cap: int, now: datetime) -> list[int]:
+    """The comparisons that `additions` (comparison id: votes that would start to count)
+    would put over `cap`, checked under their slot locks (in the caller's transaction)."""
+    over = []
+    for comparison_id in sorted(additions):
+        lock_slot(comparison_id, skip=False)
+        if filled(comparison_id, now) + additions[comparison_id] > cap:
+            over.append(comparison_id)
+    return over
+
+
+def _refuse(over: list[int], what: str) -> None:
+    shown = ", ".join(str(c) for c in over[:10]) + (" ..." if len(over) > 10 else "")
+    raise Conflict(
+        f"{what} would put {len(over)} comparisons over votes_per_comparison (comparison ids {shown}); "
+        "raise votes_per_comparison first if that is intended"
+    )
+
+
 def gold_remove(*, comparison: Comparison) -> bool:
+    """Unmark a gold pair: its votes count again, unless that would exceed the cap (409)."""
     with transaction.atomic():
+        counting = Vote.objects.filter(comparison=comparison, rater__excluded=False).exclude(
+            rater__source=Rater.Source.JUDGE
+        )
+        if GoldPair.objects.filter(comparison=comparison).exists() and (n := counting.count()):
+            cap = (
+                Comparison.objects.filter(pk=comparison.pk).values_list("study__votes_per_comparison", flat=True).get()
+            )
+            if _over_cap({comparison.pk: n}, cap, timezone.now()):
+                _refuse([comparison.pk], "unmarking this gold pair")
         deleted, _ = GoldPair.objects.filter(comparison=comparison).delete()
         Vote.objects.filter(comparison=comparison).update(is_gold=False)
     return bool(deleted)
@@ -69,7 +104,13 @@ def rater_exclude(*, rater: Rater, reason: str) -> Rater:
 
 
 def rater_include(*, rater: Rater) -> Rater:
+    """Count the rater's votes again, unless that would put a comparison over its cap (409)."""
     with transaction.atomic():
+        locked = Rater.objects.select_for_update().select_related("study").get(pk=rater.pk)
+        if locked.excluded and locked.source != Rater.Source.JUDGE:
+            votes = Vote.objects.filter(rater=locked, is_gold=False).values_list("comparison_id", flat=True)
+            if over := _over_cap(dict.fromkeys(votes, 1), locked.study.votes_per_comparison, timezone.now()):
+                _refuse(over, f"re-including rater {locked.external_id!r}")
         Rater.objects.filter(pk=rater.pk).update(excluded=False, excluded_reason="")
         _refresh_rater_pairs(rater, timezone.now())
     rater.refresh_from_db()

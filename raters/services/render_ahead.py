@@ -6,11 +6,14 @@ for a short answer, several ms for a long one with code and tables), and every t
 shown to several raters, so a beat task (raters.render_ahead) renders each prompt and
 response of an open study once and stores the HTML with the rules it was made under. A page
 uses the stored HTML when its rules are current and renders the text itself otherwise: a
-text not reached yet, or new rules, only costs time."""
+text not reached yet, or new rules, only costs time. A response that reveals its author is
+rendered from its masked text (comparisons/reveal.py), as raters.sql.pair_texts reads it."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from comparisons.models import Prompt, Response, Study
 from raters import rendering
@@ -28,7 +31,7 @@ def render_ahead(*, limit: int = 5000) -> int:
         Response.objects.filter(prompt__study__status=Study.Status.OPEN)
         .exclude(rendered__rules=rules)
         .order_by("id")
-        .values_list("id", "text")[:limit]
+        .values_list("id", Coalesce(NullIf("masked_text", Value("")), "text", output_field=TextField()))[:limit]
     )
     for start in range(0, len(responses), BATCH):
         response_rows = [

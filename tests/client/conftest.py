@@ -25,6 +25,11 @@ class Run:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _fake_endpoint_allowed(settings):
+    settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # the fake LLM listens on loopback, as a local server would
+
+
 @pytest.fixture
 def token(transactional_db) -> str:
     from rest_framework.authtoken.models import Token

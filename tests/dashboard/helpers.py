@@ -28,3 +28,26 @@ def study_with_votes(owner, slug: str = "demo", prompts: int = 20) -> Study:
 
 def jsonl(rows) -> bytes:
     return ("\n".join(json.dumps(r) for r in rows) + "\n").encode()
+
+
+def study_with_judge(owner, slug: str = "judged") -> Study:
+    """A focal study (LIMA against GPT-4 and Bard, two categories) with crowd votes on the first
+    24 of 40 prompts and a judge's votes in both orders on all of them (tests.comparisons)."""
+    from raters.services.vote_import import votes_import
+    from raters.vote_rows import validate_vote_rows
+    from tests.results.judge_votes import PROMPTS, simulated_votes
+
+    study = study_create(
+        owner=owner, name="Judged study", slug=slug, design="focal", focal_system="LIMA", baselines=["GPT-4", "Bard"]
+    )
+    rows, errors = validate_rows(
+        list(enumerate(rows_for(PROMPTS, ["LIMA", "GPT-4", "Bard"]), start=1)), max_text_chars=10**6
+    )
+    assert not errors
+    outputs_upload(study=study, rows=rows)
+    study = study_open(study=study)
+    comparisons_build(study_id=study.pk)
+    votes, errors = validate_vote_rows(list(enumerate(simulated_votes(6), start=1)))
+    assert not errors
+    votes_import(study=study, rows=votes)
+    return study

@@ -4,6 +4,7 @@ PostgreSQL and a Celery worker. Screenshots of each page go to test-artifacts/."
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -42,6 +43,7 @@ def test_create_a_study_upload_a_file_and_watch_the_job_finish(researcher_login,
     page.fill("#id_name", "Browser study")
     page.fill("#id_focal_system", "LIMA 65B")
     page.fill("#id_baselines", "GPT-4\nBard")
+    page.fill("#id_slug", "browser-study")
     page.click("button:has-text('Create study')")
     page.wait_for_url(f"{live_server.url}/dashboard/s/browser-study/")
     path = tmp_path / "outputs.jsonl"
@@ -63,7 +65,10 @@ def test_the_chart_and_table_show_the_apis_numbers_and_exclusion_changes_them(re
     results_refresh(study_id=study.pk)
     page.goto(f"{live_server.url}/dashboard/s/demo/")
     api = page.request.get(f"{live_server.url}/api/studies/demo/results/").json()
-    labels = [t.strip() for t in page.locator("#figure1 svg text").all_text_contents()]
+    src = page.locator("#figure1 img").get_attribute("src")
+    assert page.locator("#figure1 img").evaluate("img => img.complete && img.naturalWidth > 0")
+    svg = page.request.get(f"{live_server.url}{src}").text()
+    labels = [html.unescape(t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
     for pair in api["pairs"]:
         c = pair["counts"]
         for k in ("win_share", "tie_share", "loss_share"):

@@ -54,7 +54,11 @@ def test_the_study_page_shows_the_results_apis_numbers(researcher_client, resear
             f"{100 * c[k]:.0f}%" for k in ("win_share", "tie_share", "loss_share", "win_or_tie_share")
         ]
         assert cells[6] == str(c["n"]) and cells[7] == pair["verdict"]
-    assert "<svg" in page and "Simulated data." in page
+    assert (
+        '<figure class="chart" id="figure1"><img src="/dashboard/s/demo/figure1.svg"' in page
+        and "Simulated data." in page
+    )
+    assert "<svg" not in page  # generated markup is never inlined
 
 
 def test_the_chart_downloads_as_svg_and_png_with_the_same_percentages(researcher_client, researcher):
@@ -113,8 +117,9 @@ def test_a_study_is_created_from_the_form_and_errors_name_the_field(researcher_c
             "choice_tie": "T",
         },
     )
-    assert good.status_code == 302 and good["Location"] == "/dashboard/s/my-study/"
-    study = Study.objects.get(slug="my-study")
+    study = Study.objects.get(name="My study")
+    assert good.status_code == 302 and good["Location"] == f"/dashboard/s/{study.slug}/"
+    assert "my-study" not in study.slug  # a default slug is random words, never the name
     assert (
         sorted(study.systems.values_list("name", flat=True)) == ["Bard", "GPT-4", "Mine"]
         and study.votes_per_comparison == 5

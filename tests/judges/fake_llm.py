@@ -29,6 +29,7 @@ class Seen:
     at: float
     body: dict | None
     headers: dict
+    path: str = ""
 
     @property
     def prompt(self) -> str:
@@ -97,7 +98,7 @@ class FakeLLM:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
-                seen = Seen(time.monotonic(), body, dict(self.headers))
+                seen = Seen(time.monotonic(), body, dict(self.headers), self.path)
                 with fake.lock:
                     fake.requests.append(seen)
                     fake.in_flight += 1

@@ -115,11 +115,11 @@ def test_a_generation_lost_after_its_answer_is_written_without_a_new_request(api
 
 def test_the_collections_api_creates_queues_and_reports_for_the_owner_only(api, fake_llm):
     draft(api)
-    body = {"system": "Vicuna", "base_url": fake_llm.url, "model": "vicuna", "api_key_env": "VLLM_KEY"}
+    body = {"system": "Vicuna", "base_url": fake_llm.url, "model": "vicuna", "api_key_env": "LIMA_JUDGE_KEY_VLLM"}
     created = api.post("/api/studies/c/collections/", body, format="json")
     assert created.status_code == 201 and created.json()["queued"] == 4
     detail = api.get(f"/api/studies/c/collections/{created.json()['id']}/").json()
-    assert detail["status"]["by_state"]["pending"] == 4 and detail["api_key_env"] == "VLLM_KEY"
+    assert detail["status"]["by_state"]["pending"] == 4 and detail["api_key_env"] == "LIMA_JUDGE_KEY_VLLM"
     again = api.post("/api/studies/c/collections/", body, format="json")
     assert again.status_code == 400 and again.json()["errors"][0]["field"] == "system"
     run_again = api.post(f"/api/studies/c/collections/{created.json()['id']}/run/", {}, format="json")

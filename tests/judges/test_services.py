@@ -39,9 +39,11 @@ def test_a_judge_votes_as_its_own_rater_and_only_the_key_name_is_stored(api):
     assert (judge.rater.external_id, judge.rater.source, judge.rater.group) == ("judge:gpt", "judge", "judge")
     assert TEST_KEY not in json.dumps(list(Judge.objects.values()), default=str)
     with pytest.raises(InvalidInput):
-        services.judge_create(study=study, name="gpt", base_url="http://x/v1", model="m")
+        services.judge_create(study=study, name="gpt", base_url="http://127.0.0.1:1/v1", model="m")
     with pytest.raises(InvalidInput, match="NAME of an environment variable"):
-        services.judge_create(study=study, name="other", base_url="http://x/v1", model="m", api_key_env="sk-abc 123")
+        services.judge_create(
+            study=study, name="other", base_url="http://127.0.0.1:1/v1", model="m", api_key_env="sk-abc 123"
+        )
 
 
 def test_a_draft_study_cannot_be_judged(api, fake_llm):
@@ -185,10 +187,10 @@ def test_a_rejected_request_is_not_sent_again(api, fake_llm):
 
 def test_a_missing_key_fails_before_any_request_and_names_the_variable(api, fake_llm):
     judge = make_judge(
-        open_study(api, prompts=1), fake_llm, api_key_env="LIMA_TEST_UNSET_KEY", order_policy="random_one"
+        open_study(api, prompts=1), fake_llm, api_key_env="LIMA_JUDGE_KEY_UNSET", order_policy="random_one"
     )
     assert run_all(judge) == ["failed"]
-    assert "LIMA_TEST_UNSET_KEY is not set" in calls(judge).get().error and fake_llm.requests == []
+    assert "LIMA_JUDGE_KEY_UNSET is not set" in calls(judge).get().error and fake_llm.requests == []
 
 
 def test_the_key_is_sent_to_the_endpoint(api, fake_llm):
@@ -203,7 +205,7 @@ def test_a_worker_killed_mid_call_leaves_the_call_in_flight_and_it_is_never_paid
     fake_llm.respond = prefers("GOOD")
     judge = make_judge(open_study(api, prompts=3), fake_llm)
     pending = services.judge_queue(judge=judge, dispatch=False)
-    env = {**os.environ, "DATABASE_URL": worker_database_url()}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "LIMA_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1"}
     code = (
         "import django; django.setup(); from judges.services import judge_call_run; "
         f"judge_call_run(call_id={pending[0]})"
@@ -234,4 +236,4 @@ def test_a_rater_named_like_the_judge_blocks_its_creation(api):
     study = open_study(api, prompts=1)
     Rater.objects.create(study=study, external_id="judge:gpt", source="imported")
     with pytest.raises(InvalidInput, match="already"):
-        services.judge_create(study=study, name="gpt", base_url="http://x/v1", model="m")
+        services.judge_create(study=study, name="gpt", base_url="http://127.0.0.1:1/v1", model="m")

@@ -71,10 +71,11 @@ def test_the_rater_page_shows_the_check_without_naming_it_a_system(client):
     assert ATTENTION_SYSTEM not in page and "attention_check" not in page
 
 
-def test_judges_are_not_paid_to_answer_attention_checks(api, owned):  # noqa: F811
+def test_judges_are_not_paid_to_answer_attention_checks(api, owned, settings):  # noqa: F811
     from judges.models import JudgeCall
     from judges.services import judge_create, judge_queue
 
+    settings.LIMA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # a local endpoint, allowed as an operator would
     api.post("/api/studies/mine/attention-checks/", {"count": 2}, format="json")
     judge = judge_create(study=owned, name="j", base_url="http://127.0.0.1:9/v1", model="m", order_policy="random_one")
     judge_queue(judge=judge, dispatch=False)

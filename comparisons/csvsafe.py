@@ -1,0 +1,50 @@
+"""CSV that is safe to open in a spreadsheet (OWASP, "CSV Injection").
+
+A text cell that starts with =, +, -, @, a tab or a carriage return is read as a formula by
+Excel, LibreOffice and Google Sheets; such a cell is written with a leading apostrophe, which
+the spreadsheet shows as text. Numbers, booleans and None are written as they are (a negative
+number stays a number). Every CSV the service writes goes through `writer` or `dict_writer`."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """The cell as a spreadsheet will take it as text: "'" + value when it starts like a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer whose rows are neutralized cell by cell."""
+
+    def __init__(self, stream: Any, **options: Any) -> None:
+        self._writer = csv.writer(stream, **options)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([neutralize(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+class SafeDictWriter(csv.DictWriter):
+    """csv.DictWriter whose values are neutralized (the header is ours)."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: neutralize(v) for k, v in rowdict.items()})
+
+
+def writer(stream: Any, **options: Any) -> SafeWriter:
+    return SafeWriter(stream, **options)
+
+
+def dict_writer(stream: Any, fieldnames: list[str], **options: Any) -> SafeDictWriter:
+    return SafeDictWriter(stream, fieldnames=fieldnames, **options)

@@ -1,0 +1,77 @@
+"""Responses that reveal their author: a model's name, its maker or its nature ("As an AI
+language model developed by OpenAI", "I'm Claude", "Bard here").
+
+A rater who reads which model wrote a response is no longer blind; Chatbot Arena drops the
+votes on such answers (Chiang et al. 2024, "Chatbot Arena", section 3: votes on
+conversations where the model's identity is revealed are not counted). Here they are flagged
+at upload (`Response.reveals`, shown to the researcher) and, by the study's rater settings,
+shown to raters with each match replaced by MASK (`Response.masked_text`) or held out of the
+queue. Pure: no database.
+
+Matched on word boundaries: PATTERNS below and the operator's LIMA_REVEAL_PATTERNS
+case-insensitively, the study's own system names of three characters or more as written (so
+the system "LIMA" is found, "Lima beans" are not, and a system "A" never masks the article)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MASK = "[name removed]"
+
+MAKERS = (
+    r"OpenAI|Anthropic|Google(?:\s+DeepMind)?|DeepMind|Meta(?:\s+AI)?|Microsoft|Mistral\s+AI|Cohere|LMSYS|"
+    r"Alibaba|Baidu|xAI"
+)
+MODELS = (
+    r"ChatGPT|GPT-?[345](?:\.\d)?(?:-?(?:turbo|o|mini))*|Claude(?:[- ]\d(?:\.\d)?)?|Bard|LLaMA(?:[- ]?\d)?|"
+    r"Vicuna|PaLM(?:\s?2)?|Mixtral|Qwen|Gemini|Copilot|Bing\s+Chat"
+)
+PATTERNS = [
+    rf"(?:developed|created|trained|built|made|designed)\s+by\s+(?:{MAKERS})",
+    r"\bOpenAI\b|\bAnthropic\b|\bDeepMind\b|\bLMSYS\b",
+    rf"\b(?:{MODELS})\b",
+    r"\bas\s+an?\s+(?:AI|artificial\s+intelligence)(?:\s+(?:language\s+model|assistant|model|chatbot))?\b",
+    r"\bas\s+a\s+(?:large\s+)?language\s+model\b",
+    r"\bI(?:'m|\s+am)\s+(?:just\s+)?an?\s+(?:AI|artificial\s+intelligence|(?:large\s+)?language\s+model|chatbot)\b",
+]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    matches: list[str]
+    masked: str
+
+
+def _name_pattern(name: str) -> str | None:
+    name = name.strip()
+    if len(name) < 3:  # "A", "B", "Me": ordinary words more often than names
+        return None
+    escaped = re.escape(name)
+    return rf"(?-i:(?<!\w){escaped}(?!\w))"
+
+
+def compile_patterns(*, names: Iterable[str] = (), extra: Iterable[str] = ()) -> re.Pattern[str]:
+    """One case-insensitive alternation of the built-in patterns, `extra` and the system `names`."""
+    parts = [*PATTERNS, *(p for p in extra if _valid(p)), *filter(None, (_name_pattern(n) for n in names))]
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+def _valid(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return bool(pattern.strip())
+
+
+def find(text: str, pattern: re.Pattern[str]) -> Reveal | None:
+    """The matches (in order, each once) and the masked text, or None when nothing matches."""
+    matches: list[str] = []
+    for m in pattern.finditer(text or ""):
+        if m.group(0) not in matches:
+            matches.append(m.group(0))
+    if not matches:
+        return None
+    return Reveal(matches=matches[:20], masked=pattern.sub(MASK, text))

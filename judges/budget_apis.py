@@ -1,0 +1,45 @@
+"""The budget planner's API: GET /api/studies/{slug}/budget/ (researchers, own studies only)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from comparisons import selectors as study_selectors
+from comparisons.api_errors import ERRORS, NOT_FOUND
+from comparisons.stats.ppi import SHARES
+from judges.budget import budget_plan
+
+
+class BudgetQuerySerializer(serializers.Serializer):
+    half_width = serializers.FloatField(min_value=0.001, max_value=0.5, help_text="Target half-width of the interval.")
+    price_per_human_vote = serializers.FloatField(min_value=0, help_text="What one human vote costs.")
+    price_per_judge_call = serializers.FloatField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: the mean cost of the study's answered judge calls.",
+    )
+    level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
+    share = serializers.ChoiceField(choices=list(SHARES), default="win_rate")
+
+
+class StudyBudgetApi(APIView):
+    @extend_schema(
+        summary="The cheapest mix of human votes and judge calls for a target PPI++ half-width",
+        parameters=[BudgetQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS, **NOT_FOUND},
+        description="Per pair, from the votes so far: the sd of the humans' per-prompt share and its correlation "
+        "with the judge's, then the number of human-labelled prompts and judge-only prompts of least cost whose "
+        "PPI++ interval reaches the half-width (humans alone when that is cheaper). See docs/statistics.md.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        study = study_selectors.study_owned(request.user, slug)
+        query = BudgetQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(budget_plan(study=study, **query.validated_data))

@@ -1,0 +1,52 @@
+"""Results with a breakdown (``by``) or a judge's model family (``judge_family``): computed on
+request from the same counted votes, cached as their own ResultSnapshot beside the plain results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comparisons.models import Study
+from comparisons.services.queue import study_pairs
+from results.breakdown import breakdown
+from results.categories import prompt_labels
+from results.compute import Params
+from results.judges_results import judges_results
+from results.models import ResultSnapshot
+from results.selectors import VoteFilter, vote_table, votes_version
+from results.services import results_store, snapshot_key
+
+
+def options_key(params: Params, filters: VoteFilter, by: str, family: tuple[str, ...]) -> str:
+    return f"by={by}&family={','.join(sorted(family))}&{snapshot_key(params, filters)}"[:500]
+
+
+def results_options_compute(
+    *, study: Study, params: Params, filters: VoteFilter, by: str, family: tuple[str, ...]
+) -> dict[str, Any]:
+    """``{"breakdown": ...}`` for ``by``, ``{"judges": ...}`` (with self-preference) for ``family``,
+    plus the vote count and version of the votes they were computed from."""
+    n_votes, version = votes_version(study, filters)
+    table, _raters = vote_table(study, filters)
+    pairs = study_pairs(study)
+    data: dict[str, Any] = {"n_votes": n_votes, "votes_version": version}
+    if by:
+        data["breakdown"] = breakdown(table, pairs, params, prompt_labels(study, by), by)
+    if family:
+        data["judges"] = judges_results(table, pairs, params, prompt_labels(study, "category"), family)["judges"]
+    return data
+
+
+def results_options_get(
+    *, study: Study, params: Params, filters: VoteFilter, by: str, family: tuple[str, ...], allow_stale: bool = False
+) -> dict[str, Any]:
+    """The cached options for these parameters, recomputed when the votes changed since (or, with
+    ``allow_stale``, served as they are when there are any: the dashboard passes it while the
+    default results are being refreshed, so a page view never waits on votes still arriving)."""
+    key = options_key(params, filters, by, family)
+    snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
+    if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)[1]):
+        cached: dict[str, Any] = snapshot.data
+        return cached
+    data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)
+    stored: dict[str, Any] = results_store(study=study, key=key, data=data).data
+    return stored
