@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comparisons', '0003_result_snapshot_moves_to_results'),
+        ('comparisons', '0004_security'),
     ]
 
     operations = [
