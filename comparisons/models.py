@@ -68,6 +68,12 @@ class Study(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     seed = models.BigIntegerField(default=new_seed, help_text="Seeds the left/right draw of comparisons.")
     queue_report = models.JSONField(default=dict, blank=True, help_text="The last comparison build's report.")
+    stopping = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Stopping rules per pair (comparisons.stats.stopping): a list such as "
+        '[{"rule": "verdict"}, {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}].',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

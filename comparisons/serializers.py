@@ -7,6 +7,12 @@ from rest_framework import serializers
 
 from comparisons.models import Study, UploadJob
 
+STOPPING_HELP = (
+    'Stopping rules per pair, one or a list: {"rule": "verdict"} (the win rate\'s anytime-valid interval '
+    'excludes 1/2), {"rule": "precision", "half_width": 0.05}, {"rule": "budget", "max_votes": 600}; null for none. '
+    "A settled pair's comparisons are no longer served."
+)
+
 
 class ChoicesSerializer(serializers.Serializer):
     a = serializers.CharField(
@@ -42,6 +48,11 @@ class StudyCreateSerializer(serializers.Serializer):
     votes_per_comparison = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=3)
     question = serializers.CharField(max_length=500, required=False)
     choices = ChoicesSerializer(required=False)
+    stopping = serializers.JSONField(required=False, allow_null=True, help_text=STOPPING_HELP)
+
+
+class StudyUpdateSerializer(serializers.Serializer):
+    stopping = serializers.JSONField(allow_null=True, help_text=STOPPING_HELP)
 
 
 class StudyCountsSerializer(serializers.Serializer):
@@ -83,6 +94,7 @@ class StudySerializer(serializers.ModelSerializer):
             "created_at",
             "opened_at",
             "closed_at",
+            "stopping",
         ]
 
     def get_systems(self, study: Study) -> list[str]:

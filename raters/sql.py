@@ -57,6 +57,14 @@ WHERE c.study_id = %s AND c.filled < %s
 ORDER BY c.filled, c.rank
 LIMIT %s
 """
+# A study with stopping rules fills comparisons one after another (the most filled first, the
+# highest rank first: raters.services.settlement puts the pairs that need votes most in the
+# highest rank band), so that prompts complete in turn and join the pairs' sequences. The same
+# index, scanned backwards.
+_CANDIDATES_DEEPEST = _CANDIDATES.replace("ORDER BY c.filled, c.rank", "ORDER BY c.filled DESC, c.rank DESC")
+# The fill hint of a comparison whose pair has settled: above every cap (at most 1,000), so the
+# candidate scan (filled < cap) never reaches it; exact counts never overwrite it.
+SETTLED = 1_000_000
 
 _RATER_COUNTS = f"""
 SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = %s THEN 1 ELSE 0 END), 0) FROM {_ASSIGNMENT} WHERE rater_id = %s
@@ -98,11 +106,14 @@ def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = Non
     return int(row[0])
 
 
-def unseen_least_filled(*, rater_id: int, study_id: int, cap: int, limit: int) -> list[tuple[int, int]]:
+def unseen_least_filled(
+    *, rater_id: int, study_id: int, cap: int, limit: int, deepest: bool = False
+) -> list[tuple[int, int]]:
     """(comparison id, hint) of the least-filled comparisons below `cap` the rater was never
-    handed, gold pairs left out, in the Coverage index's order (filled, rank)."""
+    handed, gold pairs left out, in the Coverage index's order (filled, rank); with `deepest`,
+    the most filled below `cap` first (filled descending, rank descending)."""
     with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES, [study_id, cap, rater_id, limit])
+        cursor.execute(_CANDIDATES_DEEPEST if deepest else _CANDIDATES, [study_id, cap, rater_id, limit])
         return [(int(c), int(f)) for c, f in cursor.fetchall()]
 
 
@@ -132,11 +143,17 @@ def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
     )
 
 
+def is_settled(comparison_id: int) -> bool:
+    """Whether the comparison's pair has settled (its hint is SETTLED)."""
+    row = _one(f"SELECT filled FROM {_COVERAGE} WHERE comparison_id = %s", [comparison_id])
+    return row is not None and int(row[0]) >= SETTLED
+
+
 def set_fill_hint(comparison_id: int, value: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s",
-            [value, comparison_id, value],
+            f"UPDATE {_COVERAGE} SET filled = %s WHERE comparison_id = %s AND filled <> %s AND filled < %s",
+            [value, comparison_id, value, SETTLED],
         )
 
 

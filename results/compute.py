@@ -16,12 +16,19 @@ from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
 from results.params import MM_MAX_SYSTEMS, Params
+from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
+from results.sequential import pair_key as comparison_pair_key
 from results.table import VoteTable
 
 NO_VOTES = "No votes yet: no verdict."
 
 
-def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Params) -> dict[str, Any]:
+def compute_results(
+    votes: VoteTable, pairs: list[tuple[int, int]], params: Params, sequential: SequentialContext | None = None
+) -> dict[str, Any]:
+    """The results JSON. ``sequential`` carries the study's stopping rules and design and the
+    last look's sequential intervals and settlements (results.sequential); the table's rows
+    must be in the order the votes arrived (vote ids)."""
     everyone = votes
     group_names, group_codes = votes.group_codes()
     keep = None  # headline votes among everyone's, when some are left out
@@ -42,6 +49,25 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         [(i.prompt_ids, i.outcomes) for i in inputs], params.n_resamples, params.level, params.seed
     )
     reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots, strict=True)]
+    ctx = sequential or SequentialContext()
+    for (first, second), report, data in zip(pairs, reports, inputs, strict=True):
+        key = comparison_pair_key(first, second)
+        names = (report["systems"][0], report["systems"][1])
+        part = sequential_pair(
+            key=key,
+            names=names,
+            prompt_ids=votes.prompt[data.index],
+            outcomes=data.vote_outcomes,
+            order_keys=data.index,
+            level=params.level,
+            seed=params.seed,
+            ctx=ctx,
+        )
+        report["pair_key"] = key
+        report["intervals"]["sequential"] = part["sequential"]
+        if params.method == "sequential":
+            report["interval"] = part["sequential"]
+        report["settled"], report["need"] = part["settled"], part["need"]
     for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
     if reports:
@@ -56,6 +82,12 @@ def compute_results(votes: VoteTable, pairs: list[tuple[int, int]], params: Para
         "rater_quality": rater_quality,
         "bias": _bias(votes, pairs, inputs, params),
         "multiple_comparisons": {"method": "holm", "alpha": params.alpha, "family_size": len(reports)},
+        "stopping": {
+            "rules": ctx.rules.as_setting() or None,
+            "pairs_settled": sum(r["settled"] is not None for r in reports),
+            "pairs_open": sum(r["settled"] is None for r in reports),
+            "votes_needed": sum(r["need"]["votes"] for r in reports),
+        },
         "headline_votes": len(votes),
         "systems": sorted(votes.systems.values()),
     }
@@ -90,7 +122,7 @@ def _pair(
     intervals = {
         "wilson": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "wilson").as_dict(),
         "goodman": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "goodman").as_dict(),
-        "bootstrap": boot.as_dict(),
+        "bootstrap": small_sample_bootstrap(boot.as_dict(), prompt_ids, outcomes, params.level, params.seed),
     }
     plan = stats.plan_votes(counts.wins, counts.n, params.half_width, params.level)
     return {
@@ -101,7 +133,7 @@ def _pair(
         "alpaca_eval": stats.alpaca_win_rate(outcomes).as_dict(),
         "intervals": intervals,
         "interval_method": params.method,
-        "interval": intervals[params.method],
+        "interval": intervals.get(params.method),
         "sign_test": stats.sign_test(counts.wins, counts.losses).as_dict(),
         "prompt_test": stats.prompt_wilcoxon(prompt_ids, outcomes).as_dict(),
         "plan": plan.as_dict(),
@@ -158,8 +190,27 @@ def _ranking(votes: VoteTable, params: Params) -> dict[str, Any] | None:
         method="mm" if ids.size <= MM_MAX_SYSTEMS else "newton",
     )
     wins, ties = stats.pair_matrices(first, second, outcomes, ids.size)
+    fit = stats.bradley_terry_mle(wins, ties, names)
+    note = fit.note + "; the bootstrap's resamples add 0.01 pseudo-wins (a resample may lack a link)"
+    bradley_terry = {
+        **boot.as_dict(),
+        "elo": fit.ranking.elo,
+        "probabilities": fit.ranking.probabilities,
+        "prior": fit.ranking.prior,
+        "mle_exists": fit.mle_exists,
+        "note": note,
+    }
+    rank_intervals = stats.simultaneous_rank_intervals(fit.theta, fit.covariance, names, params.level)
     return {
-        "bradley_terry": boot.as_dict(),
+        "bradley_terry": bradley_terry,
+        "robustness": {
+            "drop_k": [d.as_dict() for d in stats.drop_k_adjacent(wins, ties, names)],
+            "rank_intervals": {
+                "level": params.level,
+                "method": "simultaneous (Bonferroni over pairs of systems; Klein, Wright & Wieczorek 2020)",
+                "systems": [r.as_dict() for r in rank_intervals],
+            },
+        },
         "davidson": stats.davidson(wins, ties, names).as_dict(),
         "win_share_matrix": {"systems": names, "matrix": stats.win_share_matrix(wins, ties)},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METHODS = ("bootstrap", "wilson", "goodman")
+METHODS = ("bootstrap", "wilson", "goodman", "sequential")
 AGGREGATES = ("vote", "majority")
 MM_MAX_SYSTEMS = 10  # above this, the batched Newton fit of the ranking bootstrap is faster
 

@@ -73,7 +73,8 @@ class PairSerializer(serializers.Serializer[Any]):
     prompts = serializers.IntegerField()
     alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
     intervals = serializers.DictField(
-        child=serializers.DictField(), help_text="Per method (bootstrap, wilson, goodman, ...): the shares' intervals."
+        child=serializers.DictField(),
+        help_text="Per method (bootstrap, wilson, goodman, sequential: anytime-valid): the shares' intervals.",
     )
     interval_method = serializers.CharField()
     interval = serializers.DictField(help_text="The intervals of `interval_method`.")
@@ -84,6 +85,16 @@ class PairSerializer(serializers.Serializer[Any]):
     p_value_holm = serializers.FloatField(help_text="The sign test's p-value, Holm-adjusted across the pairs.")
     significant = serializers.BooleanField()
     verdict = serializers.CharField()
+    pair_key = serializers.CharField(help_text='The pair\'s key, "low system id:high system id".')
+    settled = serializers.DictField(
+        allow_null=True,
+        help_text="Null while open; else {at, rule, verdict, winner, win_rate, votes, prompts}: the pair stopped "
+        "under the study's `stopping` rules.",
+    )
+    need = serializers.DictField(
+        help_text="{votes, prompts, settles_within_design, rule}: votes still needed until a stopping rule holds "
+        "(projected from the anytime-valid interval)."
+    )
 
 
 class ResultsSerializer(serializers.Serializer[Any]):
@@ -109,6 +120,10 @@ class ResultsSerializer(serializers.Serializer[Any]):
     rater_quality = serializers.DictField(allow_null=True)
     bias = serializers.DictField()
     multiple_comparisons = serializers.DictField()
+    stopping = serializers.DictField(
+        help_text="{rules, pairs_settled, pairs_open, votes_needed, quota_per_rater, raters_to_admit}: how far the "
+        "study is from every pair settling."
+    )
     judges = serializers.ListField(
         child=serializers.DictField(),
         required=False,

@@ -81,9 +81,11 @@ def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int
 
 
 def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTable, dict[int, str]]:
-    """The counted votes as arrays, and rater ids to external ids."""
+    """The counted votes as arrays, in the order they arrived (vote ids), and rater ids to external ids."""
     rows = list(
-        counted_votes(study, filters).values_list(
+        counted_votes(study, filters)
+        .order_by("id")
+        .values_list(
             "comparison_id",
             "comparison__prompt_id",
             "rater_id",

@@ -24,6 +24,8 @@ from results.judges_results import attach_judges, judges_results
 from results.models import ResultSnapshot
 from results.params import Params
 from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
+from results.sequential_state import sequential_context, stamp_settlements
+from results.stopping import stopping_apply
 
 DEFAULT_KEY = "default"
 
@@ -44,7 +46,11 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)
     pairs = study_pairs(study)
-    data = compute_results(table, pairs, params)
+    default = snapshot_key(params, filters) == DEFAULT_KEY
+    context = sequential_context(study=study, params=params, default=default)
+    data = compute_results(table, pairs, params, context)
+    stamp_settlements(data)
+    stopping_apply(study=study, data=data, serve=default)
     data = attach_judges(data, judges_results(table, pairs, params, prompt_labels(study, "category")))
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]

@@ -12,7 +12,9 @@ from comparisons.serializers import (
     StudyCreateSerializer,
     StudyDetailSerializer,
     StudySerializer,
+    StudyUpdateSerializer,
 )
+from comparisons.services.stopping import study_set_stopping
 
 
 def detail_response(request, study, *, status_code: int = 200) -> Response:
@@ -49,6 +51,17 @@ class StudyDetailApi(APIView):
     @extend_schema(summary="A study with its counts", responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND})
     def get(self, request, slug: str):
         return detail_response(request, selectors.study_owned(request.user, slug))
+
+    @extend_schema(
+        summary="Change a study's stopping rules",
+        request=StudyUpdateSerializer,
+        responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def patch(self, request, slug: str):
+        study = selectors.study_owned(request.user, slug)
+        data = StudyUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return detail_response(request, study_set_stopping(study=study, stopping=data.validated_data["stopping"]))
 
 
 class StudyOpenApi(APIView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Study, StudySystem, System
 from comparisons.names import name_problem
+from comparisons.services.stopping import stopping_setting
 from comparisons.slugs import random_slug
 
 
@@ -27,12 +29,15 @@ def study_create(
     votes_per_comparison: int = 3,
     question: str | None = None,
     choices: dict[str, str] | None = None,
+    stopping: Any = None,
 ) -> Study:
     """Create a draft study and its systems (created by name when new).
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
-    `systems`. Either may start with few systems: uploads add the rest while it is a draft."""
+    `systems`. Either may start with few systems: uploads add the rest while it is a draft.
+    `stopping`: the pairs' stopping rules (comparisons.services.stopping)."""
     _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
+    stopping = stopping_setting(stopping)
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -64,6 +69,7 @@ def study_create(
                 design=design,
                 focal_system=by_name.get(focal_system) if design == Study.Design.FOCAL else None,
                 votes_per_comparison=votes_per_comparison,
+                stopping=stopping,
                 **fields,
             )
         except IntegrityError:

@@ -53,6 +53,17 @@ _WHERE = {
     "sign_test": "significance",
     "sign_test_outcomes": "significance",
     "verdict": "significance",
+    "bradley_terry_mle": "ranking_mle",
+    "mle_exists": "ranking_mle",
+    "drop_k_adjacent": "ranking_robust",
+    "simultaneous_rank_intervals": "ranking_robust",
+    "SequentialIntervals": "sequential",
+    "sequential_intervals": "sequential",
+    "small_sample_interval": "sequential",
+    "StoppingError": "stopping",
+    "StoppingRules": "stopping",
+    "parse_stopping": "stopping",
+    "votes_to_settle": "stopping",
 }
 
 if TYPE_CHECKING:
@@ -82,7 +93,11 @@ if TYPE_CHECKING:
         win_share_matrix,
     )
     from .ranking_bootstrap import bootstrap_bradley_terry
+    from .ranking_mle import bradley_terry_mle, mle_exists
+    from .ranking_robust import drop_k_adjacent, simultaneous_rank_intervals
+    from .sequential import SequentialIntervals, sequential_intervals, small_sample_interval
     from .significance import format_p, holm, prompt_wilcoxon, sign_test, sign_test_outcomes, verdict
+    from .stopping import StoppingError, StoppingRules, parse_stopping, votes_to_settle
 
 
 def __getattr__(name: str) -> Any:
@@ -94,6 +109,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "SequentialIntervals",
+    "StoppingError",
+    "StoppingRules",
+    "bradley_terry_mle",
+    "drop_k_adjacent",
+    "mle_exists",
+    "parse_stopping",
+    "sequential_intervals",
+    "simultaneous_rank_intervals",
+    "small_sample_interval",
+    "votes_to_settle",
     "Interval",
     "aggregate_votes",
     "alpaca_win_rate",

@@ -18,6 +18,7 @@ from dashboard.access import own_study, researcher_required
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.judges import judge_context
 from dashboard.selectors import studies_votes_wanted, study_progress, study_results
+from dashboard.sequential import displayed_results
 from prolific.selectors import link_for as prolific_link_for
 from raters.models import Rater
 from raters.selectors import raters_of, stats_by_rater
@@ -54,6 +55,7 @@ def study_new(request: HttpRequest) -> HttpResponse:
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
     results, stale = study_results(study)
+    results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
     # The chart is an <img> of its SVG download (dashboard.views.exports.chart, which writes the
     # votes' provenance into the figure): generated markup is never inlined into the page, and an
     # SVG in an <img> runs no script. No chart without headline votes.

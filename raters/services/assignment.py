@@ -78,16 +78,21 @@ def _serve_gold(rater: Rater, now: datetime, settings: StudyRaterSettings) -> As
 
 def _candidates(rater: Rater, cap: int, served: int) -> list[int]:
     """The least-filled comparisons this rater has not seen, the lowest level in an order
-    drawn for this rater (an index scan on Coverage, then a seeded shuffle)."""
-    rows = sql.unseen_least_filled(rater_id=rater.pk, study_id=rater.study_id, cap=cap, limit=CANDIDATES)
+    drawn for this rater (an index scan on Coverage, then a seeded shuffle); for a study with
+    stopping rules the most filled below the cap first, so prompts complete in turn."""
+    deepest = bool(rater.study.stopping)  # stopping rules: complete prompts in turn (raters.sql)
+    rows = sql.unseen_least_filled(
+        rater_id=rater.pk, study_id=rater.study_id, cap=cap, limit=CANDIDATES, deepest=deepest
+    )
     rng = random.Random(f"{rater.study.seed}:{rater.external_id}:{served}")
     by_level: dict[int, list[int]] = {}
     for comparison_id, level in rows:
         by_level.setdefault(level, []).append(comparison_id)
     ordered = []
-    for level in sorted(by_level):
+    for level in sorted(by_level, reverse=deepest):
         ids = by_level[level]
-        rng.shuffle(ids)
+        if not deepest:  # deepest first keeps the scan's order: the neediest pair's band, then rank
+            rng.shuffle(ids)
         ordered += ids
     return ordered
 
@@ -118,7 +123,7 @@ def _renew(pending: Assignment, now: datetime, settings: StudyRaterSettings) -> 
     if not pending.is_gold:
         lock_slot(pending.comparison_id, skip=False)
         exact = filled(pending.comparison_id, now, excluding=pending.pk)
-        if exact >= pending.rater.study.votes_per_comparison:
+        if exact >= pending.rater.study.votes_per_comparison or sql.is_settled(pending.comparison_id):
             set_hint(pending.comparison_id, exact)
             return False
         set_hint(pending.comparison_id, exact + 1)
