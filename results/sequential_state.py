@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from comparisons.models import Comparison, Study
 from comparisons.stats.stopping import StoppingRules, parse_stopping
-from results.params import Params
 from results.models import ResultSnapshot
+from results.params import Params
 from results.sequential import SequentialContext
 
 DEFAULT_KEY = "default"
