@@ -6,4 +6,4 @@ from judges.budget_apis import SHARE_NAMES
 
 
 def test_the_budget_apis_share_names_are_the_ppi_shares():
-    assert SHARE_NAMES == list(SHARES)
+    assert list(SHARES) == SHARE_NAMES
