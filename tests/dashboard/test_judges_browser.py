@@ -20,7 +20,10 @@ def test_judge_tables_small_multiples_and_the_budget_planner_in_the_browser(rese
     strict = api["judges"][0]["orders"]["strict_both_orders"]["estimate"]
     row = page.locator("table.judge-agreement tr", has_text="both orders right").first
     assert row.locator("td").first.inner_text().startswith(f"{strict:.2f}")
-    assert page.locator("#small-multiples svg").count() == 2
+    multiples = page.locator("#small-multiples figure.chart.small img")
+    assert multiples.count() == 2
+    assert all(multiples.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(2))
+    assert page.locator("#small-multiples svg").count() == 0  # generated markup is never inlined
     assert page.locator("#ppi-table tbody tr").count() == 2
     page.fill("#id_half_width", "0.05")
     page.fill("#id_price_per_human_vote", "0.4")
