@@ -5,7 +5,6 @@ planner. Reads only: the results (and their options) and the planner compute wha
 from __future__ import annotations
 
 import base64
-
 from typing import Any
 
 from django import forms
