@@ -35,7 +35,8 @@ def consent_facts(*, study: Study, settings: StudyRaterSettings) -> ConsentFacts
     minutes = settings.estimated_minutes or max(1, math.ceil(settings.quota * MINUTES_PER_PAIR))
     checks = settings.gold_rate > 0 and GoldPair.objects.filter(comparison__study=study).exists()
     return ConsentFacts(
-        researcher=settings.researcher_name or f"the owner of the study “{study.name}”",
+        # Never the study's name: raters must not see it (it may name the systems compared).
+        researcher=settings.researcher_name or "the researcher who runs this study (no name given)",
         contact=settings.researcher_contact,
         minutes=minutes,
         minutes_estimated=settings.estimated_minutes is None,

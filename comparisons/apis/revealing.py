@@ -3,13 +3,17 @@ author (comparisons/reveal.py), for the study's researcher."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response as DRFResponse
 
 from comparisons import selectors
+from comparisons.api_errors import ERRORS, NOT_FOUND
 from comparisons.models import Response
 
 
@@ -27,14 +31,18 @@ class RevealingResponseSerializer(serializers.ModelSerializer):
         fields = ["prompt_id", "system", "matches", "masked_text"]
 
 
-@extend_schema(
-    summary="Responses that reveal their author",
-    description="Flagged at upload; raters see `masked_text` (or none of these pairs, when the study's "
-    "rater settings say `reveal_policy: hold`).",
-)
 class StudyRevealingApi(ListAPIView):
     serializer_class = RevealingResponseSerializer
 
     def get_queryset(self) -> QuerySet[Response]:
-        study = get_object_or_404(selectors.studies_for(self.request.user), slug=self.kwargs["slug"])
+        study = selectors.study_owned(self.request.user, self.kwargs["slug"])
         return selectors.revealing_responses(study)
+
+    @extend_schema(
+        summary="Responses that reveal their author",
+        description="Flagged at upload; raters see `masked_text` (or none of these pairs, when the study's "
+        "rater settings say `reveal_policy: hold`).",
+        responses={200: RevealingResponseSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> DRFResponse:
+        return super().get(request, *args, **kwargs)

@@ -285,7 +285,7 @@ def test_judge_run_wait_prints_the_failed_calls_reasons_grouped_and_exits_non_ze
         "--model",
         "gpt-4",
         "--api-key-env",
-        "LIMA_TEST_KEY_NOBODY_SET",
+        "LIMA_JUDGE_KEY_NOBODY_SET",
     )  # the workers' environment does not have it
     assert added.code == 0, added.err
     ran = cli("judge-run", "lima", "gpt4", "--wait", timeout=300)
@@ -293,5 +293,5 @@ def test_judge_run_wait_prints_the_failed_calls_reasons_grouped_and_exits_non_ze
     assert "20 failed" in ran.out  # both orders of 10 comparisons
     reasons = ran.err.splitlines()
     assert reasons[0] == "20 calls failed; the reasons (most frequent first):"
-    assert len(reasons) == 2 and reasons[1].startswith("  20 x ") and "LIMA_TEST_KEY_NOBODY_SET" in reasons[1], ran.err
+    assert len(reasons) == 2 and reasons[1].startswith("  20 x ") and "LIMA_JUDGE_KEY_NOBODY_SET" in reasons[1], ran.err
     assert fake_llm.requests == []  # nothing was sent without the key

@@ -24,7 +24,9 @@ def pair(first, second, wins, ties, losses, groups=None) -> dict:
     }
 
 
-def test_baselines_are_ordered_by_the_focal_systems_win_share_with_intervals_and_n():
+def test_baselines_keep_the_studys_order_with_intervals_and_n():
+    """One order everywhere (issue 12): the results' pairs come in the study's baseline order,
+    and the table keeps it (it used to sort by win share, unlike the chart)."""
     data = {
         "study": "s",
         "focal_system": "LIMA",
@@ -35,8 +37,8 @@ def test_baselines_are_ordered_by_the_focal_systems_win_share_with_intervals_and
     lines = results_table(data).splitlines()
     assert lines[0] == "s: LIMA against each baseline; 30 votes; 90% wilson intervals"
     rows = [line for line in lines if line.startswith(("GPT-4", "Alpaca", "Empty"))]
-    assert [r.split()[0] for r in rows] == ["Alpaca", "GPT-4", "Empty"]
-    assert "60% [50-70]" in rows[0] and "20% [10-30]" in rows[0] and rows[0].split()[-3] == "10"
+    assert [r.split()[0] for r in rows] == ["GPT-4", "Alpaca", "Empty"]
+    assert "60% [50-70]" in rows[1] and "20% [10-30]" in rows[1] and rows[1].split()[-3] == "10"
     assert rows[2].split()[1:4] == ["-", "-", "-"]
 
 

@@ -26,10 +26,17 @@ def redis_down(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
     old = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_max_retries)
     app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_max_retries = DEAD_REDIS, False, 0
-    app.pool.force_close_all()
+    _new_pool(app)
     yield
     app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_max_retries = old
+    _new_pool(app)
+
+
+def _new_pool(app) -> None:
+    """Close the app's producer pool and forget it, so the next send builds one for the current
+    broker URL (a closed pool left in place fails every later send: "Acquire on closed pool")."""
     app.pool.force_close_all()
+    app._pool = None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,6 +47,7 @@ def concrete(route: str, w: World) -> str:
         "prompt_id": str(w.prompt.pk),
         "comparison": str(w.gold.pk),
         "token": w.invite_token,
+        "batch_id": "1",
     }
 
     def fill(m: re.Match) -> str:
