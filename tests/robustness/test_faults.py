@@ -35,8 +35,12 @@ def redis_down(settings):
 def _new_pool(app) -> None:
     """Close the app's producer pool and forget it, so the next send builds one for the current
     broker URL (a closed pool left in place fails every later send: "Acquire on closed pool")."""
+    from kombu import pools
+
     app.pool.force_close_all()
+    pools.reset()  # kombu's per-connection producer pools (they hold the closed connections)
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,13 +79,19 @@ def test_the_sweep_queues_only_pending_jobs_older_than_a_minute(settings):
     from lima_eval.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Eager for this test only: left on, every later test's task would run in this process
+    # instead of the worker (the worker tests then time out).
+    was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    stuck = UploadJobFactory(status=UploadJob.Status.PENDING, payload="[]", total_rows=0)
-    UploadJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(seconds=120))
-    fresh = UploadJobFactory(status=UploadJob.Status.PENDING, payload="[]", total_rows=0)
-    assert upload_jobs_queue_pending() == 1
-    stuck.refresh_from_db(), fresh.refresh_from_db()
-    assert stuck.status != UploadJob.Status.PENDING and fresh.status == UploadJob.Status.PENDING
+    try:
+        stuck = UploadJobFactory(status=UploadJob.Status.PENDING, payload="[]", total_rows=0)
+        UploadJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(seconds=120))
+        fresh = UploadJobFactory(status=UploadJob.Status.PENDING, payload="[]", total_rows=0)
+        assert upload_jobs_queue_pending() == 1
+        stuck.refresh_from_db(), fresh.refresh_from_db()
+        assert stuck.status != UploadJob.Status.PENDING and fresh.status == UploadJob.Status.PENDING
+    finally:
+        app.conf.task_always_eager = was_eager
     assert "uploads-queue-pending" in settings.CELERY_BEAT_SCHEDULE
 
 
