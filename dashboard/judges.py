@@ -12,8 +12,6 @@ from django.http import HttpRequest
 
 from comparisons.models import Study
 from dashboard import charts
-from judges.budget import budget_plan
-from results.options import results_options_get
 from results.params import Params
 from results.selectors import VoteFilter
 
@@ -63,6 +61,8 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
         for e in results.get("judges", [])
     ]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
+    from results.options import results_options_get  # noqa: PLC0415  (numpy loads here, not with the URLs)
+
     by_category = results_options_get(
         study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category", family=(), allow_stale=stale
     )["breakdown"]
@@ -89,6 +89,8 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
     form = BudgetForm(request.GET if "price_per_human_vote" in request.GET else None)
     plan = None
     if form.is_bound and form.is_valid():
+        from judges.budget import budget_plan  # noqa: PLC0415  (numpy loads here, not with the URLs)
+
         plan = budget_plan(study=study, **form.cleaned_data)
     return {
         "judges": judges,

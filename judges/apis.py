@@ -15,7 +15,6 @@ from comparisons import selectors as study_selectors
 from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
 from judges import selectors, services
 from judges.models import Judge, JudgeCall
-from judges.orders import judge_orders
 from judges.serializers import (
     JudgeCallSerializer,
     JudgeCreateSerializer,
@@ -71,6 +70,8 @@ class JudgeOrdersApi(APIView):
         "Prompt-clustered bootstrap intervals; see docs/statistics.md.",
     )
     def get(self, request, slug: str, name: str):
+        from judges.orders import judge_orders  # noqa: PLC0415  (numpy loads here, not with the URLs)
+
         return Response(judge_orders(judge_of(request, slug, name)))
 
 

@@ -21,7 +21,6 @@ from raters.services.vote_import import votes_import
 from raters.vote_rows import validate_vote_rows
 from results import export
 from results.categories import BY_PATTERN
-from results.options import results_options_get
 from results.params import AGGREGATES, METHODS, Params
 from results.schema import ResultsSerializer
 from results.selectors import VoteFilter
@@ -125,6 +124,8 @@ class StudyResultsApi(APIView):
         snapshot, stale = results_get(study=study, params=params, filters=filters)
         data = {"computed_at": snapshot.computed_at, "stale": stale, **snapshot.data}
         if q["by"] or family:
+            from results.options import results_options_get  # noqa: PLC0415  (numpy loads here, not with the URLs)
+
             extra = results_options_get(study=study, params=params, filters=filters, by=q["by"], family=family)
             data |= {k: v for k, v in extra.items() if k in ("breakdown", "judges")}
         return Response(data)

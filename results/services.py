@@ -20,12 +20,9 @@ from comparisons.services.queue import study_pairs, study_system_ids
 from raters.models import Vote
 from results import tasks
 from results.categories import prompt_labels
-from results.judges_results import attach_judges, judges_results
 from results.models import ResultSnapshot
 from results.params import Params
 from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
-from results.sequential_state import sequential_context, stamp_settlements
-from results.stopping import stopping_apply
 
 DEFAULT_KEY = "default"
 
@@ -42,6 +39,9 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
     from results.compute import compute_results  # noqa: PLC0415
+    from results.judges_results import attach_judges, judges_results  # noqa: PLC0415
+    from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
+    from results.stopping import stopping_apply  # noqa: PLC0415
 
     n_votes, version = votes_version(study, filters)
     table, raters = vote_table(study, filters)

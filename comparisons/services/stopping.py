@@ -8,12 +8,14 @@ from django.db import transaction
 
 from comparisons.errors import InvalidInput, RowError
 from comparisons.models import Study
-from comparisons.stats.stopping import StoppingError, parse_stopping
 
 
 def stopping_setting(value: Any) -> list[dict[str, Any]] | None:
     """The canonical stored form of a ``stopping`` setting (a list of rules, or None for no
     rules); a bad setting raises InvalidInput naming the field (e.g. ``stopping.half_width``)."""
+    # The statistics package loads numpy: imported here, not with the URLs (manage.py start-up).
+    from comparisons.stats.stopping import StoppingError, parse_stopping  # noqa: PLC0415
+
     try:
         rules = parse_stopping(value)
     except StoppingError as error:

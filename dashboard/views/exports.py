@@ -13,7 +13,6 @@ from dashboard import charts
 from dashboard.access import own_study, researcher_required
 from dashboard.selectors import study_results
 from results.categories import valid_by
-from results.options import results_options_get
 from results.params import Params
 from results.provenance import provenance_note, votes_provenance
 from results.schema import pair_rows
@@ -131,6 +130,8 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csvsafe.writer(buffer)
     if by and results:
         writer.writerow([by] + COLUMNS)
+        from results.options import results_options_get  # noqa: PLC0415  (numpy loads here, not with the URLs)
+
         breakdown = results_options_get(
             study=study, params=Params(seed=study.seed), filters=VoteFilter(), by=by, family=()
         )["breakdown"]
