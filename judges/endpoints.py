@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from comparisons.errors import RowError
+from comparisons.retry import MAX_RETRY_AFTER
 from judges import llm_client, outbound
 from judges.limiter import LOCAL, LocalSlots, RedisSlots
 from judges.models import Endpoint as EndpointModel
@@ -22,7 +23,7 @@ _redis_slots: dict[str, RedisSlots] = {}
 def lost_after(judge: EndpointModel) -> timedelta:
     """How long a call (of a Judge or a Collection) may stay in flight before it counts as
     lost: its worker died."""
-    return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + llm_client.MAX_RETRY_AFTER + 120)
+    return timedelta(seconds=judge.timeout_seconds * judge.max_attempts + MAX_RETRY_AFTER + 120)
 
 
 def endpoint_problems(*, base_url: str, api_key_env: str) -> list[RowError]:

@@ -13,8 +13,6 @@ never the body, which may be an internal page (OWASP, SSRF)."""
 
 from __future__ import annotations
 
-import email.utils
-import random
 import re
 import time
 from collections.abc import Callable
@@ -23,12 +21,12 @@ from decimal import Decimal
 
 import httpx
 
+from comparisons.retry import backoff_delay, retry_after_seconds
 from judges import outbound
 from judges.limiter import LOCAL, LocalSlots, RedisSlots, SlotTimeout
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_RETRYABLE_LATER = {400, 404, 413, 422}  # the same request would fail the same way
-MAX_RETRY_AFTER = 300.0
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -84,28 +82,9 @@ class LLMError(Exception):
         )
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def backoff_seconds(endpoint: Endpoint, attempt: int, retry_after: float | None) -> float:
-    """Full-jitter exponential backoff after failed attempt `attempt` (1-based), but never
-    less than what Retry-After asks (capped at MAX_RETRY_AFTER)."""
-    delay = random.uniform(0.5, 1.0) * min(endpoint.backoff_cap, endpoint.backoff_base * 2 ** (attempt - 1))
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
+    """comparisons.retry.backoff_delay with this client's base and cap."""
+    return backoff_delay(base=endpoint.backoff_base, cap=endpoint.backoff_cap, attempt=attempt, retry_after=retry_after)
 
 
 def chat(

@@ -19,9 +19,7 @@ Retry-After asks), 5xx, timeouts and connection errors with exponential backoff;
 
 from __future__ import annotations
 
-import email.utils
 import os
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,11 +28,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from comparisons.retry import backoff_delay, retry_after_seconds
+
 DEFAULT_URL = "https://api.prolific.com"
 TOKEN_ENV = "PROLIFIC_API_TOKEN"
 URL_ENV = "PROLIFIC_API_URL"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-MAX_RETRY_AFTER = 300.0
 MESSAGE_CHARS = 500
 MAX_PAGES = 1000
 JSON = dict[str, Any]
@@ -65,28 +64,9 @@ def config_from_env(**overrides: Any) -> Config:
     return Config(base_url=os.environ.get(URL_ENV) or DEFAULT_URL, **overrides)
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date, RFC 9110 10.2.3), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def backoff_seconds(config: Config, attempt: int, retry_after: float | None) -> float:
-    """Full-jitter exponential backoff after failed attempt `attempt` (1-based), never less
-    than what Retry-After asks (capped at MAX_RETRY_AFTER)."""
-    delay = random.uniform(0.5, 1.0) * min(config.backoff_cap, config.backoff_base * 2.0 ** (attempt - 1))
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
+    """comparisons.retry.backoff_delay with this client's base and cap."""
+    return backoff_delay(base=config.backoff_base, cap=config.backoff_cap, attempt=attempt, retry_after=retry_after)
 
 
 def _token() -> str:

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from judges import llm_client
+from comparisons.retry import MAX_RETRY_AFTER, retry_after_seconds
 from judges.limiter import LocalSlots, RedisSlots
-from judges.llm_client import Endpoint, LLMError, backoff_seconds, chat, retry_after_seconds
+from judges.llm_client import Endpoint, LLMError, backoff_seconds, chat
 from tests.judges.fake_llm import Reply
 
 MESSAGES = [{"role": "user", "content": "Which is better?"}]
@@ -69,7 +69,7 @@ def test_backoff_is_capped_and_never_shorter_than_retry_after():
     e = Endpoint(base_url="http://x", model="m", backoff_base=1, backoff_cap=8)
     assert all(4 <= backoff_seconds(e, 6, None) <= 8 for _ in range(50))
     assert backoff_seconds(e, 1, 30.0) == 30.0
-    assert backoff_seconds(e, 1, 10_000.0) == llm_client.MAX_RETRY_AFTER
+    assert backoff_seconds(e, 1, 10_000.0) == MAX_RETRY_AFTER
     assert retry_after_seconds("2.5") == 2.5 and retry_after_seconds("soon") is None
     assert 55 < retry_after_seconds(time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 60))) <= 60
 

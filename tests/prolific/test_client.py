@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from prolific.client import Config, Prolific, ProlificError, backoff_seconds, retry_after_seconds
+from comparisons.retry import retry_after_seconds
+from prolific.client import Config, Prolific, ProlificError, backoff_seconds
 from tests.prolific.conftest import TOKEN
 from tests.prolific.fake_prolific import Fail
 from tests.prolific.helpers import fast_client
