@@ -8,8 +8,11 @@ A. Time-uniform coverage. 1,000 simulated studies of one pair (300 prompts x 3 v
 B. The LIMA design (300 prompts, five baselines with Figure 1's shares, 3 votes per
    comparison: 4,500 votes fixed): votes until every pair settles under the stopping rules,
    served pair by pair as the allocation orders them, with the wrong-verdict rate.
+C. The allocation order apart from stopping: the same simulated votes served three ways
+   (neediest pair first, nearest its target first, evenly), read at budgets of 300 to 1,800
+   votes: pairs settled.
 
-    .venv/bin/python bench/sequential.py [--quick | --studies N] [--part coverage|lima]
+    .venv/bin/python bench/sequential.py [--quick | --studies N] [--part coverage|lima|order]
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from comparisons.stats.simulate_allocation import simulate_lima
+from comparisons.stats.simulate_allocation import simulate_lima, simulate_order
 from comparisons.stats.simulate_sequential import coverage
 from comparisons.stats.stopping import StoppingRules
 
@@ -32,13 +35,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100 studies instead of 1,000")
     parser.add_argument("--studies", type=int, help="simulated studies (default 1,000)")
-    parser.add_argument("--part", choices=["all", "coverage", "lima"], default="all")
+    parser.add_argument("--part", choices=["all", "coverage", "lima", "order"], default="all")
     args = parser.parse_args()
     studies = args.studies or (100 if args.quick else 1000)
     if args.part in ("all", "coverage"):
         _coverage(studies)
     if args.part in ("all", "lima"):
         _lima(studies)
+    if args.part in ("all", "order"):
+        _order(studies)
 
 
 def _coverage(studies: int) -> None:
@@ -73,6 +78,24 @@ def _lima(studies: int) -> None:
             f"{lima.studies_with_a_wrong_verdict:.1%} of studies; pairs decided {lima.pairs_decided:.1%}",
             flush=True,
         )
+
+
+def _order(studies: int) -> None:
+    budgets = (300, 600, 900, 1200, 1500, 1800)
+    for rules in (StoppingRules(verdict=True), StoppingRules(verdict=True, half_width=0.05)):
+        start = time.perf_counter()
+        report = simulate_order(np.random.default_rng(2), studies, rules, budgets=budgets)
+        print(
+            f"C. serving order, rules {list(rules.as_setting())}, {studies} studies "
+            f"({time.perf_counter() - start:.0f} s); pairs settled (of 5) after {list(budgets)} votes",
+            flush=True,
+        )
+        for policy, settled in report.settled.items():
+            print(
+                f"   {policy:14s} {' '.join(f'{s:4.2f}' for s in settled)}   "
+                f"votes until all settled {report.votes_until_all_settled[policy]:.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

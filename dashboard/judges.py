@@ -12,6 +12,8 @@ from django.http import HttpRequest
 
 from comparisons.models import Study
 from dashboard import charts
+from judges.models import Judge
+from judges.selectors import judge_status
 from results.params import Params
 from results.selectors import VoteFilter
 
@@ -53,9 +55,21 @@ def _agreement_rows(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, An
     return [name for name, _ in scopes], rows
 
 
+def judge_runs(study: Study) -> list[dict[str, Any]]:
+    """Each judge's calls by state and the reasons of its failed calls, grouped (the same reasons
+    `lima-eval judge-run --wait` prints): a judge whose calls all fail is loud on the page too."""
+    runs = []
+    for judge in Judge.objects.filter(study=study).order_by("name"):
+        status = judge_status(judge)
+        if status["calls"]:
+            runs.append({"name": judge.name, "model": judge.model, "status": status})
+    return runs
+
+
 def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | None, stale: bool) -> dict[str, Any]:
+    runs = judge_runs(study)
     if not results:
-        return {}
+        return {"judge_runs": runs}
     judges = [
         {"entry": e, **dict(zip(("scopes", "rows"), _agreement_rows(e), strict=True))}
         for e in results.get("judges", [])
@@ -93,6 +107,7 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
 
         plan = budget_plan(study=study, **form.cleaned_data)
     return {
+        "judge_runs": runs,
         "judges": judges,
         "ppi_pairs": ppi_pairs,
         "by_category": by_category,

@@ -6,8 +6,11 @@ rater's request), so the candidate scan stays one index scan (raters.sql).
   ``filled < cap`` never reaches them and exact counts never overwrite it. Leases already
   handed out run their course; a lapsed one is not renewed.
 - Priority: the fractional part of ``Coverage.rank`` stays the comparison's random tie-break;
-  its integer part is the pair's band (the neediest pair the highest), which the deepest-first
-  scan (filled descending, rank descending) serves first within a fill level."""
+  its integer part is the pair's band, which the deepest-first scan (filled descending, rank
+  descending) serves first within a fill level. The results refresh puts every unsettled pair
+  in one band (``even``): measured on the LIMA design, serving the unsettled pairs evenly settles
+  more pairs at every budget than serving the neediest pair first, and the total until all are
+  settled is the same (docs/benchmarks.md, "Allocation order")."""
 
 from __future__ import annotations
 
@@ -32,14 +35,15 @@ def coverage_settle(*, study_id: int, pair_keys: list[str]) -> int:
         ).update(filled=SETTLED)
 
 
-def coverage_prioritise(*, study_id: int, pair_keys: list[str]) -> int:
-    """Put the pairs in ``pair_keys`` (neediest first) in rank bands n, n-1, ..., 1; returns how
+def coverage_prioritise(*, study_id: int, pair_keys: list[str], even: bool = False) -> int:
+    """Put the pairs in ``pair_keys`` (neediest first) in rank bands n, n-1, ..., 1, or with
+    ``even`` all in band 1 (served evenly, each comparison by its random tie-break); returns how
     many rows moved band."""
     moved = 0
     coverage_sync(study_id=study_id)
     with transaction.atomic():
         for position, key in enumerate(pair_keys):
-            band = float(len(pair_keys) - position)
+            band = 1.0 if even else float(len(pair_keys) - position)
             moved += (
                 Coverage.objects.filter(study_id=study_id, comparison__pair_key=key)
                 .filter(~Q(rank__gte=band) | Q(rank__gte=band + 1.0))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from comparisons.stats.simulate_allocation import serving_order, simulate_lima
+from comparisons.stats.simulate_allocation import serving_order, simulate_lima, simulate_order
 from comparisons.stats.simulate_sequential import coverage
 from comparisons.stats.stopping import StoppingRules
 
@@ -35,3 +35,11 @@ def test_the_pair_furthest_from_its_target_is_served_first_and_settled_pairs_nev
     rules = StoppingRules(verdict=True, half_width=0.05)
     pairs = [(0.62, 0.50, 0.74, False), (0.55, 0.40, 0.70, False), (0.7, 0.6, 0.8, True), (0.3, 0.25, 0.37, False)]
     assert serving_order(rules, pairs) == [1, 0, 3]
+
+
+def test_serving_unsettled_pairs_evenly_settles_more_pairs_early_than_neediest_first_at_the_same_total():
+    report = simulate_order(np.random.default_rng(3), 12, StoppingRules(verdict=True), budgets=(600, 900))
+    totals = set(report.votes_until_all_settled.values())
+    assert len(totals) == 1  # the order never changes the votes until every pair is settled
+    even, neediest = report.settled["even"], report.settled["neediest_first"]
+    assert even[0] > neediest[0] + 1 and even[1] > neediest[1] + 1
