@@ -1,8 +1,10 @@
-"""The hedged-capital betting confidence sequence against a reference transcription.
+"""The hedged-capital betting confidence sequence against the reference package confseq
+(PyPI 0.0.11, Waudby-Smith's own code) and a transcription of it.
 
-The reference package confseq (PyPI 0.0.11) does not build on Python 3.11: its build pins
-pybind11 2.6.2, whose headers use CPython internals removed in 3.11 (`PyFrameObject` fields).
-So the reference here is a direct transcription of the algorithm as confseq's `betting_mart`,
+confseq has no wheel for Python 3.11 and its build pins pybind11 2.6.2, whose headers use
+CPython internals removed in 3.11; ./run test builds it against a newer pybind11
+(requirements-confseq.txt). Where it could not be built the comparison with it skips and says
+why, and the transcription below stands in: a direct transcription of the algorithm as confseq's `betting_mart`,
 `cs_from_martingale` and `lambda_predmix_eb` compute it (Waudby-Smith & Ramdas 2023, Section 4):
 the capital of every candidate mean on confseq's grid of 1000, one observation at a time, in
 plain Python loops, the interval ends rounded outwards by one grid step as confseq does, and
@@ -66,6 +68,44 @@ def test_hedged_sequence_equals_the_reference_to_one_grid_step_at_every_t(kind):
     assert np.all(ours_low <= np.asarray(ref_low) + 1 / BREAKS + 1e-9)
     assert np.all(np.asarray(ref_high) >= ours_high - 1e-9)
     assert np.all(ours_high >= np.asarray(ref_high) - 1 / BREAKS - 1e-9)
+
+
+def confseq_betting():
+    """confseq.betting, or skip saying why (it uses ``np.float_``, an alias NumPy 2 removed)."""
+    np.float_ = np.float64  # type: ignore[attr-defined]  # confseq.misc's annotations name it
+    try:
+        from confseq import betting
+    except ImportError as exc:
+        pytest.skip(f"confseq is not installed ({exc}): ./run test builds it, see requirements-confseq.txt")
+    return betting
+
+
+@pytest.mark.parametrize("kind", ["uniform", "three-point", "skewed", "lima-like"])
+def test_hedged_sequence_equals_confseq_to_one_grid_step_at_every_t(kind):
+    betting = confseq_betting()
+    rng = np.random.default_rng(11)
+    x = {
+        "uniform": rng.random(60),
+        "three-point": rng.choice([0.0, 0.5, 1.0], 60, p=[0.3, 0.2, 0.5]),
+        "skewed": rng.beta(0.5, 3.0, 60),
+        # per-prompt win rates of three votes (ties as half), as the results feed the sequence
+        "lima-like": rng.choice([0.0, 0.5, 1.0], (60, 3), p=[0.35, 0.21, 0.44]).mean(axis=1),
+    }[kind]
+    ours_low, ours_high = hedged_sequence(x, alpha=0.05)
+    ref_low, ref_high = betting.betting_cs(x, alpha=0.05, breaks=BREAKS, running_intersection=True)
+    ref_low, ref_high = np.asarray(ref_low), np.asarray(ref_high)
+    # confseq's grid ends lie at most one grid step outside the exact ends, never inside them
+    assert np.all(ref_low <= ours_low + 1e-9) and np.all(ours_low <= ref_low + 1 / BREAKS + 1e-9)
+    assert np.all(ref_high >= ours_high - 1e-9) and np.all(ours_high >= ref_high - 1 / BREAKS - 1e-9)
+    assert ours_high[-1] - ours_low[-1] < 0.6  # and the data did narrow it
+
+
+def test_the_transcription_equals_confseq():
+    betting = confseq_betting()
+    x = np.random.default_rng(5).choice([0.0, 0.5, 1.0], 40, p=[0.3, 0.2, 0.5])
+    ref_low, ref_high = betting.betting_cs(x, alpha=0.05, breaks=BREAKS, running_intersection=True)
+    low, high = reference_hedged_cs(list(x), alpha=0.05)
+    assert np.allclose(low, ref_low, atol=1e-12) and np.allclose(high, ref_high, atol=1e-12)
 
 
 def test_the_sequence_never_widens_and_narrows_with_data():
