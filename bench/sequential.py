@@ -12,12 +12,13 @@ C. The allocation order apart from stopping: the same simulated votes served thr
    (neediest pair first, nearest its target first, evenly), read at budgets of 300 to 1,800
    votes: pairs settled.
 
-    .venv/bin/python bench/sequential.py [--quick | --studies N] [--part coverage|lima|order]
+    .venv/bin/python bench/sequential.py [--quick | --studies N] [--part coverage|lima|order] [--jobs J]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,28 +37,50 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 studies instead of 1,000")
     parser.add_argument("--studies", type=int, help="simulated studies (default 1,000)")
     parser.add_argument("--part", choices=["all", "coverage", "lima", "order"], default="all")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the coverage part (studies split)")
     args = parser.parse_args()
     studies = args.studies or (100 if args.quick else 1000)
     if args.part in ("all", "coverage"):
-        _coverage(studies)
+        _coverage(studies, max(1, args.jobs))
     if args.part in ("all", "lima"):
         _lima(studies)
     if args.part in ("all", "order"):
         _order(studies)
 
 
-def _coverage(studies: int) -> None:
-    shares = (0.44, 0.21, 0.35)
+def _coverage_part(args: tuple[int, int]) -> tuple[int, dict[str, float], dict[str, dict[str, float]]]:
+    seed, studies = args
+    report = coverage(
+        np.random.default_rng(seed), studies, (0.44, 0.21, 0.35), 300, 3, 45, peeked=("wald", "bootstrap")
+    )
+    return report.n_looks, report.sequential, report.peeked
+
+
+def _coverage(studies: int, jobs: int) -> None:
+    """Studies split over ``jobs`` processes, each with its own seed; the shares are pooled."""
+    from multiprocessing import Pool
+
     start = time.perf_counter()
-    report = coverage(np.random.default_rng(0), studies, shares, 300, 3, 45, peeked=("wald", "bootstrap"))
+    sizes = [studies // jobs + (1 if i < studies % jobs else 0) for i in range(jobs)]
+    with Pool(jobs) as pool:
+        parts = pool.map(_coverage_part, [(seed, n) for seed, n in enumerate(sizes) if n])
+    n_looks = parts[0][0]
+    weights = [n for n in sizes if n]
+
+    def pooled(values: list[float]) -> float:
+        return sum(v * w for v, w in zip(values, weights, strict=True)) / studies
+
     print(
-        f"A. coverage at every one of {report.n_looks} looks, {studies} studies ({time.perf_counter() - start:.0f} s)",
+        f"A. coverage at every one of {n_looks} looks, {studies} studies in {jobs} processes "
+        f"({time.perf_counter() - start:.0f} s wall, load {os.getloadavg()[0]:.1f})",
         flush=True,
     )
-    for share in report.sequential:
+    for share in parts[0][1]:
+        seq = pooled([p[1][share] for p in parts])
+        boot = pooled([p[2]["bootstrap"][share] for p in parts])
+        wald = pooled([p[2]["wald"][share] for p in parts])
         print(
-            f"   {share:17s} betting sequence {report.sequential[share]:.3f}   peeked bootstrap "
-            f"{report.peeked['bootstrap'][share]:.3f}   peeked Wald {report.peeked['wald'][share]:.3f}",
+            f"   {share:17s} betting sequence {seq:.3f}   peeked bootstrap {boot:.3f}   peeked Wald {wald:.3f}",
             flush=True,
         )
 
