@@ -31,10 +31,11 @@ from scipy import stats
 from ._base import AsDict, check_level, factorize
 from .betting import hedged_interval
 from .intervals import Interval
-from .multinomial import multinomial_counts
+from .multinomial import multinomial_chunks
 from .planning import votes_needed
 from .sequential import MIN_BOOTSTRAP_PROMPTS, prompt_order
 
+_CHUNK = 1 << 20  # resamples x clusters drawn at once
 MIN_BOOTSTRAP_CLUSTERS = MIN_BOOTSTRAP_PROMPTS  # below this, the betting interval (as the pairwise shares)
 SHARE_METHOD = (
     "Wilson interval at the effective sample size of a bootstrap clustered by {unit} "
@@ -126,6 +127,17 @@ def wilson_effective(p: float, n_eff: float, q: float) -> tuple[float, float]:
     return low, high
 
 
+def _resample_totals(table: np.ndarray, n_resamples: int, seed: int | None) -> np.ndarray:
+    """(n_resamples x n_levels) grade counts, each row over P clusters drawn with replacement
+    (how often each cluster is drawn: Multinomial(P, 1/P each), ``multinomial.py``), in chunks
+    of about a million cells so that many clusters do not need B x P memory at once."""
+    p = table.shape[0]
+    chunks = multinomial_chunks(
+        np.ones(p, dtype=np.int64), n_resamples, np.random.default_rng(seed), max(1, _CHUNK // p)
+    )
+    return np.concatenate([draws.astype(float) @ table for draws in chunks])
+
+
 def _betting(values: np.ndarray, distinct: np.ndarray, level: float, seed: int | None) -> tuple[float, float]:
     """Betting interval for the mean of per-cluster values in [0, 1], clusters in a seeded order."""
     keys = distinct.astype(np.int64) if distinct.dtype.kind in "iu" else np.arange(distinct.size)
@@ -169,8 +181,7 @@ def _one_system(
         return SystemGrades(
             system, n, p_clusters, [int(c) for c in counts], share_iv, mean, none, True, n_resamples, seed, unit
         )
-    draws = multinomial_counts(np.ones(p_clusters, dtype=np.int64), n_resamples, np.random.default_rng(seed))
-    totals = draws.astype(float) @ table  # each row: the grade counts of P clusters drawn with replacement
+    totals = _resample_totals(table, n_resamples, seed)
     boot_shares = totals / totals.sum(axis=1, keepdims=True)
     inflate = p_clusters / (p_clusters - 1.0)  # the bootstrap variance of a mean is (P - 1)/P of the unbiased one
     q = _t_quantile(level, p_clusters - 1)
