@@ -118,7 +118,11 @@ class StudySerializer(serializers.ModelSerializer):
         return sorted(s.name for s in study.systems.all() if s.pk != study.focal_system_id)
 
     def get_choices(self, study: Study) -> dict[str, str]:
-        return {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie, "both_bad": study.choice_both_bad}
+        """The labels raters see: "both_bad" only when the study offers it."""
+        choices = {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+        if study.offer_both_bad:
+            choices["both_bad"] = study.choice_both_bad
+        return choices
 
 
 class StudyDetailSerializer(StudySerializer):

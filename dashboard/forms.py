@@ -44,7 +44,9 @@ class StudyForm(forms.Form):
     both_bad = forms.BooleanField(
         required=False, label='Offer "both are bad"', help_text="A fourth choice, counted apart from a tie."
     )
-    choice_both_bad = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_BOTH_BAD, label="Choice both bad")
+    choice_both_bad = forms.CharField(
+        max_length=200, required=False, initial=DEFAULT_CHOICE_BOTH_BAD, label="Choice both bad"
+    )
 
     def clean(self) -> dict:
         """System names (focal, baselines, systems) fit the system name's column (a longer one was a 500)."""
@@ -73,7 +75,7 @@ class StudyForm(forms.Form):
                 "a": d["choice_a"],
                 "b": d["choice_b"],
                 "tie": d["choice_tie"],
-                "both_bad": d["choice_both_bad"],
+                "both_bad": d["choice_both_bad"] or DEFAULT_CHOICE_BOTH_BAD,
             },
             "both_bad": d["both_bad"],
         }
