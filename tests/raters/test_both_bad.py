@@ -54,3 +54,11 @@ def test_the_keyboard_script_knows_key_4():
 
     script = (Path(__file__).resolve().parents[2] / "raters" / "static" / "raters" / "vote.js").read_text()
     assert '["1", "2", "3", "4"]' in script
+
+
+def test_a_rater_who_always_says_both_bad_is_flagged_like_one_who_always_ties():
+    from raters.quality import VoteRow, rater_stats
+
+    stats = rater_stats([VoteRow("both_bad", 20.0)] * 4 + [VoteRow("tie", 20.0)])
+    assert stats.flags == ("all_ties",) and stats.tie_share == 1.0
+    assert rater_stats([VoteRow("both_bad", 20.0), VoteRow("left", 20.0)] * 3).flags == ()
