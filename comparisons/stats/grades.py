@@ -117,8 +117,9 @@ def _t_quantile(level: float, df: int) -> float:
 
 def wilson_effective(p: float, n_eff: float, q: float) -> tuple[float, float]:
     """Wilson's interval for share p at an effective sample size n_eff with quantile q:
-    ``(p + q^2/(2n) -/+ q sqrt(p(1-p)/n + q^2/(4n^2))) / (1 + q^2/n)`` (Wilson 1927); the
-    design-effect form is Korn & Graubard (1998), Survey Methodology 24:193."""
+    ``(p + q^2/(2n) -/+ q sqrt(p(1-p)/n + q^2/(4n^2))) / (1 + q^2/n)`` (Wilson 1927). The
+    effective sample size and the t quantile follow Korn & Graubard (1998), Survey Methodology
+    24:193, who use them with the Clopper-Pearson interval; here with Wilson's."""
     denom = 1.0 + q * q / n_eff
     centre = (p + q * q / (2.0 * n_eff)) / denom
     half = q / denom * float(np.sqrt(p * (1.0 - p) / n_eff + q * q / (4.0 * n_eff * n_eff)))
@@ -234,8 +235,8 @@ def grade_shares(
     replacement (every drawn cluster brings all its votes; Davison & Hinkley 1997, 3.8); the
     bootstrap variance v of the share, times P/(P - 1), gives the effective sample size
     n_eff = p (1 - p) / v (at most n; P when p is 0 or 1, as no spread was seen), and the
-    interval is Wilson's at n_eff with the t quantile on P - 1 degrees of freedom (Korn &
-    Graubard 1998): it stays inside [0, 1] and is never of zero width. The mean score's
+    interval is Wilson's at n_eff with the t quantile on P - 1 degrees of freedom (the
+    effective-sample-size approach of Korn & Graubard 1998, with Wilson's interval): it stays inside [0, 1] and is never of zero width. The mean score's
     interval is estimate +/- t x bootstrap standard error, clipped to [1, n_levels].
     With fewer clusters: the betting interval (``betting.hedged_interval``) for the mean over
     clusters of each cluster's share, valid at any number of clusters (its target, the mean
