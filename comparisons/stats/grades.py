@@ -236,8 +236,9 @@ def grade_shares(
     bootstrap variance v of the share, times P/(P - 1), gives the effective sample size
     n_eff = p (1 - p) / v (at most n; P when p is 0 or 1, as no spread was seen), and the
     interval is Wilson's at n_eff with the t quantile on P - 1 degrees of freedom (the
-    effective-sample-size approach of Korn & Graubard 1998, with Wilson's interval): it stays inside [0, 1] and is never of zero width. The mean score's
-    interval is estimate +/- t x bootstrap standard error, clipped to [1, n_levels].
+    effective-sample-size approach of Korn & Graubard 1998, with Wilson's interval): it stays
+    inside [0, 1] and is never of zero width. The mean score's interval is estimate +/- t x
+    bootstrap standard error, clipped to [1, n_levels].
     With fewer clusters: the betting interval (``betting.hedged_interval``) for the mean over
     clusters of each cluster's share, valid at any number of clusters (its target, the mean
     of per-cluster shares, is the vote share when clusters carry equal numbers of votes).
