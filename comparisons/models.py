@@ -20,6 +20,7 @@ DEFAULT_QUESTION = "Which response is better?"
 DEFAULT_CHOICE_A = "Response A is significantly better"
 DEFAULT_CHOICE_B = "Response B is significantly better"
 DEFAULT_CHOICE_TIE = "Neither is significantly better"
+DEFAULT_CHOICE_BOTH_BAD = "Both are bad"
 
 
 def new_seed() -> int:
@@ -64,6 +65,10 @@ class Study(models.Model):
     choice_a = models.CharField(max_length=200, default=DEFAULT_CHOICE_A)
     choice_b = models.CharField(max_length=200, default=DEFAULT_CHOICE_B)
     choice_tie = models.CharField(max_length=200, default=DEFAULT_CHOICE_TIE)
+    offer_both_bad = models.BooleanField(
+        default=False, help_text='Offer "both are bad" as a fourth choice, kept apart from a tie (issue 16).'
+    )
+    choice_both_bad = models.CharField(max_length=200, default=DEFAULT_CHOICE_BOTH_BAD)
     votes_per_comparison = models.PositiveIntegerField(default=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     seed = models.BigIntegerField(default=new_seed, help_text="Seeds the left/right draw of comparisons.")

@@ -20,6 +20,11 @@ class ChoicesSerializer(serializers.Serializer):
     )
     b = serializers.CharField(max_length=200, help_text="Label of the right response winning.")
     tie = serializers.CharField(max_length=200, help_text='Label of a tie, e.g. "Neither is significantly better".')
+    both_bad = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text='Label of "both are bad" (shown only when the study offers it, `both_bad`), default "Both are bad".',
+    )
 
 
 class StudyCreateSerializer(serializers.Serializer):
@@ -48,6 +53,11 @@ class StudyCreateSerializer(serializers.Serializer):
     votes_per_comparison = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=3)
     question = serializers.CharField(max_length=500, required=False)
     choices = ChoicesSerializer(required=False)
+    both_bad = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text='Offer "both are bad" as a fourth choice, kept apart from a tie (votes `both_bad`); off by default.',
+    )
     stopping = serializers.JSONField(required=False, allow_null=True, help_text=STOPPING_HELP)
 
 
@@ -73,6 +83,7 @@ class StudySerializer(serializers.ModelSerializer):
     systems = serializers.SerializerMethodField()
     baselines = serializers.SerializerMethodField()
     choices = serializers.SerializerMethodField()
+    both_bad = serializers.BooleanField(source="offer_both_bad", help_text='Whether raters may answer "both are bad".')
     url = serializers.HyperlinkedIdentityField(view_name="api-study-detail", lookup_field="slug")
 
     class Meta:
@@ -89,6 +100,7 @@ class StudySerializer(serializers.ModelSerializer):
             "systems",
             "question",
             "choices",
+            "both_bad",
             "votes_per_comparison",
             "seed",
             "created_at",
@@ -106,7 +118,11 @@ class StudySerializer(serializers.ModelSerializer):
         return sorted(s.name for s in study.systems.all() if s.pk != study.focal_system_id)
 
     def get_choices(self, study: Study) -> dict[str, str]:
-        return {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+        """The labels raters see: "both_bad" only when the study offers it."""
+        choices = {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+        if study.offer_both_bad:
+            choices["both_bad"] = study.choice_both_bad
+        return choices
 
 
 class StudyDetailSerializer(StudySerializer):

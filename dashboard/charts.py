@@ -1,5 +1,6 @@
 """LIMA's Figure 1 from the results API's numbers: one horizontal stacked bar per baseline
-(focal wins / ties / focal losses in fixed colours), percentages on the bars, one interval per
+(focal wins / ties / focal losses in fixed colours, and "both are bad" as a fourth segment
+between ties and losses when the study offers it or a vote used it), percentages on the bars, one interval per
 boundary drawn outside the bar so it never crosses a label (the win share's above the bar,
 the win-or-tie share's below it), and the number of votes beside each bar. Also Bradley-Terry
 scores with intervals for all-pairs studies. SVG keeps its text as text, so the page and the
@@ -14,7 +15,7 @@ import io
 from functools import cache
 from types import ModuleType
 
-COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
+COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "both_bad": "#5d4037", "loss": "#c62828"}
 BAR_HEIGHT = 0.5
 WHISKER_OFFSET = 0.34  # beyond the bar's half-height (0.25), within the gap to the next bar
 
@@ -38,18 +39,40 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
+def has_both_bad(pairs: list[dict]) -> bool:
+    """Whether any pair has a "both are bad" vote (results computed before it have no `outcomes`)."""
+    return any((p.get("outcomes") or {}).get("both_bad") for p in pairs)
+
+
+def _segments(p: dict, both_bad: bool) -> list[tuple[str, float | None]]:
+    """(colour key, share) left to right: win, tie, (both bad,) loss. The boundary before the
+    loss segment is the win-or-tie share either way (both-bad counts as a tie there)."""
+    c, o = p["counts"], p.get("outcomes")
+    if both_bad and o:
+        return [("win", o["win_share"]), ("tie", o["tie_share"]), ("both_bad", o["both_bad_share"]),
+                ("loss", o["loss_share"])]  # fmt: skip
+    return [("win", c["win_share"]), ("tie", c["tie_share"]), ("loss", c["loss_share"])]
+
+
 def figure1(
-    pairs: list[dict], focal: str, fmt: str = "svg", title: str | None = None, note: str | None = None
+    pairs: list[dict],
+    focal: str,
+    fmt: str = "svg",
+    title: str | None = None,
+    note: str | None = None,
+    both_bad: bool | None = None,
 ) -> bytes:
     """`pairs` are the results API's `pairs` (first system = focal), drawn top to bottom in
-    their order (the study's); `note` is printed under the figure."""
+    their order (the study's); `note` is printed under the figure. `both_bad`: draw the fourth
+    segment (None: when a vote said both are bad)."""
     plt = _pyplot()
+    both_bad = has_both_bad(pairs) if both_bad is None else both_bad
     rows = list(reversed(pairs))
     fig, ax = plt.subplots(figsize=(9, 0.9 * max(len(rows), 1) + 1.6), dpi=150)
     for y, p in enumerate(rows):
         c, interval = p["counts"], p["interval"]
         left = 0.0
-        for key, share in (("win", c["win_share"]), ("tie", c["tie_share"]), ("loss", c["loss_share"])):
+        for key, share in _segments(p, both_bad):
             share = share or 0.0
             ax.barh(y, share, left=left, color=COLOURS[key], height=BAR_HEIGHT, edgecolor="white")
             if share >= 0.06:
@@ -81,13 +104,15 @@ def figure1(
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
     ax.spines[["top", "right"]].set_visible(False)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k]) for k in ("win", "tie", "loss")]
+    keys = ("win", "tie", "both_bad", "loss") if both_bad else ("win", "tie", "loss")
+    labels = {"win": f"{focal} wins", "tie": "Tie", "both_bad": "Both are bad", "loss": f"{focal} loses"}
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k]) for k in keys]
     ax.legend(
         handles,
-        [f"{focal} wins", "Tie", f"{focal} loses"],
+        [labels[k] for k in keys],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12 if rows else 0),
-        ncol=3,
+        ncol=len(keys),
         frameon=False,
     )
     ax.set_ylim(-0.5 - WHISKER_OFFSET / 2, len(rows) - 0.5 + WHISKER_OFFSET / 2)

@@ -3,7 +3,14 @@ from __future__ import annotations
 from django import forms
 
 from comparisons.ingest.rows import MAX_SYSTEM_CHARS
-from comparisons.models import DEFAULT_CHOICE_A, DEFAULT_CHOICE_B, DEFAULT_CHOICE_TIE, DEFAULT_QUESTION, Study
+from comparisons.models import (
+    DEFAULT_CHOICE_A,
+    DEFAULT_CHOICE_B,
+    DEFAULT_CHOICE_BOTH_BAD,
+    DEFAULT_CHOICE_TIE,
+    DEFAULT_QUESTION,
+    Study,
+)
 
 
 def _names(text: str) -> list[str]:
@@ -34,6 +41,12 @@ class StudyForm(forms.Form):
     choice_a = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_A, label="Choice A")
     choice_b = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_B, label="Choice B")
     choice_tie = forms.CharField(max_length=200, initial=DEFAULT_CHOICE_TIE, label="Choice tie")
+    both_bad = forms.BooleanField(
+        required=False, label='Offer "both are bad"', help_text="A fourth choice, counted apart from a tie."
+    )
+    choice_both_bad = forms.CharField(
+        max_length=200, required=False, initial=DEFAULT_CHOICE_BOTH_BAD, label="Choice both bad"
+    )
 
     def clean(self) -> dict:
         """System names (focal, baselines, systems) fit the system name's column (a longer one was a 500)."""
@@ -58,7 +71,13 @@ class StudyForm(forms.Form):
             "systems": None if focal else _names(d["systems"]),
             "votes_per_comparison": d["votes_per_comparison"],
             "question": d["question"],
-            "choices": {"a": d["choice_a"], "b": d["choice_b"], "tie": d["choice_tie"]},
+            "choices": {
+                "a": d["choice_a"],
+                "b": d["choice_b"],
+                "tie": d["choice_tie"],
+                "both_bad": d["choice_both_bad"] or DEFAULT_CHOICE_BOTH_BAD,
+            },
+            "both_bad": d["both_bad"],
         }
 
 

@@ -87,6 +87,7 @@ class JudgeCall(models.Model):
         A = "A", "A"
         B = "B", "B"
         TIE = "tie", "tie"
+        BOTH_BAD = "both_bad", "both bad"
 
     judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="calls")
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="judge_calls")
@@ -100,7 +101,7 @@ class JudgeCall(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=8, default=Decimal(0))
     seconds = models.FloatField(default=0.0)
     raw_answer = models.TextField(blank=True)
-    verdict = models.CharField(max_length=3, choices=Verdict.choices, blank=True)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices, blank=True)
     error = models.TextField(blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,9 +4,9 @@ The prompt is a `string.Template` filled with the study's question and choices, 
 (a conversation is shown turn by turn) and the two responses as shown, A first.
 
 Verdicts are parsed strictly: the whole answer is a JSON object whose "verdict" is "A", "B" or
-"tie" (a single ```json fence around it is allowed), or the whole answer is exactly one of the
-study's choice labels (case and a final period aside). Anything else is unparseable: stored
-and counted, never guessed."""
+"tie" (or "both_bad", only when the study offers "both are bad") (a single ```json fence around
+it is allowed), or the whole answer is exactly one of the study's choice labels (case and a final
+period aside). Anything else is unparseable: stored and counted, never guessed."""
 
 from __future__ import annotations
 
@@ -35,7 +35,21 @@ Do not let the order in which the responses appear, their length, or the assista
 influence you. Answer with a JSON object and nothing else: {"verdict": "A"}, {"verdict": "B"}
 or {"verdict": "tie"}."""
 
-PLACEHOLDERS = ("question", "prompt", "response_a", "response_b", "choice_a", "choice_b", "choice_tie")
+# For a study that offers "both are bad" (the judge's template is the default one).
+DEFAULT_TEMPLATE_BOTH_BAD = DEFAULT_TEMPLATE.replace(
+    '- "tie": $choice_tie\n', '- "tie": $choice_tie\n- "both_bad": $choice_both_bad\n'
+).replace('\nor {"verdict": "tie"}.', ', {"verdict": "tie"}\nor {"verdict": "both_bad"}.')
+
+PLACEHOLDERS = (
+    "question",
+    "prompt",
+    "response_a",
+    "response_b",
+    "choice_a",
+    "choice_b",
+    "choice_tie",
+    "choice_both_bad",
+)
 REQUIRED = ("prompt", "response_a", "response_b")
 FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE)
 
@@ -78,11 +92,14 @@ def render(
         choice_a=choices["a"],
         choice_b=choices["b"],
         choice_tie=choices["tie"],
+        choice_both_bad=choices.get("both_bad", ""),
     )
 
 
 def parse_verdict(answer: str, choices: dict[str, str]) -> str | None:
-    """ "A", "B", "tie", or None when the answer is not exactly one of the accepted forms."""
+    """ "A", "B", "tie", "both_bad" (only when `choices` has "both_bad": the study offers it), or
+    None when the answer is not exactly one of the accepted forms."""
+    verdicts = {"a": "A", "b": "B", "tie": "tie"} | ({"both_bad": "both_bad"} if "both_bad" in choices else {})
     text = answer.strip()
     fenced = FENCE.match(text)
     if fenced:
@@ -95,12 +112,12 @@ def parse_verdict(answer: str, choices: dict[str, str]) -> str | None:
         value = data.get("verdict") if isinstance(data, dict) else None
         if not isinstance(value, str):
             return None
-        return {"a": "A", "b": "B", "tie": "tie"}.get(value.strip().lower())
+        return verdicts.get(value.strip().lower())
     if fenced:
         return None
     label = _label(text)
-    by_label = {_label(choices["a"]): "A", _label(choices["b"]): "B", _label(choices["tie"]): "tie"}
-    return by_label.get(label) if len(by_label) == 3 else None
+    by_label = {_label(choices[key]): verdict for key, verdict in verdicts.items()}
+    return by_label.get(label) if len(by_label) == len(verdicts) else None
 
 
 def _label(text: str) -> str:

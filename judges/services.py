@@ -21,7 +21,14 @@ from comparisons.services.queue import comparisons_build
 from judges import llm_client, tasks
 from judges.endpoints import endpoint_for, endpoint_problems, llm_slots, lost_after
 from judges.models import Judge, JudgeCall
-from judges.prompting import DEFAULT_TEMPLATE, parse_verdict, render, render_prompt, template_problems
+from judges.prompting import (
+    DEFAULT_TEMPLATE,
+    DEFAULT_TEMPLATE_BOTH_BAD,
+    parse_verdict,
+    render,
+    render_prompt,
+    template_problems,
+)
 from raters.models import Rater
 from raters.services.votes import Provenance, choice_for, gold_comparison_ids, vote_build
 from results.services import results_schedule_refresh
@@ -182,7 +189,11 @@ def judge_call_run(*, call_id: int) -> str:
 
 
 def choices_of(study: Study) -> dict[str, str]:
-    return {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+    """The study's choice labels; "both_bad" only when the study offers it."""
+    choices = {"a": study.choice_a, "b": study.choice_b, "tie": study.choice_tie}
+    if study.offer_both_bad:
+        choices["both_bad"] = study.choice_both_bad
+    return choices
 
 
 def call_messages(call: JudgeCall) -> list[dict]:
@@ -190,8 +201,11 @@ def call_messages(call: JudgeCall) -> list[dict]:
     first, second = comparison.left_response, comparison.right_response
     if call.order == JudgeCall.Order.BA:
         first, second = second, first
+    template = call.judge.prompt_template
+    if study.offer_both_bad and template == DEFAULT_TEMPLATE:
+        template = DEFAULT_TEMPLATE_BOTH_BAD
     text = render(
-        call.judge.prompt_template,
+        template,
         question=study.question,
         prompt=render_prompt(comparison.prompt.text, comparison.prompt.turns),
         response_a=first.text,
@@ -203,8 +217,9 @@ def call_messages(call: JudgeCall) -> list[dict]:
 
 def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     """Write the judge's vote on `comparison` once every order it needs is done. Both orders
-    that disagree make a tie (MT-Bench). The vote's sides are those of the first order (for
-    `both`, the comparison's stored sides). Returns True when a vote was written now."""
+    that disagree make a tie (MT-Bench); "both are bad" only when every order says so. The
+    vote's sides are those of the first order (for `both`, the comparison's stored sides).
+    Returns True when a vote was written now."""
 
     needed = orders_for(judge, comparison.pk)
     calls = {
@@ -216,11 +231,13 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
         JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
         JudgeCall.Order.BA: (comparison.right_response, comparison.left_response),
     }
-    winners = set()
+    winners: set[int | None] = set()
+    verdicts = {calls[order].verdict for order in needed}
     for order in needed:
         a, b = shown[order]
         winners.add({"A": a.system_id, "B": b.system_id}.get(calls[order].verdict))
     winner = winners.pop() if len(winners) == 1 else None
+    both_bad = verdicts == {JudgeCall.Verdict.BOTH_BAD}
     left, right = shown[needed[0]]
     rationale = "\n---\n".join(f"{order}: {calls[order].raw_answer}" for order in needed)[:4000]
     vote = vote_build(
@@ -228,7 +245,9 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
         comparison_id=comparison.pk,
         left=(left.pk, left.system_id),
         right=(right.pk, right.system_id),
-        choice=choice_for(winner_system_id=winner, left_system_id=left.system_id, right_system_id=right.system_id),
+        choice=choice_for(
+            winner_system_id=winner, left_system_id=left.system_id, right_system_id=right.system_id, both_bad=both_bad
+        ),
         seconds=sum(calls[o].seconds for o in needed),
         rationale=rationale,
         is_gold=bool(gold_comparison_ids([comparison.pk])),

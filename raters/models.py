@@ -186,12 +186,14 @@ class Assignment(models.Model):
 
 class Vote(models.Model):
     """One rater's judgement of one comparison, sides as the rater saw them. `winner` is
-    derived on the server from `choice` and the shown sides (null for a tie)."""
+    derived on the server from `choice` and the shown sides (null for a tie and for "both are
+    bad", which is kept apart from a tie: only a study that offers it takes it)."""
 
     class Choice(models.TextChoices):
         LEFT = "left", "Left (Response A) is better"
         RIGHT = "right", "Right (Response B) is better"
         TIE = "tie", "Neither is significantly better"
+        BOTH_BAD = "both_bad", "Both are bad"
 
     rater = models.ForeignKey(
         Rater, on_delete=models.CASCADE, related_name="votes", db_index=False
@@ -200,7 +202,7 @@ class Vote(models.Model):
     assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
     shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
     shown_right = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=5, choices=Choice.choices)
+    choice = models.CharField(max_length=8, choices=Choice.choices)
     winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     seconds = models.FloatField(help_text="Time on task, from serving the pair to the vote (server clock).")
     rationale = models.TextField(blank=True)

@@ -4,7 +4,8 @@ A rater's votes come in as plain `VoteRow`s; out comes a frozen `RaterStats` wit
 accuracy, counts, median seconds, the share of ties and of left choices, and flags:
 - too_fast: median seconds per vote below the study's threshold (3 votes or more);
 - one_side: 90% or more of the votes for the same side (5 votes or more);
-- all_ties: 90% or more ties (5 votes or more);
+- all_ties: 90% or more ties (5 votes or more; "both are bad" counts as a tie here: either way
+  the rater never picks a side);
 - failed_checks: gold accuracy below the study's threshold, or any attention check failed."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ONE_SIDE_SHARE = 0.9
 
 @dataclass(frozen=True)
 class VoteRow:
-    choice: str  # "left", "right" or "tie", as shown
+    choice: str  # "left", "right", "tie" or "both_bad", as shown
     seconds: float
     gold_kind: str | None = None  # None, "gold" or "attention"
     correct: bool | None = None  # for gold and attention votes
@@ -50,6 +51,8 @@ def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> R
     accuracy = correct / len(checks) if checks else None
     med = median(r.seconds for r in rows) if rows else None
     share = {c: sum(1 for r in rows if r.choice == c) / n for c in ("left", "right", "tie")} if n else {}
+    if n:  # a side is picked or not: "both are bad" is folded into a tie (three outcomes)
+        share["tie"] += sum(1 for r in rows if r.choice == "both_bad") / n
     flags = []
     if med is not None and n >= MIN_VOTES_FOR_SPEED and med < thresholds.min_median_seconds:
         flags.append("too_fast")

@@ -10,11 +10,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput, ServiceError
+from comparisons.models import Study
 from raters import selectors, services
 from raters.access import RaterRequest, rater_required, status_page
 from raters.db_retry import retry_on_dropped_connection
 from raters.errors import LeaseExpired, Refused
 from raters.rendering import render_many
+
+
+def choices_for(study: Study) -> list[tuple[str, str, str]]:
+    """(value, keyboard key, label) of each answer the study offers, in the form's order."""
+    choices = [("left", "1", study.choice_a), ("right", "2", study.choice_b), ("tie", "3", study.choice_tie)]
+    if study.offer_both_bad:
+        choices.append(("both_bad", "4", study.choice_both_bad))
+    return choices
 
 
 def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -37,7 +46,7 @@ def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: in
         "prompt": prompt,
         "left": left,
         "right": right,
-        "choices": [("left", "1", study.choice_a), ("right", "2", study.choice_b), ("tie", "3", study.choice_tie)],
+        "choices": choices_for(study),
         "chosen": request.POST.get("choice", ""),
         "rationale": request.POST.get("rationale", ""),
     }
@@ -79,7 +88,7 @@ def vote(page: RaterRequest) -> HttpResponse:
 def _sentence(exc: InvalidInput) -> str:
     error = exc.errors[0] if exc.errors else None
     if error and error.field == "choice":
-        return "Please choose one of the three answers before you continue."
+        return "Please choose one of the answers before you continue."
     if error and error.field == "rationale":
         return f"Your comment under “Why?” {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail

@@ -1,7 +1,8 @@
 """Validate rows of imported votes (pure Python).
 
 A row is `{prompt_id, left_system, right_system, choice, rater, rater_group?, created?,
-seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two responses."""
+seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two responses, or `both_bad` (only for a
+study that offers it: raters.services.vote_import checks)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from comparisons.errors import RowError
 from comparisons.text import text_problems
 
 FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
-CHOICES = ("left", "right", "tie")
+CHOICES = ("left", "right", "tie", "both_bad")
 MAX_SECONDS = 7 * 24 * 3600  # a week: longer is a clock error, not a rater
 ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
 
@@ -36,6 +37,11 @@ class VoteRow:
     @property
     def winner(self) -> str | None:
         return {"left": self.left_system, "right": self.right_system}.get(self.choice)
+
+    @property
+    def verdict(self) -> tuple[str | None, bool]:
+        """What the vote says whatever the sides: (winner, both bad)."""
+        return self.winner, self.choice == "both_bad"
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, err: ErrorSink, *, required: bool = True) -> str | None:
@@ -68,7 +74,7 @@ def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow
             continue
         key = (row.rater, row.prompt_id, frozenset((row.left_system, row.right_system)))
         first = seen.setdefault(key, row)
-        if first is not row and first.winner != row.winner:
+        if first is not row and first.verdict != row.verdict:
             errors.append(
                 RowError(number, "choice", f"rater {row.rater!r} voted differently on this pair in row {first.row}")
             )
@@ -99,7 +105,7 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
     group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
     choice = raw.get("choice")
     if choice not in CHOICES:
-        err("choice", "must be one of left, right, tie (as the rater saw the responses)")
+        err("choice", "must be one of left, right, tie, both_bad (as the rater saw the responses)")
     if left and right and left == right:
         err("right_system", "must differ from left_system")
     created = _created(raw.get("created"), err)

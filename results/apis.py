@@ -78,7 +78,9 @@ class VoteRowSerializer(serializers.Serializer[Any]):
     prompt_id = serializers.CharField()
     left_system = serializers.CharField()
     right_system = serializers.CharField()
-    choice = serializers.ChoiceField(choices=["left", "right", "tie"])
+    choice = serializers.ChoiceField(
+        choices=["left", "right", "tie", "both_bad"], help_text="As shown; both_bad only where the study offers it."
+    )
     rater = serializers.CharField()
     rater_group = serializers.CharField(required=False, help_text='Default "crowd".')
     created = serializers.DateTimeField(required=False)
@@ -136,8 +138,9 @@ class StudyVotesImportApi(APIView):
 
     @extend_schema(
         summary="Import votes collected elsewhere",
-        description="Rows `{prompt_id, left_system, right_system, choice: left|right|tie, rater, rater_group?, "
-        "created?, seconds?}` as a JSON array or JSON Lines. All or nothing; the same vote again is `unchanged`; "
+        description="Rows `{prompt_id, left_system, right_system, choice: left|right|tie|both_bad, rater, "
+        "rater_group?, created?, seconds?}` as a JSON array or JSON Lines (both_bad: only a study created with "
+        "`both_bad: true`). All or nothing; the same vote again is `unchanged`; "
         "a different vote by the same rater on the same pair is a 409. Votes are marked imported.",
         request={"application/json": VoteRowSerializer(many=True), "application/x-ndjson": VoteRowSerializer},
         responses={201: VoteImportCountsSerializer, 200: VoteImportCountsSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},

@@ -15,6 +15,7 @@ from comparisons.stats._base import factorize
 from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
+from results.both_bad import four_outcomes
 from results.params import MM_MAX_SYSTEMS, Params
 from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
 from results.sequential import pair_key as comparison_pair_key
@@ -68,6 +69,14 @@ def compute_results(
         if params.method == "sequential":
             report["interval"] = part["sequential"]
         report["settled"], report["need"] = part["settled"], part["need"]
+        report["outcomes"] = four_outcomes(
+            votes.prompt[data.index],
+            data.vote_outcomes,
+            votes.bad()[data.index],
+            params.level,
+            min(params.n_resamples, 1000),
+            params.seed,
+        )
     for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
     if reports:

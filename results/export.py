@@ -37,7 +37,12 @@ COLUMNS = [
     "right_length",
     "rationale",
 ]
-OUTCOME = {"left": ("win", "loss"), "right": ("loss", "win"), "tie": ("tie", "tie")}
+OUTCOME = {
+    "left": ("win", "loss"),
+    "right": ("loss", "win"),
+    "tie": ("tie", "tie"),
+    "both_bad": ("both_bad", "both_bad"),  # kept apart from a tie
+}
 
 
 def vote_rows(study: Study) -> Iterator[dict[str, Any]]:

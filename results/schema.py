@@ -42,6 +42,30 @@ class CountsSerializer(serializers.Serializer[Any]):
     win_rate = serializers.FloatField(allow_null=True, help_text="Ties as half.")
 
 
+class OutcomesSerializer(serializers.Serializer[Any]):
+    """The pair's four outcomes, "both are bad" kept apart from a tie (results/both_bad.py)."""
+
+    n = serializers.IntegerField()
+    unit = serializers.CharField(help_text="Always `vote`.")
+    wins = serializers.IntegerField()
+    ties = serializers.IntegerField(help_text="Ties only (not both-bad).")
+    both_bad = serializers.IntegerField(help_text='Votes saying "both are bad".')
+    losses = serializers.IntegerField()
+    win_share = serializers.FloatField(allow_null=True)
+    tie_share = serializers.FloatField(allow_null=True)
+    both_bad_share = serializers.FloatField(allow_null=True)
+    loss_share = serializers.FloatField(allow_null=True, help_text="The four shares add up to 1.")
+    intervals = serializers.DictField(
+        child=IntervalSerializer(),
+        allow_null=True,
+        help_text="Per share (win_share, tie_share, both_bad_share, loss_share): a prompt-clustered bootstrap "
+        "interval; null when no vote on the pair said both are bad.",
+    )
+    folded_into_tie = serializers.CharField(
+        help_text="Where both-bad votes count as ties: every statistic of three outcomes (counts, intervals, ...)."
+    )
+
+
 class TestSerializer(serializers.Serializer[Any]):
     statistic = serializers.FloatField()
     p_value = serializers.FloatField()
@@ -69,7 +93,10 @@ class PairSerializer(serializers.Serializer[Any]):
         help_text="[focal (or first) system, baseline]; outcomes are the first's.",
     )
     unit = serializers.CharField()
-    counts = CountsSerializer()
+    counts = CountsSerializer(help_text='Win / tie / loss; "both are bad" votes count as ties here (see `outcomes`).')
+    outcomes = OutcomesSerializer(
+        required=False, help_text='Win / tie / both-bad / loss (absent from results computed before "both are bad").'
+    )
     prompts = serializers.IntegerField()
     alpaca_eval = serializers.DictField(help_text="AlpacaEval's win_rate and standard_error (percent) and counts.")
     intervals = serializers.DictField(
@@ -148,6 +175,7 @@ class PairRow:
     p_value: float
     p_value_holm: float
     verdict: str
+    outcomes: dict[str, Any] | None = None  # win / tie / both-bad / loss
 
 
 def pair_rows(data: dict[str, Any]) -> list[PairRow]:
@@ -163,6 +191,7 @@ def pair_rows(data: dict[str, Any]) -> list[PairRow]:
             p_value=p["sign_test"]["p_value"],
             p_value_holm=p["p_value_holm"],
             verdict=p["verdict"],
+            outcomes=p.get("outcomes"),
         )
         for p in data["pairs"]
     ]

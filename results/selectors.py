@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 
 from comparisons.models import Study
 from raters.models import Rater, Vote
@@ -82,9 +82,11 @@ def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int
 
 def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTable, dict[int, str]]:
     """The counted votes as arrays, in the order they arrived (vote ids), and rater ids to external ids."""
+    both_bad = Q(choice=Vote.Choice.BOTH_BAD)
     rows = list(
         counted_votes(study, filters)
         .order_by("id")
+        .annotate(both_bad=ExpressionWrapper(both_bad, output_field=BooleanField()))
         .values_list(
             "comparison_id",
             "comparison__prompt_id",
@@ -95,6 +97,7 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
             "winner_id",
             "shown_left__length",
             "shown_right__length",
+            "both_bad",
         )
     )
     systems = dict(study.systems.values_list("id", "name"))

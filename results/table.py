@@ -13,8 +13,10 @@ from comparisons.stats._base import factorize
 
 @dataclass(frozen=True)
 class VoteTable:
-    """One entry per counted vote. System ids are database ids; `winner` is 0 for a tie.
-    `left` / `right` are the systems as the rater saw them; lengths are of those responses."""
+    """One entry per counted vote. System ids are database ids; `winner` is 0 for a tie and for
+    "both are bad" (folded into a tie by every statistic of three outcomes); `both_bad` marks the
+    latter (None: no such vote). `left` / `right` are the systems as the rater saw them; lengths
+    are of those responses."""
 
     comparison: np.ndarray
     prompt: np.ndarray
@@ -26,12 +28,18 @@ class VoteTable:
     left_length: np.ndarray
     right_length: np.ndarray
     systems: dict[int, str] = field(default_factory=dict)
+    both_bad: np.ndarray | None = None
+
+    def bad(self) -> np.ndarray:
+        """Per vote, whether it said "both are bad" (all False when the table has no such column)."""
+        return np.zeros(len(self), dtype=bool) if self.both_bad is None else self.both_bad
 
     @classmethod
     def from_rows(cls, rows: list[tuple[Any, ...]], systems: dict[int, str]) -> VoteTable:
         """Rows of (comparison, prompt, rater, group, left, right, winner or None, left length,
-        right length)."""
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+        right length[, both bad])."""
+        width = len(rows[0]) if rows else 10
+        cols = list(zip(*rows, strict=True)) if rows else [()] * width
 
         def ints(column: Sequence[Any]) -> np.ndarray:
             return np.asarray(column, dtype=np.int64)
@@ -47,6 +55,7 @@ class VoteTable:
             left_length=ints(cols[7]),
             right_length=ints(cols[8]),
             systems=systems,
+            both_bad=np.asarray(cols[9], dtype=bool) if width > 9 else None,
         )
 
     def __len__(self) -> int:
@@ -64,6 +73,7 @@ class VoteTable:
             self.left_length[mask],
             self.right_length[mask],
             self.systems,
+            None if self.both_bad is None else self.both_bad[mask],
         )
 
     def group_codes(self) -> tuple[list[str], np.ndarray]:

@@ -93,6 +93,7 @@ def results_table(data: Json, *, by_group: bool = False) -> str:
         f"bar: {win} {first} wins  {tie} tie  {loss} {first} loses"
         f"{'; rows per rater group: win share with a Wilson interval' if by_group else ''}"
     )
+    lines += both_bad_lines(pairs, bool(focal))
     lines += agreement_lines(data.get("agreement") or {}, level)
     mixed = {g for p in pairs for g in (p.get("by_group") or {})}
     if not group and "judge" in mixed and len(mixed) > 1:
@@ -111,6 +112,19 @@ def results_table(data: Json, *, by_group: bool = False) -> str:
     if data.get("stale"):
         lines.append(f"(computed {data.get('computed_at')}; votes arrived since and a refresh is queued)")
     return "\n".join(lines) + "\n"
+
+
+def both_bad_lines(pairs: list[Json], focal: bool) -> list[str]:
+    """ "Both are bad" per pair, when a vote said it (the columns above count it as a tie)."""
+    said = [p for p in pairs if (p.get("outcomes") or {}).get("both_bad")]
+    if not said:
+        return []
+    lines = ['"both are bad" (counted as a tie in the columns above):']
+    for p in said:
+        o = p["outcomes"]
+        name = p["systems"][1] if focal else f"{p['systems'][0]} vs {p['systems'][1]}"
+        lines.append(f"  {name}: {plain(o.get('both_bad_share'))} ({o['both_bad']:,} of {o.get('n', 0):,} votes)")
+    return lines
 
 
 def agreement_lines(agreement: Json, level: float) -> list[str]:

@@ -29,13 +29,15 @@ def study_create(
     votes_per_comparison: int = 3,
     question: str | None = None,
     choices: dict[str, str] | None = None,
+    both_bad: bool = False,
     stopping: Any = None,
 ) -> Study:
     """Create a draft study and its systems (created by name when new).
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
     `systems`. Either may start with few systems: uploads add the rest while it is a draft.
-    `stopping`: the pairs' stopping rules (comparisons.services.stopping)."""
+    `stopping`: the pairs' stopping rules (comparisons.services.stopping). `both_bad` offers
+    raters "both are bad" as a fourth choice (its label `choices["both_bad"]`)."""
     _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
     stopping = stopping_setting(stopping)
     if design == Study.Design.FOCAL:
@@ -58,9 +60,7 @@ def study_create(
         by_name = {}
         for member in members:
             by_name[member], _ = System.objects.get_or_create(name=member)
-        fields = {"question": question} if question else {}
-        if choices:
-            fields |= {"choice_a": choices["a"], "choice_b": choices["b"], "choice_tie": choices["tie"]}
+        fields = _wording(question, choices, both_bad)
         try:
             study = Study.objects.create(
                 owner=owner,
@@ -103,6 +103,17 @@ def study_close(*, study: Study) -> Study:
             study.closed_at = timezone.now()
             study.save(update_fields=["status", "closed_at"])
     return study
+
+
+def _wording(question: str | None, choices: dict[str, str] | None, both_bad: bool) -> dict[str, Any]:
+    """The study's question and choice labels as model fields (the defaults where not given)."""
+    fields: dict[str, Any] = {"question": question} if question else {}
+    if choices:
+        fields |= {"choice_a": choices["a"], "choice_b": choices["b"], "choice_tie": choices["tie"]}
+        if choices.get("both_bad"):
+            fields["choice_both_bad"] = choices["both_bad"]
+    fields["offer_both_bad"] = bool(both_bad)
+    return fields
 
 
 def _free_slug(name: str) -> str:

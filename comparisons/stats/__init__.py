@@ -1,6 +1,8 @@
-"""Statistics for pairwise-preference studies (pure numpy/scipy; no Django).
+"""Statistics for pairwise-preference studies and absolute ratings (pure numpy/scipy; no Django).
 
-Outcomes are coded from the focal system's side: +1 win, 0 tie, -1 loss. Every result is a
+Outcomes are coded from the focal system's side: +1 win, 0 tie, -1 loss. Absolute ratings
+(grades on an ordered scale, 0 = the lowest) are in ``grades``, ``grade_tests`` and
+``grade_agreement`` (the API is listed in ``grades``' docstring). Every result is a
 frozen dataclass with ``as_dict()`` returning JSON-ready builtins. See docs/statistics.md.
 
 The names below are loaded on first use (PEP 562 ``__getattr__``): importing one submodule,
@@ -25,6 +27,17 @@ _WHERE = {
     "tie_discounted_accuracy": "agreement",
     "bootstrap_krippendorff_counts": "agreement_counts",
     "bootstrap_krippendorff_levels": "agreement_counts",
+    "GradeVotePlan": "grades",
+    "SystemGrades": "grades",
+    "grade_shares": "grades",
+    "grade_votes_needed": "grades",
+    "krippendorff_alpha_grades": "grade_agreement",
+    "rater_pair_kappas": "grade_agreement",
+    "rater_severity": "grade_agreement",
+    "weighted_kappa": "grade_agreement",
+    "GradePairTest": "grade_tests",
+    "paired_grade_test": "grade_tests",
+    "paired_grade_tests": "grade_tests",
     "length_bias": "bias",
     "position_bias": "bias",
     "clustered_bootstrap": "bootstrap",
@@ -82,6 +95,9 @@ if TYPE_CHECKING:
     from .bias import length_bias, position_bias
     from .bootstrap import clustered_bootstrap, clustered_bootstraps, per_prompt_counts
     from .counts import alpaca_win_rate, count_outcomes, counts_from_totals, outcome_scores
+    from .grade_agreement import krippendorff_alpha_grades, rater_pair_kappas, rater_severity, weighted_kappa
+    from .grade_tests import GradePairTest, paired_grade_test, paired_grade_tests
+    from .grades import GradeVotePlan, SystemGrades, grade_shares, grade_votes_needed
     from .intervals import Interval, goodman_intervals, share_intervals, wilson_interval
     from .planning import plan_votes, votes_needed
     from .ranking import (
@@ -109,6 +125,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "GradePairTest",
+    "GradeVotePlan",
+    "SystemGrades",
+    "grade_shares",
+    "grade_votes_needed",
+    "krippendorff_alpha_grades",
+    "paired_grade_test",
+    "paired_grade_tests",
+    "rater_pair_kappas",
+    "rater_severity",
+    "weighted_kappa",
     "SequentialIntervals",
     "StoppingError",
     "StoppingRules",

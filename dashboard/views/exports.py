@@ -28,7 +28,10 @@ def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if not results or not results["pairs"] or not results.get("headline_votes"):
         raise Http404("No results yet: the chart needs votes.")
     if study.design == Study.Design.FOCAL and study.focal_system is not None:
-        body = charts.figure1(results["pairs"], study.focal_system.name, fmt, note=provenance_note(results))
+        both_bad = study.offer_both_bad or charts.has_both_bad(results["pairs"])
+        body = charts.figure1(
+            results["pairs"], study.focal_system.name, fmt, note=provenance_note(results), both_bad=both_bad
+        )
     else:
         body = charts.bradley_terry_chart(results["ranking"], fmt, note=provenance_note(results))
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
@@ -67,6 +70,8 @@ COLUMNS = [
     "votes_provenance",
     "simulated_votes",
     "simulated_votes_left_out",
+    "both_bad",
+    "both_bad_share",
 ]
 
 
@@ -78,7 +83,8 @@ def _provenance(results: dict | None) -> tuple[str, int, int]:
 
 
 def _csv_rows(pairs: list[dict], provenance: tuple[str, int, int]) -> list[list]:
-    """One row per pair (``pair_rows``), the PPI++ win share when the pair has one."""
+    """One row per pair (``pair_rows``), the PPI++ win share when the pair has one. `ties` and
+    the shares are the three-outcome ones (both-bad counted as a tie); `both_bad` apart."""
     rows = []
     for p, raw in zip(pair_rows({"pairs": pairs}), pairs, strict=True):
         c, iv = p.counts, p.interval
@@ -112,6 +118,8 @@ def _csv_rows(pairs: list[dict], provenance: tuple[str, int, int]) -> list[list]
                 ppi.get("n_human_prompts"),
                 ppi.get("n_judge_prompts"),
                 *provenance,
+                (p.outcomes or {}).get("both_bad", 0),
+                (p.outcomes or {}).get("both_bad_share"),
             ]
         )
     return rows

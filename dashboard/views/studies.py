@@ -15,6 +15,7 @@ from comparisons.models import Study, UploadJob
 from comparisons.selectors import jobs_for, studies_for, study_counts
 from comparisons.services.receive import read_uploaded_file
 from dashboard.access import own_study, researcher_required
+from dashboard.charts import has_both_bad
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.judges import judge_context
 from dashboard.selectors import studies_votes_wanted, study_progress, study_results
@@ -71,6 +72,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "results": results,
         "stale": stale,
         "chart": chart,
+        "both_bad": study.offer_both_bad or bool(results and has_both_bad(results["pairs"])),
         "upload_form": UploadForm(),
         "settings_form": settings_form,
         "rater_link": rater_link,

@@ -42,6 +42,7 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)
         systems = dict(study.systems.values_list("name", "id"))
+        _check_both_bad(study, rows)
         resolved = _resolve(study, rows, systems)
         raters, new_raters = _raters(study, rows)
         votes, dated, unchanged = _votes(resolved, raters, systems)
@@ -51,6 +52,19 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
         if dated:
             Vote.objects.bulk_update([v for v, _ in dated], ["created_at"], batch_size=CHUNK)
     return ImportCounts(rows=len(rows), created=len(votes), unchanged=unchanged, raters_created=new_raters)
+
+
+def _check_both_bad(study: Study, rows: list[VoteRow]) -> None:
+    """A study that does not offer "both are bad" takes no such vote (InvalidInput, a 400)."""
+    if study.offer_both_bad:
+        return
+    errors = [
+        RowError(row.row, "choice", "both_bad is not offered by this study (create it with both_bad: true)")
+        for row in rows
+        if row.choice == Vote.Choice.BOTH_BAD
+    ]
+    if errors:
+        raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
 
 
 def _resolve(study: Study, rows: list[VoteRow], systems: dict[str, int]) -> list[Resolved]:
@@ -120,10 +134,10 @@ def _votes(
     """The new votes (built by vote_build), those with a date of their own, and how many rows
     were already stored; Conflict when a stored vote of the rater differs."""
     existing = {
-        (v.rater_id, v.comparison_id): v.winner_id
+        (v.rater_id, v.comparison_id): (v.winner_id, v.choice == Vote.Choice.BOTH_BAD)
         for v in Vote.objects.filter(
             rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved}
-        ).only("rater_id", "comparison_id", "winner_id")
+        ).only("rater_id", "comparison_id", "winner_id", "choice")
     }
     gold = gold_comparison_ids(c[0] for _, c in resolved)
     errors: list[RowError] = []
@@ -136,7 +150,7 @@ def _votes(
         winner = systems.get(row.winner) if row.winner else None
         key = (rater.pk, comparison_id)
         if key in seen or key in existing:
-            if key not in seen and existing[key] != winner:
+            if key not in seen and existing[key] != (winner, row.choice == Vote.Choice.BOTH_BAD):
                 errors.append(
                     RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair")
                 )

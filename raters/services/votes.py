@@ -50,7 +50,8 @@ def vote_build(
     provenance: Provenance = Provenance.COLLECTED,
 ) -> Vote:
     """An unsaved Vote. `left` and `right` are the shown (response id, system id);
-    `choice` is "left", "right" or "tie" as shown; `is_gold` is whether the comparison is a
+    `choice` is "left", "right", "tie" or "both_bad" as shown (the winner of the last two is
+    null; whether the study offers "both_bad" is the caller's check); `is_gold` is whether the comparison is a
     gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path)."""
     if choice not in Vote.Choice.values:
         raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
@@ -72,8 +73,15 @@ def vote_build(
     )
 
 
-def choice_for(*, winner_system_id: int | None, left_system_id: int, right_system_id: int) -> str:
-    """The choice as shown that names `winner_system_id` (None: a tie)."""
+def choice_for(
+    *, winner_system_id: int | None, left_system_id: int, right_system_id: int, both_bad: bool = False
+) -> str:
+    """The choice as shown that names `winner_system_id` (None: a tie, or "both_bad" when
+    `both_bad`)."""
+    if both_bad:
+        if winner_system_id is not None:
+            raise ValueError("a both-bad vote names no winner")
+        return Vote.Choice.BOTH_BAD
     if winner_system_id is None:
         return Vote.Choice.TIE
     if winner_system_id == left_system_id:

@@ -33,10 +33,10 @@ class VoteResult:
 def vote_submit(
     *, rater: Rater, token: str, choice: str, rationale: str = "", simulated: bool = False, now: datetime | None = None
 ) -> VoteResult:
-    """Record `rater`'s choice ("left", "right" or "tie", as shown) on the assignment `token`."""
+    """Record `rater`'s choice ("left", "right", "tie", or "both_bad" when the study offers it;
+    as shown) on the assignment `token`."""
     now = now or timezone.now()
-    if choice not in Vote.Choice.values:
-        raise invalid("choice", "please choose one of the three answers")
+    _check_choice(rater, choice)
     rationale = (rationale or "").strip()
     if len(rationale) > MAX_RATIONALE:
         raise invalid("rationale", f"is {len(rationale)} characters long; please keep it under {MAX_RATIONALE}")
@@ -69,6 +69,13 @@ def vote_submit(
             "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
         )
     return VoteResult(vote, duplicate=False)
+
+
+def _check_choice(rater: Rater, choice: str) -> None:
+    if choice not in Vote.Choice.values:
+        raise invalid("choice", "please choose one of the answers")
+    if choice == Vote.Choice.BOTH_BAD and not rater.study.offer_both_bad:
+        raise invalid("choice", "this study does not offer both_bad; choose left, right or tie")
 
 
 def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:

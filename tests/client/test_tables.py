@@ -76,3 +76,18 @@ def test_the_bar_splits_its_width_by_wins_ties_and_losses():
     assert (
         drawn[:4] == drawn[0] * 4 and drawn[4:6] == drawn[4] * 2 and drawn[6:] == drawn[7] * 2 and len(set(drawn)) == 3
     )
+
+
+def test_both_bad_is_listed_apart_when_a_vote_said_it():
+    with_bad = pair("LIMA", "GPT-4", 2, 5, 3) | {"outcomes": {"n": 10, "both_bad": 2, "both_bad_share": 0.2}}
+    data = {
+        "study": "s",
+        "focal_system": "LIMA",
+        "n_votes": 20,
+        "params": {},
+        "pairs": [with_bad, pair("LIMA", "Bard", 3, 3, 4)],
+    }
+    lines = results_table(data).splitlines()
+    assert '"both are bad" (counted as a tie in the columns above):' in lines
+    assert "  GPT-4: 20% (2 of 10 votes)" in lines and not any(line.startswith("  Bard:") for line in lines)
+    assert "both are bad" not in results_table(data | {"pairs": [pair("LIMA", "Bard", 3, 3, 4)]})

@@ -68,3 +68,28 @@ def test_a_template_must_show_both_responses_and_name_only_known_placeholders():
     problems = template_problems("Q: $prompt A: $response_a cost $5 $answer")
     assert "must contain $response_b" in problems
     assert any("$answer" in p for p in problems) and any("lone $" in p for p in problems)
+
+
+def test_both_bad_is_a_verdict_only_when_the_study_offers_it():
+    offered = CHOICES | {"both_bad": "Both are bad"}
+    for answer in ('{"verdict": "both_bad"}', "Both are bad.", '```json\n{"verdict": "BOTH_BAD"}\n```'):
+        assert parse_verdict(answer, offered) == "both_bad"
+        assert parse_verdict(answer, CHOICES) is None  # never guessed into a tie
+    assert parse_verdict('{"verdict": "tie"}', offered) == "tie"
+    assert parse_verdict('{"verdict": "both bad"}', offered) is None
+
+
+def test_the_both_bad_template_lists_the_fourth_choice():
+    from judges.prompting import DEFAULT_TEMPLATE_BOTH_BAD
+
+    assert template_problems(DEFAULT_TEMPLATE_BOTH_BAD) == []
+    text = render(
+        DEFAULT_TEMPLATE_BOTH_BAD,
+        question="Which is more helpful?",
+        prompt="Say hi",
+        response_a="hi",
+        response_b="hello",
+        choices=CHOICES | {"both_bad": "Neither answers it"},
+    )
+    assert '- "tie": Neither is significantly better\n- "both_bad": Neither answers it' in text
+    assert '{"verdict": "both_bad"}' in text

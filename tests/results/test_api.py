@@ -92,7 +92,7 @@ def test_the_same_import_twice_is_unchanged_and_a_different_vote_is_a_409(api, s
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
-        ({"choice": "A"}, "choice", "must be one of left, right, tie (as the rater saw the responses)"),
+        ({"choice": "A"}, "choice", "must be one of left, right, tie, both_bad (as the rater saw the responses)"),
         ({"left_system": "LIMA", "right_system": "LIMA"}, "right_system", "must differ from left_system"),
         ({"left_system": "Claude"}, "left_system", "no system 'Claude' in this study"),
         ({"prompt_id": "nope"}, "prompt_id", "no prompt 'nope' in this study"),

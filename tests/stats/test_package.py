@@ -15,6 +15,7 @@ STDLIB = {
     "__future__",
     "collections",
     "dataclasses",
+    "functools",
     "importlib",
     "itertools",
     "math",

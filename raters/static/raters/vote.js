@@ -1,4 +1,5 @@
-// Keyboard shortcuts for the voting form: 1, 2, 3 choose; Enter submits once a choice is made.
+// Keyboard shortcuts for the voting form: 1, 2, 3 (and 4 when the study offers "both are bad")
+// choose; Enter submits once a choice is made.
 // The form works without this file (a plain form post).
 (function () {
   "use strict";
@@ -14,7 +15,7 @@
     var target = event.target;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" && target.type === "text")) return;
-    var index = ["1", "2", "3"].indexOf(event.key);
+    var index = ["1", "2", "3", "4"].indexOf(event.key);
     if (index >= 0 && radios[index]) {
       radios[index].checked = true;
       radios[index].focus();
