@@ -184,6 +184,9 @@ CELERY_BEAT_SCHEDULE = {
     # time limit) is marked failed; a job whose message was lost (still pending) is queued again.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 60.0},
     "uploads-queue-pending": {"task": "comparisons.queue_pending_upload_jobs", "schedule": 30.0},
+    # Comparisons: an open study whose build message was lost (broker down when it opened or
+    # got new outputs) is built after a minute.
+    "comparisons-rebuild-stranded": {"task": "comparisons.rebuild_stranded_studies", "schedule": 60.0},
     # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
     "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }
