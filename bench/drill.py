@@ -193,17 +193,51 @@ def wait_for(predicate, timeout: float, what: str) -> None:
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def recreate_database(url: str) -> None:
+def _admin(url: str):
+    import psycopg
+
+    return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
+
+
+def migration_names() -> set[tuple[str, str]]:
+    return {(p.parent.parent.name, p.stem) for p in ROOT.glob("*/migrations/0*.py")}
+
+
+def recreate_database(url: str, env: dict[str, str]) -> None:
+    """A fresh database for the drill, copied from a migrated template (`<name>_template`,
+    migrated again whenever the project's migrations differ from those it has applied)."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-            (name,),
+    template = f"{name}_template"
+    with _admin(url) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (template,)).fetchone()
+    applied: set[tuple[str, str]] = set()
+    if exists:
+        with psycopg.connect(url.rsplit("/", 1)[0] + f"/{template}") as conn:
+            try:
+                applied = set(conn.execute("select app, name from django_migrations").fetchall())
+            except psycopg.Error:
+                applied = set()
+    if not migration_names() <= applied:
+        with _admin(url) as conn:
+            conn.execute(f'drop database if exists "{template}"')
+            conn.execute(f'create database "{template}"')
+        subprocess.run(
+            local(compose_command("migrate")),
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": url.rsplit("/", 1)[0] + f"/{template}"},
+            check=True,
+            capture_output=True,
         )
+    with _admin(url) as conn:
+        for db in (name, template):
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+                (db,),
+            )
         conn.execute(f'drop database if exists "{name}"')
-        conn.execute(f'create database "{name}"')
+        conn.execute(f'create database "{name}" template "{template}"')
 
 
 def terminate_backends(url: str) -> int:
@@ -247,12 +281,14 @@ class Client:
             self.turn += 1
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         key = f"{method} {route}"
+        started = time.perf_counter()
         try:
             response = await http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             self.ledger["failed"][key] = self.ledger["failed"].get(key, 0) + 1
             self.ledger["failures"].append(f"{key}: {type(exc).__name__} {exc}"[:300])
             return None
+        self.ledger["latency"].setdefault(key, []).append(round(time.perf_counter() - started, 4))
         self.ledger["status"].setdefault(key, {})
         by_status = self.ledger["status"][key]
         by_status[str(response.status_code)] = by_status.get(str(response.status_code), 0) + 1
@@ -360,6 +396,7 @@ def rater_process(spec_path: str) -> None:
         "accepted": [],
         "refused": [],
         "status": {},
+        "latency": {},
         "failed": {},
         "failures": [],
         "entered": 0,
@@ -409,7 +446,7 @@ class Drill:
             "DEBUG": "False",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "False",
-            "STATIC_ROOT": str(self.workdir / "static"),
+            "STATIC_ROOT": str(ROOT / "bench" / "results" / "drill-static"),  # kept: collected faster again
             "CONN_MAX_AGE": "60",  # as compose sets it
             "LIMA_RATER_ENTRIES_PER_ADDRESS": "0",  # every simulated rater comes from 127.0.0.1
             "PYTHONUNBUFFERED": "1",
@@ -419,7 +456,9 @@ class Drill:
 
     def start(self) -> list[str]:
         env = self.env()
-        recreate_database(self.database_url)
+        collect = subprocess.Popen(web_commands(0)[0], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        recreate_database(self.database_url, env)
+        # compose's `migrate` service, on the copy of the template (nothing left to apply, or what is new)
         subprocess.run(local(compose_command("migrate")), cwd=ROOT, env=env, check=True, capture_output=True)
         redis = Service(
             "redis",
@@ -443,10 +482,10 @@ class Drill:
         redis.start()
         self.services["redis"] = redis
         wait_for(lambda: redis_ping(self.redis_port), 20, "redis-server")
+        if collect.wait(timeout=300) != 0:
+            raise RuntimeError("collectstatic failed")
         servers = 2 if self.scale_out else 1
         ports = [free_port() for _ in range(servers)]
-        collect, _ = web_commands(ports[0])
-        subprocess.run(collect, cwd=ROOT, env=env, check=True, capture_output=True)
         for i, port in enumerate(ports, start=1):
             name = f"web{i}" if self.scale_out else "web"
             self.services[name] = Service(name, web_commands(port)[1], env, self.workdir)
@@ -595,8 +634,11 @@ class Drill:
         supervisor = Supervisor(list(self.services.values()))
         supervisor.start()
         try:
+            print(f"  deployment up in {time.time() - started:.1f} s", flush=True)
             self.wait_workers()
+            print(f"  workers answer at {time.time() - started:.1f} s", flush=True)
             token = self.create_study(bases[0])
+            print(f"  study open with its comparisons at {time.time() - started:.1f} s", flush=True)
             setup_django(self.database_url)
             from comparisons.models import Study
 
@@ -680,6 +722,10 @@ class Drill:
         for ledger in ledgers:
             for route, counts in ledger["status"].items():
                 status.setdefault(route, Counter()).update(counts)
+        latency: dict[str, list[float]] = {}
+        for ledger in ledgers:
+            for route, seconds in ledger["latency"].items():
+                latency.setdefault(route, []).extend(seconds)
         failed = Counter()
         for ledger in ledgers:
             failed.update(ledger["failed"])
@@ -713,6 +759,8 @@ class Drill:
             "rater_failures": [f for ledger in ledgers for f in ledger["failures"]][:10],
             "researcher_5xx_by_route": {r: n for r, n in sorted(researcher_5xx.items()) if n},
             "status_by_route": {r: dict(sorted(c.items())) for r, c in sorted(status.items())},
+            "latency_ms_by_route": {r: percentiles(v) for r, v in sorted(latency.items())},
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "faults": [
                 {**{k: v for k, v in f.items() if k != "at"}, "t": round(f["at"] - begin, 1)} for f in self.faults
             ],
@@ -723,6 +771,12 @@ class Drill:
             "snapshot_votes": caught["snapshot_votes"],
             "db_counted_votes": caught["db_votes"],
         }
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)  # noqa: E731
+    return {"n": len(ordered), "p50": pick(0.5), "p95": pick(0.95), "max": pick(1.0)}
 
 
 # --- database checks (Django, pointed at the drill's database) --------------------------------
@@ -865,9 +919,16 @@ def print_report(report: dict) -> None:
         f"  raters with two live leases {report['two_live_leases']}",
         f"  recorded without an answer  {report['recorded_without_an_answer']}",
         f"  5xx on the rater path       {report['rater_5xx_by_route'] or 0}",
+        "  latency ms (p50/p95/max)    "
+        + "; ".join(
+            f"{r} {v['p50']:.0f}/{v['p95']:.0f}/{v['max']:.0f}"
+            for r, v in report["latency_ms_by_route"].items()
+            if "vote" in r
+        ),
         f"  failed rater requests       {report['rater_failed_requests'] or 0}",
         f"  5xx for the researcher      {report['researcher_5xx_by_route'] or 0}",
         f"  restarts by the supervisor  {report['restarts']}",
+        f"  load average at the end     {report['load_average']} ({os.cpu_count()} cores)",
         "  results caught up           "
         + (
             f"yes, {report['caught_up_after_voting_seconds']} s after voting ended, "
@@ -912,12 +973,16 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             workdir=Path(tmp),
         )
-        print(f"drill: logs in {tmp} (kept in --keep-logs DIR if given)", flush=True)
+        report = None
         try:
             report = drill.run()
+        except BaseException:
+            args.keep_logs = args.keep_logs or str(ROOT / "bench" / "results" / f"drill-logs-{time.strftime('%H%M%S')}")
+            raise
         finally:
-            if args.keep_logs:
-                keep = Path(args.keep_logs)
+            if args.keep_logs or (report and failures(report)):
+                keep = Path(args.keep_logs or ROOT / "bench" / "results" / f"drill-logs-{time.strftime('%H%M%S')}")
+                print(f"drill: logs kept in {keep}", flush=True)
                 keep.mkdir(parents=True, exist_ok=True)
                 for log in Path(tmp).glob("*.log"):
                     (keep / log.name).write_bytes(log.read_bytes())

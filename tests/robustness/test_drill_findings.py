@@ -1,0 +1,69 @@
+"""Faults the drill (bench/drill.py) found, each pinned by a test at the moment it struck."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, connections
+
+from raters import sql
+from raters.models import Assignment, Vote
+
+
+def _terminate_this_connection() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("moment", ["insert", "assignment_set_state"])
+def test_a_vote_whose_connection_is_terminated_inside_its_transaction_is_retried_and_recorded_once(
+    client, settings, monkeypatch, moment
+):
+    """The drill's first finding: pg_terminate_backend while a vote's transaction runs (after
+    the vote's INSERT, before the lease's UPDATE; or at the INSERT) was a 500 on the rater path."""
+    from tests.raters.conftest import open_study
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+    open_study(slug="blind")
+    client.get("/r/blind/?PROLIFIC_PID=P1")
+    client.post("/r/blind/instructions/", {"consent": "yes"})
+    page = client.get("/r/blind/vote/").content.decode()
+    token = page.split('name="token" value="')[1].split('"')[0]
+    original = getattr(sql, moment)
+    struck = []
+
+    def strike(*args, **kwargs):
+        if not struck:
+            struck.append(moment)
+            _terminate_this_connection()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sql, moment, strike)
+    response = client.post("/r/blind/vote/", {"token": token, "choice": "tie"})
+    assert struck and response.status_code == 302
+    assert Vote.objects.filter(rater__external_id="P1").count() == 1
+    assert Assignment.objects.get(token=token).state == Assignment.State.VOTED
+
+
+def test_only_errors_that_lose_the_connection_are_retried():
+    import psycopg.errors as pe
+    from django.db import OperationalError
+
+    from raters.db_retry import connection_lost
+
+    def wrapped(cause: Exception) -> OperationalError:
+        exc = OperationalError(str(cause))
+        exc.__cause__ = cause
+        return exc
+
+    assert connection_lost(wrapped(pe.AdminShutdown()))  # pg_terminate_backend
+    assert connection_lost(wrapped(pe.ConnectionFailure()))  # class 08
+    assert connection_lost(wrapped(pe.OperationalError("consuming input failed: server closed the connection")))
+    assert not connection_lost(wrapped(pe.QueryCanceled()))  # a statement timeout: the query's own failure
+    assert not connection_lost(wrapped(pe.LockNotAvailable()))
+    assert not connection_lost(wrapped(pe.SerializationFailure()))
