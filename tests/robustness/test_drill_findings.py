@@ -67,3 +67,31 @@ def test_only_errors_that_lose_the_connection_are_retried():
     assert not connection_lost(wrapped(pe.QueryCanceled()))  # a statement timeout: the query's own failure
     assert not connection_lost(wrapped(pe.LockNotAvailable()))
     assert not connection_lost(wrapped(pe.SerializationFailure()))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["rater_enter_prolific", "rater_consent"])
+def test_entry_and_consent_whose_connection_is_terminated_are_retried(client, settings, monkeypatch, step):
+    """Entry and consent (50 raters arriving while connections are terminated) retry too."""
+    from raters import services
+    from raters.models import Rater
+    from tests.raters.conftest import open_study
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+    open_study(slug="blind")
+    original = getattr(services, step)
+    struck = []
+
+    def strike(*args, **kwargs):
+        if not struck:
+            struck.append(step)
+            _terminate_this_connection()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, step, strike)
+    entered = client.get("/r/blind/?PROLIFIC_PID=P1")
+    assert entered.status_code == 302
+    consented = client.post("/r/blind/instructions/", {"consent": "yes"})
+    assert struck and consented.status_code == 302 and consented["Location"].endswith("/vote/")
+    rater = Rater.objects.get(external_id="P1")
+    assert rater.consented_at is not None
