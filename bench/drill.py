@@ -322,7 +322,8 @@ async def rater_life(spec: dict, n: int, ledger: dict) -> None:
     slug, stop = spec["slug"], spec["stop"]
     rng = random.Random(spec["seed"] * 1000 + n)
     bases = spec["bases"]
-    mine = [bases[n % len(bases)]] + [b for b in bases if b != bases[n % len(bases)]]
+    home = bases[(n // 2) % len(bases)]  # raters 0, 1 start on the first server, 2, 3 on the second, ...
+    mine = [home] + [b for b in bases if b != home]
     hop = len(bases) > 1 and n % 2 == 1
     identity = 0
     while time.time() < stop:
@@ -736,6 +737,8 @@ class Drill:
             for r, counts in self.researcher.items()
         }
         restarts = {n: s.starts - 1 for n, s in self.services.items() if n != "redis"}
+        killed = Counter(f["target"] for f in self.faults if "target" in f)
+        unplanned = {n: r - killed[n] for n, r in restarts.items() if r - killed[n]}
         return {
             "mode": "scale-out (2 web servers, 2 workers)" if self.scale_out else "one web server, one worker",
             "duration_seconds": self.duration,
@@ -765,6 +768,7 @@ class Drill:
                 {**{k: v for k, v in f.items() if k != "at"}, "t": round(f["at"] - begin, 1)} for f in self.faults
             ],
             "restarts": restarts,
+            "exits_not_injected": unplanned,
             "results_caught_up": caught["caught_up"],
             "caught_up_after_voting_seconds": round(caught["at"] - voting_ended, 1) if caught["caught_up"] else None,
             "caught_up_after_last_fault_seconds": round(caught["at"] - last_fault, 1) if caught["caught_up"] else None,
@@ -927,7 +931,8 @@ def print_report(report: dict) -> None:
         ),
         f"  failed rater requests       {report['rater_failed_requests'] or 0}",
         f"  5xx for the researcher      {report['researcher_5xx_by_route'] or 0}",
-        f"  restarts by the supervisor  {report['restarts']}",
+        f"  restarts by the supervisor  {report['restarts']} (exits not injected: "
+        f"{report['exits_not_injected'] or 'none'})",
         f"  load average at the end     {report['load_average']} ({os.cpu_count()} cores)",
         "  results caught up           "
         + (
@@ -947,7 +952,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of rating (default 180)")
     parser.add_argument("--raters", type=int, default=50)
     parser.add_argument("--scale-out", action="store_true", help="two web servers and two workers")
-    parser.add_argument("--prompts", type=int, default=0, help="default: 3 per second of duration (the study fills late in the run)")
+    parser.add_argument("--prompts", type=int, default=0, help="default: 2.5 per second of duration (the study fills late in the run)")
     parser.add_argument("--processes", type=int, default=2, help="rater processes")
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.5), metavar=("MIN", "MAX"))
     parser.add_argument("--database-url", default=DRILL_DB)
@@ -969,7 +974,7 @@ def main(argv: list[str] | None = None) -> int:
             redis_port=args.redis_port or free_port(6391),
             processes=args.processes,
             think=tuple(args.think),
-            prompts=args.prompts or int(3 * args.duration),
+            prompts=args.prompts or int(2.5 * args.duration),
             seed=args.seed,
             workdir=Path(tmp),
         )
