@@ -114,7 +114,6 @@ def prepare(prompts: int, clients: int) -> dict[str, int]:
 
 def capture_cycle() -> list[str]:
     """The SQL of one real GET and POST of /r/{slug}/vote/ (Django's test client, this database)."""
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -139,6 +138,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.common import machine
 
+    os.environ["ALLOWED_HOSTS"] = "testserver"  # the capture's test client
+    os.environ["LIMA_RATER_ENTRIES_PER_ADDRESS"] = "0"
     t = time.time()
     ids = prepare(args.prompts, max(args.clients))
     print(f"prepared {args.prompts} prompts ({2 * args.prompts} comparisons) in {time.time() - t:.0f} s", flush=True)
