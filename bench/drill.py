@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -38,8 +39,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -117,10 +120,8 @@ class Service:
 
     def signal_group(self, sig: int) -> None:
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def kill9(self) -> None:
         """The container dies: SIGKILL to every process of the group, no clean-up."""
@@ -184,7 +185,7 @@ def redis_ping(port: int) -> bool:
         return False
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -193,7 +194,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def _admin(url: str):
+def _admin(url: str) -> Any:
     import psycopg
 
     return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
@@ -273,7 +274,7 @@ class Client:
         for c in self.clients:
             await c.aclose()
 
-    async def request(self, method: str, url: str, route: str, **kwargs):
+    async def request(self, method: str, url: str, route: str, **kwargs: Any) -> Any:
         import httpx
 
         http = self.clients[self.turn % len(self.clients)]
@@ -307,7 +308,7 @@ def _route(path: str, slug: str) -> str:
     return f"/r/{{slug}}/{rest}"
 
 
-async def _get(client: Client, slug: str, path: str, **kwargs):
+async def _get(client: Client, slug: str, path: str, **kwargs: Any) -> Any:
     """GET, following redirects by hand (each hop recorded under its own route)."""
     for _ in range(5):
         response = await client.request("GET", path, _route(path, slug), **kwargs)
@@ -336,22 +337,50 @@ async def rater_life(spec: dict, n: int, ledger: dict) -> None:
             await client.close()
 
 
-async def one_rater(client: Client, slug: str, pid: str, stop: float, rng: random.Random, ledger: dict) -> None:
+def csrf(page: Any) -> str:
+    match = CSRF.search(page.text)
+    return match.group(1) if match else ""
+
+
+async def enter(client: Client, slug: str, pid: str, ledger: dict) -> Any:
+    """Arrive with a Prolific id and consent; the first pair's page, or None."""
     page = await _get(client, slug, f"/r/{slug}/", params={"PROLIFIC_PID": pid})
-    if page is None or page.status_code != 200 or CSRF.search(page.text) is None:
-        await asyncio.sleep(1)
-        return
+    if page is None or page.status_code != 200 or not csrf(page):
+        return None
     ledger["entered"] += 1
     consent = await client.request(
         "POST",
         f"/r/{slug}/instructions/",
         "/r/{slug}/instructions/",
-        data={"consent": "yes", "csrfmiddlewaretoken": CSRF.search(page.text).group(1)},
+        data={"consent": "yes", "csrfmiddlewaretoken": csrf(page)},
     )
     if consent is None or consent.status_code != 302:
+        return None
+    return await _get(client, slug, consent.headers["location"])
+
+
+async def submit(client: Client, slug: str, page: Any, token: str, rng: random.Random, ledger: dict) -> Any:
+    """POST the vote (again after an error page, as a person would); the next page."""
+    data = {"token": token, "choice": rng.choice(("left", "right", "tie")), "csrfmiddlewaretoken": csrf(page)}
+    for attempt in range(4):
+        posted = await client.request("POST", f"/r/{slug}/vote/", "/r/{slug}/vote/", data=data)
+        if posted is not None and posted.status_code in (301, 302, 303):
+            page = await _get(client, slug, posted.headers["location"])
+            turned_away = page is not None and page.status_code == 200 and NOTICE in page.text
+            ledger["refused" if turned_away else "accepted"].append(token)  # a message says why it was turned away
+            return page
+        if posted is not None and posted.status_code < 500:
+            ledger["refused"].append(token)
+            break
+        await asyncio.sleep(1 + attempt)
+    return await _get(client, slug, f"/r/{slug}/vote/")
+
+
+async def one_rater(client: Client, slug: str, pid: str, stop: float, rng: random.Random, ledger: dict) -> None:
+    page = await enter(client, slug, pid, ledger)
+    if page is None:
         await asyncio.sleep(1)
         return
-    page = await _get(client, slug, consent.headers["location"])
     while time.time() < stop:
         if page is None or page.status_code >= 500:
             await asyncio.sleep(1)
@@ -368,27 +397,7 @@ async def one_rater(client: Client, slug: str, pid: str, stop: float, rng: rando
         await asyncio.sleep(rng.uniform(*ledger["think"]))
         if time.time() >= stop:
             return
-        data = {
-            "token": token.group(1),
-            "choice": rng.choice(("left", "right", "tie")),
-            "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
-        }
-        for attempt in range(4):  # a rater presses again after an error page
-            posted = await client.request("POST", f"/r/{slug}/vote/", "/r/{slug}/vote/", data=data)
-            if posted is not None and posted.status_code in (301, 302, 303):
-                page = await _get(client, slug, posted.headers["location"])
-                if page is not None and page.status_code == 200 and NOTICE in page.text:
-                    ledger["refused"].append(token.group(1))  # the vote was turned away (a message says why)
-                else:
-                    ledger["accepted"].append(token.group(1))
-                break
-            if posted is not None and posted.status_code < 500:
-                ledger["refused"].append(token.group(1))
-                page = await _get(client, slug, f"/r/{slug}/vote/")
-                break
-            await asyncio.sleep(1 + attempt)
-        else:
-            page = await _get(client, slug, f"/r/{slug}/vote/")
+        page = await submit(client, slug, page, token.group(1), rng, ledger)
 
 
 def rater_process(spec_path: str) -> None:
@@ -521,7 +530,9 @@ class Drill:
         app = Celery(broker=self.redis_url)
         names = [f"{s.name}@drill" for s in self.workers()]
         try:
-            wait_for(lambda: len(app.control.ping(destination=names, timeout=1)) == len(names), timeout, "the workers")
+            wait_for(
+                lambda: len(app.control.ping(destination=names, timeout=1) or []) == len(names), timeout, "the workers"
+            )
         finally:
             app.close()
 
@@ -716,7 +727,9 @@ class Drill:
                 return {"caught_up": False, "at": None, "snapshot_votes": last[0], "db_votes": last[1]}
             time.sleep(0.5)
 
-    def report(self, study, ledgers: list[dict], caught: dict, voting_ended: float, last_fault: float, begin: float):
+    def report(
+        self, study: Any, ledgers: list[dict], caught: dict, voting_ended: float, last_fault: float, begin: float
+    ) -> dict:
         accepted = [t for ledger in ledgers for t in ledger["accepted"]]
         refused = [t for ledger in ledgers for t in ledger["refused"]]
         status: dict[str, Counter] = {}
@@ -727,7 +740,7 @@ class Drill:
         for ledger in ledgers:
             for route, seconds in ledger["latency"].items():
                 latency.setdefault(route, []).extend(seconds)
-        failed = Counter()
+        failed: Counter[str] = Counter()
         for ledger in ledgers:
             failed.update(ledger["failed"])
         db = database_checks(study.pk, set(accepted))
@@ -834,7 +847,9 @@ def slots_over_cap(study_id: int) -> int:
         cap = Study.objects.get(pk=study_id).votes_per_comparison
         fill = Counter(votes_filling_slots().filter(comparison__study_id=study_id).values_list("comparison", flat=True))
         fill.update(
-            leases_holding_slots(timezone.now()).filter(comparison__study_id=study_id).values_list("comparison", flat=True)
+            leases_holding_slots(timezone.now())
+            .filter(comparison__study_id=study_id)
+            .values_list("comparison", flat=True)
         )
         return sum(1 for n in fill.values() if n > cap)
     finally:
@@ -901,7 +916,8 @@ def failures(report: dict) -> list[str]:
         found.append(f"failed requests on the rater path: {report['rater_failed_requests']}")
     if not report["results_caught_up"]:
         found.append(
-            f"results never caught up (snapshot {report['snapshot_votes']} votes, database {report['db_counted_votes']})"
+            f"results never caught up (snapshot {report['snapshot_votes']} votes, "
+            f"database {report['db_counted_votes']})"
         )
     if report["votes_accepted"] == 0:
         found.append("no vote was accepted")
@@ -952,7 +968,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of rating (default 180)")
     parser.add_argument("--raters", type=int, default=50)
     parser.add_argument("--scale-out", action="store_true", help="two web servers and two workers")
-    parser.add_argument("--prompts", type=int, default=0, help="default: 2.5 per second of duration (the study fills late in the run)")
+    parser.add_argument(
+        "--prompts", type=int, default=0, help="default: 2.5 per second of duration (the study fills late in the run)"
+    )
     parser.add_argument("--processes", type=int, default=2, help="rater processes")
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.5), metavar=("MIN", "MAX"))
     parser.add_argument("--database-url", default=DRILL_DB)

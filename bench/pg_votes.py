@@ -34,7 +34,9 @@ PER_CLIENT = 100  # raters per pgbench client, used in turn (a rater does quota-
 
 
 def psql_url(url: str) -> dict[str, str]:
-    m = re.match(r"postgres(?:ql)?://(?P<user>[^:@/]+)(?::(?P<pw>[^@]*))?@(?P<host>[^:/]+)(?::(?P<port>\d+))?/(?P<db>.+)", url)
+    m = re.match(
+        r"postgres(?:ql)?://(?P<user>[^:@/]+)(?::(?P<pw>[^@]*))?@(?P<host>[^:/]+)(?::(?P<port>\d+))?/(?P<db>.+)", url
+    )
     assert m, url
     return {"user": m["user"], "host": m["host"], "port": m["port"] or "5432", "db": m["db"], "pw": m["pw"] or ""}
 
@@ -183,7 +185,8 @@ def main() -> None:
         }
         runs.append(run)
         print(
-            f"{clients:3d} clients: {run['votes_per_second']:8.0f} votes/s (cycle {run['vote_cycle_latency_ms']:.1f} ms), "
+            f"{clients:3d} clients: {run['votes_per_second']:8.0f} votes/s "
+            f"(cycle {run['vote_cycle_latency_ms']:.1f} ms), "
             f"TPC-B-like {run['tpcb_tps']:8.0f} tps, ratio {run['ratio_to_tpcb']:.2f}, load {run['load_average']}",
             flush=True,
         )
@@ -202,7 +205,8 @@ def _count_votes() -> int:
     import psycopg
 
     with psycopg.connect(DB) as conn:
-        return conn.execute("select count(*) from raters_vote").fetchone()[0]
+        row = conn.execute("select count(*) from raters_vote").fetchone()
+        return int(row[0]) if row else 0
 
 
 if __name__ == "__main__":
