@@ -169,6 +169,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "retry_on_timeout": True,
     "health_check_interval": 30,
 }
+# Sending a task subscribes to its result in Redis; with Redis down the result backend's default
+# retries (20, a second apart) held a study's open or upload request for 20 s before the send
+# failed (found by the drill). Fail within about two seconds: the sweeps re-send what was lost.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+    "socket_connect_timeout": 2,
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Results are recomputed by a Celery task at most once per this many seconds per study.

@@ -95,3 +95,25 @@ def test_entry_and_consent_whose_connection_is_terminated_are_retried(client, se
     assert struck and consented.status_code == 302 and consented["Location"].endswith("/vote/")
     rater = Rater.objects.get(external_id="P1")
     assert rater.consented_at is not None
+
+
+def test_sending_a_task_while_redis_is_down_fails_within_seconds_not_twenty():
+    """Opening a study or uploading while Redis was down held the request ~20 s: sending a task
+    subscribes to its result, and the result backend retried 20 times a second apart."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import django, time; django.setup()\n"
+        "from comparisons import tasks\n"
+        "t = time.monotonic()\n"
+        "try:\n    tasks.build_comparisons.delay(1)\nexcept Exception:\n    pass\n"
+        "print(round(time.monotonic() - t, 2))\n"
+    )
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:1/0", "DJANGO_SETTINGS_MODULE": "lima_eval.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    seconds = float(result.stdout.strip().splitlines()[-1])
+    assert seconds < 5, (seconds, result.stderr[-500:])
