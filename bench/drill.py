@@ -14,7 +14,9 @@ worker's process group, a Redis restart (its data lost: no persistence) and
 `pg_terminate_backend` of every connection to the drill's database. Then it prints votes
 accepted, lost, doubled, over cap, raters with two live leases, 5xx by route, and whether the
 results caught up, and exits 1 on any lost, doubled or over-cap vote, any 5xx (or failed
-request) on the rater path, or results that did not catch up within 60 s of the last fault.
+request) on the rater path, or results that did not catch up within 60 s of the later of
+the last fault and the end of voting (the snapshot can only equal the database once votes stop;
+the faults end at 72% of the run).
 
 --scale-out runs two gunicorn servers on two ports and two workers (each its own process
 group) against the same PostgreSQL and Redis; raters are spread over both servers, and every
