@@ -681,6 +681,9 @@ class Drill:
             return report
         finally:
             supervisor.halt.set()
+            for service in self.services.values():  # all at once, then wait for each
+                service.stopping = True
+                service.signal_group(signal.SIGTERM)
             for service in self.services.values():
                 service.stop()
             close_django()
