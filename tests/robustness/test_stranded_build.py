@@ -67,3 +67,29 @@ def test_beat_runs_the_sweep_every_minute(settings):
     from lima_eval.celery import app
 
     assert "comparisons.rebuild_stranded_studies" in app.tasks
+
+
+@pytest.mark.django_db
+def test_a_live_upload_job_whose_heartbeat_a_redis_restart_emptied_is_not_failed():
+    """Found reading the drill's Redis restarts: the heartbeats live in Redis, which a restart
+    (no persistence) empties; the next sweep must not fail a job that is still writing."""
+    from django.core.cache import cache
+
+    from comparisons.models import UploadJob
+    from comparisons.services import upload_jobs_fail_stale
+    from comparisons.services.jobs import _alive_key, _suspect_key
+    from tests.factories import UploadJobFactory
+
+    live = UploadJobFactory(status=UploadJob.Status.RUNNING, started_at=timezone.now() - timedelta(seconds=600))
+    cache.delete(_alive_key(live.pk))  # Redis restarted: the heartbeat is gone
+    assert upload_jobs_fail_stale() == 0  # suspected, not failed
+    cache.set(_alive_key(live.pk), 1, 120)  # its heartbeat thread writes again within 20 s
+    assert upload_jobs_fail_stale() == 0
+    cache.delete(_alive_key(live.pk))  # another restart later: suspected afresh, not failed
+    assert upload_jobs_fail_stale() == 0
+    live.refresh_from_db()
+    assert live.status == UploadJob.Status.RUNNING
+    assert upload_jobs_fail_stale() == 1  # silent on two sweeps in a row: its worker is dead
+    live.refresh_from_db()
+    assert live.status == UploadJob.Status.FAILED
+    cache.delete(_suspect_key(live.pk))
