@@ -15,6 +15,13 @@ def build_comparisons(study_id: int) -> dict:
     return comparisons_build(study_id=study_id).as_dict()
 
 
+@shared_task(name="comparisons.rebuild_stranded_studies")
+def rebuild_stranded_studies() -> list[int]:
+    from comparisons.services.queue import comparisons_rebuild_stranded
+
+    return comparisons_rebuild_stranded()
+
+
 @shared_task(name="comparisons.run_upload_job")
 def run_upload_job(job_id: str) -> bool:
     from comparisons.services.jobs import upload_job_run

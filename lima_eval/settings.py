@@ -97,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # longer than running them; docs/benchmarks.md, "Voting"). Pays off with CONN_MAX_AGE > 0.
     # Behind a pooler in transaction mode that cannot keep prepared statements, set
     # DB_PREPARE_THRESHOLD= (empty) to turn preparing off.
+    # Behind PgBouncer in transaction mode, `.iterator()`'s server-side cursors (results export,
+    # categories, judges) must be off too: DB_DISABLE_SERVER_SIDE_CURSORS=True (docs/deployment.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
     _options["prepare_threshold"] = (
@@ -166,6 +169,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "retry_on_timeout": True,
     "health_check_interval": 30,
 }
+# Sending a task subscribes to its result in Redis; with Redis down the result backend's default
+# retries (20, a second apart) held a study's open or upload request for 20 s before the send
+# failed (found by the drill). Fail within about two seconds: the sweeps re-send what was lost.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+    "socket_connect_timeout": 2,
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Results are recomputed by a Celery task at most once per this many seconds per study.
@@ -184,6 +194,9 @@ CELERY_BEAT_SCHEDULE = {
     # time limit) is marked failed; a job whose message was lost (still pending) is queued again.
     "uploads-fail-stale": {"task": "comparisons.fail_stale_upload_jobs", "schedule": 60.0},
     "uploads-queue-pending": {"task": "comparisons.queue_pending_upload_jobs", "schedule": 30.0},
+    # Comparisons: an open study whose build message was lost (broker down when it opened or
+    # got new outputs) is built after a minute.
+    "comparisons-rebuild-stranded": {"task": "comparisons.rebuild_stranded_studies", "schedule": 60.0},
     # Prolific: sync every linked open study (submissions, approvals, bonuses, places).
     "prolific-sync-open": {"task": "prolific.sync_open", "schedule": 60.0},
 }

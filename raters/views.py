@@ -15,6 +15,7 @@ from comparisons.models import Study
 from raters import services
 from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rater_required, status_page
 from raters.consent import consent_facts
+from raters.db_retry import retry_on_dropped_connection
 from raters.errors import Refused
 from raters.models import LIMA_FRAMING
 from raters.rendering import render_markdown
@@ -22,6 +23,7 @@ from raters.services.ratelimit import client_address
 
 
 @require_http_methods(["GET", "POST"])
+@retry_on_dropped_connection
 @rater_page
 def start(page: RaterPage) -> HttpResponse:
     study, request = page.study, page.request
@@ -54,6 +56,7 @@ def start(page: RaterPage) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@retry_on_dropped_connection
 @rater_page
 def invite(page: RaterPage, token: str) -> HttpResponse:
     if page.study.status != Study.Status.OPEN:
@@ -65,6 +68,7 @@ def invite(page: RaterPage, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@retry_on_dropped_connection
 @rater_required
 def instructions(page: RaterRequest) -> HttpResponse:
     study, request = page.study, page.request

@@ -138,11 +138,17 @@ def api(researcher):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The fault drills of tests/robustness/test_faults.py point Celery's broker at a dead port
-    and switch eager mode in this process; however carefully they restore it, a later test's
-    publish has been seen to hang after them. They run last (after pytest-django's own
-    ordering), so no other test shares the process after a fault was injected."""
-    faults = [item for item in items if item.nodeid.startswith("tests/robustness/test_faults.py")]
+    """The fault drills of tests/robustness/test_faults.py (and every test using its `redis_down`
+    fixture) point Celery's broker at a dead port and switch eager mode in this process; however
+    carefully they restore it, a later test's publish has been seen to hang after them. They run
+    last (after pytest-django's own ordering), so no other test shares the process after a fault
+    was injected."""
+
+    def injects(item: pytest.Item) -> bool:
+        return item.nodeid.startswith("tests/robustness/test_faults.py") or "redis_down" in getattr(
+            item, "fixturenames", ()
+        )
+
+    faults = [item for item in items if injects(item)]
     if faults:
-        rest = [item for item in items if not item.nodeid.startswith("tests/robustness/test_faults.py")]
-        items[:] = rest + faults
+        items[:] = [item for item in items if not injects(item)] + faults

@@ -8,7 +8,7 @@ from comparisons.services.jobs import (
     upload_jobs_queue_pending,
 )
 from comparisons.services.outputs import UploadCounts, outputs_upload
-from comparisons.services.queue import BuildReport, comparisons_build, study_pairs
+from comparisons.services.queue import BuildReport, comparisons_build, comparisons_rebuild_stranded, study_pairs
 from comparisons.services.receive import outputs_receive
 from comparisons.services.studies import study_add_systems, study_close, study_create, study_open, study_update
 
@@ -16,6 +16,7 @@ __all__ = [
     "BuildReport",
     "UploadCounts",
     "comparisons_build",
+    "comparisons_rebuild_stranded",
     "outputs_receive",
     "outputs_upload",
     "study_add_systems",

@@ -29,6 +29,7 @@ from comparisons.services.outputs import outputs_upload
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 20  # a running job says it is alive this often...
 HEARTBEAT_LOST_SECONDS = 120  # ...and is failed by the sweep when it has not for this long
+SUSPECT_SECONDS = 600  # a silent job is failed when a later sweep within this finds it silent again
 PENDING_REQUEUE_SECONDS = 60  # a job still pending this long lost its message: the sweep queues it again
 
 
@@ -38,6 +39,10 @@ def _progress_key(job_id: UUID) -> str:
 
 def _alive_key(job_id: UUID | str) -> str:
     return f"lima-eval:upload-job:{job_id}:alive"
+
+
+def _suspect_key(job_id: UUID | str) -> str:
+    return f"lima-eval:upload-job:{job_id}:silent"
 
 
 @contextmanager
@@ -130,19 +135,23 @@ def upload_job_progress(job: UploadJob) -> int:
 
 def upload_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
     """Mark jobs still `running` whose worker died as failed: running past the hard time limit,
-    or started over HEARTBEAT_LOST_SECONDS ago with no heartbeat in that long. Since a job
+    or started over HEARTBEAT_LOST_SECONDS ago with no heartbeat in that long on two sweeps in a
+    row (a Redis restart empties the heartbeats of live jobs too). Since a job
     writes in one transaction, nothing was stored. Celery beat runs this every minute;
     returns how many jobs it marked."""
     now = timezone.now()
     limit = older_than_seconds if older_than_seconds is not None else settings.CELERY_TASK_TIME_LIMIT + 60
     running = UploadJob.objects.filter(status=UploadJob.Status.RUNNING)
-    silent = [
-        job_id
-        for job_id in running.filter(started_at__lt=now - timedelta(seconds=HEARTBEAT_LOST_SECONDS)).values_list(
-            "pk", flat=True
-        )
-        if cache.get(_alive_key(job_id)) is None
-    ]
+    silent = []
+    for job_id in running.filter(started_at__lt=now - timedelta(seconds=HEARTBEAT_LOST_SECONDS)).values_list(
+        "pk", flat=True
+    ):
+        if cache.get(_alive_key(job_id)) is not None:
+            cache.delete(_suspect_key(job_id))
+        # The heartbeat lives in Redis, which a restart empties: a job is failed only when the
+        # next sweep (a minute and three heartbeats later) finds it silent too.
+        elif not cache.add(_suspect_key(job_id), 1, SUSPECT_SECONDS):
+            silent.append(job_id)
     dead = running.filter(started_at__lt=now - timedelta(seconds=limit)) | running.filter(pk__in=silent)
     return dead.update(
         status=UploadJob.Status.FAILED,

@@ -70,7 +70,8 @@ def outputs_upload(
                 changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
             )
         if study.status == Study.Status.OPEN and new:
-            transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
+            # robust: a lost message is picked up by comparisons.rebuild_stranded_studies
+            transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk), robust=True)
     return UploadCounts(
         rows=len(rows),
         created=len(new),

@@ -7,8 +7,10 @@ Idempotent and safe to run concurrently: the unique constraint on (prompt, pair_
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from itertools import combinations
 
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, pair_key
@@ -16,6 +18,7 @@ from comparisons.sides import first_is_left
 
 BATCH = 2000
 REPORTED_MISSING = 100
+STRANDED_AFTER_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,34 @@ def comparisons_build(*, study_id: int) -> BuildReport:
     )
     Study.objects.filter(pk=study.pk).update(queue_report={**report.as_dict(), "built_at": timezone.now().isoformat()})
     return report
+
+
+def comparisons_rebuild_stranded(*, older_than_seconds: int = STRANDED_AFTER_SECONDS) -> list[int]:
+    """Build the comparisons of every open study whose build never ran: opened (or given new
+    responses) more than `older_than_seconds` ago, and no build report since. The build is
+    queued by `on_commit` when a study opens or an open study gets outputs; if the broker was
+    down then (or lost the message in a restart) nothing else would build it, and raters
+    would find nothing to vote on (issue 11). Celery beat runs this every minute; the build
+    is idempotent, so a false alarm costs one build. Returns the ids built."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    newest = Response.objects.filter(prompt__study=OuterRef("pk")).order_by().values("prompt__study")
+    studies = Study.objects.filter(status=Study.Status.OPEN, opened_at__lt=cutoff).annotate(
+        newest_response=Subquery(newest.annotate(m=Max("created_at")).values("m"))
+    )
+    rebuilt = []
+    for study in studies.only("pk", "opened_at", "queue_report"):
+        built = _built_at(study.queue_report)
+        last_output = study.newest_response  # type: ignore[attr-defined]
+        opened_since = built is None or (study.opened_at is not None and built < study.opened_at)
+        outputs_since = last_output is not None and built is not None and built < last_output < cutoff
+        if opened_since or outputs_since:
+            comparisons_build(study_id=study.pk)
+            rebuilt.append(study.pk)
+    return rebuilt
+
+
+def _built_at(report: dict | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(report["built_at"]) if report else None
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -91,7 +91,9 @@ def study_open(*, study: Study) -> Study:
             study.opened_at = timezone.now()
             study.closed_at = None
             study.save(update_fields=["status", "opened_at", "closed_at"])
-        transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk))
+        # robust: with the broker down the study still opens (the answer is not a 500 for a
+        # committed change); the beat sweep comparisons.rebuild_stranded_studies builds it.
+        transaction.on_commit(lambda: tasks.build_comparisons.delay(study.pk), robust=True)
     return study
 
 
