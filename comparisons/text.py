@@ -25,8 +25,13 @@ MAX_INT_DIGITS = 19  # int64 holds 19 digits; longer integers are refused before
 INT64 = 2**63 - 1
 
 
+_ANY_REFUSED = re.compile("[\x00\ud800-\udfff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text, or None."""
+    if not _ANY_REFUSED.search(value):  # one scan for the usual case: nothing refused
+        return None
     if "\x00" in value:
         return "must not contain NUL characters (U+0000)"
     if SURROGATES.search(value):
