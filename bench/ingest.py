@@ -109,7 +109,7 @@ def time_copy(rows: list[dict]) -> None:
     systems = {s.name: s.pk for s in System.objects.filter(name__in=["focal", "baseline"])}
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
-        texts = {}
+        texts: dict[str, str] = {}
         for row in rows:
             texts.setdefault(row["prompt_id"], row["prompt"])
         cursor.execute(
@@ -127,7 +127,17 @@ def time_copy(rows: list[dict]) -> None:
             for r in rows:
                 text = r["response"]
                 copy.write_row(
-                    (ids[r["prompt_id"]], systems[r["system"]], text, Jsonb(r["metadata"]), len(text), Jsonb([]), "", now, now)
+                    (
+                        ids[r["prompt_id"]],
+                        systems[r["system"]],
+                        text,
+                        Jsonb(r["metadata"]),
+                        len(text),
+                        Jsonb([]),
+                        "",
+                        now,
+                        now,
+                    )
                 )
 
 

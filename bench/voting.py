@@ -133,7 +133,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz/", timeout=1).status_code == 200:

@@ -38,7 +38,8 @@ def insert_rows(
         return
     meta = model._meta
     if ids:
-        for obj, pk in zip(objs, _next_ids(meta.db_table, meta.pk.column, len(objs)), strict=True):  # type: ignore[union-attr]
+        assert meta.pk is not None and meta.pk.column is not None, "a concrete model has a primary key column"
+        for obj, pk in zip(objs, _next_ids(meta.db_table, meta.pk.column, len(objs)), strict=True):
             obj.pk = pk
     fields = [f for f in meta.concrete_fields if not (f.primary_key and not ids)]
     conn = connections[DEFAULT_DB_ALIAS]  # the connection itself: `connection` is a proxy, looked up on each use
@@ -57,7 +58,5 @@ def insert_rows(
 
 def _next_ids(table: str, column: str, n: int) -> list[int]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n]
-        )
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n])
         return sorted(int(row[0]) for row in cursor.fetchall())
