@@ -2,13 +2,15 @@
 on one core (BLAS/OpenMP pools limited to one thread).
 
 A. The full results (`compute_results`: pairs with 2,000 prompt-clustered resamples, ranking
-   with 1,000, agreement, Dawid-Skene, biases) for 1,000,000 votes: 10,000 prompts, 5
-   baselines, 3 raters per comparison (333,334 comparisons, so 6-7 per prompt and baseline;
-   200 raters). Peer: a straightforward pandas version of the prompt-clustered bootstrap of
-   the five pairs (per resample: pick the drawn prompts' votes with `.loc`, count outcomes),
-   drawing the same prompts; a few resamples are timed and extrapolated to 2,000, and their
-   shares are checked equal to ours. The peer does less than we do (no ranking, agreement,
-   tests, biases), so the ratio understates the difference.
+   with 1,000, agreement, Dawid-Skene, biases) for 1,000,005 votes in LIMA's shape: 66,667
+   prompts x 5 baselines, one comparison per prompt and pair (333,335 comparisons), 3 votes
+   each from 3 different raters of 200. Peers, each warm (run once on a small slice first)
+   and in full (all 2,000 resamples of the five pairs, never extrapolated), drawing the same
+   prompts as ours: a fair pandas version (counts per prompt and pair first with `groupby`,
+   then per resample `.iloc` the drawn prompts' counts and sum them) and a plain numpy one
+   (`np.bincount` counts per prompt, then per chunk of resamples `table[idx].sum(axis=1)`);
+   all 2,000 x 5 of their shares are checked equal to ours. The peers do less than we do (no
+   ranking, agreement, tests, biases), so the ratio understates the difference.
 B. Bradley-Terry with 1,000 bootstrap rounds on 1,000,000 battles among 50 systems (ties as
    half): ours (`bootstrap_bradley_terry`: multinomial draws over merged cells, exact, from
    Poisson variates; batched Newton from a chord step, a cache-sized chunk of rounds at a time)
@@ -53,11 +55,13 @@ from results.table import VoteTable
 SYSTEMS = {1: "LIMA 65B", 2: "GPT-4", 3: "Claude", 4: "Bard", 5: "DaVinci003", 6: "Alpaca 65B"}
 
 
-def votes_workload(n_votes=1_000_000, prompts=10_000, baselines=5, raters=200, seed=0):
+def votes_workload(prompts=66_667, baselines=5, raters=200, seed=0):
+    """LIMA-shaped: one comparison per (prompt, baseline), 3 votes each by 3 different raters."""
     rng = np.random.default_rng(seed)
-    n_comp = -(-n_votes // 3)
+    n_comp = prompts * baselines
+    n_votes = 3 * n_comp
     comp = np.arange(n_votes) // 3
-    cell = np.arange(n_comp) % (prompts * baselines)
+    cell = np.arange(n_comp)
     c_prompt, c_base = cell // baselines, 2 + cell % baselines
     strength = np.array([0.0, 0.0, 0.3, -0.2, 0.1, -0.5, -0.8])
     z = strength[1] - strength[c_base] + rng.normal(0, 1, prompts)[c_prompt]
@@ -91,59 +95,128 @@ def votes_workload(n_votes=1_000_000, prompts=10_000, baselines=5, raters=200, s
     return table, [(1, b) for b in range(2, 2 + baselines)]
 
 
+def _draws(n_prompts: int, n_resamples: int, seed: int):
+    """The resamples' drawn prompt indices in the chunks our code draws them in (the same
+    random stream as comparisons.stats.bootstrap.draw_counts)."""
+    rng = np.random.default_rng(seed)
+    chunk = max(1, boot_mod._CHUNK_CELLS // max(n_prompts, 1))
+    for start in range(0, n_resamples, chunk):
+        rows = min(chunk, n_resamples - start)
+        yield rng.integers(0, n_prompts, size=(rows, n_prompts), dtype=np.int32)
+
+
 def pandas_bootstrap(table: VoteTable, pairs, n_resamples: int, seed: int = 0) -> list[np.ndarray]:
-    """Per pair, per resample: the drawn prompts' votes (pandas .loc), then the win share
-    (win / tie / loss counts over the resampled votes). Same draws as ours."""
+    """A fair pandas: counts per prompt and pair with one groupby, then per resample the drawn
+    prompts' rows (`.iloc`) summed; the five pairs share the draws, as ours do. Returns per
+    pair the (n_resamples x 3) totals."""
     import pandas as pd
 
-    out = []
+    frames = []
     for first, second in pairs:
         mask, outcomes = table.outcomes_for(first, second)
-        votes = pd.DataFrame({"prompt": table.prompt[mask], "outcome": outcomes}).set_index("prompt").sort_index()
-        prompts = votes.index.unique()
-        idx = np.random.default_rng(seed).integers(0, len(prompts), size=(n_resamples, len(prompts)))
-        shares = []
-        for r in range(n_resamples):
-            sample = votes.loc[prompts[idx[r]]]
-            counts = sample["outcome"].value_counts()
-            shares.append(counts.get(1, 0) / len(sample))
-        out.append(np.asarray(shares))
-    return out
+        votes = pd.DataFrame({"prompt": table.prompt[mask], "outcome": outcomes})
+        counts = (
+            votes.groupby(["prompt", "outcome"]).size().unstack(fill_value=0).reindex(columns=[1, 0, -1], fill_value=0)
+        )
+        counts.columns = [f"{first}-{second}:{c}" for c in ("win", "tie", "loss")]
+        frames.append(counts)
+    counts = pd.concat(frames, axis=1).fillna(0).astype("int64").sort_index()
+    totals = []
+    for idx in _draws(len(counts), n_resamples, seed):
+        for r in range(idx.shape[0]):
+            totals.append(counts.iloc[idx[r]].sum().to_numpy())
+    stacked = np.asarray(totals)
+    return [stacked[:, 3 * i : 3 * i + 3] for i in range(len(pairs))]
+
+
+def numpy_bootstrap(table: VoteTable, pairs, n_resamples: int, seed: int = 0) -> list[np.ndarray]:
+    """Plain numpy: counts per prompt with np.bincount, then per chunk of resamples the drawn
+    rows gathered and summed; the pairs share the draws."""
+    n_prompts = int(table.prompt.max()) + 1
+    columns = []
+    for first, second in pairs:
+        mask, outcomes = table.outcomes_for(first, second)
+        prompt = table.prompt[mask]
+        columns += [np.bincount(prompt[outcomes == o], minlength=n_prompts) for o in (1, 0, -1)]
+    counts = np.stack(columns, axis=1)
+    counts = counts[counts.sum(axis=1) > 0]
+    totals = np.concatenate([counts[idx].sum(axis=1) for idx in _draws(len(counts), n_resamples, seed)])
+    return [totals[:, 3 * i : 3 * i + 3] for i in range(len(pairs))]
 
 
 def timed(fn, repeat=1):
-    times, result = [], None
+    """(result, wall times, CPU times) of `repeat` runs."""
+    times, cpus, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    timed.cpu = cpus  # type: ignore[attr-defined]
     return result, times
 
 
 def bench_results(quick: bool) -> list[tuple]:
     table, pairs = votes_workload()
     params = Params()
-    compute_results(table.select(np.arange(len(table)) < 30_000), pairs, params)  # warm-up (imports, caches)
+    small = table.select(np.arange(len(table)) < 30_000)
+    compute_results(small, pairs, params)  # warm-up (imports, caches)
     results, ours = timed(lambda: compute_results(table, pairs, params), repeat=3)
-    k = 4 if quick else 20
-    peer_shares, peer = timed(lambda: pandas_bootstrap(table, pairs, k))
-    for (first, second), shares in zip(pairs, peer_shares, strict=True):  # equal numbers on the timed resamples
-        mask, outcomes = table.outcomes_for(first, second)
-        counts = boot_mod.per_prompt_counts(table.prompt[mask], outcomes)
-        totals = boot_mod.resample_totals_many([counts], k, np.random.default_rng(params.seed))[0]
-        assert np.allclose(shares, totals[:, 0] / totals.sum(axis=1), rtol=0, atol=1e-15)
-    peer_full = peer[0] / k * params.n_resamples
+    ours_cpu = min(timed.cpu)  # type: ignore[attr-defined]
+    n = 100 if quick else params.n_resamples
+    resample_all(small, pairs, 10, params.seed)  # warm
+    expected, alone = timed(lambda: resample_all(table, pairs, n, params.seed), repeat=3)
+    alone_cpu = min(timed.cpu)  # type: ignore[attr-defined]
+    rows = []
     best, median = min(ours), statistics.median(ours)
-    return [
-        ("A", "full results, 1M votes (ours, best / median of 3)", f"{best:.2f} s / {median:.2f} s", ""),
+    rows.append(
         (
             "A",
-            f"pandas prompt bootstrap, 5 pairs ({k} resamples x 5 timed, extrapolated to 2,000)",
-            f"{peer_full:.0f} s",
-            f"{peer_full / best:.0f}x (median: {peer_full / median:.0f}x)",
-        ),
-        ("A", "pairs reported", f"{len(results['pairs'])}, shares equal on the timed resamples", ""),
-    ]
+            f"full results, {len(table):,} votes (ours, best / median of 3)",
+            f"{best:.2f} s / {median:.2f} s (CPU {ours_cpu:.2f} s)",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "A",
+            f"ours, the five pairs' bootstraps alone (counts per prompt, resample_totals_many), {n:,} resamples",
+            f"{min(alone):.2f} s (CPU {alone_cpu:.2f} s)",
+            "",
+        )
+    )
+    for label, peer in (
+        ("fair pandas (counts per prompt, .iloc per resample)", pandas_bootstrap),
+        ("plain numpy (bincount, gather per chunk)", numpy_bootstrap),
+    ):
+        peer(small, pairs, 10, params.seed)  # warm
+        totals, t = timed(lambda peer=peer: peer(table, pairs, n, params.seed))
+        cpu = timed.cpu[0]  # type: ignore[attr-defined]
+        for got, want in zip(totals, expected, strict=True):
+            assert np.array_equal(got, want), "the peer's resample totals differ from ours"
+        rows.append(
+            (
+                "A",
+                f"{label}, 5 pairs x {n:,} resamples, in full",
+                f"{t[0]:.2f} s (CPU {cpu:.2f} s)",
+                f"{t[0] / best:.1f}x the full results (CPU: {cpu / ours_cpu:.1f}x); "
+                f"{t[0] / min(alone):.1f}x our bootstraps alone (CPU: {cpu / alone_cpu:.1f}x)",
+            )
+        )
+    rows.append(("A", "pairs reported", f"{len(results['pairs'])}, peers' totals equal to ours on all resamples", ""))
+    return rows
+
+
+def resample_all(table: VoteTable, pairs, n: int, seed: int) -> list[np.ndarray]:
+    """Our resample totals for the pairs (comparisons.stats.bootstrap), to check the peers by."""
+    n_prompts = int(table.prompt.max()) + 1
+    tables = []
+    for first, second in pairs:
+        mask, outcomes = table.outcomes_for(first, second)
+        prompt = table.prompt[mask]
+        tables.append(np.stack([np.bincount(prompt[outcomes == o], minlength=n_prompts) for o in (1, 0, -1)], axis=1))
+    keep = sum(t.sum(axis=1) for t in tables) > 0
+    return boot_mod.resample_totals_many([t[keep] for t in tables], n, np.random.default_rng(seed))
 
 
 def battles(n=1_000_000, k=50, seed=1):
@@ -190,7 +263,7 @@ def bench_ranking(quick: bool) -> list[tuple]:
 
     run()
     ours_res, ours = timed(run, repeat=3)
-    best = min(ours)
+    best, best_cpu = min(ours), min(timed.cpu)  # type: ignore[attr-defined]
     mle = bradley_terry(*pair_matrices(a, b, out, k), prior=0.0, tol=1e-12).elo  # no pseudo-wins
 
     def differ(other) -> str:
@@ -203,18 +276,18 @@ def bench_ranking(quick: bool) -> list[tuple]:
         (
             "B",
             "Bradley-Terry, 1,000 rounds, 1M battles, 50 systems (ours, best / median of 3)",
-            f"{best:.2f} s / {statistics.median(ours):.2f} s",
+            f"{best:.2f} s / {statistics.median(ours):.2f} s (CPU {best_cpu:.2f} s)",
             "",
         )
     ]
     ref, arena = timed(lambda: arena_reference.bootstrap(a, b, out, k, n_rounds=100 if quick else 1000))
-    arena_full = arena[0] * (10 if quick else 1)
+    arena_full, arena_cpu = arena[0] * (10 if quick else 1), timed.cpu[0] * (10 if quick else 1)  # type: ignore[attr-defined]
     rows.append(
         (
             "B",
             "Arena reference (bench/arena_reference.py)" + (" (100 rounds x 10)" if quick else ""),
-            f"{arena_full:.1f} s",
-            f"{arena_full / best:.1f}x; {differ(ref['point'])}",
+            f"{arena_full:.1f} s (CPU {arena_cpu:.1f} s)",
+            f"{arena_full / best:.1f}x (CPU: {arena_cpu / best_cpu:.1f}x); {differ(ref['point'])}",
         )
     )
     fschat = load_fschat()
@@ -278,15 +351,18 @@ def _evalica_row(a, b, out, k, differ, best, quick):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer peer rounds (a smoke test)")
+    parser.add_argument("--part", choices=["A", "B"], help="only the full results (A) or Bradley-Terry (B)")
     args = parser.parse_args()
-    started = time.perf_counter()
+    started, cpu, load = time.perf_counter(), time.process_time(), os.getloadavg()
     with threadpool_limits(1):
-        rows = bench_results(args.quick) + bench_ranking(args.quick)
-    print(f"\n{machine()}\n")
+        rows = (bench_results(args.quick) if args.part != "B" else []) + (
+            bench_ranking(args.quick) if args.part != "A" else []
+        )
+    print(f"\n{machine()}; load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}\n")
     print("| | what | time | ours is faster by |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print(f"\nbench total {time.perf_counter() - started:.0f} s")
+    print(f"\nbench total: wall {time.perf_counter() - started:.0f} s, CPU {time.process_time() - cpu:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,22 +1,28 @@
-"""Voting benchmark: 50 concurrent simulated raters run the next-pair and vote cycle
-(GET /r/{slug}/vote/, then POST the vote) against gunicorn and PostgreSQL, against a bare
-Django view (/healthz/: one SELECT 1) on the same server in the same run.
-Goal: voting requests at least 40% of the bare view's throughput, p95 at most 3x its p95.
+"""Voting benchmark: 50 simulated raters run the rater path (GET /r/{slug}/vote/, POST the
+vote, and on to the next pair) against gunicorn and PostgreSQL, against a bare Django view
+(/healthz/: one SELECT 1) on the same server in the same run.
+Goal: rater-path requests at least 40% of the bare view's throughput, p95 at most 3x its p95;
+the vote cycles per second are reported beside (a cycle is one POST when the POST answers with
+the next pair).
 
     .venv/bin/python bench/voting.py [--raters 50] [--seconds 10] [--rounds 3] [--workers 3]
 
-Both phases use the same server, the same number of concurrent clients (asyncio + httpx, one
-client and cookie jar per rater) and the same duration; they alternate for `--rounds` rounds
-and each phase's requests are pooled over its rounds. Raters enter (Prolific parameters,
-consent) before the clock starts. Results also go to bench/results/voting-*.json."""
+Load comes from `wrk` (a C load generator, Debian package wrk), a separate process, in both
+phases, with one thread per connection and the same Lua script (bench/voting.lua); the bench
+reports the CPU wrk used beside the CPU of gunicorn and of its PostgreSQL backends, so that
+one can see the generator is not the bottleneck. The phases alternate for `--rounds` rounds;
+each phase's requests are pooled over its rounds. Raters enter (Prolific parameters, consent)
+before the clock starts; votes are counted in the database. Results also go to
+bench/results/voting-*.json."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -127,7 +133,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz/", timeout=1).status_code == 200:
@@ -138,154 +144,140 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-class Rater:
-    """One simulated rater: its own connection and session. The server runs with
-    DEBUG=False, so its cookies are Secure; over plain http to 127.0.0.1 a cookie jar would
-    drop them, so they are kept here and sent by hand."""
-
-    def __init__(self, base: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base, timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    async def request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        response = await self.http.request(method, url, headers=headers, **kwargs)
-        for header in response.headers.get_list("set-cookie"):
-            name, _, rest = header.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def summary(latencies: list[float], elapsed: float, errors: int) -> dict:
-    ordered = sorted(latencies)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+def server_pids(master: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [master, *children]
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (gunicorn's connections)."""
+    import psycopg
+
+    name = BENCH_DB.rsplit("/", 1)[1]
+    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def stored_votes() -> int:
+    import psycopg
+
+    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM raters_vote v JOIN comparisons_comparison c ON c.id = v.comparison_id"
+            " JOIN comparisons_study s ON s.id = c.study_id WHERE s.slug = %s",
+            (SLUG,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def enter(base: str, raters: int) -> list[str]:
+    """The raters arrive with Prolific parameters and consent before any clock starts; each
+    one's cookies (the rater's signed cookie, the CSRF cookie) as a Cookie header. The server
+    runs with DEBUG=False, so its cookies are Secure; over plain http a cookie jar would drop
+    them, so they are kept here by hand."""
+    headers = []
+    stamp = int(time.time())
+    for i in range(raters):
+        cookies: dict[str, str] = {}
+        with httpx.Client(base_url=base, timeout=60) as http:
+
+            def call(method: str, url: str, cookies: dict[str, str] = cookies, http=http, **kw) -> httpx.Response:
+                sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+                response = http.request(method, url, headers=sent, **kw)
+                for header in response.headers.get_list("set-cookie"):
+                    name, _, rest = header.partition("=")
+                    cookies[name.strip()] = rest.split(";", 1)[0]
+                return response
+
+            call("GET", f"/r/{SLUG}/", params={"PROLIFIC_PID": f"bench{i:04d}{stamp}"})
+            page = call("GET", f"/r/{SLUG}/instructions/").text
+            call("POST", f"/r/{SLUG}/instructions/", data={"consent": "yes", "csrfmiddlewaretoken": csrf_of(page)})
+            if call("GET", f"/r/{SLUG}/vote/").status_code != 200:
+                raise RuntimeError("a simulated rater got no pair")
+        headers.append("; ".join(f"{k}={v}" for k, v in cookies.items()))
+    return headers
+
+
+def run_wrk(url: str, clients: int, seconds: float, cookies: Path | None, master: int) -> dict:
+    """One phase: wrk with one thread per connection (so that the Lua script's per-thread state
+    is one rater's), and the CPU seconds of wrk, gunicorn and its PostgreSQL backends."""
+    env = {**os.environ, "LIMA_BENCH_SLUG": SLUG}
+    env.pop("LIMA_BENCH_COOKIES", None)
+    if cookies is not None:
+        env["LIMA_BENCH_COOKIES"] = str(cookies)
+    pids, backends = server_pids(master), backend_pids()
+    cpu_server = sum(cpu_seconds(p) for p in pids)
+    cpu_db = {p: cpu_seconds(p) for p in backends}
+    votes_before = stored_votes()
+    load_before = os.getloadavg()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cmd = ["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", "30s"]
+    cmd += ["-s", str(ROOT / "bench" / "voting.lua"), url]
+    wall = time.perf_counter()
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(line for line in out.splitlines() if line.startswith("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    elapsed = result["duration_us"] / 1e6
+    server = sum(cpu_seconds(p) for p in pids) - cpu_server
+    db = sum(cpu_seconds(p) - cpu_db.get(p, 0.0) for p in set(backends) | set(backend_pids()))
+    wrk_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    requests = result["requests"]
+    return result | {
+        "per_second": requests / elapsed,
+        "errors": sum(result[k] for k in result if k.startswith("errors_")),
+        "elapsed": elapsed,
+        "wall_s": wall,
+        "votes": stored_votes() - votes_before,
+        "cpu_server_s": server,
+        "cpu_db_s": db,
+        "cpu_wrk_s": wrk_cpu,
+        "cpu_ms_per_request": 1000 * (server + db) / max(1, requests),
+        "wrk_cores": wrk_cpu / elapsed,
+        "server_db_cores": (server + db) / elapsed,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+    }
+
+
+def pooled(runs: list[dict]) -> dict:
+    """A phase over its rounds: requests and seconds summed; latencies as the median of the
+    rounds' percentiles (wrk reports percentiles, not the samples)."""
+    elapsed = sum(r["elapsed"] for r in runs)
+    requests = sum(r["requests"] for r in runs)
+    cpu = sum(r["cpu_server_s"] + r["cpu_db_s"] for r in runs)
     return {
-        "requests": len(ordered),
-        "errors": errors,
-        "per_second": len(ordered) / elapsed,
-        "p50_ms": pick(0.50),
-        "p95_ms": pick(0.95),
-        "mean_ms": statistics.fmean(ordered) * 1000,
+        "requests": requests,
+        "errors": sum(r["errors"] for r in runs),
+        "per_second": requests / elapsed,
+        "votes": sum(r["votes"] for r in runs),
+        "votes_per_second": sum(r["votes"] for r in runs) / elapsed,
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p95_ms": statistics.median(r["p95_ms"] for r in runs),
+        "cpu_ms_per_request": 1000 * cpu / max(1, requests),
+        "wrk_cores": sum(r["cpu_wrk_s"] for r in runs) / elapsed,
+        "server_db_cores": cpu / elapsed,
     }
-
-
-async def bare(base: str, clients: int, seconds: float) -> dict:
-    latencies, errors = [], 0
-    stop = time.monotonic() + seconds
-
-    async def loop(http: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.monotonic() < stop:
-            t = time.perf_counter()
-            r = await http.get("/healthz/")
-            latencies.append(time.perf_counter() - t)
-            errors += r.status_code != 200
-
-    start = time.monotonic()
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
-        await asyncio.gather(*(loop(http) for _ in range(clients)))
-    return {"latencies": latencies, "elapsed": time.monotonic() - start, "errors": errors}
-
-
-async def enter(base: str, raters: int) -> list[Rater]:
-    """The raters arrive with Prolific parameters and consent (before any clock starts)."""
-    people = [Rater(base) for _ in range(raters)]
-    for i, person in enumerate(people):
-        await person.request("GET", f"/r/{SLUG}/", params={"PROLIFIC_PID": f"bench{i:04d}{int(time.time())}"})
-        page = (await person.request("GET", f"/r/{SLUG}/instructions/")).text
-        await person.request(
-            "POST", f"/r/{SLUG}/instructions/", data={"consent": "yes", "csrfmiddlewaretoken": csrf_of(page)}
-        )
-    return people
-
-
-async def voting(people: list[Rater], seconds: float) -> dict:
-    latencies, cycles, errors, votes = [], [], 0, 0
-    by_method: dict[str, list[float]] = {"GET": [], "POST": []}
-    stop = time.monotonic() + seconds
-
-    async def timed(call, method: str):
-        nonlocal errors
-        t = time.perf_counter()
-        r = await call
-        latencies.append(time.perf_counter() - t)
-        by_method[method].append(latencies[-1])
-        errors += r.status_code >= 500
-        return r
-
-    async def rater(person: Rater, n: int) -> None:
-        nonlocal votes
-        choices = ("left", "right", "tie")
-        while time.monotonic() < stop:
-            t = time.perf_counter()
-            page = await timed(person.request("GET", f"/r/{SLUG}/vote/"), "GET")
-            token = TOKEN.search(page.text) if page.status_code == 200 else None
-            if token is None:
-                return  # finished or the study is full
-            r = await timed(
-                person.request(
-                    "POST",
-                    f"/r/{SLUG}/vote/",
-                    data={
-                        "token": token.group(1),
-                        "choice": choices[(n + votes) % 3],
-                        "csrfmiddlewaretoken": csrf_of(page.text),
-                    },
-                ),
-                "POST",
-            )
-            votes += r.status_code == 302
-            cycles.append(time.perf_counter() - t)
-
-    start = time.monotonic()
-    await asyncio.gather(*(rater(person, n) for n, person in enumerate(people)))
-    return {
-        "latencies": latencies,
-        "elapsed": time.monotonic() - start,
-        "errors": errors,
-        "votes": votes,
-        "cycles": cycles,
-        "by_method": by_method,
-    }
-
-
-async def run_rounds(base: str, raters: int, seconds: float, rounds: int) -> tuple[dict, dict, list[dict]]:
-    """Alternate the bare phase and the voting phase `rounds` times (so that a slow spell of
-    the machine falls on both), then pool each phase's requests over its rounds."""
-    await bare(base, raters, 2)  # warm up every worker
-    people = await enter(base, raters)
-    bares, votings, per_round = [], [], []
-    for _ in range(rounds):
-        b = await bare(base, raters, seconds)
-        v = await voting(people, seconds)
-        bares.append(b)
-        votings.append(v)
-        per_round.append(
-            {
-                "bare_per_second": len(b["latencies"]) / b["elapsed"],
-                "voting_per_second": len(v["latencies"]) / v["elapsed"],
-                "votes_per_second": v["votes"] / v["elapsed"],
-            }
-        )
-        per_round[-1]["throughput_ratio"] = per_round[-1]["voting_per_second"] / per_round[-1]["bare_per_second"]
-    for person in people:
-        await person.http.aclose()
-    pooled_b = summary(
-        [x for b in bares for x in b["latencies"]], sum(b["elapsed"] for b in bares), sum(b["errors"] for b in bares)
-    )
-    elapsed = sum(v["elapsed"] for v in votings)
-    cycles = sorted(c for v in votings for c in v["cycles"])
-    pooled_v = summary([x for v in votings for x in v["latencies"]], elapsed, sum(v["errors"] for v in votings))
-    votes = sum(v["votes"] for v in votings)
-    for method in ("GET", "POST"):
-        part = summary([x for v in votings for x in v["by_method"][method]], elapsed, 0)
-        pooled_v[f"{method.lower()}_p50_ms"], pooled_v[f"{method.lower()}_p95_ms"] = part["p50_ms"], part["p95_ms"]
-    pooled_v |= {
-        "votes": votes,
-        "votes_per_second": votes / elapsed,
-        "cycle_p50_ms": cycles[len(cycles) // 2] * 1000 if cycles else None,
-    }
-    return pooled_b, pooled_v, per_round
 
 
 def check_invariants(votes_per_comparison: int) -> dict:
@@ -316,52 +308,68 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="as docker-compose.yml runs gunicorn")
     parser.add_argument("--prompts", type=int, default=2000)
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk (./run bench-deps installs it)")
     setup_django()
     make_study(args.prompts, votes_per_comparison=5, quota=100_000)
     port = free_port()
+    wall, cpu = time.perf_counter(), time.process_time()
     server = start_gunicorn(port, args.workers)
+    base = f"http://127.0.0.1:{port}"
+    bares, votings = [], []
     try:
-        base = f"http://127.0.0.1:{port}"
-        baseline, vote, per_round = asyncio.run(run_rounds(base, args.raters, args.seconds, args.rounds))
+        run_wrk(f"{base}/healthz/", args.raters, 2, None, server.pid)  # warm up every worker
+        cookies = ROOT / "bench" / "results" / "voting-cookies.txt"
+        cookies.parent.mkdir(parents=True, exist_ok=True)
+        cookies.write_text("\n".join(enter(base, args.raters)) + "\n")
+        for _ in range(args.rounds):  # alternating, so that a slow spell of the machine falls on both
+            bares.append(run_wrk(f"{base}/healthz/", args.raters, args.seconds, None, server.pid))
+            votings.append(run_wrk(f"{base}/r/{SLUG}/vote/", args.raters, args.seconds, cookies, server.pid))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    b, v = pooled(bares), pooled(votings)
     result = {
         "machine": machine(),
         "raters": args.raters,
         "seconds": args.seconds,
         "rounds": args.rounds,
         "workers": args.workers,
-        "bare": baseline,
-        "voting": vote,
-        "rounds_detail": per_round,
+        "bare": b,
+        "voting": v,
+        "rounds_detail": {"bare": bares, "voting": votings},
         "invariants": check_invariants(5),
-        "throughput_ratio": vote["per_second"] / baseline["per_second"],
-        "votes_ratio": vote["votes_per_second"] / baseline["per_second"],
-        "p95_ratio": vote["p95_ms"] / baseline["p95_ms"],
+        "throughput_ratio": v["per_second"] / b["per_second"],
+        "votes_ratio": v["votes_per_second"] / b["per_second"],
+        "p95_ratio": v["p95_ms"] / b["p95_ms"],
+        "bench_wall_s": time.perf_counter() - wall,
+        "bench_cpu_s": time.process_time() - cpu,
+        "load_average": os.getloadavg(),
     }
     out = ROOT / "bench" / "results" / f"voting-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    b, v = baseline, vote
     print(
-        f"machine: {result['machine']}; gunicorn --workers {args.workers}; {args.raters} concurrent clients; "
-        f"{args.rounds} rounds of {args.seconds:.0f} s per phase, alternating"
+        f"machine: {result['machine']}; gunicorn --workers {args.workers}; wrk, {args.raters} connections "
+        f"(one thread each); {args.rounds} rounds of {args.seconds:.0f} s per phase, alternating"
     )
+    for name, phase in (("bare /healthz/", b), ("rater path", v)):
+        print(
+            f"{name}: {phase['per_second']:.0f} req/s, p50 {phase['p50_ms']:.1f} ms, p95 {phase['p95_ms']:.1f} ms, "
+            f"errors {phase['errors']}; server+PostgreSQL CPU {phase['cpu_ms_per_request']:.2f} ms/request "
+            f"({phase['server_db_cores']:.2f} cores), wrk {phase['wrk_cores']:.2f} cores"
+        )
+    print(f"votes: {v['votes']} stored, {v['votes_per_second']:.0f} vote cycles/s")
     print(
-        f"bare /healthz/: {b['per_second']:.0f} req/s, p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms, "
-        f"errors {b['errors']}"
+        "per round, rater path/bare requests per second: "
+        + ", ".join(f"{x['per_second'] / y['per_second']:.2f}" for x, y in zip(votings, bares, strict=True))
     )
-    print(
-        f"voting: {v['votes_per_second']:.0f} votes/s ({v['per_second']:.0f} req/s), p50 {v['p50_ms']:.1f} ms, "
-        f"p95 {v['p95_ms']:.1f} ms, errors {v['errors']}, votes {v['votes']}; GET p50 {v['get_p50_ms']:.0f} / p95 "
-        f"{v['get_p95_ms']:.0f} ms, POST p50 {v['post_p50_ms']:.0f} / p95 {v['post_p95_ms']:.0f} ms"
-    )
-    print("per round, voting/bare requests per second: " + ", ".join(f"{r['throughput_ratio']:.2f}" for r in per_round))
     print(
         f"throughput ratio {result['throughput_ratio']:.2f} by request (goal >= 0.40), "
-        f"{result['votes_ratio']:.2f} by vote (a vote is a GET and a POST); "
-        f"p95 ratio {result['p95_ratio']:.2f} (goal <= 3)"
+        f"{result['votes_ratio']:.2f} by vote cycle; p95 ratio {result['p95_ratio']:.2f} (goal <= 3)"
+    )
+    print(
+        f"bench: wall {result['bench_wall_s']:.0f} s, CPU {result['bench_cpu_s']:.1f} s (this process); "
+        f"load average before/after the phases {bares[0]['load_before'][0]:.2f} / {result['load_average'][0]:.2f}"
     )
     print(f"invariants: {result['invariants']}; written to {out.relative_to(ROOT)}")
 

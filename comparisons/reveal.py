@@ -69,9 +69,13 @@ def _valid(pattern: str) -> bool:
 def find(text: str, pattern: re.Pattern[str]) -> Reveal | None:
     """The matches (in order, each once) and the masked text, or None when nothing matches."""
     matches: list[str] = []
-    for m in pattern.finditer(text or ""):
+
+    def mask(m: re.Match[str]) -> str:
         if m.group(0) not in matches:
             matches.append(m.group(0))
+        return MASK
+
+    masked = pattern.sub(mask, text or "")  # one pass finds and masks
     if not matches:
         return None
-    return Reveal(matches=matches[:20], masked=pattern.sub(MASK, text))
+    return Reveal(matches=matches[:20], masked=masked)

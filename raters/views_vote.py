@@ -1,10 +1,16 @@
-"""The voting form and the completion page."""
+"""The voting form and the completion page.
+
+A vote's POST answers with the next pair directly (200, the form again at the same URL), not
+with a redirect and a second GET: one request per vote instead of two (issue 13). Resending
+the POST (reload, back button, double click) is harmless: `vote_submit` returns the stored
+vote for a token already voted on, and the answer is the rater's pending pair again. The last
+vote still redirects to the completion page, and the states without a pair (closed, full,
+excluded) answer with their status page."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -26,7 +32,11 @@ def choices_for(study: Study) -> list[tuple[str, str, str]]:
     return choices
 
 
-def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: int = 200) -> HttpResponse:
+def _form(
+    page: RaterRequest, nxt: services.Next, *, error: str = "", notice: str = "", status: int = 200
+) -> HttpResponse:
+    """The pair of `nxt`; after an error the rater's choice and comment are kept (`error`), a
+    new pair starts blank."""
     request, study = page.request, page.study
     assignment = nxt.assignment
     assert assignment is not None, "the form shows an assigned pair"
@@ -42,13 +52,14 @@ def _form(page: RaterRequest, nxt: services.Next, *, error: str = "", status: in
         "position": nxt.done + 1,
         "quota": nxt.quota,
         "error": error,
+        "notice": notice,
         "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns, strict=True)],
         "prompt": prompt,
         "left": left,
         "right": right,
         "choices": choices_for(study),
-        "chosen": request.POST.get("choice", ""),
-        "rationale": request.POST.get("rationale", ""),
+        "chosen": request.POST.get("choice", "") if error else "",
+        "rationale": request.POST.get("rationale", "") if error else "",
     }
     return render(request, "raters/vote.html", context, status=status)
 
@@ -60,6 +71,7 @@ def vote(page: RaterRequest) -> HttpResponse:
     request, study, rater = page.request, page.study, page.rater
     if rater.consented_at is None:
         return redirect("raters:instructions", slug=study.slug)
+    notice = ""
     if request.method == "POST":
         try:
             services.vote_submit(
@@ -73,13 +85,12 @@ def vote(page: RaterRequest) -> HttpResponse:
             if nxt.state == "assigned" and nxt.assignment and nxt.assignment.token == request.POST.get("token"):
                 return _form(page, nxt, error=_sentence(exc), status=400)
         except (Refused, LeaseExpired) as exc:
-            messages.warning(request, exc.detail)
+            notice = exc.detail
         except ServiceError:
             pass  # the study closed: the next page says so
-        return redirect("raters:vote", slug=study.slug)
     nxt = services.assignment_next(rater=rater, study=study)
     if nxt.state == "assigned":
-        return _form(page, nxt)
+        return _form(page, nxt, notice=notice)
     if nxt.state == "finished":
         return redirect("raters:done", slug=study.slug)
     return status_page(page, nxt.state)

@@ -1,4 +1,7 @@
-"""Storing uploaded model outputs: all or nothing, idempotent, with 409 on conflicts."""
+"""Storing uploaded model outputs: all or nothing, idempotent, with 409 on conflicts.
+
+New prompts and responses stream into PostgreSQL with COPY, in the upload's one transaction
+(comparisons/services/copy_rows.py); on SQLite they go through bulk_create."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
 from comparisons.reveal import compile_patterns, find
+from comparisons.services.copy_rows import insert_rows
 
 BATCH = 2000
 LOOKUP_CHUNK = 5000
@@ -53,18 +57,12 @@ def outputs_upload(
         new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
         _flag_revealing([*new, *changed], study.systems.values_list("name", flat=True))
 
-        for batch in _chunks(prompts_new, BATCH):
-            Prompt.objects.bulk_create(batch)
+        insert_rows(Prompt, prompts_new, ids=True)  # COPY on PostgreSQL (copy_rows.py)
         if prompts_changed:
             Prompt.objects.bulk_update(prompts_changed, ["text", "turns", "category"], batch_size=BATCH)
-        written = 0
-        for batch in _chunks(new, BATCH):
-            for response in batch:
-                response.prompt_id = response.prompt.pk
-            Response.objects.bulk_create(batch)
-            written += len(batch)
-            if progress:
-                progress(written)
+        for response in new:
+            response.prompt_id = response.prompt.pk
+        insert_rows(Response, new, progress=progress)
         if changed:
             Response.objects.bulk_update(
                 changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH

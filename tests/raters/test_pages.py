@@ -68,19 +68,22 @@ def test_voting_through_the_form_records_the_vote_and_shows_the_next_pair(client
     enter(client)
     token = token_of(client.get("/r/blind/vote/").content.decode())
     response = client.post("/r/blind/vote/", {"token": token, "choice": "right", "rationale": "more complete"})
-    assert response.status_code == 302 and response["Location"] == "/r/blind/vote/"
+    page = response.content.decode()  # the next pair, answered directly (no redirect, no second GET)
+    assert response.status_code == 200 and "Pair <strong>2 of 2</strong>" in page and token_of(page) != token
+    assert "more complete" not in page and " checked" not in page  # the new pair's form starts blank
     vote = Vote.objects.get()
     assert vote.choice == "right" and vote.rationale == "more complete" and vote.winner_id == vote.shown_right.system_id
-    assert "Pair <strong>2 of 2</strong>" in client.get("/r/blind/vote/").content.decode()
+    assert token_of(client.get("/r/blind/vote/").content.decode()) == token_of(page)
 
 
 def test_a_double_submit_is_harmless_and_answers_with_the_next_pair(client, study):
     enter(client)
     token = token_of(client.get("/r/blind/vote/").content.decode())
-    for _ in range(2):
-        assert client.post("/r/blind/vote/", {"token": token, "choice": "left"})["Location"] == "/r/blind/vote/"
-    assert Vote.objects.count() == 1
-    assert token_of(client.get("/r/blind/vote/").content.decode()) != token
+    answers = [client.post("/r/blind/vote/", {"token": token, "choice": "left"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200] and Vote.objects.count() == 1
+    nxt = token_of(answers[0].content.decode())
+    assert nxt != token and token_of(answers[1].content.decode()) == nxt  # the resent POST: the same next pair
+    assert token_of(client.get("/r/blind/vote/").content.decode()) == nxt
 
 
 def test_a_vote_without_a_choice_shows_the_same_pair_with_a_message(client, study):
@@ -107,7 +110,8 @@ def test_the_last_vote_leads_to_the_completion_code_and_the_prolific_redirect(cl
     enter(client)
     for _ in range(2):
         token = token_of(client.get("/r/blind/vote/").content.decode())
-        client.post("/r/blind/vote/", {"token": token, "choice": "tie"})
+        last = client.post("/r/blind/vote/", {"token": token, "choice": "tie"})
+    assert last.status_code == 302 and last["Location"] == "/r/blind/done/"  # the last vote leads on
     response = client.get("/r/blind/vote/")
     assert response["Location"] == "/r/blind/done/"
     page = client.get("/r/blind/done/").content.decode()

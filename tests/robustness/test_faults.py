@@ -58,7 +58,7 @@ def test_results_and_the_rater_path_answer_while_redis_is_down(api, client, redi
     client.post("/r/blind/instructions/", {"consent": "yes"})
     page = client.get("/r/blind/vote/").content.decode()
     token = page.split('name="token" value="')[1].split('"')[0]
-    assert client.post("/r/blind/vote/", {"token": token, "choice": "left"}).status_code == 302
+    assert client.post("/r/blind/vote/", {"token": token, "choice": "left"}).status_code in (200, 302)  # next or done
     assert Vote.objects.filter(rater__external_id="P1").count() == 1
     assert api.get("/api/studies/blind/results/").status_code == 200
 
@@ -131,7 +131,7 @@ def test_a_vote_after_the_database_connection_was_terminated_is_recorded(client,
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     other.close()
     response = client.post("/r/blind/vote/", {"token": token, "choice": "tie"})
-    assert response.status_code == 302
+    assert response.status_code in (200, 302)  # the next pair, or the completion page after the last
     assert Vote.objects.filter(rater__external_id="P1").count() == 1
 
 
@@ -152,7 +152,8 @@ def test_a_nul_in_a_raters_rationale_keeps_the_vote_form_and_stores_no_vote(clie
             and "Your comment under “Why?” contains characters" in body
             and f'value="{token}"' in body
         )
-    assert client.post("/r/blind/vote/", {"token": "x\x00", "choice": "left"}).status_code == 302
+    refused = client.post("/r/blind/vote/", {"token": "x\x00", "choice": "left"})
+    assert refused.status_code == 200 and "not one we gave you" in refused.content.decode()
     assert Vote.objects.count() == 0 and Rater.objects.count() == 1
 
 
