@@ -25,10 +25,10 @@ def results_options_compute(
 ) -> dict[str, Any]:
     """``{"breakdown": ...}`` for ``by``, ``{"judges": ...}`` (with self-preference) for ``family``,
     plus the vote count and version of the votes they were computed from."""
-    n_votes, version = votes_version(study, filters)
+    version = votes_version(study, filters)
     table, _raters = vote_table(study, filters)
     pairs = study_pairs(study)
-    data: dict[str, Any] = {"n_votes": n_votes, "votes_version": version}
+    data: dict[str, Any] = {"n_votes": len(table), "votes_version": version}
     if by:
         data["breakdown"] = breakdown(table, pairs, params, prompt_labels(study, by), by)
     if family:
@@ -44,7 +44,7 @@ def results_options_get(
     default results are being refreshed, so a page view never waits on votes still arriving)."""
     key = options_key(params, filters, by, family)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
-    if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)[1]):
+    if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)):
         cached: dict[str, Any] = snapshot.data
         return cached
     data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)

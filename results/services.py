@@ -17,12 +17,11 @@ from django.utils import timezone
 
 from comparisons.models import Study
 from comparisons.services.queue import study_pairs, study_system_ids
-from raters.models import Vote
 from results import tasks
 from results.categories import prompt_labels
 from results.models import ResultSnapshot
 from results.params import Params
-from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
+from results.selectors import NEVER_VOTED, VoteFilter, vote_load, votes_version, votes_versions
 
 DEFAULT_KEY = "default"
 
@@ -43,8 +42,9 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
     from results.stopping import stopping_apply  # noqa: PLC0415
 
-    n_votes, version = votes_version(study, filters)
-    table, raters = vote_table(study, filters)
+    version = votes_version(study, filters)  # before the votes: a vote landing between is picked up next time
+    load = vote_load(study, filters)
+    table, raters = load.table, load.raters
     pairs = study_pairs(study)
     default = snapshot_key(params, filters) == DEFAULT_KEY
     context = sequential_context(study=study, params=params, default=default)
@@ -59,15 +59,14 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     names = dict(study.systems.values_list("id", "name"))
     in_study = [names[i] for i in study_system_ids(study)]
     data["systems"] = [n for n in in_study if n in data["systems"]]  # the study's order, not the alphabet's
-    simulated, left_out = simulated_counts(study, filters)
     return {
         "study": study.slug,
         "design": study.design,
         "focal_system": study.focal_system.name if study.focal_system is not None else None,
-        "n_votes": n_votes,
+        "n_votes": len(table),
         "votes_version": version,
-        "simulated_votes": simulated,
-        "simulated_votes_left_out": left_out,
+        "simulated_votes": load.simulated,
+        "simulated_votes_left_out": load.simulated_left_out,
         "params": {
             **asdict(params),
             "exclude_raters": list(filters.exclude_raters),
@@ -109,12 +108,11 @@ def results_refresh_stale() -> list[int]:
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
     refreshed = []
     snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
-    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related(
-        "focal_system"
-    ):
-        if snapshots.get(study.pk) != votes_version(study)[1]:
-            results_refresh(study_id=study.pk)
-            refreshed.append(study.pk)
+    versions = votes_versions()  # from the vote counters (results.models.RaterVoteCount), no scan
+    for study_id, version in sorted(versions.items()):
+        if snapshots.get(study_id) != version and (study_id in snapshots or not version.startswith(NEVER_VOTED)):
+            results_refresh(study_id=study_id)
+            refreshed.append(study_id)
     return refreshed
 
 
@@ -123,7 +121,7 @@ def results_get(*, study: Study, params: Params, filters: VoteFilter) -> tuple[R
     Default results that are stale are served as they are while a refresh is queued."""
     key = snapshot_key(params, filters)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
-    _, version = votes_version(study, filters)
+    version = votes_version(study, filters)
     if snapshot is not None and snapshot.votes_version == version:
         return snapshot, False
     if snapshot is not None and key == DEFAULT_KEY:
