@@ -10,12 +10,14 @@ POSTGRES = """
 create function results_vote_count() returns trigger language plpgsql as $$
 begin
   if tg_op in ('INSERT', 'UPDATE') then
-    insert into results_ratervotecount (rater_id, votes, changes, last_vote)
-    select rater_id, case when tg_op = 'INSERT' then count(*) else 0 end, count(*), max(id)
+    insert into results_ratervotecount (rater_id, votes, changes, last_vote, last_voted_at)
+    select rater_id, case when tg_op = 'INSERT' then count(*) else 0 end, count(*), max(id),
+           case when tg_op = 'INSERT' then max(created_at) filter (where not simulated) end
     from new_rows group by rater_id order by rater_id
     on conflict (rater_id) do update set votes = results_ratervotecount.votes + excluded.votes,
       changes = results_ratervotecount.changes + excluded.changes,
-      last_vote = greatest(results_ratervotecount.last_vote, excluded.last_vote);
+      last_vote = greatest(results_ratervotecount.last_vote, excluded.last_vote),
+      last_voted_at = greatest(results_ratervotecount.last_voted_at, excluded.last_voted_at);
   end if;
   if tg_op = 'UPDATE' then  -- a vote moved to another rater (never done today) moves its count
     update results_ratervotecount c set votes = c.votes + d.n
@@ -48,9 +50,12 @@ drop function results_vote_count();
 
 SQLITE = [
     """create trigger results_vote_count_insert after insert on raters_vote begin
-         insert into results_ratervotecount (rater_id, votes, changes, last_vote) values (new.rater_id, 1, 1, new.id)
+         insert into results_ratervotecount (rater_id, votes, changes, last_vote, last_voted_at)
+         values (new.rater_id, 1, 1, new.id, case when new.simulated then null else new.created_at end)
          on conflict (rater_id) do update set votes = votes + 1, changes = changes + 1,
-           last_vote = max(last_vote, excluded.last_vote);
+           last_vote = max(last_vote, excluded.last_vote),
+           last_voted_at = case when new.simulated then last_voted_at
+                                else max(coalesce(last_voted_at, new.created_at), new.created_at) end;
        end""",
     """create trigger results_vote_count_update after update on raters_vote begin
          insert into results_ratervotecount (rater_id, votes, changes, last_vote) values (new.rater_id, 1, 1, new.id)
@@ -64,8 +69,9 @@ SQLITE = [
 ]
 
 FILL = """
-insert into results_ratervotecount (rater_id, votes, changes, last_vote)
-select rater_id, count(*), count(*), max(id) from raters_vote group by rater_id
+insert into results_ratervotecount (rater_id, votes, changes, last_vote, last_voted_at)
+select rater_id, count(*), count(*), max(id), max(case when simulated then null else created_at end)
+from raters_vote group by rater_id
 """
 
 
@@ -103,6 +109,7 @@ class Migration(migrations.Migration):
                 ('votes', models.BigIntegerField(default=0)),
                 ('changes', models.BigIntegerField(default=0)),
                 ('last_vote', models.BigIntegerField(default=0)),
+                ('last_voted_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -152,8 +152,9 @@ def test_the_real_data_studies_load_the_same(api, monkeypatch):
     for item in items:
         first, second = item["cmp_key"].split("_", 1)
         pid = f"pandalm-{item['idx']}"
+        prompt = item["instruction"] + (f"\n\n{item['input']}" if item["input"] else "")
         rows += [
-            {"prompt_id": pid, "prompt": item["instruction"], "system": first, "response": str(item["response1"])},
+            {"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
             {"prompt_id": pid, "system": second, "response": str(item["response2"])},
         ]
         votes += [
