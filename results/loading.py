@@ -15,12 +15,14 @@ from a rater and a comparison of the study)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from django.db import connection
 from psycopg import sql
 
-from comparisons.models import Study
-from raters.models import Rater
+from comparisons.models import Comparison, Response, Study
+from raters.models import Rater, Vote
 from results.columns import fetch_columns
 from results.selectors import VoteFilter, VoteLoad
 from results.table import VoteTable
@@ -43,6 +45,10 @@ class StudyColumns:
 
 
 def study_columns(study: Study) -> StudyColumns:
+    """The study's columns: on PostgreSQL aggregated into binary strings, elsewhere (the SQLite
+    first run) from the ORM's rows."""
+    if connection.vendor != "postgresql":
+        return study_columns_rows(study)
     raters = list(Rater.objects.filter(study=study).values_list("id", "external_id", "group", "excluded"))
     systems = dict(study.systems.values_list("id", "name"))
     rater_ids = sql.Literal("{" + ",".join(str(r[0]) for r in raters) + "}")
@@ -80,6 +86,38 @@ def study_columns(study: Study) -> StudyColumns:
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
     )
     return StudyColumns(_by_id(votes), _by_id(comparisons), _by_id(responses), raters, systems)
+
+
+def study_columns_rows(study: Study) -> StudyColumns:
+    raters = list(Rater.objects.filter(study=study).values_list("id", "external_id", "group", "excluded"))
+    systems = dict(study.systems.values_list("id", "name"))
+    names = ["id", "comparison", "rater", "left", "right", "winner", "simulated", "gold", "seconds", "choice"]
+    rows = Vote.objects.filter(rater__study=study).values_list(
+        "id", "comparison_id", "rater_id", "shown_left_id", "shown_right_id", "winner_id", "simulated", "is_gold",
+        "seconds", "choice",
+    )
+    votes = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+    names = ["id", "prompt", "gold", "left", "right"]
+    rows = Comparison.objects.filter(study=study).values_list(
+        "id", "prompt_id", "gold", "left_response_id", "right_response_id"
+    )
+    comparisons = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+    names = ["id", "system", "length"]
+    rows = Response.objects.filter(prompt__study=study).values_list("id", "system_id", "length")
+    responses = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+
+    def ints(values: Any) -> np.ndarray:
+        return np.array([v or 0 for v in values], dtype=np.int64)
+
+    v = {k: ints(votes[k]) for k in ("id", "comparison", "rater", "left", "right", "winner")}
+    v["simulated"] = np.array(votes["simulated"], dtype=bool)
+    v["gold"] = np.array(votes["gold"], dtype=bool)
+    v["seconds"] = np.array(votes["seconds"], dtype=np.float64)
+    v["choice"] = np.array([CHOICES.index(c) for c in votes["choice"]], dtype=np.int64)
+    c = {k: ints(comparisons[k]) for k in ("id", "prompt", "left", "right")}
+    c["gold"] = np.array([g is not None for g in comparisons["gold"]], dtype=bool)
+    r = {k: ints(responses[k]) for k in ("id", "system", "length")}
+    return StudyColumns(_by_id(v), _by_id(c), _by_id(r), raters, systems)
 
 
 def _by_id(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ from raters.models import GoldPair, Rater, Vote
 from raters.selectors import votes_that_count
 
 if TYPE_CHECKING:
+    from results.loading import StudyColumns
     from results.table import VoteTable
 
 
@@ -79,10 +80,9 @@ def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> str:
     the vote table keep in the writing transaction (results.models.RaterVoteCount), never a
     scan of the votes. One version per study: a change anywhere in it makes every parameter
     set's snapshot stale (`filters` is accepted for the callers' symmetry)."""
-    return votes_versions([study.pk]).get(study.pk, VERSION_NONE)
+    return votes_versions([study.pk])[study.pk]
 
 
-VERSION_NONE = "v2:0:0:0:-:0:0"
 NEVER_VOTED = "v2:0:0:"  # the prefix of a study's version while no vote was ever written
 
 
@@ -104,15 +104,20 @@ def votes_versions(study_ids: list[int] | None = None) -> dict[int, str]:
         digests.setdefault(study_id, hashlib.blake2b(digest_size=8)).update(repr(fields).encode())
     gold = {
         row["comparison__study_id"]: (row["n"], row["last"])
-        for row in GoldPair.objects.filter(comparison__study_id__in=list(counts))
+        for row in GoldPair.objects.filter(comparison__study_id__in=list(counts) if study_ids is None else study_ids)
         .order_by()
         .values("comparison__study_id")
         .annotate(n=Count("id"), last=Max("id"))
     }
+    ids = list(counts) if study_ids is None else study_ids
+    # a comparison build (new outputs) changes what the dashboard counts
+    built = dict(Study.objects.filter(pk__in=ids).values_list("pk", "queue_report__built_at"))
+    none: dict[str, Any] = {"n": 0, "changes": 0, "last": 0}
     return {
-        sid: f"v2:{row['n'] or 0}:{row['changes'] or 0}:{row['last'] or 0}:{digests[sid].hexdigest()}:"
-        f"{gold.get(sid, (0, 0))[0]}:{gold.get(sid, (0, 0))[1] or 0}"
-        for sid, row in counts.items()
+        sid: f"v2:{counts.get(sid, none)['n'] or 0}:{counts.get(sid, none)['changes'] or 0}:"
+        f"{counts.get(sid, none)['last'] or 0}:{digests[sid].hexdigest() if sid in digests else '-'}:"
+        f"{gold.get(sid, (0, 0))[0]}:{gold.get(sid, (0, 0))[1] or 0}:{built.get(sid) or ''}"
+        for sid in ids
     }
 
 
@@ -133,15 +138,16 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     return load.table, load.raters
 
 
-def vote_load(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad:
+def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyColumns | None = None) -> VoteLoad:
     """The counted votes: on PostgreSQL as columns straight into numpy (results.loading, a
-    binary COPY of a few integers per vote and small tables of the study's comparisons,
-    responses and raters); elsewhere (the SQLite first run) through the ORM rows."""
+    few integers per vote aggregated into binary strings, and the study's comparisons,
+    responses and raters; `columns` if already read); elsewhere (the SQLite first run)
+    through the ORM rows."""
     # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
     if connection.vendor == "postgresql":
         from results.loading import vote_load_columns  # noqa: PLC0415
 
-        return vote_load_columns(study, filters)
+        return vote_load_columns(study, filters, columns)
     return vote_load_rows(study, filters)
 
 

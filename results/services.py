@@ -8,7 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +23,11 @@ from results.models import ResultSnapshot
 from results.params import Params
 from results.selectors import NEVER_VOTED, VoteFilter, vote_load, votes_version, votes_versions
 
+if TYPE_CHECKING:
+    from results.loading import StudyColumns
+
 DEFAULT_KEY = "default"
+DIGEST_KEY = "dashboard-digest"  # results.digest, written with each default refresh
 
 
 def snapshot_key(params: Params, filters: VoteFilter) -> str:
@@ -34,7 +38,11 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
     return "&".join(parts)[:500]
 
 
-def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
+def results_compute(
+    *, study: Study, params: Params, filters: VoteFilter, columns: StudyColumns | None = None, version: str | None = None
+) -> dict[str, Any]:
+    """The results JSON. ``columns``: the study's columns if already read (results.loading),
+    ``version``: the votes version read before them."""
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
     from results.compute import compute_results  # noqa: PLC0415
@@ -42,8 +50,9 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
     from results.stopping import stopping_apply  # noqa: PLC0415
 
-    version = votes_version(study, filters)  # before the votes: a vote landing between is picked up next time
-    load = vote_load(study, filters)
+    if version is None:  # before the votes: a vote landing between is picked up next time
+        version = votes_version(study, filters)
+    load = vote_load(study, filters, columns)
     table, raters = load.table, load.raters
     pairs = study_pairs(study)
     default = snapshot_key(params, filters) == DEFAULT_KEY
@@ -96,10 +105,20 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
     study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
     if study is None:
         return None
+    from results.digest import study_digest  # noqa: PLC0415  (numpy loads here, not with the URLs)
+    from results.loading import study_columns  # noqa: PLC0415
+
     params = Params(seed=study.seed)
-    return results_store(
-        study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter())
-    )
+    version = votes_version(study)
+    columns = study_columns(study)
+    data = results_compute(study=study, params=params, filters=VoteFilter(), columns=columns, version=version)
+    snapshot = results_store(study=study, key=DEFAULT_KEY, data=data)
+    digest = study_digest(study, columns, version)
+    results_store(study=study, key=DIGEST_KEY, data={**digest, "n_votes": data["n_votes"]})
+    from results.options import category_breakdown_refresh  # noqa: PLC0415  (numpy, as above)
+
+    category_breakdown_refresh(study=study, table=vote_load(study, VoteFilter(), columns).table, version=version)
+    return snapshot
 
 
 def results_refresh_stale() -> list[int]:
@@ -128,6 +147,19 @@ def results_get(*, study: Study, params: Params, filters: VoteFilter) -> tuple[R
         results_schedule_refresh(study_id=study.pk)
         return snapshot, True
     return results_store(study=study, key=key, data=results_compute(study=study, params=params, filters=filters)), False
+
+
+def results_stored(*, study: Study) -> tuple[ResultSnapshot | None, ResultSnapshot | None, bool]:
+    """For pages that read snapshots only (the dashboard): the default results and the
+    dashboard digest as stored, and whether they are stale. Nothing is computed here: missing
+    or stale, a refresh is queued and the page says the results are updating."""
+    stored = {s.key: s for s in ResultSnapshot.objects.filter(study=study, key__in=[DEFAULT_KEY, DIGEST_KEY])}
+    results, digest = stored.get(DEFAULT_KEY), stored.get(DIGEST_KEY)
+    version = votes_version(study)
+    stale = results is None or digest is None or results.votes_version != version or digest.votes_version != version
+    if stale and not version.startswith(NEVER_VOTED):
+        results_schedule_refresh(study_id=study.pk)
+    return results, digest, stale
 
 
 def _pending_key(study_id: int) -> str:
