@@ -20,13 +20,8 @@ are built once and kept (the 1M study takes a few minutes)."""
 
 from __future__ import annotations
 
-import os
-
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -36,6 +31,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import machine, setup_django  # noqa: E402
+
+# numpy is imported inside the functions, after these (one core for its thread pools)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")  # Django's test client's host
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
@@ -61,29 +61,32 @@ def copy_rows_anchor(study_id: int) -> None:
                join raters_rater rt on rt.id = v.rater_id
                where c.study_id = {int(study_id)} and not v.is_gold and not rt.excluded
                order by v.id) to stdout (format binary)"""
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(query) as copy:
-            copy.set_types(["int8", "int8", "int8", "int8", "int8", "int8", "int4", "int4"])
-            rows = list(copy.rows())
+    with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
+        copy.set_types(["int8", "int8", "int8", "int8", "int8", "int8", "int4", "int4"])
+        rows = list(copy.rows())
     np.array(rows, dtype=np.int64)
 
 
-def old_query_server_ms(study) -> float:
+def old_query_server_ms(study: Any) -> float:
     """PostgreSQL's own time for the row path's vote query (EXPLAIN ANALYZE, no transfer)."""
     from django.db import connection
 
     from results.selectors import counted_votes
 
-    qs = counted_votes(study).order_by("id").values_list(
-        "comparison_id",
-        "comparison__prompt_id",
-        "rater_id",
-        "rater__group",
-        "shown_left__system_id",
-        "shown_right__system_id",
-        "winner_id",
-        "shown_left__length",
-        "shown_right__length",
+    qs = (
+        counted_votes(study)
+        .order_by("id")
+        .values_list(
+            "comparison_id",
+            "comparison__prompt_id",
+            "rater_id",
+            "rater__group",
+            "shown_left__system_id",
+            "shown_right__system_id",
+            "winner_id",
+            "shown_left__length",
+            "shown_right__length",
+        )
     )
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:

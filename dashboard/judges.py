@@ -61,16 +61,10 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
         for e in results.get("judges", [])
     ]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
-    from results.options import results_options_get  # noqa: PLC0415  (numpy loads here, not with the URLs)
+    from results.options import results_options_stored  # noqa: PLC0415  (numpy loads here, not with the URLs)
 
-    options = results_options_get(  # as stored with the default results (pages read snapshots only)
-        study=study,
-        params=Params(seed=study.seed),
-        filters=VoteFilter(),
-        by="category",
-        family=(),
-        allow_stale=True,
-        compute=False,
+    options = results_options_stored(  # as stored with the default results (pages read snapshots only)
+        study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category"
     )
     by_category = options["breakdown"] if options is not None else {"groups": []}
     multiples = []

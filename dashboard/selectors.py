@@ -79,7 +79,7 @@ def progress_from(study: Study, digest: dict | None, *, updating: bool) -> dict:
         "open_leases": leases.count(),
         "gold_votes": gold_votes,
         "simulated_votes": digest["simulated_votes"] if digest else 0,
-        "gold_accuracy": digest["gold_correct"] / gold_votes if gold_votes else None,
+        "gold_accuracy": digest["gold_correct"] / gold_votes if digest and gold_votes else None,
         "active_minutes": ACTIVE_MINUTES,
         "checked_at": now,
         "updating": updating,

@@ -29,7 +29,7 @@ def fetch_columns(source: sql.Composable, columns: list[tuple[str, str, str]]) -
     (name, SQL expression, kind in KINDS) as a native numpy array in the rows' common order.
     Expressions must be NOT NULL (coalesce them)."""
     parts = [
-        sql.SQL("string_agg({}, ''::bytea)").format(sql.SQL(KINDS[kind][0]).format(sql.SQL(expr)))  # type: ignore[arg-type]
+        sql.SQL("string_agg({}, ''::bytea)").format(sql.SQL(KINDS[kind][0]).format(sql.SQL(expr)))
         for _name, expr, kind in columns
     ]
     query = sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
@@ -37,7 +37,7 @@ def fetch_columns(source: sql.Composable, columns: list[tuple[str, str, str]]) -
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         raw.execute(query, binary=True)
         row = raw.fetchone()
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for (name, _expr, kind), data in zip(columns, row, strict=True):
         _send, wire, native = KINDS[kind]
         out[name] = np.frombuffer(data or b"", dtype=wire).astype(native)

@@ -37,7 +37,9 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
     votes_per_pair = np.bincount(pair_of_comparison[at[filling]], minlength=n_pairs)
     pairs = {
         f"{a}:{b}": [int(c), int(v)]
-        for (a, b), c, v in zip(pair_codes.tolist(), comparisons_per_pair.tolist(), votes_per_pair.tolist(), strict=True)
+        for (a, b), c, v in zip(
+            pair_codes.tolist(), comparisons_per_pair.tolist(), votes_per_pair.tolist(), strict=True
+        )
         if c
     }
     expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
@@ -67,7 +69,9 @@ def _pairs(comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray])
     return np.minimum(a, b), np.maximum(a, b)
 
 
-def _raters(votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray) -> dict:
+def _raters(
+    votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields."""
     if not votes["rater"].size:
         return {}
@@ -91,7 +95,12 @@ def _raters(votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarr
             "attention_failed": f > 0,
         }
         for r, c, m, g, k, f in zip(
-            raters.tolist(), per_choice.tolist(), medians.tolist(), gold.tolist(), right.tolist(), failed.tolist(),
+            raters.tolist(),
+            per_choice.tolist(),
+            medians.tolist(),
+            gold.tolist(),
+            right.tolist(),
+            failed.tolist(),
             strict=True,
         )
     }

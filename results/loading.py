@@ -27,7 +27,6 @@ from results.columns import fetch_columns
 from results.selectors import VoteFilter, VoteLoad
 from results.table import VoteTable
 
-
 CHOICES = ("left", "right", "tie")
 
 
@@ -37,7 +36,9 @@ class StudyColumns:
     and responses, and its raters, as read once; `vote_load_columns` narrows them to the votes
     that count, `results.digest` counts the dashboard's figures from them."""
 
-    votes: dict[str, np.ndarray]  # id-ordered: id, comparison, rater, left, right, winner, simulated, gold, seconds, choice
+    votes: dict[
+        str, np.ndarray
+    ]  # id-ordered: id, comparison, rater, left, right, winner, simulated, gold, seconds, choice
     comparisons: dict[str, np.ndarray]  # id-ordered: id, prompt, gold, left, right (response ids)
     responses: dict[str, np.ndarray]  # id-ordered: id, system, length
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
@@ -80,9 +81,9 @@ def study_columns(study: Study) -> StudyColumns:
         ],
     )
     responses = fetch_columns(
-        sql.SQL("from comparisons_response r where r.prompt_id in (select id from comparisons_prompt where study_id = {})").format(
-            sql.Literal(study.pk)
-        ),
+        sql.SQL(
+            "from comparisons_response r where r.prompt_id in (select id from comparisons_prompt where study_id = {})"
+        ).format(sql.Literal(study.pk)),
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
     )
     return StudyColumns(_by_id(votes), _by_id(comparisons), _by_id(responses), raters, systems)
@@ -92,19 +93,27 @@ def study_columns_rows(study: Study) -> StudyColumns:
     raters = list(Rater.objects.filter(study=study).values_list("id", "external_id", "group", "excluded"))
     systems = dict(study.systems.values_list("id", "name"))
     names = ["id", "comparison", "rater", "left", "right", "winner", "simulated", "gold", "seconds", "choice"]
-    rows = Vote.objects.filter(rater__study=study).values_list(
-        "id", "comparison_id", "rater_id", "shown_left_id", "shown_right_id", "winner_id", "simulated", "is_gold",
-        "seconds", "choice",
+    vote_rows = Vote.objects.filter(rater__study=study).values_list(
+        "id",
+        "comparison_id",
+        "rater_id",
+        "shown_left_id",
+        "shown_right_id",
+        "winner_id",
+        "simulated",
+        "is_gold",
+        "seconds",
+        "choice",
     )
-    votes = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+    votes = dict(zip(names, list(zip(*vote_rows, strict=True)) or [()] * len(names), strict=True))
     names = ["id", "prompt", "gold", "left", "right"]
-    rows = Comparison.objects.filter(study=study).values_list(
+    comparison_rows = Comparison.objects.filter(study=study).values_list(
         "id", "prompt_id", "gold", "left_response_id", "right_response_id"
     )
-    comparisons = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+    comparisons = dict(zip(names, list(zip(*comparison_rows, strict=True)) or [()] * len(names), strict=True))
     names = ["id", "system", "length"]
-    rows = Response.objects.filter(prompt__study=study).values_list("id", "system_id", "length")
-    responses = dict(zip(names, list(zip(*rows, strict=True)) or [()] * len(names), strict=True))
+    response_rows = Response.objects.filter(prompt__study=study).values_list("id", "system_id", "length")
+    responses = dict(zip(names, list(zip(*response_rows, strict=True)) or [()] * len(names), strict=True))
 
     def ints(values: Any) -> np.ndarray:
         return np.array([v or 0 for v in values], dtype=np.int64)

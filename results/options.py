@@ -58,6 +58,13 @@ def category_breakdown_refresh(*, study: Study, table: VoteTable, version: str) 
     results_store(study=study, key=options_key(params, filters, "category", ()), data=data)
 
 
+def results_options_stored(*, study: Study, params: Params, filters: VoteFilter, by: str) -> dict[str, Any] | None:
+    """The options as stored, fresh or not, or None (the dashboard: pages read snapshots only;
+    each default refresh stores the breakdown by category, `category_breakdown_refresh`)."""
+    snapshot = ResultSnapshot.objects.filter(study=study, key=options_key(params, filters, by, ())).first()
+    return snapshot.data if snapshot is not None else None
+
+
 def results_options_get(
     *,
     study: Study,
@@ -66,19 +73,14 @@ def results_options_get(
     by: str,
     family: tuple[str, ...],
     allow_stale: bool = False,
-    compute: bool = True,
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """The cached options for these parameters, recomputed when the votes changed since (or, with
-    ``allow_stale``, served as they are when there are any). Without ``compute``, None when
-    none are stored (the dashboard: pages read snapshots only; the default refresh stores the
-    breakdown by category, results.services.results_refresh)."""
+    ``allow_stale``, served as they are when there are any)."""
     key = options_key(params, filters, by, family)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
     if snapshot is not None and (allow_stale or snapshot.votes_version == votes_version(study, filters)):
         cached: dict[str, Any] = snapshot.data
         return cached
-    if not compute:
-        return None
     data = results_options_compute(study=study, params=params, filters=filters, by=by, family=family)
     stored: dict[str, Any] = results_store(study=study, key=key, data=data).data
     return stored

@@ -39,7 +39,12 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
 
 
 def results_compute(
-    *, study: Study, params: Params, filters: VoteFilter, columns: StudyColumns | None = None, version: str | None = None
+    *,
+    study: Study,
+    params: Params,
+    filters: VoteFilter,
+    columns: StudyColumns | None = None,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """The results JSON. ``columns``: the study's columns if already read (results.loading),
     ``version``: the votes version read before them."""

@@ -118,8 +118,13 @@ def test_an_all_pairs_study_loads_the_same(api, monkeypatch):
                     left, right = (a, b) if rng.random() < 0.5 else (b, a)
                     choice = str(rng.choice(["left", "right", "tie"], p=[0.4, 0.4, 0.2]))
                     votes.append(
-                        {"prompt_id": f"p{p}", "left_system": left, "right_system": right, "choice": choice,
-                         "rater": f"r{(p + r) % 5}"}  # fmt: skip
+                        {
+                            "prompt_id": f"p{p}",
+                            "left_system": left,
+                            "right_system": right,
+                            "choice": choice,
+                            "rater": f"r{(p + r) % 5}",
+                        }  # fmt: skip
                     )
     assert import_votes(api, votes, slug="ap").status_code == 201
     assert assert_same_everywhere(Study.objects.get(slug="ap"), monkeypatch) == len(votes)
