@@ -14,7 +14,7 @@ and the anchors measured in the same run on the same votes:
 - psycopg's binary COPY of the same columns straight into numpy (a row at a time, as psycopg
   hands them over), and of the raw votes table's columns the new path reads.
 
-    .venv/bin/python bench/results.py [--sizes 10000 100000 1000000] [--repeat 2]
+    .venv/bin/python bench/results.py [--sizes 10000 100000 1000000] [--repeat 2] [--pages-only]
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/lima_bench); the studies
 are built once and kept (the 1M study takes a few minutes)."""
@@ -117,7 +117,7 @@ def old_query_server_ms(study: Any) -> float:
     return float(plan["Execution Time"])
 
 
-def bench_size(n_votes: int, repeat: int) -> dict[str, Any]:
+def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from rest_framework.test import APIClient
@@ -132,16 +132,17 @@ def bench_size(n_votes: int, repeat: int) -> dict[str, Any]:
 
     study_id = study_build(n_votes)
     study = Study.objects.select_related("focal_system").get(pk=study_id)
-    new_votes_remove(study_id)
-    results_refresh(study_id=study_id)  # warm: imports, the plan cache, a stored snapshot
     out: dict[str, Any] = {"votes": n_votes}
-    out["refresh"] = timed(lambda: results_refresh(study_id=study_id), repeat)
-    columns = study_columns(study)
-    out["read_columns"] = timed(lambda: study_columns(study), repeat)
-    params = Params(seed=study.seed)
-    out["compute"] = timed(
-        lambda: results_compute(study=study, params=params, filters=VoteFilter(), columns=columns), repeat
-    )
+    if not pages_only:
+        new_votes_remove(study_id)
+        results_refresh(study_id=study_id)  # warm: imports, the plan cache, a stored snapshot
+        out["refresh"] = timed(lambda: results_refresh(study_id=study_id), repeat)
+        columns = study_columns(study)
+        out["read_columns"] = timed(lambda: study_columns(study), repeat)
+        params = Params(seed=study.seed)
+        out["compute"] = timed(
+            lambda: results_compute(study=study, params=params, filters=VoteFilter(), columns=columns), repeat
+        )
     from django.contrib.auth.models import Group
 
     from comparisons.permissions import RESEARCHERS_GROUP
@@ -157,6 +158,8 @@ def bench_size(n_votes: int, repeat: int) -> dict[str, Any]:
     out["dashboard"] = timed(lambda: web.get(page), max(repeat, 5))
     out["progress_panel"] = timed(lambda: web.get(f"/dashboard/s/{study.slug}/progress/"), max(repeat, 5))
     out["results_api"] = timed(lambda: api.get(results), max(repeat, 5))
+    if pages_only:
+        return out
     executed: list[float] = []
     out["anchor_old_query"] = timed(lambda: executed.append(old_query_server_ms(study) / 1000), 1)
     out["anchor_old_query"]["executed"] = executed[0]
@@ -172,11 +175,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--pages-only", action="store_true", help="the dashboard and the API only (snapshots kept)")
     args = parser.parse_args()
     setup_django()
     print(machine(), f"load at start {os.getloadavg()}", flush=True)
     for n in args.sizes:
-        r = bench_size(n, args.repeat)
+        r = bench_size(n, args.repeat, args.pages_only)
         print(f"\n{n:,} votes")
         for k, v in r.items():
             if isinstance(v, dict):
