@@ -9,7 +9,8 @@ For each size, wall time, CPU time (this process's, and its PostgreSQL backend's
 - the parts of a refresh: reading the columns (results.loading.study_columns) and computing;
 - dashboard: the study page's server time (Django's test client in this process, logged in,
   snapshot fresh), and the results API (GET /api/studies/{slug}/results/, snapshot fresh);
-and the anchors measured in the same run on the same votes:
+and, once, what the vote counters' trigger adds to a single-row vote INSERT; and the anchors
+measured in the same run on the same votes:
 - PostgreSQL executing the old row path's vote query alone (EXPLAIN ANALYZE, server time);
 - psycopg's binary COPY of the same columns straight into numpy (a row at a time, as psycopg
   hands them over), and of the raw votes table's columns the new path reads.
@@ -117,6 +118,46 @@ def old_query_server_ms(study: Any) -> float:
     return float(plan["Execution Time"])
 
 
+def trigger_cost(study_id: int, n: int = 2_000) -> dict[str, float]:
+    """Milliseconds per single-row vote INSERT (autocommit off, one transaction rolled back) with
+    the vote counters' trigger (results/0002) and with it disabled, alternating three times."""
+    from django.db import connection, transaction
+
+    comparisons = list(
+        connection.cursor()
+        .execute(
+            "select id, left_response_id, right_response_id from comparisons_comparison where study_id = %s "
+            "order by id limit %s",
+            [study_id, n],
+        )
+        .fetchall()
+    )
+    out: dict[str, list[float]] = {"with": [], "without": []}
+    for _ in range(3):
+        for kind in ("with", "without"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                if kind == "without":
+                    cursor.execute("alter table raters_vote disable trigger results_vote_count_insert")
+                cursor.execute(
+                    'insert into raters_rater (external_id, source, "group", prolific_study_id, prolific_session_id,'
+                    " excluded, excluded_reason, created_at, study_id, key) values ('bench-trigger', 'imported',"
+                    " 'crowd', '', '', false, '', now(), %s, md5(random()::text)) returning id",
+                    [study_id],
+                )
+                rater = cursor.fetchone()[0]
+                start = time.perf_counter()
+                for c, left, right in comparisons:
+                    cursor.execute(
+                        "insert into raters_vote (choice, seconds, rationale, is_gold, imported, simulated, created_at,"
+                        " comparison_id, rater_id, shown_left_id, shown_right_id, winner_id)"
+                        " values ('tie', 10, '', false, false, false, now(), %s, %s, %s, %s, null)",
+                        [c, rater, left, right],
+                    )
+                out[kind].append((time.perf_counter() - start) / len(comparisons) * 1000)
+                transaction.set_rollback(True)
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
 def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -179,6 +220,14 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     print(machine(), f"load at start {os.getloadavg()}", flush=True)
+    from bench.results_data import study_build
+
+    cost = trigger_cost(study_build(min(args.sizes)))
+    print(
+        f"a single-row vote INSERT: {cost['with']:.3f} ms with the vote counters' trigger, "
+        f"{cost['without']:.3f} ms without (load {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
     for n in args.sizes:
         r = bench_size(n, args.repeat, args.pages_only)
         print(f"\n{n:,} votes")
