@@ -75,11 +75,12 @@ def judge_context(request: HttpRequest, study: Study, results: dict[str, Any] | 
         for e in results.get("judges", [])
     ]
     ppi_pairs = [p for p in results.get("pairs", []) if "ppi" in p.get("intervals", {})]
-    from results.options import results_options_get  # noqa: PLC0415  (numpy loads here, not with the URLs)
+    from results.options import results_options_stored  # noqa: PLC0415  (numpy loads here, not with the URLs)
 
-    by_category = results_options_get(
-        study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category", family=(), allow_stale=stale
-    )["breakdown"]
+    options = results_options_stored(  # as stored with the default results (pages read snapshots only)
+        study=study, params=Params(seed=study.seed), filters=VoteFilter(), by="category"
+    )
+    by_category = options["breakdown"] if options is not None else {"groups": []}
     multiples = []
     focal = study.focal_system
     if study.design == Study.Design.FOCAL and focal is not None and len(by_category["groups"]) > 1:

@@ -44,15 +44,43 @@ class RaterStats:
     flags: tuple[str, ...] = field(default=())
 
 
-def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> RaterStats:
-    n = len(rows)
+@dataclass(frozen=True)
+class RaterTotals:
+    """What a rater's statistics need, counted once (from VoteRows, or by the results' refresh
+    from columns: results.digest): votes per choice, the median seconds, gold checks."""
+
+    left: int
+    right: int
+    tie: int
+    median_seconds: float | None
+    gold_votes: int = 0
+    gold_correct: int = 0
+    attention_failed: bool = False
+
+
+def rater_totals(rows: list[VoteRow]) -> RaterTotals:
     checks = [r for r in rows if r.gold_kind]
-    correct = sum(1 for r in checks if r.correct)
-    accuracy = correct / len(checks) if checks else None
-    med = median(r.seconds for r in rows) if rows else None
-    share = {c: sum(1 for r in rows if r.choice == c) / n for c in ("left", "right", "tie")} if n else {}
-    if n:  # a side is picked or not: "both are bad" is folded into a tie (three outcomes)
-        share["tie"] += sum(1 for r in rows if r.choice == "both_bad") / n
+    return RaterTotals(
+        left=sum(1 for r in rows if r.choice == "left"),
+        right=sum(1 for r in rows if r.choice == "right"),
+        # a side is picked or not: "both are bad" is folded into a tie (three outcomes)
+        tie=sum(1 for r in rows if r.choice in ("tie", "both_bad")),
+        median_seconds=median(r.seconds for r in rows) if rows else None,
+        gold_votes=len(checks),
+        gold_correct=sum(1 for r in checks if r.correct),
+        attention_failed=any(r.gold_kind == "attention" and not r.correct for r in checks),
+    )
+
+
+def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> RaterStats:
+    return stats_from_totals(rater_totals(rows), thresholds)
+
+
+def stats_from_totals(t: RaterTotals, thresholds: Thresholds = Thresholds()) -> RaterStats:
+    n = t.left + t.right + t.tie
+    accuracy = t.gold_correct / t.gold_votes if t.gold_votes else None
+    med = t.median_seconds
+    share = {"left": t.left / n, "right": t.right / n, "tie": t.tie / n} if n else {}
     flags = []
     if med is not None and n >= MIN_VOTES_FOR_SPEED and med < thresholds.min_median_seconds:
         flags.append("too_fast")
@@ -60,13 +88,12 @@ def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> R
         flags.append("one_side")
     if n >= MIN_VOTES_FOR_SIDES and share["tie"] >= ONE_SIDE_SHARE:
         flags.append("all_ties")
-    attention_failed = any(r.gold_kind == "attention" and not r.correct for r in checks)
-    if attention_failed or (accuracy is not None and accuracy < thresholds.min_gold_accuracy):
+    if t.attention_failed or (accuracy is not None and accuracy < thresholds.min_gold_accuracy):
         flags.append("failed_checks")
     return RaterStats(
         votes=n,
-        gold_votes=len(checks),
-        gold_correct=correct,
+        gold_votes=t.gold_votes,
+        gold_correct=t.gold_correct,
         gold_accuracy=accuracy,
         median_seconds=med,
         tie_share=share.get("tie"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from comparisons.models import Study
+from raters.models import Rater
 
 
 class ResultSnapshot(models.Model):
@@ -27,3 +28,24 @@ class ResultSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"results of {self.study_id} ({self.key})"
+
+
+class RaterVoteCount(models.Model):
+    """Per rater: votes now, changes ever (inserts, updates and deletes of its votes), the
+    newest vote id and when its newest vote that is not simulated was written (the dashboard's
+    active raters). Kept by triggers on the vote table in the writing transaction (migration
+    results/0002: one statement-level trigger per event on PostgreSQL, row triggers on SQLite),
+    so every writer (the rater form's SQL, bulk imports, judges, the demo, cascades) moves it;
+    results.selectors.votes_version reads it instead of scanning votes. One row per rater, so
+    raters voting at once never wait on one another's counter."""
+
+    rater = models.OneToOneField(
+        Rater, on_delete=models.CASCADE, primary_key=True, related_name="vote_count", db_constraint=False
+    )
+    votes = models.BigIntegerField(default=0)
+    changes = models.BigIntegerField(default=0)
+    last_vote = models.BigIntegerField(default=0)
+    last_voted_at = models.DateTimeField(null=True, blank=True, help_text="The newest vote not simulated.")
+
+    def __str__(self) -> str:
+        return f"{self.votes} votes of rater {self.rater_id}"

@@ -7,16 +7,19 @@ people's votes are left out (the headline is never mixed), and likewise for judg
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet, Sum
 
 from comparisons.models import Study
-from raters.models import Rater, Vote
+from raters.models import GoldPair, Rater, Vote
 from raters.selectors import votes_that_count
 
 if TYPE_CHECKING:
+    from results.loading import StudyColumns
     from results.table import VoteTable
 
 
@@ -71,17 +74,85 @@ def simulated_counts(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[
     return total - dropped, dropped
 
 
-def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[int, str]:
-    """(number of counted votes, a version string that changes whenever votes or
-    exclusions change) — cheap enough for every results request."""
-    agg = counted_votes(study, filters).aggregate(n=Count("id"), last=Max("id"))
-    all_votes = Vote.objects.filter(comparison__study=study).aggregate(n=Count("id"))["n"]
-    excluded = Rater.objects.filter(study=study, excluded=True).count()
-    return agg["n"], f"{agg['n']}:{agg['last'] or 0}:{all_votes}:{excluded}"
+def votes_version(study: Study, filters: VoteFilter = VoteFilter()) -> str:
+    """A version string that changes whenever the study's votes, its raters (exclusions,
+    groups, names) or its gold pairs change: from the per-rater vote counters that triggers on
+    the vote table keep in the writing transaction (results.models.RaterVoteCount), never a
+    scan of the votes. One version per study: a change anywhere in it makes every parameter
+    set's snapshot stale (`filters` is accepted for the callers' symmetry)."""
+    return votes_versions([study.pk])[study.pk]
+
+
+NEVER_VOTED = "v2:0:0:"  # the prefix of a study's version while no vote was ever written
+
+
+def votes_versions(study_ids: list[int] | None = None) -> dict[int, str]:
+    """``votes_version`` of several studies (every study with raters when None) in three
+    small queries: the counters' sums, the raters (ids, groups, names, exclusions, hashed) and
+    the gold pairs (count, newest id)."""
+    raters = Rater.objects.all() if study_ids is None else Rater.objects.filter(study_id__in=study_ids)
+    counts = {
+        row["study_id"]: row
+        for row in raters.order_by()
+        .values("study_id")
+        .annotate(n=Sum("vote_count__votes"), changes=Sum("vote_count__changes"), last=Max("vote_count__last_vote"))
+    }
+    digests: dict[int, Any] = {}
+    for study_id, *fields in raters.order_by("study_id", "id").values_list(
+        "study_id", "id", "group", "external_id", "excluded"
+    ):
+        digests.setdefault(study_id, hashlib.blake2b(digest_size=8)).update(repr(fields).encode())
+    gold = {
+        row["comparison__study_id"]: (row["n"], row["last"])
+        for row in GoldPair.objects.filter(comparison__study_id__in=list(counts) if study_ids is None else study_ids)
+        .order_by()
+        .values("comparison__study_id")
+        .annotate(n=Count("id"), last=Max("id"))
+    }
+    ids = list(counts) if study_ids is None else study_ids
+    # a comparison build (new outputs) changes what the dashboard counts
+    built = dict(Study.objects.filter(pk__in=ids).values_list("pk", "queue_report__built_at"))
+    none: dict[str, Any] = {"n": 0, "changes": 0, "last": 0}
+    return {
+        sid: f"v2:{counts.get(sid, none)['n'] or 0}:{counts.get(sid, none)['changes'] or 0}:"
+        f"{counts.get(sid, none)['last'] or 0}:{digests[sid].hexdigest() if sid in digests else '-'}:"
+        f"{gold.get(sid, (0, 0))[0]}:{gold.get(sid, (0, 0))[1] or 0}:{built.get(sid) or ''}"
+        for sid in ids
+    }
+
+
+@dataclass(frozen=True)
+class VoteLoad:
+    """The counted votes of a study as a VoteTable, rater ids to external ids, and the
+    simulated votes counted and left out (``simulated_counts``)."""
+
+    table: VoteTable
+    raters: dict[int, str]
+    simulated: int
+    simulated_left_out: int
 
 
 def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTable, dict[int, str]]:
     """The counted votes as arrays, in the order they arrived (vote ids), and rater ids to external ids."""
+    load = vote_load(study, filters)
+    return load.table, load.raters
+
+
+def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyColumns | None = None) -> VoteLoad:
+    """The counted votes: on PostgreSQL as columns straight into numpy (results.loading, a
+    few integers per vote aggregated into binary strings, and the study's comparisons,
+    responses and raters; `columns` if already read); elsewhere (the SQLite first run)
+    through the ORM rows."""
+    # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
+    if connection.vendor == "postgresql":
+        from results.loading import vote_load_columns  # noqa: PLC0415
+
+        return vote_load_columns(study, filters, columns)
+    return vote_load_rows(study, filters)
+
+
+def vote_load_rows(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad:
+    """The row path: the ORM's tuples per vote (the reference the columns path is tested equal to)."""
     both_bad = Q(choice=Vote.Choice.BOTH_BAD)
     rows = list(
         counted_votes(study, filters)
@@ -102,7 +173,7 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
     )
     systems = dict(study.systems.values_list("id", "name"))
     raters = dict(counted_votes(study, filters).values_list("rater_id", "rater__external_id").distinct())
-    # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
-    from results.table import VoteTable
+    from results.table import VoteTable  # noqa: PLC0415
 
-    return VoteTable.from_rows(rows, systems), raters
+    simulated, left_out = simulated_counts(study, filters)
+    return VoteLoad(VoteTable.from_rows(rows, systems), raters, simulated, left_out)

@@ -8,7 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,14 +17,17 @@ from django.utils import timezone
 
 from comparisons.models import Study
 from comparisons.services.queue import study_pairs, study_system_ids
-from raters.models import Vote
 from results import tasks
 from results.categories import prompt_labels
 from results.models import ResultSnapshot
 from results.params import Params
-from results.selectors import VoteFilter, simulated_counts, vote_table, votes_version
+from results.selectors import NEVER_VOTED, VoteFilter, vote_load, votes_version, votes_versions
+
+if TYPE_CHECKING:
+    from results.loading import StudyColumns
 
 DEFAULT_KEY = "default"
+DIGEST_KEY = "dashboard-digest"  # results.digest, written with each default refresh
 
 
 def snapshot_key(params: Params, filters: VoteFilter) -> str:
@@ -35,7 +38,16 @@ def snapshot_key(params: Params, filters: VoteFilter) -> str:
     return "&".join(parts)[:500]
 
 
-def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dict[str, Any]:
+def results_compute(
+    *,
+    study: Study,
+    params: Params,
+    filters: VoteFilter,
+    columns: StudyColumns | None = None,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """The results JSON. ``columns``: the study's columns if already read (results.loading),
+    ``version``: the votes version read before them."""
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
     from results.compute import compute_results  # noqa: PLC0415
@@ -43,8 +55,10 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
     from results.stopping import stopping_apply  # noqa: PLC0415
 
-    n_votes, version = votes_version(study, filters)
-    table, raters = vote_table(study, filters)
+    if version is None:  # before the votes: a vote landing between is picked up next time
+        version = votes_version(study, filters)
+    load = vote_load(study, filters, columns)
+    table, raters = load.table, load.raters
     pairs = study_pairs(study)
     default = snapshot_key(params, filters) == DEFAULT_KEY
     context = sequential_context(study=study, params=params, default=default)
@@ -59,15 +73,14 @@ def results_compute(*, study: Study, params: Params, filters: VoteFilter) -> dic
     names = dict(study.systems.values_list("id", "name"))
     in_study = [names[i] for i in study_system_ids(study)]
     data["systems"] = [n for n in in_study if n in data["systems"]]  # the study's order, not the alphabet's
-    simulated, left_out = simulated_counts(study, filters)
     return {
         "study": study.slug,
         "design": study.design,
         "focal_system": study.focal_system.name if study.focal_system is not None else None,
-        "n_votes": n_votes,
+        "n_votes": len(table),
         "votes_version": version,
-        "simulated_votes": simulated,
-        "simulated_votes_left_out": left_out,
+        "simulated_votes": load.simulated,
+        "simulated_votes_left_out": load.simulated_left_out,
         "params": {
             **asdict(params),
             "exclude_raters": list(filters.exclude_raters),
@@ -97,10 +110,20 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
     study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
     if study is None:
         return None
+    from results.digest import study_digest  # noqa: PLC0415  (numpy loads here, not with the URLs)
+    from results.loading import study_columns  # noqa: PLC0415
+
     params = Params(seed=study.seed)
-    return results_store(
-        study=study, key=DEFAULT_KEY, data=results_compute(study=study, params=params, filters=VoteFilter())
-    )
+    version = votes_version(study)
+    columns = study_columns(study)
+    data = results_compute(study=study, params=params, filters=VoteFilter(), columns=columns, version=version)
+    snapshot = results_store(study=study, key=DEFAULT_KEY, data=data)
+    digest = study_digest(study, columns, version)
+    results_store(study=study, key=DIGEST_KEY, data={**digest, "n_votes": data["n_votes"]})
+    from results.options import category_breakdown_refresh  # noqa: PLC0415  (numpy, as above)
+
+    category_breakdown_refresh(study=study, table=vote_load(study, VoteFilter(), columns).table, version=version)
+    return snapshot
 
 
 def results_refresh_stale() -> list[int]:
@@ -109,12 +132,11 @@ def results_refresh_stale() -> list[int]:
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
     refreshed = []
     snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
-    for study in Study.objects.filter(pk__in=Vote.objects.values("comparison__study_id")).select_related(
-        "focal_system"
-    ):
-        if snapshots.get(study.pk) != votes_version(study)[1]:
-            results_refresh(study_id=study.pk)
-            refreshed.append(study.pk)
+    versions = votes_versions()  # from the vote counters (results.models.RaterVoteCount), no scan
+    for study_id, version in sorted(versions.items()):
+        if snapshots.get(study_id) != version and (study_id in snapshots or not version.startswith(NEVER_VOTED)):
+            results_refresh(study_id=study_id)
+            refreshed.append(study_id)
     return refreshed
 
 
@@ -123,13 +145,26 @@ def results_get(*, study: Study, params: Params, filters: VoteFilter) -> tuple[R
     Default results that are stale are served as they are while a refresh is queued."""
     key = snapshot_key(params, filters)
     snapshot = ResultSnapshot.objects.filter(study=study, key=key).first()
-    _, version = votes_version(study, filters)
+    version = votes_version(study, filters)
     if snapshot is not None and snapshot.votes_version == version:
         return snapshot, False
     if snapshot is not None and key == DEFAULT_KEY:
         results_schedule_refresh(study_id=study.pk)
         return snapshot, True
     return results_store(study=study, key=key, data=results_compute(study=study, params=params, filters=filters)), False
+
+
+def results_stored(*, study: Study) -> tuple[ResultSnapshot | None, ResultSnapshot | None, bool]:
+    """For pages that read snapshots only (the dashboard): the default results and the
+    dashboard digest as stored, and whether they are stale. Nothing is computed here: missing
+    or stale, a refresh is queued and the page says the results are updating."""
+    stored = {s.key: s for s in ResultSnapshot.objects.filter(study=study, key__in=[DEFAULT_KEY, DIGEST_KEY])}
+    results, digest = stored.get(DEFAULT_KEY), stored.get(DIGEST_KEY)
+    version = votes_version(study)
+    stale = results is None or digest is None or results.votes_version != version or digest.votes_version != version
+    if stale and not version.startswith(NEVER_VOTED):
+        results_schedule_refresh(study_id=study.pk)
+    return results, digest, stale
 
 
 def _pending_key(study_id: int) -> str:

@@ -18,11 +18,10 @@ from dashboard.access import own_study, researcher_required
 from dashboard.charts import has_both_bad
 from dashboard.forms import SettingsForm, StudyForm, UploadForm
 from dashboard.judges import judge_context
-from dashboard.selectors import studies_votes_wanted, study_progress, study_results
+from dashboard.selectors import progress_from, rater_rows, studies_votes_wanted, study_progress, study_snapshots
 from dashboard.sequential import displayed_results
 from prolific.selectors import link_for as prolific_link_for
 from raters.models import Rater
-from raters.selectors import raters_of, stats_by_rater
 from raters.services.entry import rater_settings_get, rater_settings_update
 from raters.services.quality import rater_exclude, rater_include
 
@@ -55,7 +54,7 @@ def study_new(request: HttpRequest) -> HttpResponse:
 @researcher_required
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = own_study(request, slug)
-    results, stale = study_results(study)
+    results, digest, stale = study_snapshots(study)
     results = displayed_results(results, is_open=study.status == Study.Status.OPEN)
     # The chart is an <img> of its SVG download (dashboard.views.exports.chart, which writes the
     # votes' provenance into the figure): generated markup is never inlined into the page, and an
@@ -67,8 +66,8 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {
         "study": study,
-        "counts": study_counts(study),
-        "progress": study_progress(study),
+        "counts": digest["counts"] if digest is not None and not stale else study_counts(study),
+        "progress": progress_from(study, digest, updating=stale),
         "results": results,
         "stale": stale,
         "chart": chart,
@@ -78,7 +77,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "rater_link": rater_link,
         "prolific_link": rater_link
         + "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}",
-        "raters": _rater_rows(study),
+        "raters": rater_rows(study, digest),
         "jobs": study.upload_jobs.order_by("-created_at")[:5],
         **judge_context(request, study, results, stale),
         "prolific": prolific_link_for(study),
@@ -101,11 +100,6 @@ def _settings_initial(study: Study) -> dict:
         "reveal_policy": s.reveal_policy,
         **{f: getattr(s, f) for f in CONSENT_FIELDS},
     }
-
-
-def _rater_rows(study: Study) -> list[dict]:
-    stats = stats_by_rater(study, rater_settings_get(study=study))
-    return [{"rater": r, "stats": stats.get(r.pk)} for r in raters_of(study)]
 
 
 @researcher_required

@@ -8,6 +8,7 @@ from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study
 from comparisons.services import comparisons_build, outputs_upload, study_create, study_open
 from demo.simulate import votes_simulate
+from results.services import results_refresh_stale
 from tests.comparisons.helpers import rows_for
 
 
@@ -31,6 +32,7 @@ def study_with_votes(owner, slug: str = "demo", prompts: int = 20, open_per_base
         exact=False,
         open_per_baseline=open_per_baseline,
     )
+    results_refresh_stale()  # what beat runs: pages read the snapshots it stores (issue 13)
     return study
 
 
@@ -58,4 +60,5 @@ def study_with_judge(owner, slug: str = "judged") -> Study:
     votes, errors = validate_vote_rows(list(enumerate(simulated_votes(6), start=1)))
     assert not errors
     votes_import(study=study, rows=votes)
+    results_refresh_stale()  # what beat runs: pages read the snapshots it stores (issue 13)
     return study

@@ -230,6 +230,7 @@ def test_prompt_drill_down_filters_and_unblinds_for_the_researcher(researcher_cl
 
 def test_the_progress_panel_counts_votes_against_targets(researcher_client, researcher):
     from raters.models import GoldPair
+    from results.services import results_refresh_stale
 
     study = study_with_votes(researcher)
     panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
@@ -238,7 +239,10 @@ def test_the_progress_panel_counts_votes_against_targets(researcher_client, rese
     GoldPair.objects.create(comparison=gold, expected_winner=gold.left_response.system)
     Vote.objects.filter(comparison=gold).update(is_gold=True)
     panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
-    assert "Votes 117 of 117 wanted" in panel
+    assert "Votes 120 of 120 wanted" in panel and "updating" in panel  # the last refresh's count, marked
+    assert results_refresh_stale() == [study.pk]  # what beat runs: pages read what it stores (issue 13)
+    panel = researcher_client.get("/dashboard/s/demo/progress/").content.decode()
+    assert "Votes 117 of 117 wanted" in panel and "updating" not in panel
 
 
 def test_systems_are_attached_to_a_draft_only(researcher_client, researcher):
@@ -286,12 +290,14 @@ def test_the_studies_list_shows_each_studys_progress_in_a_fixed_number_of_querie
     researcher_client, researcher, django_assert_max_num_queries
 ):
     from dashboard.selectors import studies_votes_wanted, study_progress
+    from results.services import results_refresh_stale
     from tests.factories import GoldPairFactory
 
     studies = [study_with_votes(researcher, slug=f"s{i}", prompts=4 + i) for i in range(3)]
     GoldPairFactory(comparison=studies[0].comparisons.first())
     Vote.objects.filter(comparison__gold__isnull=False).update(is_gold=True)
     Rater.objects.filter(pk=Vote.objects.filter(comparison__study=studies[1]).values("rater")[:1]).update(excluded=True)
+    assert sorted(results_refresh_stale()) == sorted(s.pk for s in studies[:2])  # what beat runs
     totals = studies_votes_wanted(studies)
     for study in studies:
         progress = study_progress(study)

@@ -68,6 +68,7 @@ def test_dashboard_progress_leaves_judge_votes_out(client, api, study):
     judge_rows = [dict(r, rater_group="judge") for r in lima_votes(5, 0, 0, rater="gpt4-judge")]
     assert import_votes(api, judge_rows + lima_votes(2, 0, 0, rater="human"), slug="g").status_code == 201
     assert Rater.objects.get(external_id="gpt4-judge").group == Rater.JUDGE_GROUP
+    results_refresh(study_id=study.pk)  # the dashboard reads what the refresh counted
     progress = study_progress(study)
     assert progress["votes"] == 2
     assert studies_votes_wanted([study])[study.pk] == (2, progress["wanted"])

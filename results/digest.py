@@ -1,0 +1,106 @@
+"""What the dashboard shows beside the results, counted with each default refresh from the
+columns the results were read from (results.loading.StudyColumns), so a page view reads it
+instead of scanning votes: per pair, the comparisons (gold pairs aside) and the votes filling
+their slots (raters.selectors.votes_filling_slots); gold votes and how many were right; the
+simulated votes; per rater the totals of raters.quality (votes per choice, median seconds,
+gold checks); and the study's counts (comparisons.selectors.study_counts). Stored as the
+study's ResultSnapshot under results.services.DIGEST_KEY with the votes version it was counted at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from comparisons.models import Study
+from comparisons.selectors import study_counts
+from raters.models import GoldPair, Rater
+from results.loading import StudyColumns, lookup
+
+CHOICES = ("left", "right", "tie")
+
+
+def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, Any]:
+    votes, comparisons, responses = cols.votes, cols.comparisons, cols.responses
+    low, high = _pairs(comparisons, responses)
+    gold_comparison = comparisons["gold"]
+    pair_codes, pair_of_comparison = np.unique(np.stack([low, high], axis=1), axis=0, return_inverse=True)
+    pair_of_comparison = pair_of_comparison.reshape(-1)
+    at, found = lookup(comparisons["id"], votes["comparison"])
+    excluded = {r[0] for r in cols.raters if r[3]}
+    judges = {r[0] for r in cols.raters if r[2] == Rater.JUDGE_GROUP}
+    not_counting = np.array(sorted(excluded | judges), dtype=np.int64)
+    _, by_not_counting = lookup(not_counting, votes["rater"])
+    filling = found & ~votes["gold"] & ~gold_comparison[at] & ~by_not_counting
+    n_pairs = pair_codes.shape[0]
+    comparisons_per_pair = np.bincount(pair_of_comparison[~gold_comparison], minlength=n_pairs)
+    votes_per_pair = np.bincount(pair_of_comparison[at[filling]], minlength=n_pairs)
+    pairs = {
+        f"{a}:{b}": [int(c), int(v)]
+        for (a, b), c, v in zip(
+            pair_codes.tolist(), comparisons_per_pair.tolist(), votes_per_pair.tolist(), strict=True
+        )
+        if c
+    }
+    expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
+    kinds = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
+    gold_ids = np.array(sorted(expected), dtype=np.int64)
+    _, on_gold = lookup(gold_ids, votes["comparison"])
+    expected_winner = np.array([expected[c] or 0 for c in gold_ids.tolist()], dtype=np.int64)
+    attention = np.array([kinds[c] == GoldPair.Kind.ATTENTION for c in gold_ids.tolist()], dtype=bool)
+    gold_at, _ = lookup(gold_ids, votes["comparison"])
+    correct = on_gold & (votes["winner"] == (expected_winner[gold_at] if gold_ids.size else 0))
+    progress_gold = on_gold & votes["gold"]
+    return {
+        "votes_version": version,
+        "pairs": pairs,
+        "gold_votes": int(progress_gold.sum()),
+        "gold_correct": int((progress_gold & correct).sum()),
+        "simulated_votes": int(votes["simulated"].sum()),
+        "raters": _raters(votes, on_gold, correct, on_gold & attention[gold_at] if gold_ids.size else on_gold),
+        "counts": study_counts(study),
+    }
+
+
+def _pairs(comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    left_at, _ = lookup(responses["id"], comparisons["left"])
+    right_at, _ = lookup(responses["id"], comparisons["right"])
+    a, b = responses["system"][left_at], responses["system"][right_at]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _raters(
+    votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields."""
+    if not votes["rater"].size:
+        return {}
+    order = np.lexsort((votes["seconds"], votes["rater"]))
+    raters, starts, sizes = np.unique(votes["rater"][order], return_index=True, return_counts=True)
+    seconds = votes["seconds"][order]
+    medians = (seconds[starts + (sizes - 1) // 2] + seconds[starts + sizes // 2]) / 2
+    _, inverse = np.unique(votes["rater"], return_inverse=True)
+    per_choice = np.bincount(inverse * 3 + votes["choice"], minlength=3 * raters.size).reshape(-1, 3)
+    gold = np.bincount(inverse[on_gold], minlength=raters.size)
+    right = np.bincount(inverse[on_gold & correct], minlength=raters.size)
+    failed = np.bincount(inverse[attention & ~correct], minlength=raters.size)
+    return {
+        str(r): {
+            "left": c[0],
+            "right": c[1],
+            "tie": c[2],
+            "median_seconds": m,
+            "gold_votes": g,
+            "gold_correct": k,
+            "attention_failed": f > 0,
+        }
+        for r, c, m, g, k, f in zip(
+            raters.tolist(),
+            per_choice.tolist(),
+            medians.tolist(),
+            gold.tolist(),
+            right.tolist(),
+            failed.tolist(),
+            strict=True,
+        )
+    }

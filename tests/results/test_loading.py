@@ -1,0 +1,205 @@
+"""The columns path (a binary COPY straight into numpy, results.loading) reads exactly the votes
+the row path (the ORM's tuples, results.selectors.vote_load_rows) reads, and every study's
+results are unchanged by it (to 1e-12): focal and all-pairs studies, judges, excluded raters,
+gold pairs and attention checks, imported and simulated votes, the researcher's filters, and
+the real-data studies of ../shared/data (AlpacaEval's judge, PandaLM's annotators)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from comparisons.models import Study
+from comparisons.services.queue import comparisons_build
+from demo.simulate import votes_simulate
+from raters.models import GoldPair, Rater, Vote
+from results import services
+from results.params import Params
+from results.selectors import VoteFilter, vote_load, vote_load_rows, votes_version
+from tests.comparisons.helpers import create_study, jsonl, rows_for, upload
+from tests.comparisons.test_real_data import alpaca_rows
+from tests.conftest import shared_data
+from tests.results.judge_votes import simulated_votes
+from tests.results.test_api import import_votes, lima_votes
+
+pytestmark = pytest.mark.django_db
+FIELDS = ("comparison", "prompt", "rater", "group", "left", "right", "winner", "left_length", "right_length")
+FILTERS = [
+    VoteFilter(),
+    VoteFilter(exclude_raters=("r2",)),
+    VoteFilter(rater_group="judge"),
+    VoteFilter(rater_group="crowd"),
+    VoteFilter(include_excluded=True),
+]
+
+
+def assert_close(a: Any, b: Any, path: str = "") -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for k in a:
+            assert_close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float) and not (math.isnan(a) and math.isnan(b)):
+        assert b == pytest.approx(a, rel=1e-12, abs=1e-12), path
+    else:
+        assert a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b)), path
+
+
+def assert_same_everywhere(study: Study, monkeypatch: pytest.MonkeyPatch, filters=FILTERS) -> int:
+    """Both paths give the same arrays and the same results; returns the default's vote count."""
+    assert connection.vendor == "postgresql"
+    params = Params(seed=study.seed)
+    for f in filters:
+        rows, cols = vote_load_rows(study, f), vote_load(study, f)
+        for name in FIELDS:
+            x, y = getattr(rows.table, name), getattr(cols.table, name)
+            assert x.dtype == y.dtype and np.array_equal(x, y), (f, name)
+        assert rows.table.systems == cols.table.systems
+        assert rows.raters.items() <= cols.raters.items()  # the columns path names every counting rater
+        assert (rows.simulated, rows.simulated_left_out) == (cols.simulated, cols.simulated_left_out)
+        new = services.results_compute(study=study, params=params, filters=f)
+        with monkeypatch.context() as m:
+            m.setattr(services, "vote_load", lambda study, filters, _columns=None: vote_load_rows(study, filters))
+            old = services.results_compute(study=study, params=params, filters=f)
+        assert_close(json.loads(json.dumps(old)), json.loads(json.dumps(new)))
+    return len(vote_load(study).table)
+
+
+@pytest.fixture
+def focal(api):
+    create_study(api, slug="s")
+    upload(api, "s", rows_for(40, ["LIMA", "GPT-4", "Bard"]))
+    api.post("/api/studies/s/open/")
+    study = Study.objects.get(slug="s")
+    comparisons_build(study_id=study.pk)
+    return study
+
+
+def test_a_focal_study_with_judges_exclusions_and_gold_pairs_loads_the_same(api, focal, monkeypatch):
+    rows = simulated_votes(seed=3)
+    rows += lima_votes(10, 5, 8, rater="r1") + lima_votes(7, 9, 4, baseline="Bard", rater="r2", start=3)
+    rows += lima_votes(12, 3, 9, rater="r3", start=10)
+    assert import_votes(api, rows).status_code == 201
+    gold = api.post("/api/studies/s/gold/", {"prompt_id": "p5", "systems": ["LIMA", "GPT-4"], "expected": "LIMA"})
+    assert gold.status_code == 201, gold.json()
+    Rater.objects.filter(external_id="r3").update(excluded=True, excluded_reason="speeding")
+    n = assert_same_everywhere(focal, monkeypatch)
+    assert 0 < n < Vote.objects.filter(comparison__study=focal).count()
+    assert GoldPair.objects.filter(comparison__study=focal).exists()
+
+
+def test_simulated_votes_and_their_leaving_once_real_votes_come_load_the_same(api, focal, monkeypatch):
+    added = votes_simulate(study=focal, shares={"GPT-4": (3, 1, 2), "Bard": (2, 2, 1)}, judge_shares={}, raters=4)
+    assert added > 0
+    assert assert_same_everywhere(focal, monkeypatch, filters=[VoteFilter()]) == added
+    assert import_votes(api, lima_votes(6, 2, 3, rater="person")).status_code == 201
+    assert assert_same_everywhere(focal, monkeypatch, filters=[VoteFilter()]) == 11  # the simulated ones left out
+
+
+def test_an_all_pairs_study_loads_the_same(api, monkeypatch):
+    systems = ["A", "B", "C", "D"]
+    create_study(api, slug="ap", design="all_pairs", focal_system=None, baselines=None, systems=systems)
+    upload(api, "ap", rows_for(12, systems))
+    api.post("/api/studies/ap/open/")
+    rng = np.random.default_rng(5)
+    votes = []
+    for p in range(12):
+        for i, a in enumerate(systems):
+            for b in systems[i + 1 :]:
+                for r in range(3):
+                    left, right = (a, b) if rng.random() < 0.5 else (b, a)
+                    choice = str(rng.choice(["left", "right", "tie"], p=[0.4, 0.4, 0.2]))
+                    votes.append(
+                        {
+                            "prompt_id": f"p{p}",
+                            "left_system": left,
+                            "right_system": right,
+                            "choice": choice,
+                            "rater": f"r{(p + r) % 5}",
+                        }  # fmt: skip
+                    )
+    assert import_votes(api, votes, slug="ap").status_code == 201
+    assert assert_same_everywhere(Study.objects.get(slug="ap"), monkeypatch) == len(votes)
+
+
+def test_the_real_data_studies_load_the_same(api, monkeypatch):
+    annotations = json.loads(shared_data("alpaca_eval", "gpt4", "annotations.json").read_text())
+    create_study(api, slug="ae", focal_system="gpt4", baselines=["text_davinci_003"])
+    api.post("/api/studies/ae/outputs/", jsonl(alpaca_rows("gpt4")), content_type="application/x-ndjson")
+    api.post("/api/studies/ae/open/")
+    votes = [
+        {
+            "prompt_id": f"alpaca-{i:03d}",
+            "left_system": "text_davinci_003",
+            "right_system": "gpt4",
+            "choice": {1.0: "left", 2.0: "right"}.get(float(a["preference"]), "tie"),
+            "rater": "alpaca_eval_gpt4",
+            "rater_group": "judge",
+        }
+        for i, a in enumerate(annotations)
+        if a["preference"] is not None
+    ]
+    assert import_votes(api, votes, slug="ae").status_code == 201
+    assert assert_same_everywhere(Study.objects.get(slug="ae"), monkeypatch, filters=FILTERS[:3]) == len(votes)
+
+    items = json.loads(shared_data("pandalm", "testset-v1.json").read_text())
+    systems = sorted({m for item in items for m in item["cmp_key"].split("_", 1)})
+    create_study(api, slug="pl", design="all_pairs", focal_system=None, baselines=None, systems=systems)
+    rows, votes = [], []
+    for item in items:
+        first, second = item["cmp_key"].split("_", 1)
+        pid = f"pandalm-{item['idx']}"
+        prompt = item["instruction"] + (f"\n\n{item['input']}" if item["input"] else "")
+        rows += [
+            {"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
+            {"prompt_id": pid, "system": second, "response": str(item["response2"])},
+        ]
+        votes += [
+            {
+                "prompt_id": pid,
+                "left_system": first,
+                "right_system": second,
+                "choice": {0: "tie", 1: "left", 2: "right"}[item[f"annotator{k}"]],
+                "rater": f"annotator{k}",
+                "rater_group": "author",
+            }
+            for k in (1, 2, 3)
+        ]
+    assert api.post("/api/studies/pl/outputs/", jsonl(rows), content_type="application/x-ndjson").status_code == 201
+    api.post("/api/studies/pl/open/")
+    assert import_votes(api, votes, slug="pl").status_code == 201
+    assert assert_same_everywhere(Study.objects.get(slug="pl"), monkeypatch, filters=FILTERS[:2]) == len(votes)
+
+
+def test_the_version_moves_with_every_change_that_moves_the_counted_votes(api, focal):
+    versions = [votes_version(focal)]
+
+    def changed() -> None:
+        versions.append(votes_version(focal))
+        assert versions[-1] != versions[-2]
+
+    assert import_votes(api, lima_votes(5, 2, 3, rater="r1") + lima_votes(4, 4, 4, rater="r2")).status_code == 201
+    changed()
+    rater = Rater.objects.get(external_id="r2")
+    Rater.objects.filter(pk=rater.pk).update(excluded=True)
+    changed()
+    Rater.objects.filter(pk=rater.pk).update(excluded=False)
+    changed()
+    Rater.objects.filter(pk=rater.pk).update(group="expert")
+    changed()
+    gold = api.post("/api/studies/s/gold/", {"prompt_id": "p1", "systems": ["LIMA", "GPT-4"], "expected": "LIMA"})
+    assert gold.status_code == 201
+    changed()  # the gold pair, and its votes marked gold (an update of the votes)
+    Vote.objects.filter(rater=rater).order_by("-id")[:1].get().delete()
+    changed()
+    rater.delete()
+    changed()
+    assert votes_version(focal).startswith(f"v2:{Vote.objects.filter(comparison__study=focal).count()}:")
