@@ -362,12 +362,13 @@ async def enter(client: Client, slug: str, pid: str, ledger: dict) -> Any:
 
 
 async def submit(client: Client, slug: str, page: Any, token: str, rng: random.Random, ledger: dict) -> Any:
-    """POST the vote (again after an error page, as a person would); the next page."""
+    """POST the vote (again after a server error, as a person would); the next page."""
     data = {"token": token, "choice": rng.choice(("left", "right", "tie")), "csrfmiddlewaretoken": csrf(page)}
     for attempt in range(4):
         posted = await client.request("POST", f"/r/{slug}/vote/", "/r/{slug}/vote/", data=data)
-        if posted is not None and posted.status_code in (301, 302, 303):
-            page = await _get(client, slug, posted.headers["location"])
+        if posted is not None and posted.status_code in (200, 301, 302, 303):
+            # The POST answers with the next pair's page itself (200), or redirects (the done page).
+            page = posted if posted.status_code == 200 else await _get(client, slug, posted.headers["location"])
             turned_away = page is not None and page.status_code == 200 and NOTICE in page.text
             ledger["refused" if turned_away else "accepted"].append(token)  # a message says why it was turned away
             return page

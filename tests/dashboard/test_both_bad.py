@@ -12,6 +12,7 @@ from comparisons.ingest.rows import validate_rows
 from comparisons.services import comparisons_build, outputs_upload, study_create, study_open
 from raters.services.vote_import import votes_import
 from raters.vote_rows import validate_vote_rows
+from results.services import results_refresh
 from tests.comparisons.helpers import rows_for
 from tests.results.test_api import lima_votes
 
@@ -37,6 +38,7 @@ def researcher_client(client, researcher):
     votes, errors = validate_vote_rows(list(enumerate(raw, start=1)))
     assert not errors
     votes_import(study=study, rows=votes)
+    results_refresh(study_id=study.pk)  # what beat does: pages read the stored snapshot (issue 13)
     return client
 
 
