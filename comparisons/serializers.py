@@ -62,7 +62,17 @@ class StudyCreateSerializer(serializers.Serializer):
 
 
 class StudyUpdateSerializer(serializers.Serializer):
-    stopping = serializers.JSONField(allow_null=True, help_text=STOPPING_HELP)
+    stopping = serializers.JSONField(required=False, allow_null=True, help_text=STOPPING_HELP)
+    both_bad = serializers.BooleanField(
+        required=False,
+        help_text='Offer "both are bad" as a fourth choice (votes `both_bad`); changes only while the study is a '
+        "draft, since raters of an open study already answered with the choices it had.",
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError({"stopping": ["give `stopping`, `both_bad` or both"]})
+        return attrs
 
 
 class StudyCountsSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -53,7 +54,7 @@ class StudyDetailApi(APIView):
         return detail_response(request, selectors.study_owned(request.user, slug))
 
     @extend_schema(
-        summary="Change a study's stopping rules",
+        summary='Change a study\'s stopping rules, or (in a draft) whether it offers "both are bad"',
         request=StudyUpdateSerializer,
         responses={200: StudyDetailSerializer, **ERRORS, **NOT_FOUND},
     )
@@ -61,7 +62,12 @@ class StudyDetailApi(APIView):
         study = selectors.study_owned(request.user, slug)
         data = StudyUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return detail_response(request, study_set_stopping(study=study, stopping=data.validated_data["stopping"]))
+        with transaction.atomic():  # both changes or neither
+            if "both_bad" in data.validated_data:
+                study = services.study_set_both_bad(study=study, offer=data.validated_data["both_bad"])
+            if "stopping" in data.validated_data:
+                study = study_set_stopping(study=study, stopping=data.validated_data["stopping"])
+        return detail_response(request, study)
 
 
 class StudyOpenApi(APIView):

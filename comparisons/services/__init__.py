@@ -10,7 +10,14 @@ from comparisons.services.jobs import (
 from comparisons.services.outputs import UploadCounts, outputs_upload
 from comparisons.services.queue import BuildReport, comparisons_build, comparisons_rebuild_stranded, study_pairs
 from comparisons.services.receive import outputs_receive
-from comparisons.services.studies import study_add_systems, study_close, study_create, study_open, study_update
+from comparisons.services.studies import (
+    study_add_systems,
+    study_close,
+    study_create,
+    study_open,
+    study_set_both_bad,
+    study_update,
+)
 
 __all__ = [
     "BuildReport",
@@ -24,6 +31,7 @@ __all__ = [
     "study_create",
     "study_open",
     "study_pairs",
+    "study_set_both_bad",
     "study_update",
     "upload_job_create",
     "upload_job_progress",

@@ -156,6 +156,20 @@ def study_update(*, study: Study, votes_per_comparison: int) -> Study:
     return study
 
 
+def study_set_both_bad(*, study: Study, offer: bool) -> Study:
+    """Offer (or stop offering) "both are bad" as a fourth choice. Only a draft may change it:
+    the votes of an open study were cast with the choices it had, and a fourth outcome that
+    appears half-way would move every share."""
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        if locked.offer_both_bad != offer:
+            if locked.status != Study.Status.DRAFT:
+                _invalid("both_bad", f"can change only while the study is a draft (it is {locked.status})")
+            Study.objects.filter(pk=study.pk).update(offer_both_bad=offer)
+    study.refresh_from_db()
+    return study
+
+
 def study_add_systems(*, study: Study, names: list[str]) -> list[System]:
     """Attach systems (created by name when new) to a draft study; for a focal study they
     become baselines. An open study's systems are fixed: its queue is being voted on."""

@@ -41,6 +41,24 @@ def test_a_study_offers_both_bad_only_when_created_with_it(api):
     assert api.get("/api/studies/bb/").json()["both_bad"] is True
 
 
+def test_a_draft_may_turn_both_bad_on_and_off_by_patch_an_open_study_may_not(api):
+    create_study(api, slug="bb")
+    turned_on = api.patch("/api/studies/bb/", {"both_bad": True}, format="json")
+    assert turned_on.status_code == 200 and turned_on.json()["both_bad"] is True
+    assert turned_on.json()["choices"]["both_bad"] == "Both are bad"
+    both = api.patch("/api/studies/bb/", {"both_bad": False, "stopping": {"rule": "verdict"}}, format="json")
+    assert both.status_code == 200 and both.json()["both_bad"] is False and both.json()["stopping"]
+    upload(api, "bb", rows_for(30, SYSTEMS))
+    assert api.post("/api/studies/bb/open/").status_code == 200
+    refused = api.patch("/api/studies/bb/", {"both_bad": True, "stopping": None}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "both_bad" and "draft" in refused.json()["errors"][0]["reason"]
+    after = api.get("/api/studies/bb/").json()
+    assert after["both_bad"] is False and after["stopping"]  # nothing half-written: the stopping rule stayed
+    assert api.patch("/api/studies/bb/", {"both_bad": False}, format="json").status_code == 200  # no change is fine
+    assert api.patch("/api/studies/bb/", {"both_bad": "maybe"}, format="json").json()["errors"][0]["field"] == "both_bad"
+
+
 def test_imported_both_bad_votes_are_kept_apart_and_the_four_shares_add_up(api):
     _open(api, "bb", both_bad=True)
     rows = with_both_bad(lima_votes(12, 6, 8), every=4) + lima_votes(3, 1, 2, baseline="Bard", rater="r2")
