@@ -93,23 +93,9 @@ def old_query_server_ms(study: Any) -> float:
     """PostgreSQL's own time for the row path's vote query (EXPLAIN ANALYZE, no transfer)."""
     from django.db import connection
 
-    from results.selectors import counted_votes
+    from results.selectors import vote_rows_query
 
-    qs = (
-        counted_votes(study)
-        .order_by("id")
-        .values_list(
-            "comparison_id",
-            "comparison__prompt_id",
-            "rater_id",
-            "rater__group",
-            "shown_left__system_id",
-            "shown_right__system_id",
-            "winner_id",
-            "shown_left__length",
-            "shown_right__length",
-        )
-    )
+    qs = vote_rows_query(study)
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("explain (analyze, format json) " + sql, params)

@@ -151,10 +151,11 @@ def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyCo
     return vote_load_rows(study, filters)
 
 
-def vote_load_rows(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad:
-    """The row path: the ORM's tuples per vote (the reference the columns path is tested equal to)."""
+def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet:
+    """The row path's query: one tuple per counted vote, in id order (comparison, prompt, rater,
+    rater group, left and right systems, winner, left and right lengths, both bad)."""
     both_bad = Q(choice=Vote.Choice.BOTH_BAD)
-    rows = list(
+    return (
         counted_votes(study, filters)
         .order_by("id")
         .annotate(both_bad=ExpressionWrapper(both_bad, output_field=BooleanField()))
@@ -171,6 +172,11 @@ def vote_load_rows(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad
             "both_bad",
         )
     )
+
+
+def vote_load_rows(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad:
+    """The row path: the ORM's tuples per vote (the reference the columns path is tested equal to)."""
+    rows = list(vote_rows_query(study, filters))
     systems = dict(study.systems.values_list("id", "name"))
     raters = dict(counted_votes(study, filters).values_list("rater_id", "rater__external_id").distinct())
     from results.table import VoteTable  # noqa: PLC0415

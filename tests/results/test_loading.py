@@ -26,6 +26,7 @@ from tests.comparisons.test_real_data import alpaca_rows
 from tests.conftest import shared_data
 from tests.results.judge_votes import simulated_votes
 from tests.results.test_api import import_votes, lima_votes
+from tests.results.test_real_data import pandalm_study
 
 pytestmark = pytest.mark.django_db
 FIELDS = ("comparison", "prompt", "rater", "group", "left", "right", "winner", "left_length", "right_length")
@@ -150,32 +151,7 @@ def test_the_real_data_studies_load_the_same(api, monkeypatch):
     assert import_votes(api, votes, slug="ae").status_code == 201
     assert assert_same_everywhere(Study.objects.get(slug="ae"), monkeypatch, filters=FILTERS[:3]) == len(votes)
 
-    items = json.loads(shared_data("pandalm", "testset-v1.json").read_text())
-    systems = sorted({m for item in items for m in item["cmp_key"].split("_", 1)})
-    create_study(api, slug="pl", design="all_pairs", focal_system=None, baselines=None, systems=systems)
-    rows, votes = [], []
-    for item in items:
-        first, second = item["cmp_key"].split("_", 1)
-        pid = f"pandalm-{item['idx']}"
-        prompt = item["instruction"] + (f"\n\n{item['input']}" if item["input"] else "")
-        rows += [
-            {"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
-            {"prompt_id": pid, "system": second, "response": str(item["response2"])},
-        ]
-        votes += [
-            {
-                "prompt_id": pid,
-                "left_system": first,
-                "right_system": second,
-                "choice": {0: "tie", 1: "left", 2: "right"}[item[f"annotator{k}"]],
-                "rater": f"annotator{k}",
-                "rater_group": "author",
-            }
-            for k in (1, 2, 3)
-        ]
-    assert api.post("/api/studies/pl/outputs/", jsonl(rows), content_type="application/x-ndjson").status_code == 201
-    api.post("/api/studies/pl/open/")
-    assert import_votes(api, votes, slug="pl").status_code == 201
+    _, votes = pandalm_study(api)
     assert assert_same_everywhere(Study.objects.get(slug="pl"), monkeypatch, filters=FILTERS[:2]) == len(votes)
 
 

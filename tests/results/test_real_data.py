@@ -52,7 +52,10 @@ def test_alpaca_eval_judge_votes_reproduce_the_leaderboard(api, model):
     )
 
 
-def test_pandalm_annotators_agree_as_published_through_the_api(api):
+def pandalm_study(api) -> tuple[list[str], list[dict]]:
+    """PandaLM's test set as an all-pairs study "pl" through the API: its outputs uploaded, the
+    study opened, the three annotators' labels imported (group "author"). Returns the systems
+    (sorted) and the vote rows."""
     items = json.loads(shared_data("pandalm", "testset-v1.json").read_text())
     systems = sorted({m for item in items for m in item["cmp_key"].split("_", 1)})
     create_study(api, slug="pl", design="all_pairs", focal_system=None, baselines=None, systems=systems)
@@ -65,23 +68,27 @@ def test_pandalm_annotators_agree_as_published_through_the_api(api):
             {"prompt_id": pid, "prompt": prompt, "system": first, "response": str(item["response1"])},
             {"prompt_id": pid, "system": second, "response": str(item["response2"])},
         ]
-        for k in (1, 2, 3):
-            choice = {0: "tie", 1: "left", 2: "right"}[item[f"annotator{k}"]]
-            votes.append(
-                {
-                    "prompt_id": pid,
-                    "left_system": first,
-                    "right_system": second,
-                    "choice": choice,
-                    "rater": f"annotator{k}",
-                    "rater_group": "author",
-                }
-            )
+        votes += [
+            {
+                "prompt_id": pid,
+                "left_system": first,
+                "right_system": second,
+                "choice": {0: "tie", 1: "left", 2: "right"}[item[f"annotator{k}"]],
+                "rater": f"annotator{k}",
+                "rater_group": "author",
+            }
+            for k in (1, 2, 3)
+        ]
     assert api.post("/api/studies/pl/outputs/", jsonl(rows), content_type="application/x-ndjson").status_code == 201
     api.post("/api/studies/pl/open/")
-    assert (
-        api.post("/api/studies/pl/votes/import/", jsonl(votes), content_type="application/x-ndjson").status_code == 201
-    )
+    response = api.post("/api/studies/pl/votes/import/", jsonl(votes), content_type="application/x-ndjson")
+    assert response.status_code == 201, response.json()
+    return systems, votes
+
+
+def test_pandalm_annotators_agree_as_published_through_the_api(api):
+    systems, _ = pandalm_study(api)
+    items = json.loads(shared_data("pandalm", "testset-v1.json").read_text())
 
     results = api.get("/api/studies/pl/results/?aggregate=majority").json()
     ties = sum(p["counts"]["ties"] for p in results["pairs"])
