@@ -3,6 +3,8 @@ creation goes through the services, never through `serializer.save()`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from comparisons.models import Study, UploadJob
@@ -69,7 +71,7 @@ class StudyUpdateSerializer(serializers.Serializer):
         "draft, since raters of an open study already answered with the choices it had.",
     )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
             raise serializers.ValidationError({"stopping": ["give `stopping`, `both_bad` or both"]})
         return attrs

@@ -151,7 +151,7 @@ def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyCo
     return vote_load_rows(study, filters)
 
 
-def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet:
+def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote, tuple[Any, ...]]:
     """The row path's query: one tuple per counted vote, in id order (comparison, prompt, rater,
     rater group, left and right systems, winner, left and right lengths, both bad)."""
     both_bad = Q(choice=Vote.Choice.BOTH_BAD)
