@@ -58,7 +58,11 @@ def study_create(
         members = [focal_system, *baselines]
     else:
         if focal_system or baselines:
-            _invalid("focal_system", f"{'an' if design == Study.Design.ALL_PAIRS else 'a'} {design} study takes systems, not focal_system and baselines")
+            _invalid(
+                "focal_system",
+                f"{'an' if design == Study.Design.ALL_PAIRS else 'a'} {design} study takes systems, "
+                "not focal_system and baselines",
+            )
         members = list(dict.fromkeys(systems or []))
     slug = slug or _free_slug(name)
     with transaction.atomic():
