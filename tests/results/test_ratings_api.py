@@ -257,3 +257,28 @@ def test_a_dialogue_study_grades_each_turn_and_counts_turns_clustered_by_convers
     assert by_system["LIMA"]["n_conversations"] == 4 and by_system["LIMA"]["n_units"] == 24
     share = by_system["LIMA"]["shares"]["Excellent"]
     assert share["low"] <= 1 / 3 <= share["high"]
+
+
+@pytest.mark.parametrize(
+    ("design", "systems", "outputs", "votes", "unit"),
+    [
+        ("rating", ["LIMA 65B", "GPT-4"], "rating_outputs", "rating_votes", "response"),
+        ("dialogue", ["LIMA 65B", "LIMA 65B + dialogue"], "dialogue_outputs", "dialogue_votes", "turn"),
+    ],
+)
+def test_the_example_files_load_and_give_results(api, design, systems, outputs, votes, unit):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    body = {"name": "Example", "slug": "ex", "design": design, "systems": systems}
+    assert api.post("/api/studies/", body, format="json").status_code == 201
+    text = (examples / f"{outputs}.jsonl").read_text()
+    assert api.post("/api/studies/ex/outputs/", text, content_type="application/x-ndjson").status_code == 201
+    open_study(api, "ex")
+    text = (examples / f"{votes}.jsonl").read_text()
+    response = api.post("/api/studies/ex/votes/import/", text, content_type="application/x-ndjson")
+    assert response.status_code == 201, response.json()
+    results = api.get("/api/studies/ex/results/").json()
+    assert results["ratings"]["unit"] == unit
+    assert [s["system"] for s in results["ratings"]["systems"]] == systems
+    assert all(sum(s["counts"].values()) > 0 for s in results["ratings"]["systems"])
