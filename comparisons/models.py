@@ -47,6 +47,8 @@ class Study(models.Model):
     class Design(models.TextChoices):
         FOCAL = "focal", "Focal system against each baseline"
         ALL_PAIRS = "all_pairs", "Every pair of systems"
+        RATING = "rating", "Each response graded on its own (absolute rating)"
+        DIALOGUE = "dialogue", "Each assistant turn of a conversation graded (absolute rating)"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -69,6 +71,11 @@ class Study(models.Model):
         default=False, help_text='Offer "both are bad" as a fourth choice, kept apart from a tie (issue 16).'
     )
     choice_both_bad = models.CharField(max_length=200, default=DEFAULT_CHOICE_BOTH_BAD)
+    scale = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A rating study's ordered grade labels, lowest first (comparisons.grading); empty when pairwise.",
+    )
     votes_per_comparison = models.PositiveIntegerField(default=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     seed = models.BigIntegerField(default=new_seed, help_text="Seeds the left/right draw of comparisons.")
@@ -99,6 +106,11 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_rating(self) -> bool:
+        """Whether raters grade one response (or conversation) at a time instead of comparing two."""
+        return self.design in (Study.Design.RATING, Study.Design.DIALOGUE)
 
 
 class StudySystem(models.Model):
@@ -169,15 +181,27 @@ def pair_key(system_id_1: int, system_id_2: int) -> str:
     return f"{low}:{high}"
 
 
+def rating_key(system_id: int) -> str:
+    """The `pair_key` of a rating item: its one system's id."""
+    return str(system_id)
+
+
 class Comparison(models.Model):
     """Two responses to one prompt, as a rater will see them: `left_response` is shown
-    on the left (as "Response A"). The side was drawn from the study's seed and is stored."""
+    on the left (as "Response A"). The side was drawn from the study's seed and is stored.
+
+    In a rating study (Study.is_rating) an item is one response to grade: `left_response` is
+    it, `right_response` is null and `pair_key` is its system's id alone (rating_key)."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="comparisons")
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="comparisons")
     left_response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
-    right_response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
-    pair_key = models.CharField(max_length=50, help_text='The two system ids, ascending: "low:high".')
+    right_response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="+", null=True, blank=True, help_text="Null: a rating item."
+    )
+    pair_key = models.CharField(
+        max_length=50, help_text='The two system ids, ascending: "low:high"; a rating item\'s system id alone.'
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -186,6 +210,11 @@ class Comparison(models.Model):
             models.UniqueConstraint(fields=["prompt", "pair_key"], name="comparison_prompt_pair_unique"),
             models.CheckConstraint(
                 condition=~Q(left_response=models.F("right_response")), name="comparison_two_responses"
+            ),
+            models.CheckConstraint(  # a pair names two systems, a rating item one
+                condition=Q(right_response__isnull=False, pair_key__contains=":")
+                | Q(right_response__isnull=True) & ~Q(pair_key__contains=":"),
+                name="comparison_pair_or_rating_item",
             ),
         ]
         indexes = [models.Index(fields=["study", "pair_key"])]

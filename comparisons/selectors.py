@@ -61,8 +61,8 @@ def study_counts(study: Study) -> dict:
     )
     comparisons_by_pair = []
     for key, n in sorted(per_pair.items()):
-        low, high = (int(x) for x in key.split(":"))
-        comparisons_by_pair.append({"systems": [systems.get(low), systems.get(high)], "comparisons": n})
+        ids = [int(x) for x in key.split(":")]  # a rating item's key names one system
+        comparisons_by_pair.append({"systems": [systems.get(i) for i in ids], "comparisons": n})
     return {
         "prompts": prompts,
         "responses": responses,

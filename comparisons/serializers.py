@@ -41,7 +41,7 @@ class StudyCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=100),
         required=False,
         allow_null=True,
-        help_text="all_pairs: the systems to compare.",
+        help_text="all_pairs: the systems to compare; rating and dialogue: the systems to grade.",
     )
     focal_system = serializers.CharField(
         max_length=100, required=False, allow_null=True, help_text="focal: the system under study."
@@ -61,6 +61,12 @@ class StudyCreateSerializer(serializers.Serializer):
         help_text='Offer "both are bad" as a fourth choice, kept apart from a tie (votes `both_bad`); off by default.',
     )
     stopping = serializers.JSONField(required=False, allow_null=True, help_text=STOPPING_HELP)
+    scale = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="rating and dialogue: the ordered grade labels, lowest first, 2 to 10 of them; default "
+        '["Fail", "Pass", "Excellent"] (LIMA).',
+    )
 
 
 class StudyUpdateSerializer(serializers.Serializer):
@@ -113,6 +119,7 @@ class StudySerializer(serializers.ModelSerializer):
             "question",
             "choices",
             "both_bad",
+            "scale",
             "votes_per_comparison",
             "seed",
             "created_at",

@@ -151,6 +151,67 @@ def bradley_terry_chart(ranking: dict, fmt: str = "svg", note: str | None = None
     return _save(fig, fmt)
 
 
+GRADE_COLOURS = ("#c62828", "#f9a825", "#2e7d32")  # LIMA's Figure 3: Fail, Pass, Excellent
+
+
+def _grade_colours(n: int) -> list[str]:
+    """One colour per label, lowest (red) to highest (green); LIMA's three for a 3-label scale."""
+    if n == 3:
+        return list(GRADE_COLOURS)
+    plt = _pyplot()
+    cmap = plt.get_cmap("RdYlGn")
+    return [cmap(0.1 + 0.8 * i / (n - 1)) for i in range(n)]
+
+
+def ratings_chart(ratings: dict, fmt: str = "svg", note: str | None = None) -> bytes:
+    """LIMA's Figure 3 (and Figure 7) from the results' `ratings`: one horizontal bar per system
+    stacked from the lowest grade to the highest, each share's percentage on its segment, and
+    whiskers (the shares' intervals) for the boundaries between segments: the cumulative share
+    up to each label's end is drawn with the interval of that label's share around it, above the
+    bar for the lowest label and below it for the highest, so no whisker crosses a label."""
+    plt = _pyplot()
+    scale, systems = ratings["scale"], list(reversed(ratings["systems"]))
+    colours = _grade_colours(len(scale))
+    fig, ax = plt.subplots(figsize=(9, 0.9 * max(len(systems), 1) + 1.6), dpi=150)
+    level = "95%"
+    for y, s in enumerate(systems):
+        left = 0.0
+        for label, colour in zip(scale, colours, strict=True):
+            share = s["shares"][label]
+            value = share["estimate"] or 0.0
+            ax.barh(y, value, left=left, color=colour, height=BAR_HEIGHT, edgecolor="white")
+            if value >= 0.06:
+                ax.text(left + value / 2, y, pct(value), ha="center", va="center", color="black", fontsize=10)
+            level = f"{100 * share['level']:.0f}%"
+            left += value
+        for label, dy in ((scale[0], WHISKER_OFFSET), (scale[-1], -WHISKER_OFFSET)):
+            iv = s["shares"][label]
+            if iv["estimate"] is None or iv["low"] is None:
+                continue
+            at = iv["estimate"] if label == scale[0] else 1 - iv["estimate"]  # the boundary it moves
+            low, high = (iv["low"], iv["high"]) if label == scale[0] else (1 - iv["high"], 1 - iv["low"])
+            ax.errorbar(at, y + dy, xerr=[[at - low], [high - at]], fmt="none", ecolor="black", elinewidth=1.0,
+                        capsize=2.5)  # fmt: skip
+        ax.text(1.02, y, f"n = {s['n_units']}", va="center", fontsize=9)
+    ax.set_yticks(range(len(systems)), [s["system"] for s in systems])
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
+    ax.legend(handles, scale, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(scale), frameon=False)
+    ax.set_ylim(-0.5 - WHISKER_OFFSET / 2, len(systems) - 0.5 + WHISKER_OFFSET / 2)
+    unit = "assistant turns" if ratings.get("unit") == "turn" else "responses"
+    ax.set_title(
+        f"Grades of each system's {unit}\n(whiskers: {level} intervals, clustered by "
+        f"{ratings.get('cluster', 'prompt')}, of the {scale[0]} share, above each bar,"
+        f" and of the {scale[-1]} share, below)",
+        fontsize=10,
+    )
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=9, color="#b71c1c", ha="left", va="bottom")
+    return _save(fig, fmt)
+
+
 def _level(pairs: list[dict]) -> str:
     for p in pairs:
         level = (p["interval"].get("win_share") or {}).get("level")

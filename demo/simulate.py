@@ -89,6 +89,8 @@ def votes_simulate(
         gold = gold_comparison_ids(c.pk for c in comparisons)
         by_baseline: dict[str, list[Comparison]] = {}
         for c in comparisons:
+            if c.right_response is None:
+                continue  # a rating item (demo.ratings votes on those)
             systems = {c.left_response.system_id, c.right_response.system_id}
             if focal in systems and c.pk not in gold:
                 other = c.right_response.system if c.left_response.system_id == focal else c.left_response.system
@@ -117,6 +119,7 @@ def votes_simulate(
 
 def _vote(c: Comparison, rater: Rater, code: int, focal: int | None, rng: random.Random) -> Vote:
     left, right = c.left_response, c.right_response
+    assert right is not None, "the pairwise demo votes on pairs"
     baseline = right.system_id if left.system_id == focal else left.system_id
     winner = {WIN: focal, TIE: None, LOSS: baseline}[code]
     shown = (left, right) if rng.random() < 0.5 else (right, left)

@@ -199,6 +199,7 @@ def choices_of(study: Study) -> dict[str, str]:
 def call_messages(call: JudgeCall) -> list[dict]:
     comparison, study = call.comparison, call.judge.study
     first, second = comparison.left_response, comparison.right_response
+    assert second is not None, "a judge compares a pair (rating items have one response)"
     if call.order == JudgeCall.Order.BA:
         first, second = second, first
     template = call.judge.prompt_template
@@ -227,9 +228,11 @@ def judge_vote_write(*, judge: Judge, comparison: Comparison) -> bool:
     }
     if any(order not in calls for order in needed):
         return False
+    right = comparison.right_response
+    assert right is not None, "a judge compares a pair (rating items have one response)"
     shown: dict[str, tuple[Response, Response]] = {
-        JudgeCall.Order.AB: (comparison.left_response, comparison.right_response),
-        JudgeCall.Order.BA: (comparison.right_response, comparison.left_response),
+        JudgeCall.Order.AB: (comparison.left_response, right),
+        JudgeCall.Order.BA: (right, comparison.left_response),
     }
     winners: set[int | None] = set()
     verdicts = {calls[order].verdict for order in needed}

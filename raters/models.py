@@ -15,12 +15,24 @@ import secrets
 from django.db import models
 from django.db.models import F, Q
 
+from comparisons.grading import DEFAULT_SCALE, DIALOGUE_GUIDELINES, LIMA_GUIDELINES
 from comparisons.models import Comparison, Prompt, Response, Study, System
 
 LIMA_FRAMING = (
     "Imagine that you have a super-intelligent AI assistant, and that you require help with the "
     "following question. Which answer best satisfies your needs?"
 )
+
+
+def default_guidelines(study: Study) -> str:
+    """What raters read when the study gives no guidelines: LIMA's framing (pairwise), or the
+    paper's meanings of Fail / Pass / Excellent (rating, dialogue; a custom scale lists its labels)."""
+    if not study.is_rating:
+        return LIMA_FRAMING
+    if list(study.scale) != list(DEFAULT_SCALE):
+        unit = "assistant turn" if study.design == Study.Design.DIALOGUE else "response"
+        return f"Grade each {unit} on this scale, lowest first: {', '.join(study.scale)}."
+    return DIALOGUE_GUIDELINES if study.design == Study.Design.DIALOGUE else LIMA_GUIDELINES
 
 
 def new_completion_code() -> str:
@@ -134,7 +146,8 @@ class Rater(models.Model):
 class GoldPair(models.Model):
     """A comparison with a known answer: a researcher's gold pair, or an attention check
     (a response paired with an obviously broken one). Votes on it never count in results.
-    `expected_winner` is the system that should win; null means a tie is expected."""
+    `expected_winner` is the system that should win; null means a tie is expected. On a
+    rating item, `expected_grade` is the grade that should be given."""
 
     class Kind(models.TextChoices):
         GOLD = "gold", "Gold pair"
@@ -143,6 +156,9 @@ class GoldPair(models.Model):
     comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, related_name="gold")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GOLD)
     expected_winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expected_grade = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A rating item's known grade (index into the study's scale)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -187,13 +203,22 @@ class Assignment(models.Model):
 class Vote(models.Model):
     """One rater's judgement of one comparison, sides as the rater saw them. `winner` is
     derived on the server from `choice` and the shown sides (null for a tie and for "both are
-    bad", which is kept apart from a tie: only a study that offers it takes it)."""
+    bad", which is kept apart from a tie: only a study that offers it takes it).
+
+    A vote on a rating item (Study.is_rating) has the choice "grade" and a `grade` (an index
+    into the study's scale, 0 the lowest), or for a dialogue the choice "turns" and
+    `turn_grades` (one index per assistant turn); it shows one response (`shown_right` null)
+    and names no winner. Check constraints keep the two kinds apart."""
+
+    PAIRWISE = ("left", "right", "tie", "both_bad")
 
     class Choice(models.TextChoices):
         LEFT = "left", "Left (Response A) is better"
         RIGHT = "right", "Right (Response B) is better"
         TIE = "tie", "Neither is significantly better"
         BOTH_BAD = "both_bad", "Both are bad"
+        GRADE = "grade", "A grade on the study's scale"
+        TURNS = "turns", "A grade per assistant turn"
 
     rater = models.ForeignKey(
         Rater, on_delete=models.CASCADE, related_name="votes", db_index=False
@@ -201,8 +226,10 @@ class Vote(models.Model):
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="votes")
     assignment = models.OneToOneField(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote")
     shown_left = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
-    shown_right = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    shown_right = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     choice = models.CharField(max_length=8, choices=Choice.choices)
+    grade = models.PositiveSmallIntegerField(null=True, blank=True, help_text="A rating vote's grade (0 = lowest).")
+    turn_grades = models.JSONField(null=True, blank=True, help_text="A dialogue vote's grade per assistant turn.")
     winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     seconds = models.FloatField(help_text="Time on task, from serving the pair to the vote (server clock).")
     rationale = models.TextField(blank=True)
@@ -217,6 +244,18 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["rater", "comparison"], name="vote_once_per_rater_and_comparison"),
             models.CheckConstraint(condition=~Q(shown_left=F("shown_right")), name="vote_two_shown_responses"),
             models.CheckConstraint(condition=Q(seconds__gte=0), name="vote_seconds_not_negative"),
+            models.CheckConstraint(
+                condition=Q(
+                    choice__in=("left", "right", "tie", "both_bad"),
+                    shown_right__isnull=False,
+                    grade__isnull=True,
+                    turn_grades__isnull=True,
+                )
+                | Q(choice="grade", shown_right__isnull=True, grade__isnull=False, turn_grades__isnull=True)
+                | Q(choice="turns", shown_right__isnull=True, grade__isnull=True, turn_grades__isnull=False),
+                name="vote_pairwise_or_graded",
+            ),
+            models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__lt=10), name="vote_grade_range"),
         ]
         # comparison and rater are indexed as foreign keys (the results count by comparison).
 

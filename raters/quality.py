@@ -20,7 +20,7 @@ ONE_SIDE_SHARE = 0.9
 
 @dataclass(frozen=True)
 class VoteRow:
-    choice: str  # "left", "right", "tie" or "both_bad", as shown
+    choice: str  # "left", "right", "tie" or "both_bad", as shown; "grade" or "turns" in a rating study
     seconds: float
     gold_kind: str | None = None  # None, "gold" or "attention"
     correct: bool | None = None  # for gold and attention votes
@@ -56,6 +56,7 @@ class RaterTotals:
     gold_votes: int = 0
     gold_correct: int = 0
     attention_failed: bool = False
+    graded: int = 0  # rating votes: no side, no tie (the side and tie flags look at pairwise votes only)
 
 
 def rater_totals(rows: list[VoteRow]) -> RaterTotals:
@@ -69,6 +70,7 @@ def rater_totals(rows: list[VoteRow]) -> RaterTotals:
         gold_votes=len(checks),
         gold_correct=sum(1 for r in checks if r.correct),
         attention_failed=any(r.gold_kind == "attention" and not r.correct for r in checks),
+        graded=sum(1 for r in rows if r.choice in ("grade", "turns")),
     )
 
 
@@ -78,11 +80,12 @@ def rater_stats(rows: list[VoteRow], thresholds: Thresholds = Thresholds()) -> R
 
 def stats_from_totals(t: RaterTotals, thresholds: Thresholds = Thresholds()) -> RaterStats:
     n = t.left + t.right + t.tie
+    votes = n + t.graded
     accuracy = t.gold_correct / t.gold_votes if t.gold_votes else None
     med = t.median_seconds
     share = {"left": t.left / n, "right": t.right / n, "tie": t.tie / n} if n else {}
     flags = []
-    if med is not None and n >= MIN_VOTES_FOR_SPEED and med < thresholds.min_median_seconds:
+    if med is not None and votes >= MIN_VOTES_FOR_SPEED and med < thresholds.min_median_seconds:
         flags.append("too_fast")
     if n >= MIN_VOTES_FOR_SIDES and max(share["left"], share["right"]) >= ONE_SIDE_SHARE:
         flags.append("one_side")
@@ -91,7 +94,7 @@ def stats_from_totals(t: RaterTotals, thresholds: Thresholds = Thresholds()) -> 
     if t.attention_failed or (accuracy is not None and accuracy < thresholds.min_gold_accuracy):
         flags.append("failed_checks")
     return RaterStats(
-        votes=n,
+        votes=votes,
         gold_votes=t.gold_votes,
         gold_correct=t.gold_correct,
         gold_accuracy=accuracy,

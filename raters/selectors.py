@@ -44,7 +44,7 @@ class Pair:
     turns: list[dict]
     prompt: str
     left: str
-    right: str
+    right: str | None  # None: a rating item (one response)
     prompt_html: str | None = None
     turns_html: list[str] | None = None
     left_html: str | None = None
@@ -55,7 +55,7 @@ def pair_for(assignment: Assignment) -> Pair:
     prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = sql.pair_texts(
         assignment.comparison_id
     )
-    if assignment.swapped:
+    if assignment.swapped and right is not None:
         left, right, left_html, right_html = right, left, right_html, left_html
     earlier = turns[:-1] if turns else []
     if turns_html is not None and len(turns_html) != len(earlier):
@@ -79,13 +79,21 @@ def raters_of(study: Study) -> QuerySet[Rater]:
 def stats_by_rater(study: Study, settings: StudyRaterSettings) -> dict[int, RaterStats]:
     """Quality statistics of every rater of the study who has voted."""
     gold = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
-    expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
+    expected = {
+        c: (w, g)
+        for c, w, g in GoldPair.objects.filter(comparison__study=study).values_list(
+            "comparison_id", "expected_winner_id", "expected_grade"
+        )
+    }
     rows: dict[int, list[VoteRow]] = {}
-    for rater_id, comparison_id, choice, seconds, winner_id in Vote.objects.filter(rater__study=study).values_list(
-        "rater_id", "comparison_id", "choice", "seconds", "winner_id"
-    ):
+    for rater_id, comparison_id, choice, seconds, winner_id, grade in Vote.objects.filter(
+        rater__study=study
+    ).values_list("rater_id", "comparison_id", "choice", "seconds", "winner_id", "grade"):
         kind = gold.get(comparison_id)
-        correct = (winner_id == expected[comparison_id]) if kind else None
+        correct = None
+        if kind:  # a gold item with a known grade is right on that grade, a gold pair on its winner
+            want_winner, want_grade = expected[comparison_id]
+            correct = grade == want_grade if want_grade is not None else winner_id == want_winner
         rows.setdefault(rater_id, []).append(VoteRow(choice, seconds, kind, correct))
     thresholds = Thresholds(settings.min_median_seconds, settings.min_gold_accuracy)
     return {rater_id: rater_stats(r, thresholds) for rater_id, r in rows.items()}

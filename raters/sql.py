@@ -236,7 +236,7 @@ def assignment_for_vote(token: str) -> Assignment | None:
         f" s.status FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
         f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
+        f" LEFT JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
         " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update()),
         [token],
     )
@@ -250,11 +250,13 @@ def assignment_for_vote(token: str) -> Assignment | None:
     return assignment
 
 
-def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, list | None, str | None, str | None]:
+def pair_texts(
+    comparison_id: int,
+) -> tuple[str, list, str, str | None, str | None, list | None, str | None, str | None]:
     """The prompt's text and turns, the stored left and right responses' texts as raters see
     them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
     ahead for each (raters.services.render_ahead): None where it is missing or was made under
-    rules other than raters.rendering.RULES."""
+    rules other than raters.rendering.RULES. A rating item's right text is None."""
     row = _row(
         "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
         " COALESCE(NULLIF(r.masked_text, ''), r.text),"
@@ -262,7 +264,7 @@ def pair_texts(comparison_id: int) -> tuple[str, list, str, str, str | None, lis
         f" FROM {Comparison._meta.db_table} c"
         f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
+        f" LEFT JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
         f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
         f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
         f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id WHERE c.id = %s",

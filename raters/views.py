@@ -17,7 +17,7 @@ from raters.access import RaterPage, RaterRequest, rater_login, rater_page, rate
 from raters.consent import consent_facts
 from raters.db_retry import retry_on_dropped_connection
 from raters.errors import Refused
-from raters.models import LIMA_FRAMING
+from raters.models import default_guidelines
 from raters.rendering import render_markdown
 from raters.services.ratelimit import client_address
 
@@ -84,6 +84,6 @@ def instructions(page: RaterRequest) -> HttpResponse:
         "settings": settings,
         "error": error,
         "consent": consent_facts(study=study, settings=settings),
-        "guidelines": render_markdown(settings.guidelines or LIMA_FRAMING),
+        "guidelines": render_markdown(settings.guidelines or default_guidelines(study)),
     }
     return render(request, "raters/instructions.html", context, status=400 if error else 200)

@@ -9,6 +9,7 @@ excluded) answer with their status page."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponse
@@ -16,11 +17,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from comparisons.errors import InvalidInput, ServiceError
+from comparisons.grading import dialogue_turns
 from comparisons.models import Study
 from raters import selectors, services
 from raters.access import RaterRequest, rater_required, status_page
 from raters.db_retry import retry_on_dropped_connection
 from raters.errors import LeaseExpired, Refused
+from raters.models import Vote
 from raters.rendering import render_many
 
 
@@ -41,10 +44,12 @@ def _form(
     assignment = nxt.assignment
     assert assignment is not None, "the form shows an assigned pair"
     pair = selectors.pair_for(assignment)
+    if study.is_rating:
+        return _grade_form(page, nxt, pair, error=error, notice=notice, status=status)
     turns_ready: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
     ready = [pair.prompt_html, pair.left_html, pair.right_html, *turns_ready]
     prompt, left, right, *turns = render_many(
-        [pair.prompt, pair.left, pair.right, *(t["content"] for t in pair.turns)], ready
+        [pair.prompt, pair.left, pair.right or "", *(t["content"] for t in pair.turns)], ready
     )
     context = {
         "study": study,
@@ -73,12 +78,15 @@ def vote(page: RaterRequest) -> HttpResponse:
         return redirect("raters:instructions", slug=study.slug)
     notice = ""
     if request.method == "POST":
+        choice, grade, turn_grades = _grades_posted(page)
         try:
             services.vote_submit(
                 rater=rater,
                 token=request.POST.get("token", ""),
-                choice=request.POST.get("choice", ""),
+                choice=choice,
                 rationale=request.POST.get("rationale", ""),
+                grade=grade,
+                turn_grades=turn_grades,
             )
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
@@ -96,10 +104,78 @@ def vote(page: RaterRequest) -> HttpResponse:
     return status_page(page, nxt.state)
 
 
+def _grade_form(
+    page: RaterRequest, nxt: services.Next, pair: selectors.Pair, *, error: str, notice: str, status: int
+) -> HttpResponse:
+    """A rating item: the response (or the conversation, each assistant turn with its grades)."""
+    request, study = page.request, page.study
+    assert nxt.assignment is not None, "the form shows an assigned item"
+    labels = list(study.scale)
+    keys = [str((i + 1) % 10) for i in range(len(labels))]
+    dialogue = dialogue_turns(pair.left) if study.design == Study.Design.DIALOGUE else None
+    turn_texts = [t["content"] for t in dialogue or []]
+    ready: list[str | None] = [pair.prompt_html, None if dialogue else pair.left_html]
+    ready += pair.turns_html or [None] * len(pair.turns)
+    ready += [None] * len(turn_texts)
+    prompt, left, *rest = render_many(
+        [pair.prompt, "" if dialogue else pair.left, *(t["content"] for t in pair.turns), *turn_texts], ready
+    )
+    earlier, conversation = rest[: len(pair.turns)], rest[len(pair.turns) :]
+
+    def grades(name: str) -> list[tuple[int, str, str, bool]]:
+        chosen = request.POST.get(name, "") if error else ""
+        return [(i, keys[i], label, chosen == str(i)) for i, label in enumerate(labels)]
+
+    shown: list[dict[str, Any]] = []
+    number = 0
+    for turn, html in zip(dialogue or [], conversation, strict=True):
+        entry: dict[str, Any] = {"role": turn["role"], "html": html}
+        if turn["role"] == "assistant":
+            number += 1
+            entry |= {"number": number, "name": f"turn_{number - 1}", "grades": grades(f"turn_{number - 1}")}
+        shown.append(entry)
+    context = {
+        "study": study,
+        "token": nxt.assignment.token,
+        "position": nxt.done + 1,
+        "quota": nxt.quota,
+        "error": error,
+        "notice": notice,
+        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, earlier, strict=True)],
+        "prompt": prompt,
+        "left": left,
+        "choice": Vote.Choice.TURNS if dialogue is not None else Vote.Choice.GRADE,
+        "dialogue": shown,
+        "n_turns": number,
+        "grades": grades("grade"),
+        "scale_keys": [(i, keys[i], label) for i, label in enumerate(labels)],
+        "rationale": request.POST.get("rationale", "") if error else "",
+    }
+    return render(request, "raters/grade.html", context, status=status)
+
+
+def _grades_posted(page: RaterRequest) -> tuple[str, object, object]:
+    """(choice, grade, turn grades) of the POST: a rating study's form posts `grade`, a
+    dialogue's `n_turns` and `turn_0` .. `turn_{n-1}` (a missing one is None: refused)."""
+    post = page.request.POST
+    choice = post.get("choice", "")
+    if choice == Vote.Choice.GRADE:
+        return choice, post.get("grade"), None
+    if choice == Vote.Choice.TURNS:
+        count = post.get("n_turns", "")
+        n = min(int(count), 200) if count.isdigit() else 0
+        return choice, None, [post.get(f"turn_{i}") for i in range(n)]
+    return choice, None, None
+
+
 def _sentence(exc: InvalidInput) -> str:
     error = exc.errors[0] if exc.errors else None
     if error and error.field == "choice":
         return "Please choose one of the answers before you continue."
+    if error and error.field == "grade":
+        return "Please choose a grade before you continue."
+    if error and error.field == "turn_grades":
+        return "Please grade every turn of the assistant before you continue."
     if error and error.field == "rationale":
         return f"Your comment under “Why?” {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail

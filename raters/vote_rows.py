@@ -2,7 +2,10 @@
 
 A row is `{prompt_id, left_system, right_system, choice, rater, rater_group?, created?,
 seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two responses, or `both_bad` (only for a
-study that offers it: raters.services.vote_import checks)."""
+study that offers it: raters.services.vote_import checks). In a rating study a row is
+`{prompt_id, system, grade, rater, rater_group?, created?, seconds?}` (`grade`: a label of the
+scale or its index, 0 the lowest), in a dialogue study `{prompt_id, system, turn_grades, ...}`
+(one grade per assistant turn); the service checks them against the study's scale."""
 
 from __future__ import annotations
 
@@ -16,7 +19,21 @@ from django.utils.dateparse import parse_datetime
 from comparisons.errors import RowError
 from comparisons.text import text_problems
 
-FIELDS = ("prompt_id", "left_system", "right_system", "choice", "rater", "rater_group", "created", "seconds")
+FIELDS = (
+    "prompt_id",
+    "left_system",
+    "right_system",
+    "choice",
+    "system",
+    "grade",
+    "turn_grades",
+    "rater",
+    "rater_group",
+    "created",
+    "seconds",
+)
+GRADED_FIELDS = ("system", "grade", "turn_grades")
+PAIRWISE_FIELDS = ("left_system", "right_system", "choice")
 CHOICES = ("left", "right", "tie", "both_bad")
 MAX_SECONDS = 7 * 24 * 3600  # a week: longer is a clock error, not a rater
 ErrorSink = Callable[[str, str], None]  # (field, reason): records one error of the row
@@ -33,14 +50,23 @@ class VoteRow:
     rater_group: str
     created: datetime | None
     seconds: float
+    system: str = ""  # a rating row's system ("" for a pairwise row)
+    grade: Any = None  # as given: a label or an index (raters.services.grading reads it)
+    turn_grades: Any = None
+
+    @property
+    def is_graded(self) -> bool:
+        return self.choice in ("grade", "turns")
 
     @property
     def winner(self) -> str | None:
         return {"left": self.left_system, "right": self.right_system}.get(self.choice)
 
     @property
-    def verdict(self) -> tuple[str | None, bool]:
-        """What the vote says whatever the sides: (winner, both bad)."""
+    def verdict(self) -> tuple[Any, ...]:
+        """What the vote says whatever the sides: (winner, both bad), or the grades."""
+        if self.is_graded:
+            return (self.grade, repr(self.turn_grades))
         return self.winner, self.choice == "both_bad"
 
 
@@ -72,7 +98,7 @@ def validate_vote_rows(raw_rows: list[tuple[int, object]]) -> tuple[list[VoteRow
         if row is None:
             errors.extend(row_errors)
             continue
-        key = (row.rater, row.prompt_id, frozenset((row.left_system, row.right_system)))
+        key = (row.rater, row.prompt_id, frozenset((row.left_system, row.right_system, row.system)))
         first = seen.setdefault(key, row)
         if first is not row and first.verdict != row.verdict:
             errors.append(
@@ -96,8 +122,8 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(FIELDS)}")
     for field, reason in text_problems({k: v for k, v in raw.items() if k in FIELDS}, ""):
         err(field, reason)
-    if row_errors:
-        return None, row_errors
+    if row_errors or any(k in raw for k in GRADED_FIELDS):
+        return (None, row_errors) if row_errors else _validate_graded_row(number, raw)
     prompt_id = _text(raw, "prompt_id", 200, err)
     left = _text(raw, "left_system", 100, err)
     right = _text(raw, "right_system", 100, err)
@@ -113,6 +139,35 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
     if row_errors or prompt_id is None or left is None or right is None or rater is None:
         return None, row_errors
     return VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, seconds), []
+
+
+def _validate_graded_row(number: int, raw: dict[str, Any]) -> tuple[VoteRow | None, list[RowError]]:
+    """A rating row: {prompt_id, system, grade | turn_grades, rater, ...}."""
+    row_errors: list[RowError] = []
+
+    def err(field: str, reason: str) -> None:
+        row_errors.append(RowError(number, field, reason))
+
+    for key in PAIRWISE_FIELDS:
+        if key in raw:
+            err(key, "a rating row names system and grade (or turn_grades), not a pairwise choice")
+    prompt_id = _text(raw, "prompt_id", 200, err)
+    system = _text(raw, "system", 100, err)
+    rater = _text(raw, "rater", 200, err)
+    group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
+    grade, turn_grades = raw.get("grade"), raw.get("turn_grades")
+    if (grade is None) == (turn_grades is None):
+        err("grade", "give grade (a rating study) or turn_grades (a dialogue study), one of them")
+    elif grade is not None and (isinstance(grade, bool) or not isinstance(grade, (int, str))):
+        err("grade", "must be a label of the study's scale or its index (0 = the lowest)")
+    elif turn_grades is not None and (not isinstance(turn_grades, list) or not turn_grades):
+        err("turn_grades", "must be a non-empty list of grades, one per assistant turn")
+    created = _created(raw.get("created"), err)
+    seconds = _seconds(raw.get("seconds", 0), err)
+    if row_errors or prompt_id is None or system is None or rater is None:
+        return None, row_errors
+    choice = "grade" if grade is not None else "turns"
+    return VoteRow(number, prompt_id, "", "", choice, rater, group, created, seconds, system, grade, turn_grades), []
 
 
 def _seconds(value: object, err: ErrorSink) -> float:

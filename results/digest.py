@@ -43,13 +43,17 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
         if c
     }
     expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
+    grades = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_grade"))
     kinds = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
     gold_ids = np.array(sorted(expected), dtype=np.int64)
     _, on_gold = lookup(gold_ids, votes["comparison"])
     expected_winner = np.array([expected[c] or 0 for c in gold_ids.tolist()], dtype=np.int64)
     attention = np.array([kinds[c] == GoldPair.Kind.ATTENTION for c in gold_ids.tolist()], dtype=bool)
     gold_at, _ = lookup(gold_ids, votes["comparison"])
-    correct = on_gold & (votes["winner"] == (expected_winner[gold_at] if gold_ids.size else 0))
+    expected_grade = np.array([-1 if grades[c] is None else grades[c] for c in gold_ids.tolist()], dtype=np.int64)
+    want_grade = expected_grade[gold_at] if gold_ids.size else np.full(votes["rater"].size, -1)
+    by_winner = votes["winner"] == (expected_winner[gold_at] if gold_ids.size else 0)
+    correct = on_gold & np.where(want_grade >= 0, votes["grade"] == want_grade, by_winner)
     progress_gold = on_gold & votes["gold"]
     return {
         "votes_version": version,
@@ -80,7 +84,7 @@ def _raters(
     seconds = votes["seconds"][order]
     medians = (seconds[starts + (sizes - 1) // 2] + seconds[starts + sizes // 2]) / 2
     _, inverse = np.unique(votes["rater"], return_inverse=True)
-    per_choice = np.bincount(inverse * 3 + votes["choice"], minlength=3 * raters.size).reshape(-1, 3)
+    per_choice = np.bincount(inverse * 4 + votes["choice"], minlength=4 * raters.size).reshape(-1, 4)
     gold = np.bincount(inverse[on_gold], minlength=raters.size)
     right = np.bincount(inverse[on_gold & correct], minlength=raters.size)
     failed = np.bincount(inverse[attention & ~correct], minlength=raters.size)
@@ -89,6 +93,7 @@ def _raters(
             "left": c[0],
             "right": c[1],
             "tie": c[2],
+            "graded": c[3],  # rating votes (results.loading.GRADED)
             "median_seconds": m,
             "gold_votes": g,
             "gold_correct": k,

@@ -36,6 +36,9 @@ COLUMNS = [
     "left_length",
     "right_length",
     "rationale",
+    "grade",
+    "grade_label",
+    "turn_grades",
 ]
 OUTCOME = {
     "left": ("win", "loss"),
@@ -71,8 +74,11 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
             "shown_left__length",
             "shown_right__length",
             "rationale",
+            "grade",
+            "turn_grades",
         )
     )
+    scale = list(study.scale)
     for (
         vid,
         created,
@@ -94,8 +100,10 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
         llen,
         rlen,
         rationale,
+        grade,
+        turn_grades,
     ) in qs.iterator(chunk_size=5000):
-        left_outcome, right_outcome = OUTCOME[choice]
+        left_outcome, right_outcome = OUTCOME.get(choice, ("", ""))  # a rating vote has no outcome
         focal_outcome = left_outcome if focal == left else right_outcome if focal == right else ""
         yield {
             "vote_id": vid,
@@ -108,7 +116,7 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
             "category": category,
             "comparison_id": cid,
             "left_system": left,
-            "right_system": right,
+            "right_system": right or "",
             "choice": choice,
             "winner": winner or "",
             "left_outcome": left_outcome,
@@ -120,8 +128,11 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
             "simulated": simulated,
             "seconds": seconds,
             "left_length": llen,
-            "right_length": rlen,
+            "right_length": "" if rlen is None else rlen,
             "rationale": rationale,
+            "grade": "" if grade is None else grade,
+            "grade_label": scale[grade] if grade is not None and grade < len(scale) else "",
+            "turn_grades": turn_grades,  # a list (JSON Lines), its JSON text in the CSV
         }
 
 
@@ -130,7 +141,8 @@ def csv_lines(study: Study) -> Iterator[str]:
     writer = csvsafe.dict_writer(buffer, COLUMNS)
     writer.writeheader()
     for row in vote_rows(study):
-        writer.writerow(row)
+        turns = row["turn_grades"]
+        writer.writerow({**row, "turn_grades": "" if turns is None else json.dumps(turns)})
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

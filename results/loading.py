@@ -28,6 +28,9 @@ from results.selectors import VoteFilter, VoteLoad
 from results.table import VoteTable
 
 CHOICES = ("left", "right", "tie")  # "both_bad" is read as a tie here (three outcomes) and kept apart in `both_bad`
+GRADED = (
+    3  # the choice code of a rating vote ("grade", "turns"): never in the pairwise table (results.ratings reads them)
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class StudyColumns:
 
     votes: dict[
         str, np.ndarray
-    ]  # id-ordered: id, comparison, rater, left, right, winner, simulated, gold, seconds, choice, both_bad
+    ]  # id-ordered: id, comparison, rater, left, right, winner, simulated, gold, seconds, choice, both_bad, grade
     comparisons: dict[str, np.ndarray]  # id-ordered: id, prompt, gold, left, right (response ids)
     responses: dict[str, np.ndarray]  # id-ordered: id, system, length
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
@@ -60,13 +63,18 @@ def study_columns(study: Study) -> StudyColumns:
             ("comparison", "comparison_id", "int8"),
             ("rater", "rater_id", "int8"),
             ("left", "shown_left_id", "int8"),
-            ("right", "shown_right_id", "int8"),
+            ("right", "coalesce(shown_right_id, 0)", "int8"),
             ("winner", "coalesce(winner_id, 0)", "int8"),
             ("simulated", "simulated", "bool"),
             ("gold", "is_gold", "bool"),
             ("seconds", "seconds", "float8"),
-            ("choice", "case choice when 'left' then 0 when 'right' then 1 else 2 end", "int4"),
+            (
+                "choice",
+                "case choice when 'left' then 0 when 'right' then 1 when 'grade' then 3 when 'turns' then 3 else 2 end",
+                "int4",
+            ),
             ("both_bad", "choice = 'both_bad'", "bool"),
+            ("grade", "coalesce(grade, -1)", "int4"),
         ],
     )
     comparisons = fetch_columns(
@@ -78,7 +86,7 @@ def study_columns(study: Study) -> StudyColumns:
             ("prompt", "c.prompt_id", "int8"),
             ("gold", "g.id is not null", "bool"),
             ("left", "c.left_response_id", "int8"),
-            ("right", "c.right_response_id", "int8"),
+            ("right", "coalesce(c.right_response_id, 0)", "int8"),
         ],
     )
     responses = fetch_columns(
@@ -93,7 +101,7 @@ def study_columns(study: Study) -> StudyColumns:
 def study_columns_rows(study: Study) -> StudyColumns:
     raters = list(Rater.objects.filter(study=study).values_list("id", "external_id", "group", "excluded"))
     systems = dict(study.systems.values_list("id", "name"))
-    names = ["id", "comparison", "rater", "left", "right", "winner", "simulated", "gold", "seconds", "choice"]
+    names = ["id", "comparison", "rater", "left", "right", "winner", "simulated", "gold", "seconds", "choice", "grade"]
     vote_rows = Vote.objects.filter(rater__study=study).values_list(
         "id",
         "comparison_id",
@@ -105,6 +113,7 @@ def study_columns_rows(study: Study) -> StudyColumns:
         "is_gold",
         "seconds",
         "choice",
+        "grade",
     )
     votes = dict(zip(names, list(zip(*vote_rows, strict=True)) or [()] * len(names), strict=True))
     names = ["id", "prompt", "gold", "left", "right"]
@@ -123,8 +132,12 @@ def study_columns_rows(study: Study) -> StudyColumns:
     v["simulated"] = np.array(votes["simulated"], dtype=bool)
     v["gold"] = np.array(votes["gold"], dtype=bool)
     v["seconds"] = np.array(votes["seconds"], dtype=np.float64)
-    v["choice"] = np.array([CHOICES.index(c) if c in CHOICES else 2 for c in votes["choice"]], dtype=np.int64)
+    v["choice"] = np.array(
+        [CHOICES.index(c) if c in CHOICES else GRADED if c in ("grade", "turns") else 2 for c in votes["choice"]],
+        dtype=np.int64,
+    )
     v["both_bad"] = np.array([c == "both_bad" for c in votes["choice"]], dtype=bool)
+    v["grade"] = np.array([-1 if g is None else g for g in votes["grade"]], dtype=np.int64)
     c = {k: ints(comparisons[k]) for k in ("id", "prompt", "left", "right")}
     c["gold"] = np.array([g is not None for g in comparisons["gold"]], dtype=bool)
     r = {k: ints(responses[k]) for k in ("id", "system", "length")}
@@ -158,7 +171,8 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     counting.sort()
     _, by_counting = lookup(counting, cols.votes["rater"])
     at, found = lookup(comparisons["id"], cols.votes["comparison"])
-    keep = by_counting & ~cols.votes["gold"] & found & ~comparisons["gold"][at]
+    # rating votes (a rating study's) are left out explicitly: the pairwise table has two sides
+    keep = by_counting & ~cols.votes["gold"] & found & ~comparisons["gold"][at] & (cols.votes["choice"] != GRADED)
     v = {k: col[keep] for k, col in cols.votes.items()}
     at = at[keep]
     rater_codes, rater_inverse = np.unique(v["rater"], return_inverse=True)

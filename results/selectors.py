@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from results.table import VoteTable
 
 
+GRADED_CHOICES = (Vote.Choice.GRADE, Vote.Choice.TURNS)
+
+
 @dataclass(frozen=True)
 class VoteFilter:
     """Which votes count: raters.selectors.votes_that_count (never gold votes, never excluded
@@ -157,6 +160,7 @@ def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySe
     both_bad = Q(choice=Vote.Choice.BOTH_BAD)
     return (
         counted_votes(study, filters)
+        .exclude(choice__in=GRADED_CHOICES)  # rating votes have one side: results.ratings reads them
         .order_by("id")
         .annotate(both_bad=ExpressionWrapper(both_bad, output_field=BooleanField()))
         .values_list(

@@ -57,6 +57,8 @@ def results_compute(
 
     if version is None:  # before the votes: a vote landing between is picked up next time
         version = votes_version(study, filters)
+    if study.is_rating:
+        return _rating_compute(study=study, params=params, filters=filters, version=version)
     load = vote_load(study, filters, columns)
     table, raters = load.table, load.raters
     pairs = study_pairs(study)
@@ -87,6 +89,34 @@ def results_compute(
             "rater_group": filters.rater_group,
         },
         **data,
+    }
+
+
+def _rating_compute(*, study: Study, params: Params, filters: VoteFilter, version: str) -> dict[str, Any]:
+    """A rating or dialogue study's results (results.ratings): no pairs, the `ratings` section."""
+    from results.ratings import grade_units, rating_results  # noqa: PLC0415  (numpy, as above)
+    from results.selectors import simulated_counts  # noqa: PLC0415
+
+    units = grade_units(study, filters)
+    simulated, left_out = simulated_counts(study, filters)
+    ratings = rating_results(units, list(study.scale), params, dialogue=study.design == Study.Design.DIALOGUE)
+    return {
+        "study": study.slug,
+        "design": study.design,
+        "focal_system": None,
+        "n_votes": units.n_votes,
+        "headline_votes": ratings["headline_votes"],
+        "votes_version": version,
+        "simulated_votes": simulated,
+        "simulated_votes_left_out": left_out,
+        "params": {
+            **asdict(params),
+            "exclude_raters": list(filters.exclude_raters),
+            "rater_group": filters.rater_group,
+        },
+        "systems": units.systems,
+        "pairs": [],
+        "ratings": ratings,
     }
 
 

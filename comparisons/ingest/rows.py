@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from comparisons.errors import RowError
+from comparisons.grading import dialogue_problem, dialogue_text, dialogue_turns
 from comparisons.names import name_problem
 from comparisons.text import text_problems
 
@@ -36,9 +37,15 @@ class OutputRow:
     category: str | None
     metadata: dict[str, Any] | None
 
+    @property
+    def is_dialogue(self) -> bool:
+        return dialogue_turns(self.response) is not None
+
     def as_json(self) -> dict[str, Any]:
         """A plain dict that `validate_rows` accepts again (used to hand rows to a job)."""
-        data: dict[str, Any] = {"prompt_id": self.prompt_id, "system": self.system, "response": self.response}
+        turns = dialogue_turns(self.response)
+        response: Any = self.response if turns is None else turns
+        data: dict[str, Any] = {"prompt_id": self.prompt_id, "system": self.system, "response": response}
         if self.turns is not None:
             data["prompt"] = [{"role": r, "content": c} for r, c in self.turns]
         elif self.prompt_text is not None:
@@ -133,11 +140,17 @@ def _system(value: object, err: ErrorSink) -> str | None:
 
 
 def _response(value: object, max_chars: int, err: ErrorSink) -> str | None:
-    """A string (possibly empty) of at most ``max_chars`` characters."""
+    """A string (possibly empty) of at most ``max_chars`` characters; for a dialogue study a
+    list of turns (comparisons.grading), kept as its canonical JSON text."""
+    if isinstance(value, list):
+        if problem := dialogue_problem(value):
+            err("response", f"must be a string, or for a dialogue study a list of turns: {problem}")
+            return None
+        value = dialogue_text(value)
     if value is None:
         err("response", "is required")
     elif not isinstance(value, str):
-        err("response", "must be a string")
+        err("response", "must be a string, or for a dialogue study a list of turns {role, content}")
     elif len(value) > max_chars:
         err("response", f"has {len(value)} characters; the limit is {max_chars} (LIMA_MAX_TEXT_CHARS)")
     else:

@@ -52,6 +52,8 @@ def outputs_upload(
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)
         check_upload_allowed(study, replace=replace)
+        if errors := response_kind_errors(study, rows):
+            raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
         systems, systems_created, systems_added = _resolve_systems(study, rows)
         prompts, prompts_new, prompts_changed = _resolve_prompts(study, rows, replace)
         new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
@@ -89,6 +91,17 @@ def _flag_revealing(responses: list[Response], names: Iterable[str]) -> None:
     for response in responses:
         found = find(response.text, pattern)
         response.reveals, response.masked_text = (found.matches, found.masked) if found else ([], "")
+
+
+def response_kind_errors(study: Study, rows: list[OutputRow]) -> list[RowError]:
+    """A dialogue study takes responses that are lists of turns, every other design text."""
+    dialogue = study.design == Study.Design.DIALOGUE
+    reason = (
+        "a dialogue study's response is a list of turns {role, content}, starting and ending with the assistant's"
+        if dialogue
+        else "must be a string (a list of turns is a dialogue study's response)"
+    )
+    return [RowError(row.row, "response", reason) for row in rows if row.is_dialogue != dialogue]
 
 
 def check_upload_allowed(study: Study, *, replace: bool) -> None:

@@ -13,7 +13,7 @@ from itertools import combinations
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, pair_key
+from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, pair_key, rating_key
 from comparisons.sides import first_is_left
 
 BATCH = 2000
@@ -44,6 +44,8 @@ def study_pairs(study: Study) -> list[tuple[int, int]]:
     """The (system, system) pairs the design compares, as system ids, in the study's order
     (`study_system_ids`). An all-pairs pair keeps the lower system id first, as ever."""
     ids = study_system_ids(study)
+    if study.is_rating:  # nothing is compared: each response is graded on its own
+        return []
     if study.design == Study.Design.FOCAL:
         focal = study.focal_system_id
         assert focal is not None, "a focal study has a focal system (a database constraint)"
@@ -73,6 +75,13 @@ def comparisons_build(*, study_id: int) -> BuildReport:
             missing_count += 1
             if len(missing) < REPORTED_MISSING:
                 missing.append({"prompt_id": external_id, "systems": sorted(absent)})
+        if study.is_rating:  # one item per response to grade: the response alone, no right side
+            for system_id in names:
+                key = rating_key(system_id)
+                if system_id in have and (prompt_id, key) not in existing:
+                    new.append(
+                        Comparison(study=study, prompt_id=prompt_id, left_response_id=have[system_id], pair_key=key)
+                    )
         for first, second in pairs:
             key = pair_key(first, second)
             if first not in have or second not in have or (prompt_id, key) in existing:
@@ -96,7 +105,7 @@ def comparisons_build(*, study_id: int) -> BuildReport:
     report = BuildReport(
         created=total - len(existing),
         total=total,
-        pairs=len(pairs),
+        pairs=len(names) if study.is_rating else len(pairs),
         prompts=len(prompts),
         prompts_missing_responses=missing_count,
         missing=missing,

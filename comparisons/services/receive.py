@@ -13,7 +13,7 @@ from comparisons.ingest.parse import JSON, JSONL, decode, parse_rows
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.jobs import upload_job_create
-from comparisons.services.outputs import UploadCounts, check_upload_allowed, outputs_upload
+from comparisons.services.outputs import UploadCounts, check_upload_allowed, outputs_upload, response_kind_errors
 
 
 def outputs_receive(
@@ -24,7 +24,7 @@ def outputs_receive(
     check_upload_allowed(study, replace=replace)
     parsed = parse_rows(text, fmt=fmt, field_name=field_name, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
     rows, row_errors = validate_rows(parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS)
-    errors = sorted(parsed.errors + row_errors, key=lambda e: e.row or 0)
+    errors = sorted(parsed.errors + row_errors + response_kind_errors(study, rows), key=lambda e: e.row or 0)
     if errors:
         raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
     if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
+from comparisons.grading import DEFAULT_SCALE, RATING_QUESTION, scale_problem
 from comparisons.models import Study, StudySystem, System
 from comparisons.names import name_problem
 from comparisons.services.stopping import stopping_setting
@@ -31,15 +32,21 @@ def study_create(
     choices: dict[str, str] | None = None,
     both_bad: bool = False,
     stopping: Any = None,
+    scale: Any = None,
 ) -> Study:
     """Create a draft study and its systems (created by name when new).
 
     A `focal` study names `focal_system` and its `baselines`; an `all_pairs` study names
     `systems`. Either may start with few systems: uploads add the rest while it is a draft.
     `stopping`: the pairs' stopping rules (comparisons.services.stopping). `both_bad` offers
-    raters "both are bad" as a fourth choice (its label `choices["both_bad"]`)."""
+    raters "both are bad" as a fourth choice (its label `choices["both_bad"]`).
+    A `rating` or `dialogue` study names `systems` and its `scale` (comparisons.grading;
+    default LIMA's Fail / Pass / Excellent): raters grade one response, or each assistant turn
+    of a conversation, at a time."""
     _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
     stopping = stopping_setting(stopping)
+    rating = design in (Study.Design.RATING, Study.Design.DIALOGUE)
+    scale = _scale(design, scale, both_bad=both_bad, choices=choices, stopping=stopping)
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -51,7 +58,11 @@ def study_create(
         members = [focal_system, *baselines]
     else:
         if focal_system or baselines:
-            _invalid("focal_system", "an all_pairs study takes systems, not focal_system and baselines")
+            _invalid(
+                "focal_system",
+                f"{'an' if design == Study.Design.ALL_PAIRS else 'a'} {design} study takes systems, "
+                "not focal_system and baselines",
+            )
         members = list(dict.fromkeys(systems or []))
     slug = slug or _free_slug(name)
     with transaction.atomic():
@@ -60,7 +71,7 @@ def study_create(
         by_name = {}
         for member in members:
             by_name[member], _ = System.objects.get_or_create(name=member)
-        fields = _wording(question, choices, both_bad)
+        fields = _wording(question or (RATING_QUESTION if rating else None), choices, both_bad)
         try:
             study = Study.objects.create(
                 owner=owner,
@@ -70,6 +81,7 @@ def study_create(
                 focal_system=by_name.get(focal_system) if design == Study.Design.FOCAL else None,
                 votes_per_comparison=votes_per_comparison,
                 stopping=stopping,
+                scale=scale,
                 **fields,
             )
         except IntegrityError:
@@ -84,7 +96,7 @@ def study_open(*, study: Study) -> Study:
         study = Study.objects.select_for_update().get(pk=study.pk)
         if not study.prompts.exists():
             raise Conflict(f"study {study.slug!r} has no outputs yet: upload outputs before opening it")
-        if study.systems.count() < 2:
+        if study.systems.count() < (1 if study.is_rating else 2):
             raise Conflict(f"study {study.slug!r} needs at least two systems to compare")
         if study.status != Study.Status.OPEN:
             study.status = Study.Status.OPEN
@@ -105,6 +117,22 @@ def study_close(*, study: Study) -> Study:
             study.closed_at = timezone.now()
             study.save(update_fields=["status", "closed_at"])
     return study
+
+
+def _scale(design: str, scale: Any, *, both_bad: bool, choices: Any, stopping: Any) -> list[str]:
+    """A rating study's scale (LIMA's by default), checked; [] for a pairwise study."""
+    if design not in (Study.Design.RATING, Study.Design.DIALOGUE):
+        if scale is not None:
+            _invalid("scale", "only a rating or dialogue study takes a scale")
+        return []
+    scale = list(DEFAULT_SCALE) if scale is None else scale
+    if problem := scale_problem(scale):
+        _invalid("scale", problem)
+    if both_bad or choices:
+        _invalid("both_bad" if both_bad else "choices", "a rating study grades on its scale: no pairwise choices")
+    if stopping:
+        _invalid("stopping", "stopping rules are for pairwise studies")
+    return [label.strip() for label in scale]
 
 
 def _wording(question: str | None, choices: dict[str, str] | None, both_bad: bool) -> dict[str, Any]:

@@ -25,9 +25,11 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 def chart(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     study = own_study(request, slug)
     results, _ = study_results(study)
-    if not results or not results["pairs"] or not results.get("headline_votes"):
+    if results and results.get("ratings") and results.get("headline_votes"):
+        body = charts.ratings_chart(results["ratings"], fmt, note=provenance_note(results))
+    elif not results or not results["pairs"] or not results.get("headline_votes"):
         raise Http404("No results yet: the chart needs votes.")
-    if study.design == Study.Design.FOCAL and study.focal_system is not None:
+    elif study.design == Study.Design.FOCAL and study.focal_system is not None:
         both_bad = study.offer_both_bad or charts.has_both_bad(results["pairs"])
         body = charts.figure1(
             results["pairs"], study.focal_system.name, fmt, note=provenance_note(results), both_bad=both_bad

@@ -62,6 +62,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     voted = bool(results and results["pairs"] and results["headline_votes"])
     focal = voted and study.design == Study.Design.FOCAL and study.focal_system is not None
     chart = focal or bool(voted and results and results.get("ranking"))
+    chart = chart or bool(results and results.get("ratings") and results.get("headline_votes"))
     settings_form = SettingsForm(initial=_settings_initial(study))
     rater_link = request.build_absolute_uri(f"/r/{study.slug}/")
     context = {

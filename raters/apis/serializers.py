@@ -97,11 +97,13 @@ class GoldInSerializer(serializers.Serializer):
     prompt_id = serializers.CharField(max_length=200, help_text="The prompt's id in the study.")
     systems = serializers.ListField(
         child=serializers.CharField(max_length=100),
-        min_length=2,
+        min_length=1,
         max_length=2,
-        help_text="The comparison's two systems.",
+        help_text="The comparison's two systems (a rating study: the one system whose response is graded).",
     )
-    expected = serializers.CharField(max_length=100, help_text='The system that should win, or "tie".')
+    expected = serializers.CharField(
+        max_length=100, help_text='The system that should win, or "tie"; a rating study: the grade (a label or index).'
+    )
     kind = serializers.ChoiceField(choices=GoldPair.Kind.choices, default=GoldPair.Kind.GOLD)
 
 
@@ -117,9 +119,14 @@ class GoldOutSerializer(serializers.ModelSerializer):
 
     def get_systems(self, gold: GoldPair) -> list[str]:
         c = gold.comparison
+        if c.right_response is None:
+            return [c.left_response.system.name]
         return sorted([c.left_response.system.name, c.right_response.system.name])
 
     def get_expected(self, gold: GoldPair) -> str:
+        if gold.expected_grade is not None:
+            scale = gold.comparison.study.scale
+            return scale[gold.expected_grade] if gold.expected_grade < len(scale) else str(gold.expected_grade)
         winner = gold.expected_winner
         return winner.name if winner is not None else "tie"
 

@@ -12,7 +12,7 @@ from comparisons import selectors as study_selectors
 from comparisons.api_errors import CONFLICT
 from comparisons.apis.studies import ERRORS, NOT_FOUND
 from comparisons.errors import InvalidInput, RowError
-from comparisons.models import Comparison, Study, pair_key
+from comparisons.models import Comparison, Study, pair_key, rating_key
 from raters import selectors, services
 from raters.apis.serializers import (
     AttentionInSerializer,
@@ -115,6 +115,7 @@ def gold_queryset(study: Study) -> QuerySet[GoldPair]:
         GoldPair.objects.filter(comparison__study=study)
         .select_related(
             "comparison__prompt",
+            "comparison__study",
             "comparison__left_response__system",
             "comparison__right_response__system",
             "expected_winner",
@@ -187,19 +188,20 @@ def _comparison(study: Study, prompt_id: str, systems: list[str]) -> Comparison:
                 f"systems: no system {name!r} in this study",
                 [RowError(None, "systems", f"no system {name!r} in this study")],
             )
-    if len(ids) != 2:
-        raise InvalidInput(
-            "systems: must name two different systems", [RowError(None, "systems", "must name two different systems")]
+    wanted = 1 if study.is_rating else 2
+    if len(ids) != wanted or len(systems) != wanted:
+        reason = (
+            "must name the one system whose response is graded" if wanted == 1 else "must name two different systems"
         )
-    comparison = Comparison.objects.filter(
-        study=study, prompt__external_id=prompt_id, pair_key=pair_key(*ids.values())
-    ).first()
+        raise InvalidInput(f"systems: {reason}", [RowError(None, "systems", reason)])
+    key = rating_key(*ids.values()) if study.is_rating else pair_key(*ids.values())
+    comparison = Comparison.objects.filter(study=study, prompt__external_id=prompt_id, pair_key=key).first()
     if comparison is None:
         raise InvalidInput(
             "prompt_id: no comparison of these systems on this prompt",
             [
                 RowError(
-                    None, "prompt_id", f"no comparison of {systems[0]!r} and {systems[1]!r} on prompt {prompt_id!r}"
+                    None, "prompt_id", f"no comparison of {' and '.join(map(repr, systems))} on prompt {prompt_id!r}"
                 )
             ],
         )

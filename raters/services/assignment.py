@@ -61,7 +61,7 @@ def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSe
         Assignment(
             rater=rater,
             comparison_id=comparison_id,
-            swapped=is_swapped(rater.study, rater, comparison_id),
+            swapped=not rater.study.is_rating and is_swapped(rater.study, rater, comparison_id),
             is_gold=gold,
             served_at=now,
             expires_at=now + timedelta(minutes=settings.lease_minutes),

@@ -13,7 +13,7 @@ import random
 
 from django.db import transaction
 
-from comparisons.models import Comparison, Response, Study, System, pair_key
+from comparisons.models import Comparison, Response, Study, System, pair_key, rating_key
 from raters.errors import invalid
 from raters.models import GoldPair
 
@@ -25,6 +25,13 @@ ATTENTION_TEXT = (
 MAX_CHECKS = 200
 
 
+def rating_attention_text(study: Study) -> str:
+    return (
+        "This is an attention check, not an answer to the question. To show that you are reading "
+        f"carefully, please give this response the lowest grade, “{study.scale[0]}”."
+    )
+
+
 def attention_checks_create(*, study: Study, count: int, seed: int | None = None) -> list[GoldPair]:
     """Add `count` attention checks on prompts that do not have one yet (seeded choice of
     prompts and sides). Each pairs a response of the study's focal system (or of any study
@@ -33,6 +40,8 @@ def attention_checks_create(*, study: Study, count: int, seed: int | None = None
         raise invalid("count", f"must be between 1 and {MAX_CHECKS}")
     if study.status == Study.Status.CLOSED:
         raise invalid("study", "is closed: raters no longer see new pairs")
+    if study.design == Study.Design.DIALOGUE:
+        raise invalid("count", "attention checks are for pairwise and rating studies, not dialogues")
     rng = random.Random(f"{study.seed}:attention:{seed}")
     members = list(study.systems.values_list("id", flat=True))
     preferred = study.focal_system_id
@@ -60,13 +69,20 @@ def attention_checks_create(*, study: Study, count: int, seed: int | None = None
         created = []
         for prompt_id in chosen:
             system_id, real_id = candidates[prompt_id]
+            text = rating_attention_text(study) if study.is_rating else ATTENTION_TEXT
             broken = Response.objects.create(
                 prompt_id=prompt_id,
                 system=broken_system,
-                text=ATTENTION_TEXT,
-                length=len(ATTENTION_TEXT),
+                text=text,
+                length=len(text),
                 metadata={"attention_check": True},
             )
+            if study.is_rating:  # one response to grade, the lowest grade expected
+                item = Comparison.objects.create(
+                    study=study, prompt_id=prompt_id, left_response_id=broken.pk, pair_key=rating_key(broken_system.pk)
+                )
+                created.append(GoldPair.objects.create(comparison=item, kind=GoldPair.Kind.ATTENTION, expected_grade=0))
+                continue
             left, right = (real_id, broken.pk) if rng.random() < 0.5 else (broken.pk, real_id)
             comparison = Comparison.objects.create(
                 study=study,

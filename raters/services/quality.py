@@ -16,16 +16,31 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from comparisons.models import Comparison
+from comparisons.models import Comparison, Study
 from raters.errors import Conflict, invalid
 from raters.models import Assignment, GoldPair, Rater, Vote
 from raters.services.coverage import coverage_refresh, filled, lock_slot
+from raters.services.grading import parse_grade
 
 TIE = "tie"
 
 
 def gold_set(*, comparison: Comparison, expected: str, kind: str = GoldPair.Kind.GOLD) -> GoldPair:
-    """Mark `comparison` gold: `expected` is the name of the system that should win, or "tie"."""
+    """Mark `comparison` gold: `expected` is the name of the system that should win, or "tie";
+    on a rating item the grade that should be given (a label of the scale or its index)."""
+    if kind not in GoldPair.Kind.values:
+        raise invalid("kind", f"must be one of {', '.join(GoldPair.Kind.values)}")
+    if comparison.right_response_id is None:
+        study = comparison.study
+        if study.design != Study.Design.RATING:
+            raise invalid("expected", "gold items with a known grade are for rating studies (one grade per item)")
+        grade = parse_grade(expected, study, "expected")
+        with transaction.atomic():
+            gold, _ = GoldPair.objects.update_or_create(
+                comparison=comparison, defaults={"expected_winner_id": None, "expected_grade": grade, "kind": kind}
+            )
+            Vote.objects.filter(comparison=comparison).update(is_gold=True)
+        return gold
     names = dict(
         Comparison.objects.filter(pk=comparison.pk).values_list(
             "left_response__system__name", "left_response__system_id"

@@ -12,9 +12,11 @@ from typing import Any
 from django.db import transaction
 
 from comparisons.errors import Conflict, InvalidInput, RowError
-from comparisons.models import Comparison, Prompt, Study, pair_key
+from comparisons.grading import assistant_turns
+from comparisons.models import Comparison, Prompt, Response, Study, pair_key, rating_key
 from comparisons.services.queue import comparisons_build
 from raters.models import Rater, Vote
+from raters.services.grading import check_vote_kind, parse_grade, parse_turn_grades
 from raters.services.votes import Provenance, gold_comparison_ids, vote_build
 from raters.vote_rows import VoteRow
 
@@ -43,9 +45,10 @@ def votes_import(*, study: Study, rows: list[VoteRow]) -> ImportCounts:
         study = Study.objects.select_for_update().get(pk=study.pk)
         systems = dict(study.systems.values_list("name", "id"))
         _check_both_bad(study, rows)
+        _check_kinds(study, rows)
         resolved = _resolve(study, rows, systems)
         raters, new_raters = _raters(study, rows)
-        votes, dated, unchanged = _votes(resolved, raters, systems)
+        votes, dated, unchanged = _votes(resolved, raters, systems, study)
         Vote.objects.bulk_create(votes, batch_size=CHUNK)
         for vote, created in dated:
             vote.created_at = created
@@ -67,6 +70,18 @@ def _check_both_bad(study: Study, rows: list[VoteRow]) -> None:
         raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
 
 
+def _check_kinds(study: Study, rows: list[VoteRow]) -> None:
+    """A rating study takes graded rows, a pairwise study pairwise rows (InvalidInput, a 400)."""
+    errors: list[RowError] = []
+    for row in rows:
+        try:
+            check_vote_kind(study, row.choice)
+        except InvalidInput as exc:
+            errors.extend(RowError(row.row, e.field, e.reason) for e in exc.errors)
+    if errors:
+        raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
+
+
 def _resolve(study: Study, rows: list[VoteRow], systems: dict[str, int]) -> list[Resolved]:
     """Each row's comparison; InvalidInput naming every row whose prompt, systems or
     comparison this study does not have."""
@@ -75,15 +90,23 @@ def _resolve(study: Study, rows: list[VoteRow], systems: dict[str, int]) -> list
     errors: list[RowError] = []
     resolved: list[Resolved] = []
     for row in rows:
-        missing = [
-            (f, n)
-            for f, n in (("left_system", row.left_system), ("right_system", row.right_system))
-            if n not in systems
-        ]
+        named = (
+            (("system", row.system),)
+            if row.is_graded
+            else (("left_system", row.left_system), ("right_system", row.right_system))
+        )
+        missing = [(f, n) for f, n in named if n not in systems]
         if row.prompt_id not in prompts:
             errors.append(RowError(row.row, "prompt_id", f"no prompt {row.prompt_id!r} in this study"))
         elif missing:
             errors.extend(RowError(row.row, f, f"no system {n!r} in this study") for f, n in missing)
+        elif row.is_graded:
+            key = (prompts[row.prompt_id], rating_key(systems[row.system]))
+            if key not in comparisons:
+                reason = f"no response of {row.system!r} to grade on {row.prompt_id!r}"
+                errors.append(RowError(row.row, "system", reason))
+            else:
+                resolved.append((row, comparisons[key]))
         else:
             key = (prompts[row.prompt_id], pair_key(systems[row.left_system], systems[row.right_system]))
             if key not in comparisons:
@@ -128,17 +151,42 @@ def _raters(study: Study, rows: list[VoteRow]) -> tuple[dict[str, Rater], int]:
     return raters | new_raters, len(new_raters)
 
 
+def _graded(resolved: list[Resolved], study: Study) -> dict[int, tuple[int | None, list[int] | None]]:
+    """Each graded row's (grade, turn grades) read against the study's scale (and, for a
+    dialogue, the response's assistant turns); InvalidInput naming every bad row."""
+    dialogues = [c for row, c in resolved if row.choice == Vote.Choice.TURNS]
+    texts = dict(
+        Response.objects.filter(pk__in={r for _, by in dialogues for r in by.values() if r}).values_list("id", "text")
+    )
+    errors: list[RowError] = []
+    out: dict[int, tuple[int | None, list[int] | None]] = {}
+    for row, (_, by_system) in resolved:
+        try:
+            if row.choice == Vote.Choice.GRADE:
+                out[row.row] = (parse_grade(row.grade, study), None)
+            elif row.choice == Vote.Choice.TURNS:
+                response_id = next(r for r in by_system.values() if r)
+                n_turns = assistant_turns(texts.get(response_id, ""))
+                out[row.row] = (None, parse_turn_grades(row.turn_grades, study, n_turns))
+        except InvalidInput as exc:
+            errors.extend(RowError(row.row, e.field, e.reason) for e in exc.errors)
+    if errors:
+        raise InvalidInput(f"{len(errors)} error(s) in the import; nothing was stored", errors)
+    return out
+
+
 def _votes(
-    resolved: list[Resolved], raters: dict[str, Rater], systems: dict[str, int]
+    resolved: list[Resolved], raters: dict[str, Rater], systems: dict[str, int], study: Study
 ) -> tuple[list[Vote], list[tuple[Vote, datetime]], int]:
     """The new votes (built by vote_build), those with a date of their own, and how many rows
     were already stored; Conflict when a stored vote of the rater differs."""
     existing = {
-        (v.rater_id, v.comparison_id): (v.winner_id, v.choice == Vote.Choice.BOTH_BAD)
+        (v.rater_id, v.comparison_id): (v.winner_id, v.choice == Vote.Choice.BOTH_BAD, v.grade, v.turn_grades)
         for v in Vote.objects.filter(
             rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved}
-        ).only("rater_id", "comparison_id", "winner_id", "choice")
+        ).only("rater_id", "comparison_id", "winner_id", "choice", "grade", "turn_grades")
     }
+    graded = _graded(resolved, study)
     gold = gold_comparison_ids(c[0] for _, c in resolved)
     errors: list[RowError] = []
     votes: list[Vote] = []
@@ -148,9 +196,10 @@ def _votes(
     for row, (comparison_id, by_system) in resolved:
         rater = raters[row.rater]
         winner = systems.get(row.winner) if row.winner else None
+        grade, turn_grades = graded.get(row.row, (None, None))
         key = (rater.pk, comparison_id)
         if key in seen or key in existing:
-            if key not in seen and existing[key] != (winner, row.choice == Vote.Choice.BOTH_BAD):
+            if key not in seen and existing[key] != (winner, row.choice == Vote.Choice.BOTH_BAD, grade, turn_grades):
                 errors.append(
                     RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair")
                 )
@@ -158,6 +207,24 @@ def _votes(
             seen.add(key)
             continue
         seen.add(key)
+        if row.is_graded:
+            system_id = systems[row.system]
+            vote = vote_build(
+                rater_id=rater.pk,
+                comparison_id=comparison_id,
+                left=(by_system[system_id], system_id),
+                right=None,
+                choice=row.choice,
+                seconds=row.seconds,
+                is_gold=comparison_id in gold,
+                provenance=Provenance.IMPORTED,
+                grade=grade,
+                turn_grades=turn_grades,
+            )
+            votes.append(vote)
+            if row.created:
+                dated.append((vote, row.created))
+            continue
         ls, rs = systems[row.left_system], systems[row.right_system]
         vote = vote_build(
             rater_id=rater.pk,
@@ -205,5 +272,5 @@ def _comparisons(study: Study, prompt_ids: set[int]) -> dict[tuple[int, str], tu
             "right_response_id",
             "right_response__system_id",
         ):
-            out[(prompt, key)] = (cid, {ls: lr, rs: rr})
+            out[(prompt, key)] = (cid, {ls: lr, rs: rr} if rr is not None else {ls: lr})
     return out

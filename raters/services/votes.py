@@ -41,29 +41,43 @@ def vote_build(
     rater_id: int,
     comparison_id: int,
     left: tuple[int, int],
-    right: tuple[int, int],
+    right: tuple[int, int] | None,
     choice: str,
     seconds: float,
     is_gold: bool,
     rationale: str = "",
     assignment_id: int | None = None,
     provenance: Provenance = Provenance.COLLECTED,
+    grade: int | None = None,
+    turn_grades: list[int] | None = None,
 ) -> Vote:
     """An unsaved Vote. `left` and `right` are the shown (response id, system id);
     `choice` is "left", "right", "tie" or "both_bad" as shown (the winner of the last two is
     null; whether the study offers "both_bad" is the caller's check); `is_gold` is whether the comparison is a
-    gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path)."""
+    gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path).
+    A rating vote shows one response (`right` None) and has the choice "grade" with `grade`,
+    or "turns" with `turn_grades` (a dialogue); whether they fit the study's scale and the
+    dialogue's turns is the caller's check (raters.services.grading)."""
     if choice not in Vote.Choice.values:
         raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
-    winners: dict[str, int] = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]}
+    graded = choice in (Vote.Choice.GRADE, Vote.Choice.TURNS)
+    if graded != (right is None):
+        raise ValueError("a rating vote shows one response, a pairwise vote two")
+    if (choice == Vote.Choice.GRADE) != (grade is not None) or (choice == Vote.Choice.TURNS) != (
+        turn_grades is not None
+    ):
+        raise ValueError('a "grade" vote has a grade, a "turns" vote turn grades, a pairwise vote neither')
+    winners: dict[str, int] = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]} if right else {}
     winner = winners.get(choice)
     return Vote(
         rater_id=rater_id,
         comparison_id=comparison_id,
         assignment_id=assignment_id,
         shown_left_id=left[0],
-        shown_right_id=right[0],
+        shown_right_id=right[0] if right else None,
         choice=choice,
+        grade=grade,
+        turn_grades=list(turn_grades) if turn_grades is not None else None,
         winner_id=winner,
         seconds=max(0.0, float(seconds)),
         rationale=rationale,

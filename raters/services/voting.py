@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
 from raters.services.coverage import filled, lock_slot, set_hint
+from raters.services.grading import assistant_turn_count, check_vote_kind, parse_grade, parse_turn_grades
 from raters.services.votes import Provenance, vote_build
 
 MAX_RATIONALE = 5000
@@ -31,12 +33,21 @@ class VoteResult:
 
 
 def vote_submit(
-    *, rater: Rater, token: str, choice: str, rationale: str = "", simulated: bool = False, now: datetime | None = None
+    *,
+    rater: Rater,
+    token: str,
+    choice: str,
+    rationale: str = "",
+    simulated: bool = False,
+    now: datetime | None = None,
+    grade: object = None,
+    turn_grades: object = None,
 ) -> VoteResult:
     """Record `rater`'s choice ("left", "right", "tie", or "both_bad" when the study offers it;
-    as shown) on the assignment `token`."""
+    as shown) on the assignment `token`; in a rating study the choice "grade" with `grade`
+    (an index into the scale or a label), in a dialogue study "turns" with `turn_grades`."""
     now = now or timezone.now()
-    _check_choice(rater, choice)
+    grade = _check_choice(rater, choice, grade)
     rationale = (rationale or "").strip()
     if len(rationale) > MAX_RATIONALE:
         raise invalid("rationale", f"is {len(rationale)} characters long; please keep it under {MAX_RATIONALE}")
@@ -63,7 +74,9 @@ def vote_submit(
             taken = True
         else:
             taken = False
-            vote = _record(assignment, rater, choice, rationale, simulated, now)
+            if choice == Vote.Choice.TURNS:
+                turn_grades = parse_turn_grades(turn_grades, study, assistant_turn_count(assignment.left_id))  # type: ignore[attr-defined]
+            vote = _record(assignment, rater, choice, rationale, simulated, now, grade, turn_grades)
     if taken:
         raise LeaseExpired(
             "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
@@ -71,19 +84,38 @@ def vote_submit(
     return VoteResult(vote, duplicate=False)
 
 
-def _check_choice(rater: Rater, choice: str) -> None:
+def _check_choice(rater: Rater, choice: str, grade: object) -> int | None:
+    """The grade of a rating vote read against the scale (None for other votes), or InvalidInput."""
     if choice not in Vote.Choice.values:
         raise invalid("choice", "please choose one of the answers")
+    check_vote_kind(rater.study, choice)
+    if choice == Vote.Choice.GRADE:
+        return parse_grade(grade, rater.study)
+    if grade is not None:
+        raise invalid("grade", "is given only with the choice grade (a rating study)")
     if choice == Vote.Choice.BOTH_BAD and not rater.study.offer_both_bad:
         raise invalid("choice", "this study does not offer both_bad; choose left, right or tie")
+    return None
 
 
-def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, simulated: bool, now: datetime) -> Vote:
+def _record(
+    assignment: Assignment,
+    rater: Rater,
+    choice: str,
+    rationale: str,
+    simulated: bool,
+    now: datetime,
+    grade: Any = None,
+    turn_grades: Any = None,
+) -> Vote:
     # The shown responses and their systems, loaded by sql.assignment_for_vote:
     left = (assignment.left_id, assignment.left_system)  # type: ignore[attr-defined]
-    right = (assignment.right_id, assignment.right_system)  # type: ignore[attr-defined]
-    if assignment.swapped:
-        left, right = right, left
+    stored_right = (assignment.right_id, assignment.right_system)  # type: ignore[attr-defined]
+    right: tuple[int, int] | None = stored_right
+    if assignment.right_id is None:  # type: ignore[attr-defined]  # a rating item: one response
+        right = None
+    elif assignment.swapped:
+        left, right = stored_right, left
     vote = sql.insert(
         vote_build(
             rater_id=rater.pk,
@@ -96,6 +128,8 @@ def _record(assignment: Assignment, rater: Rater, choice: str, rationale: str, s
             rationale=rationale,
             is_gold=assignment.is_gold,
             provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
+            grade=grade,
+            turn_grades=turn_grades,
         )
     )
     sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)

@@ -40,6 +40,7 @@ def make_study(
 def system_pairs(study: Study) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for c in Comparison.objects.filter(study=study).select_related("left_response__system", "right_response__system"):
+        assert c.right_response is not None
         low, high = sorted((c.left_response.system.name, c.right_response.system.name))
         pairs.add((low, high))
     return pairs

@@ -53,7 +53,12 @@ def test_integer_prompt_ids_become_strings():
         ({"prompt_id": "p", "system": 3, "response": "y"}, "system", "must be a non-empty string (the model's name)"),
         ({"prompt_id": "p", "system": "s" * 101, "response": "y"}, "system", "is longer than 100 characters"),
         ({"prompt_id": "p", "system": "a"}, "response", "is required"),
-        ({"prompt_id": "p", "system": "a", "response": ["y"]}, "response", "must be a string"),
+        (
+            {"prompt_id": "p", "system": "a", "response": ["y"]},
+            "response",
+            "must be a string, or for a dialogue study a list of turns: "
+            "turn 1 must be an object with exactly role and content",
+        ),
         (
             {"prompt_id": "p", "system": "a", "response": "y" * 1001},
             "response",

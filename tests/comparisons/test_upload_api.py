@@ -189,7 +189,11 @@ def test_one_bad_row_stores_nothing_and_every_bad_row_is_listed(api):
     body = response.json()
     assert body["error_count"] == 2
     assert body["errors"] == [
-        {"row": 4, "field": "response", "reason": "must be a string"},
+        {
+            "row": 4,
+            "field": "response",
+            "reason": "must be a string, or for a dialogue study a list of turns {role, content}",
+        },
         {"row": 8, "field": "system", "reason": "is required"},
     ]
     assert stored() == (0, 0)

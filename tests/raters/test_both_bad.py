@@ -55,7 +55,7 @@ def test_the_keyboard_script_knows_key_4():
     from pathlib import Path
 
     script = (Path(__file__).resolve().parents[2] / "raters" / "static" / "raters" / "vote.js").read_text()
-    assert '["1", "2", "3", "4"]' in script
+    assert '["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]' in script  # 1-4 pairwise, up to 10 grades
 
 
 def test_a_rater_who_always_says_both_bad_is_flagged_like_one_who_always_ties():

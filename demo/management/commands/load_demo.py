@@ -21,6 +21,7 @@ from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, System
 from comparisons.permissions import RESEARCHERS_GROUP
 from demo.data import BASELINES, FOCAL_SYSTEM, SYSTEM_INFO, demo_rows
+from demo.ratings import ratings_demo_load
 from demo.simulate import votes_simulate
 from raters.services.entry import rater_settings_update
 from results.services import results_refresh
@@ -100,12 +101,19 @@ class Command(BaseCommand):
                     if added
                     else "Simulated votes: already there, none added."
                 )
+                self._ratings(owner, opts["seed"])
         except ServiceError as exc:
             raise CommandError(f"{exc.detail}: {[e.as_dict() for e in exc.errors[:10]]}") from exc
         self.stdout.write(
             f"Study {study.slug!r} is open: {report.prompts} prompts, {report.total} comparisons "
             f"over {report.pairs} pairs; {report.prompts_missing_responses} prompts lack a response."
         )
+
+    def _ratings(self, owner: Any, seed: int) -> None:
+        """LIMA's Figure 3 (absolute ratings) and Figure 7 (dialogue turns), simulated (demo.ratings)."""
+        for slug, added in ratings_demo_load(owner=owner, seed=seed).items():
+            results_refresh(study_id=Study.objects.get(slug=slug).pk)
+            self.stdout.write(f"Study {slug!r}: {added} simulated votes added (flagged simulated).")
 
     def _owner(self, username: str) -> Any:
         user, _ = get_user_model().objects.get_or_create(username=username)
