@@ -5,6 +5,7 @@ New prompts and responses stream into PostgreSQL with COPY, in the upload's one 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -13,9 +14,10 @@ from django.db import transaction
 
 from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
+from comparisons.grading import dialogue_text, dialogue_turns
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
-from comparisons.reveal import compile_patterns, find
+from comparisons.reveal import Reveal, compile_patterns, find
 from comparisons.services.copy_rows import insert_rows
 
 BATCH = 2000
@@ -89,8 +91,23 @@ def _flag_revealing(responses: list[Response], names: Iterable[str]) -> None:
     the researcher, the masked text for raters."""
     pattern = compile_patterns(names=list(names), extra=settings.LIMA_REVEAL_PATTERNS)
     for response in responses:
-        found = find(response.text, pattern)
+        found = _find_in_response(response.text, pattern)
         response.reveals, response.masked_text = (found.matches, found.masked) if found else ([], "")
+
+
+def _find_in_response(text: str, pattern: re.Pattern[str]) -> Reveal | None:
+    """`find` on a response; a dialogue's turns are searched and masked one by one, so that its
+    masked text is still the canonical JSON of its turns (a system named "content" never masks
+    a key, and no match spans two turns)."""
+    turns = dialogue_turns(text)
+    if turns is None:
+        return find(text, pattern)
+    found = [find(turn["content"], pattern) for turn in turns]
+    if not any(found):
+        return None
+    matches = list(dict.fromkeys(m for f in found if f for m in f.matches))[:20]
+    masked = [{**turn, "content": f.masked if f else turn["content"]} for turn, f in zip(turns, found, strict=True)]
+    return Reveal(matches=matches, masked=dialogue_text(masked))
 
 
 def response_kind_errors(study: Study, rows: list[OutputRow]) -> list[RowError]:

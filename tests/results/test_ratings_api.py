@@ -282,3 +282,26 @@ def test_the_example_files_load_and_give_results(api, design, systems, outputs, 
     assert results["ratings"]["unit"] == unit
     assert [s["system"] for s in results["ratings"]["systems"]] == systems
     assert all(sum(s["counts"].values()) > 0 for s in results["ratings"]["systems"])
+
+
+def test_a_dialogue_that_names_its_author_is_masked_turn_by_turn_and_still_graded_by_turn(api):
+    """Masking works on each turn's content, never on the stored JSON: a system named "content"
+    (a key of every turn) and a turn that says who made it leave a dialogue raters can grade."""
+    body = {"name": "Masked", "slug": "m", "design": "dialogue", "systems": ["content", "LIMA-dialogue"]}
+    assert api.post("/api/studies/", body, format="json").status_code == 201
+    rows = dialogue_rows(1, 2)
+    for row in rows:
+        row["system"] = "content" if row["system"] == "LIMA" else row["system"]
+        row["response"][0]["content"] = "As an AI language model developed by OpenAI, I can help."
+    assert upload(api, "m", rows).status_code == 201
+    from comparisons.grading import dialogue_turns
+    from comparisons.models import Response
+
+    for response in Response.objects.filter(prompt__study__slug="m"):
+        turns = dialogue_turns(response.masked_text)
+        assert turns is not None and len(turns) == 3, response.masked_text  # still a dialogue
+        assert "OpenAI" not in response.masked_text and "[name removed]" in turns[0]["content"]
+        assert any("OpenAI" in match for match in response.reveals)  # the researcher sees what was found
+    open_study(api, "m")
+    page = enter(Client(), "m", "P1")
+    assert page.count('name="turn_') == 6 and "[name removed]" in page and "OpenAI" not in page
