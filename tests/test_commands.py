@@ -52,22 +52,33 @@ def embedded_env(tmp_path) -> dict:
 def test_the_demo_steps_load_an_open_lima_study_on_the_embedded_default(tmp_path):
     env = embedded_env(tmp_path)
     manage("migrate", "--noinput", env=env)
-    out = manage("load_demo", env=env).stdout
+    loaded = manage("load_demo", env=env)
+    out = loaded.stdout
     assert "is open: 300 prompts, 1500 comparisons over 5 pairs" in out
+    assert "WARNING" not in loaded.stderr, loaded.stderr  # e.g. kombu's "No hostname was supplied"
     again = manage("load_demo", env=env).stdout
     assert "1500 comparisons" in again and "none added" in again
     token = manage("researcher_token", "demo", "--password", "demo", "--admin", env=env).stdout.strip()
     db = sqlite3.connect(tmp_path / "demo.sqlite3")
-    systems = {
-        name
-        for (name,) in db.execute(
-            "select s.name from comparisons_system s join comparisons_studysystem m on m.system_id = s.id"
-        )
-    }
-    assert systems == {"LIMA 65B", "GPT-4", "Bard", "DaVinci003", "Claude", "Alpaca 65B"}
-    categories = {c for (c,) in db.execute("select distinct category from comparisons_prompt")}
-    assert categories == {"advice", "writing", "coding", "knowledge", "planning"}
-    assert db.execute("select count(*) from comparisons_comparison").fetchone() == (1500,)
+
+    def of_study(query: str, slug: str) -> set:
+        return {row[0] for row in db.execute(query, (slug,))}
+
+    systems = (
+        "select s.name from comparisons_system s join comparisons_studysystem m on m.system_id = s.id"
+        " join comparisons_study t on t.id = m.study_id where t.slug = ?"
+    )
+    assert of_study(systems, "lima-demo") == {"LIMA 65B", "GPT-4", "Bard", "DaVinci003", "Claude", "Alpaca 65B"}
+    assert of_study(systems, "lima-demo-ratings") == {"LIMA 65B"}  # Figure 3
+    assert of_study(systems, "lima-demo-dialogue") == {"LIMA 65B (zero-shot)", "LIMA 65B + 30 dialogue chains"}
+    categories = (
+        "select p.category from comparisons_prompt p join comparisons_study t on t.id = p.study_id where t.slug = ?"
+    )
+    assert of_study(categories, "lima-demo") == {"advice", "writing", "coding", "knowledge", "planning"}
+    count = (
+        "select count(*) from comparisons_comparison c join comparisons_study t on t.id = c.study_id where t.slug = ?"
+    )
+    assert [db.execute(count, (slug,)).fetchone()[0] for slug in ("lima-demo", "lima-demo-ratings")] == [1500, 50]
     assert db.execute("select key from authtoken_token").fetchone() == (token,)
 
 
