@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from raters import sql
 from raters.models import Assignment, Vote
-
-
-def _terminate_this_connection() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    other = connections.create_connection("default")
-    with other.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    other.close()
+from tests.robustness.helpers import first_pair_token, terminate_this_connection
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,21 +17,15 @@ def test_a_vote_whose_connection_is_terminated_inside_its_transaction_is_retried
 ):
     """The drill's first finding: pg_terminate_backend while a vote's transaction runs (after
     the vote's INSERT, before the lease's UPDATE; or at the INSERT) was a 500 on the rater path."""
-    from tests.raters.conftest import open_study
-
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
-    open_study(slug="blind")
-    client.get("/r/blind/?PROLIFIC_PID=P1")
-    client.post("/r/blind/instructions/", {"consent": "yes"})
-    page = client.get("/r/blind/vote/").content.decode()
-    token = page.split('name="token" value="')[1].split('"')[0]
+    token = first_pair_token(client)
     original = getattr(sql, moment)
     struck = []
 
     def strike(*args, **kwargs):
         if not struck:
             struck.append(moment)
-            _terminate_this_connection()
+            terminate_this_connection()
         return original(*args, **kwargs)
 
     monkeypatch.setattr(sql, moment, strike)
@@ -87,7 +72,7 @@ def test_entry_and_consent_whose_connection_is_terminated_are_retried(client, se
     def strike(*args, **kwargs):
         if not struck:
             struck.append(step)
-            _terminate_this_connection()
+            terminate_this_connection()
         return original(*args, **kwargs)
 
     monkeypatch.setattr(services, step, strike)

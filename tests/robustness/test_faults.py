@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from comparisons.models import UploadJob
@@ -14,6 +13,7 @@ from comparisons.services import upload_jobs_fail_stale, upload_jobs_queue_pendi
 from raters.models import Rater, Vote
 from tests.comparisons.helpers import create_study, rows_for, upload
 from tests.factories import UploadJobFactory
+from tests.robustness.helpers import first_pair_token, terminate_this_connection
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -113,23 +113,9 @@ def test_a_running_job_without_a_heartbeat_for_two_minutes_is_failed_and_one_wit
 
 @pytest.mark.django_db(transaction=True)
 def test_a_vote_after_the_database_connection_was_terminated_is_recorded(client, settings):
-    from tests.raters.conftest import open_study
-
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
-    open_study(slug="blind")
-    client.get("/r/blind/?PROLIFIC_PID=P1")
-    client.post("/r/blind/instructions/", {"consent": "yes"})
-    page = client.get("/r/blind/vote/").content.decode()
-    token = page.split('name="token" value="')[1].split('"')[0]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    with other.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    other.close()
+    token = first_pair_token(client)
+    terminate_this_connection()
     response = client.post("/r/blind/vote/", {"token": token, "choice": "tie"})
     assert response.status_code in (200, 302)  # the next pair, or the completion page after the last
     assert Vote.objects.filter(rater__external_id="P1").count() == 1
@@ -137,13 +123,7 @@ def test_a_vote_after_the_database_connection_was_terminated_is_recorded(client,
 
 @pytest.mark.django_db
 def test_a_nul_in_a_raters_rationale_keeps_the_vote_form_and_stores_no_vote(client):
-    from tests.raters.conftest import open_study
-
-    open_study(slug="blind")
-    client.get("/r/blind/?PROLIFIC_PID=P1")
-    client.post("/r/blind/instructions/", {"consent": "yes"})
-    page = client.get("/r/blind/vote/").content.decode()
-    token = page.split('name="token" value="')[1].split('"')[0]
+    token = first_pair_token(client)
     for rationale in ("because\x00", "\u202eevil"):
         response = client.post("/r/blind/vote/", {"token": token, "choice": "left", "rationale": rationale})
         body = response.content.decode()
