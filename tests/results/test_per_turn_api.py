@@ -315,3 +315,24 @@ def test_an_attention_check_breaks_every_turn_and_expects_the_other_side(api):
     assert vote.is_gold and vote.turn_choices == [broken, broken]
     assert vote.winner.name == "(attention check)"
     assert "failed_checks" in api.get("/api/studies/t/raters/").json()[0]["stats"]["flags"]
+
+
+def test_the_example_files_load_and_give_per_turn_results(api):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    body = {"name": "Example", "slug": "ex", "design": "all_pairs", "systems": ["LIMA 65B", "Alpaca 65B"]}
+    assert api.post("/api/studies/", {**body, "per_turn": True}, format="json").status_code == 201
+    text = (examples / "per_turn_outputs.jsonl").read_text()
+    assert api.post("/api/studies/ex/outputs/", text, content_type="application/x-ndjson").status_code == 201
+    open_study(api, "ex")
+    text = (examples / "per_turn_votes.jsonl").read_text()
+    response = api.post("/api/studies/ex/votes/import/", text, content_type="application/x-ndjson")
+    assert response.status_code == 201, response.json()
+    p = pair(api.get("/api/studies/ex/results/").json())
+    assert p["unit"] == "turn" and p["intervals"]["bootstrap"]["n_prompts"] == 3
+    lima_first = p["systems"] == ["LIMA 65B", "Alpaca 65B"]
+    wins, losses = (
+        (p["counts"]["wins"], p["counts"]["losses"]) if lima_first else (p["counts"]["losses"], p["counts"]["wins"])
+    )
+    assert (wins, losses, p["counts"]["ties"], p["counts"]["n"]) == (8, 2, 4, 14)
