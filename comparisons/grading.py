@@ -85,3 +85,26 @@ def assistant_turns(text: str) -> int:
     """How many assistant turns (graded units) a dialogue response has; 1 for a plain response."""
     turns = dialogue_turns(text)
     return 1 if turns is None else sum(1 for t in turns if t["role"] == "assistant")
+
+
+MAX_PER_TURN = 100  # assistant turns of a per-turn study's continuation (results key turns by it)
+
+
+def dialogue_skeleton(text: str) -> tuple[int, tuple[str, ...]] | None:
+    """What two continuations compared turn by turn must share: the number of assistant turns
+    and the user turns in between (their texts, in order); None when `text` is no dialogue."""
+    turns = dialogue_turns(text)
+    if turns is None:
+        return None
+    users = tuple(t["content"] for t in turns if t["role"] == "user")
+    return len(users) + 1, users
+
+
+def skeleton_difference(a: tuple[int, tuple[str, ...]], b: tuple[int, tuple[str, ...]]) -> str | None:
+    """How two continuations' skeletons differ (`dialogue_skeleton`), in words, or None."""
+    if a[0] != b[0]:
+        return f"{a[0]} assistant turns against {b[0]}"
+    for i, (x, y) in enumerate(zip(a[1], b[1], strict=True), start=1):
+        if x != y:
+            return f"user turn {i} differs"
+    return None

@@ -71,6 +71,10 @@ class Study(models.Model):
         default=False, help_text='Offer "both are bad" as a fourth choice, kept apart from a tie (issue 16).'
     )
     choice_both_bad = models.CharField(max_length=200, default=DEFAULT_CHOICE_BOTH_BAD)
+    per_turn = models.BooleanField(
+        default=False,
+        help_text="A pairwise study of dialogue continuations: raters choose per assistant turn (issue 16).",
+    )
     scale = models.JSONField(
         default=list,
         blank=True,

@@ -67,6 +67,12 @@ class StudyCreateSerializer(serializers.Serializer):
         help_text="rating and dialogue: the ordered grade labels, lowest first, 2 to 10 of them; default "
         '["Fail", "Pass", "Excellent"] (LIMA).',
     )
+    per_turn = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="focal and all_pairs: the responses are dialogue continuations (lists of turns) and raters "
+        "choose per assistant turn (votes `per_turn` with `turn_choices`); off by default.",
+    )
 
 
 class StudyUpdateSerializer(serializers.Serializer):
@@ -120,6 +126,7 @@ class StudySerializer(serializers.ModelSerializer):
             "choices",
             "both_bad",
             "scale",
+            "per_turn",
             "votes_per_comparison",
             "seed",
             "created_at",

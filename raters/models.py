@@ -208,7 +208,10 @@ class Vote(models.Model):
     A vote on a rating item (Study.is_rating) has the choice "grade" and a `grade` (an index
     into the study's scale, 0 the lowest), or for a dialogue the choice "turns" and
     `turn_grades` (one index per assistant turn); it shows one response (`shown_right` null)
-    and names no winner. Check constraints keep the two kinds apart."""
+    and names no winner. A vote of a per-turn study (Study.per_turn: two dialogue continuations)
+    has the choice "per_turn" and `turn_choices`, one pairwise choice per assistant turn as
+    shown; its `winner` is the system chosen in more turns than the other (null when as many).
+    Check constraints keep the kinds apart."""
 
     PAIRWISE = ("left", "right", "tie", "both_bad")
 
@@ -219,6 +222,7 @@ class Vote(models.Model):
         BOTH_BAD = "both_bad", "Both are bad"
         GRADE = "grade", "A grade on the study's scale"
         TURNS = "turns", "A grade per assistant turn"
+        PER_TURN = "per_turn", "A pairwise choice per assistant turn"
 
     rater = models.ForeignKey(
         Rater, on_delete=models.CASCADE, related_name="votes", db_index=False
@@ -230,6 +234,11 @@ class Vote(models.Model):
     choice = models.CharField(max_length=8, choices=Choice.choices)
     grade = models.PositiveSmallIntegerField(null=True, blank=True, help_text="A rating vote's grade (0 = lowest).")
     turn_grades = models.JSONField(null=True, blank=True, help_text="A dialogue vote's grade per assistant turn.")
+    turn_choices = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='A per-turn vote\'s choice per assistant turn, as shown: "left", "right", "tie" or "both_bad".',
+    )
     winner = models.ForeignKey(System, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     seconds = models.FloatField(help_text="Time on task, from serving the pair to the vote (server clock).")
     rationale = models.TextField(blank=True)
@@ -250,9 +259,29 @@ class Vote(models.Model):
                     shown_right__isnull=False,
                     grade__isnull=True,
                     turn_grades__isnull=True,
+                    turn_choices__isnull=True,
                 )
-                | Q(choice="grade", shown_right__isnull=True, grade__isnull=False, turn_grades__isnull=True)
-                | Q(choice="turns", shown_right__isnull=True, grade__isnull=True, turn_grades__isnull=False),
+                | Q(
+                    choice="grade",
+                    shown_right__isnull=True,
+                    grade__isnull=False,
+                    turn_grades__isnull=True,
+                    turn_choices__isnull=True,
+                )
+                | Q(
+                    choice="turns",
+                    shown_right__isnull=True,
+                    grade__isnull=True,
+                    turn_grades__isnull=False,
+                    turn_choices__isnull=True,
+                )
+                | Q(
+                    choice="per_turn",
+                    shown_right__isnull=False,
+                    grade__isnull=True,
+                    turn_grades__isnull=True,
+                    turn_choices__isnull=False,
+                ),
                 name="vote_pairwise_or_graded",
             ),
             models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__lt=10), name="vote_grade_range"),

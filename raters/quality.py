@@ -56,7 +56,7 @@ class RaterTotals:
     gold_votes: int = 0
     gold_correct: int = 0
     attention_failed: bool = False
-    graded: int = 0  # rating votes: no side, no tie (the side and tie flags look at pairwise votes only)
+    graded: int = 0  # rating and per-turn votes: no one side (the side and tie flags look at pairwise votes only)
 
 
 def rater_totals(rows: list[VoteRow]) -> RaterTotals:
@@ -70,7 +70,7 @@ def rater_totals(rows: list[VoteRow]) -> RaterTotals:
         gold_votes=len(checks),
         gold_correct=sum(1 for r in checks if r.correct),
         attention_failed=any(r.gold_kind == "attention" and not r.correct for r in checks),
-        graded=sum(1 for r in rows if r.choice in ("grade", "turns")),
+        graded=sum(1 for r in rows if r.choice in ("grade", "turns", "per_turn")),
     )
 
 

@@ -9,6 +9,7 @@ excluded) answer with their status page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -46,6 +47,8 @@ def _form(
     pair = selectors.pair_for(assignment)
     if study.is_rating:
         return _grade_form(page, nxt, pair, error=error, notice=notice, status=status)
+    if study.per_turn:
+        return _per_turn_form(page, nxt, pair, error=error, notice=notice, status=status)
     turns_ready: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
     ready = [pair.prompt_html, pair.left_html, pair.right_html, *turns_ready]
     prompt, left, right, *turns = render_many(
@@ -87,6 +90,7 @@ def vote(page: RaterRequest) -> HttpResponse:
                 rationale=request.POST.get("rationale", ""),
                 grade=grade,
                 turn_grades=turn_grades,
+                turn_choices=_turns_posted(page) if choice == Vote.Choice.PER_TURN else None,
             )
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
@@ -154,6 +158,71 @@ def _grade_form(
     return render(request, "raters/grade.html", context, status=status)
 
 
+def _per_turn_form(
+    page: RaterRequest, nxt: services.Next, pair: selectors.Pair, *, error: str, notice: str, status: int
+) -> HttpResponse:
+    """Two continuations of a conversation, turn by turn: each user turn once (they are the
+    same on both sides), then the two assistant turns side by side and a choice for that turn."""
+    request, study = page.request, page.study
+    assert nxt.assignment is not None, "the form shows an assigned pair"
+    left_turns = dialogue_turns(pair.left) or []
+    right_turns = dialogue_turns(pair.right or "") or []
+    if len(left_turns) != len(right_turns):  # the upload and the build refuse such a pair
+        right_turns = left_turns
+    earlier: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
+    texts = [pair.prompt, *(t["content"] for t in pair.turns)]
+    texts += [t["content"] for t in left_turns] + [t["content"] for t in right_turns]
+    prompt, *rest = render_many(texts, [pair.prompt_html, *earlier] + [None] * (2 * len(left_turns)))
+    n_earlier = len(pair.turns)
+    turns_html, lefts, rights = (
+        rest[:n_earlier],
+        rest[n_earlier : n_earlier + len(left_turns)],
+        rest[n_earlier + len(left_turns) :],
+    )
+    choices = choices_for(study)
+    steps: list[dict[str, Any]] = []
+    number = 0
+    for i, turn in enumerate(left_turns):
+        if turn["role"] == "user":
+            steps.append({"role": "user", "html": lefts[i]})
+            continue
+        number += 1
+        name = f"turn_{number - 1}"
+        chosen = request.POST.get(name, "") if error else ""
+        steps.append(
+            {
+                "role": "assistant",
+                "number": number,
+                "name": name,
+                "left": lefts[i],
+                "right": rights[i],
+                "choices": [(value, key, label, chosen == value) for value, key, label in choices],
+            }
+        )
+    context = {
+        "study": study,
+        "token": nxt.assignment.token,
+        "position": nxt.done + 1,
+        "quota": nxt.quota,
+        "error": error,
+        "notice": notice,
+        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns_html, strict=True)],
+        "prompt": prompt,
+        "steps": steps,
+        "n_turns": number,
+        "choices": choices,
+        "rationale": request.POST.get("rationale", "") if error else "",
+    }
+    return render(request, "raters/turns.html", context, status=status)
+
+
+def _turns_posted(page: RaterRequest) -> list[str | None]:
+    """A per-turn form's `turn_0` .. `turn_{n-1}` (`n_turns` of them; a missing one is None: refused)."""
+    count = page.request.POST.get("n_turns", "")
+    n = min(int(count), 200) if count.isdigit() else 0
+    return [page.request.POST.get(f"turn_{i}") for i in range(n)]
+
+
 def _grades_posted(page: RaterRequest) -> tuple[str, object, object]:
     """(choice, grade, turn grades) of the POST: a rating study's form posts `grade`, a
     dialogue's `n_turns` and `turn_0` .. `turn_{n-1}` (a missing one is None: refused)."""
@@ -176,6 +245,11 @@ def _sentence(exc: InvalidInput) -> str:
         return "Please choose a grade before you continue."
     if error and error.field == "turn_grades":
         return "Please grade every turn of the assistant before you continue."
+    if error and error.field == "turn_choices":
+        unanswered = re.match(r"turn (\d+) is not answered", error.reason)
+        if unanswered:
+            return f"Please choose an answer for the assistant's turn {unanswered.group(1)} before you continue."
+        return "Please choose one answer for every turn of the assistant before you continue."
     if error and error.field == "rationale":
         return f"Your comment under “Why?” {error.reason}."
     return f"Your {error.field}: {error.reason}." if error else exc.detail

@@ -2,7 +2,8 @@
 
 A row is `{prompt_id, left_system, right_system, choice, rater, rater_group?, created?,
 seconds?}`: `choice` is `left`, `right` or `tie` as the rater saw the two responses, or `both_bad` (only for a
-study that offers it: raters.services.vote_import checks). In a rating study a row is
+study that offers it: raters.services.vote_import checks). A per-turn study's row gives
+`turn_choices` (one such choice per assistant turn, as seen) instead of `choice`. In a rating study a row is
 `{prompt_id, system, grade, rater, rater_group?, created?, seconds?}` (`grade`: a label of the
 scale or its index, 0 the lowest), in a dialogue study `{prompt_id, system, turn_grades, ...}`
 (one grade per assistant turn); the service checks them against the study's scale."""
@@ -10,7 +11,7 @@ scale or its index, 0 the lowest), in a dialogue study `{prompt_id, system, turn
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ FIELDS = (
     "system",
     "grade",
     "turn_grades",
+    "turn_choices",
     "rater",
     "rater_group",
     "created",
@@ -53,6 +55,7 @@ class VoteRow:
     system: str = ""  # a rating row's system ("" for a pairwise row)
     grade: Any = None  # as given: a label or an index (raters.services.grading reads it)
     turn_grades: Any = None
+    turn_choices: Any = None  # a per-turn row's choices as shown (raters.services.grading reads them)
 
     @property
     def is_graded(self) -> bool:
@@ -67,6 +70,9 @@ class VoteRow:
         """What the vote says whatever the sides: (winner, both bad), or the grades."""
         if self.is_graded:
             return (self.grade, repr(self.turn_grades))
+        if self.turn_choices is not None:
+            sides = {"left": self.left_system, "right": self.right_system}
+            return ("per_turn", repr([sides.get(c, c) for c in self.turn_choices]))
         return self.winner, self.choice == "both_bad"
 
 
@@ -129,16 +135,30 @@ def _validate_vote_row(number: int, raw: object) -> tuple[VoteRow | None, list[R
     right = _text(raw, "right_system", 100, err)
     rater = _text(raw, "rater", 200, err)
     group = _text(raw, "rater_group", 50, err, required=False) or "crowd"
-    choice = raw.get("choice")
-    if choice not in CHOICES:
-        err("choice", "must be one of left, right, tie, both_bad (as the rater saw the responses)")
+    choice, turn_choices = _choice(raw, err)
     if left and right and left == right:
         err("right_system", "must differ from left_system")
     created = _created(raw.get("created"), err)
     seconds = _seconds(raw.get("seconds", 0), err)
     if row_errors or prompt_id is None or left is None or right is None or rater is None:
         return None, row_errors
-    return VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, seconds), []
+    row = VoteRow(number, prompt_id, left, right, str(choice), rater, group, created, seconds)
+    return (row if turn_choices is None else replace(row, turn_choices=turn_choices)), []
+
+
+def _choice(raw: dict[str, Any], err: ErrorSink) -> tuple[str, Any]:
+    """A pairwise row's choice, or "per_turn" and its turn choices (checked against the
+    continuations' turns and the study by raters.services.vote_import)."""
+    choice, turn_choices = raw.get("choice"), raw.get("turn_choices")
+    if turn_choices is not None:
+        if choice is not None:
+            err("choice", "a per-turn row gives turn_choices (one choice per assistant turn), not choice")
+        elif not isinstance(turn_choices, list) or not turn_choices:
+            err("turn_choices", "must be a non-empty list of choices, one per assistant turn")
+        return "per_turn", turn_choices
+    if choice not in CHOICES:
+        err("choice", "must be one of left, right, tie, both_bad (as the rater saw the responses)")
+    return str(choice), None
 
 
 def _validate_graded_row(number: int, raw: dict[str, Any]) -> tuple[VoteRow | None, list[RowError]]:

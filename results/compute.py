@@ -17,7 +17,7 @@ from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
 from results.both_bad import four_outcomes
 from results.params import MM_MAX_SYSTEMS, Params
-from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap
+from results.sequential import SequentialContext, sequential_pair, small_sample_bootstrap, whole_votes
 from results.sequential import pair_key as comparison_pair_key
 from results.table import VoteTable
 
@@ -54,12 +54,15 @@ def compute_results(
     for (first, second), report, data in zip(pairs, reports, inputs, strict=True):
         key = comparison_pair_key(first, second)
         names = (report["systems"][0], report["systems"][1])
+        prompt_ids, vote_outcomes, order_keys = whole_votes(
+            votes.turn, data.index, votes.prompt[data.index], data.vote_outcomes
+        )
         part = sequential_pair(
             key=key,
             names=names,
-            prompt_ids=votes.prompt[data.index],
-            outcomes=data.vote_outcomes,
-            order_keys=data.index,
+            prompt_ids=prompt_ids,
+            outcomes=vote_outcomes,
+            order_keys=order_keys,
             level=params.level,
             seed=params.seed,
             ctx=ctx,
@@ -77,6 +80,8 @@ def compute_results(
             min(params.n_resamples, 1000),
             params.seed,
         )
+        if votes.turn is not None:  # a per-turn study: each assistant turn is an outcome
+            report["outcomes"]["unit"] = "turn"
     for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
     if reports:
@@ -97,7 +102,7 @@ def compute_results(
             "pairs_open": sum(r["settled"] is None for r in reports),
             "votes_needed": sum(r["need"]["votes"] for r in reports),
         },
-        "headline_votes": len(votes),
+        "headline_votes": len(votes) if votes.turn is None else int(np.count_nonzero(votes.turn == 0)),
         "systems": sorted(votes.systems.values()),
     }
 
@@ -136,7 +141,7 @@ def _pair(
     plan = stats.plan_votes(counts.wins, counts.n, params.half_width, params.level)
     return {
         "systems": [names[first], names[second]],
-        "unit": "vote" if params.aggregate == "vote" else "comparison (majority; split = tie)",
+        "unit": _unit(votes, params),
         "counts": counts.as_dict(),
         "prompts": boot.n_prompts,
         "alpaca_eval": stats.alpaca_win_rate(outcomes).as_dict(),
@@ -147,6 +152,12 @@ def _pair(
         "prompt_test": stats.prompt_wilcoxon(prompt_ids, outcomes).as_dict(),
         "plan": plan.as_dict(),
     }
+
+
+def _unit(votes: VoteTable, params: Params) -> str:
+    if votes.turn is not None:  # a per-turn study: each assistant turn is an outcome
+        return "turn" if params.aggregate == "vote" else "turn of a comparison (majority; split = tie)"
+    return "vote" if params.aggregate == "vote" else "comparison (majority; split = tie)"
 
 
 def _holm(reports: list[dict[str, Any]], alpha: float) -> None:

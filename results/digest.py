@@ -84,7 +84,8 @@ def _raters(
     seconds = votes["seconds"][order]
     medians = (seconds[starts + (sizes - 1) // 2] + seconds[starts + sizes // 2]) / 2
     _, inverse = np.unique(votes["rater"], return_inverse=True)
-    per_choice = np.bincount(inverse * 4 + votes["choice"], minlength=4 * raters.size).reshape(-1, 4)
+    choice = np.minimum(votes["choice"], 3)  # a per-turn vote (code 4) has no one side: counted with the graded
+    per_choice = np.bincount(inverse * 4 + choice, minlength=4 * raters.size).reshape(-1, 4)
     gold = np.bincount(inverse[on_gold], minlength=raters.size)
     right = np.bincount(inverse[on_gold & correct], minlength=raters.size)
     failed = np.bincount(inverse[attention & ~correct], minlength=raters.size)
@@ -93,7 +94,7 @@ def _raters(
             "left": c[0],
             "right": c[1],
             "tie": c[2],
-            "graded": c[3],  # rating votes (results.loading.GRADED)
+            "graded": c[3],  # rating and per-turn votes (results.loading.GRADED, PER_TURN)
             "median_seconds": m,
             "gold_votes": g,
             "gold_correct": k,

@@ -39,6 +39,7 @@ COLUMNS = [
     "grade",
     "grade_label",
     "turn_grades",
+    "turn_choices",
 ]
 OUTCOME = {
     "left": ("win", "loss"),
@@ -76,6 +77,7 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
             "rationale",
             "grade",
             "turn_grades",
+            "turn_choices",
         )
     )
     scale = list(study.scale)
@@ -102,8 +104,12 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
         rationale,
         grade,
         turn_grades,
+        turn_choices,
     ) in qs.iterator(chunk_size=5000):
         left_outcome, right_outcome = OUTCOME.get(choice, ("", ""))  # a rating vote has no outcome
+        if turn_choices is not None:  # a per-turn vote's outcome is its majority (its winner)
+            majority = "left" if winner and winner == left else "right" if winner and winner == right else "tie"
+            left_outcome, right_outcome = OUTCOME[majority]
         focal_outcome = left_outcome if focal == left else right_outcome if focal == right else ""
         yield {
             "vote_id": vid,
@@ -133,6 +139,7 @@ def vote_rows(study: Study) -> Iterator[dict[str, Any]]:
             "grade": "" if grade is None else grade,
             "grade_label": scale[grade] if grade is not None and grade < len(scale) else "",
             "turn_grades": turn_grades,  # a list (JSON Lines), its JSON text in the CSV
+            "turn_choices": turn_choices,  # as shown, one per assistant turn (a per-turn study)
         }
 
 
@@ -141,8 +148,14 @@ def csv_lines(study: Study) -> Iterator[str]:
     writer = csvsafe.dict_writer(buffer, COLUMNS)
     writer.writeheader()
     for row in vote_rows(study):
-        turns = row["turn_grades"]
-        writer.writerow({**row, "turn_grades": "" if turns is None else json.dumps(turns)})
+        turns, choices = row["turn_grades"], row["turn_choices"]
+        writer.writerow(
+            {
+                **row,
+                "turn_grades": "" if turns is None else json.dumps(turns),
+                "turn_choices": "" if choices is None else json.dumps(choices),
+            }
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -25,12 +25,13 @@ from comparisons.models import Comparison, Response, Study
 from raters.models import Rater, Vote
 from results.columns import fetch_columns
 from results.selectors import VoteFilter, VoteLoad
-from results.table import VoteTable
+from results.table import VoteTable, turn_unit
 
-CHOICES = ("left", "right", "tie")  # "both_bad" is read as a tie here (three outcomes) and kept apart in `both_bad`
 GRADED = (
     3  # the choice code of a rating vote ("grade", "turns"): never in the pairwise table (results.ratings reads them)
 )
+PER_TURN = 4  # the choice code of a per-turn vote: one entry per turn in the table (`expand_turns`)
+TURN_CODES = {"left": 0, "right": 1, "tie": 2, "both_bad": PER_TURN}  # a turn's choice; both_bad apart
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class StudyColumns:
     responses: dict[str, np.ndarray]  # id-ordered: id, system, length
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
     systems: dict[int, str]
+    turns: dict[str, np.ndarray] | None = None  # per-turn votes' turns, (vote, turn)-ordered: vote, turn, code
 
 
 def study_columns(study: Study) -> StudyColumns:
@@ -70,7 +72,8 @@ def study_columns(study: Study) -> StudyColumns:
             ("seconds", "seconds", "float8"),
             (
                 "choice",
-                "case choice when 'left' then 0 when 'right' then 1 when 'grade' then 3 when 'turns' then 3 else 2 end",
+                "case choice when 'left' then 0 when 'right' then 1 when 'grade' then 3 when 'turns' then 3"
+                " when 'per_turn' then 4 else 2 end",
                 "int4",
             ),
             ("both_bad", "choice = 'both_bad'", "bool"),
@@ -95,7 +98,23 @@ def study_columns(study: Study) -> StudyColumns:
         ).format(sql.Literal(study.pk)),
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
     )
-    return StudyColumns(_by_id(votes), _by_id(comparisons), _by_id(responses), raters, systems)
+    turns = fetch_columns(
+        sql.SQL(
+            "from raters_vote v cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
+            " where v.rater_id = any({}::bigint[]) and v.choice = 'per_turn'"
+        ).format(rater_ids),
+        [
+            ("vote", "v.id", "int8"),
+            ("turn", "t.n - 1", "int4"),
+            ("code", "case t.c when 'left' then 0 when 'right' then 1 when 'both_bad' then 4 else 2 end", "int4"),
+        ],
+    )
+    return StudyColumns(_by_id(votes), _by_id(comparisons), _by_id(responses), raters, systems, _by_turn(turns))
+
+
+def _by_turn(turns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    order = np.lexsort((turns["turn"], turns["vote"]))
+    return {k: col[order] for k, col in turns.items()}
 
 
 def study_columns_rows(study: Study) -> StudyColumns:
@@ -132,21 +151,48 @@ def study_columns_rows(study: Study) -> StudyColumns:
     v["simulated"] = np.array(votes["simulated"], dtype=bool)
     v["gold"] = np.array(votes["gold"], dtype=bool)
     v["seconds"] = np.array(votes["seconds"], dtype=np.float64)
-    v["choice"] = np.array(
-        [CHOICES.index(c) if c in CHOICES else GRADED if c in ("grade", "turns") else 2 for c in votes["choice"]],
-        dtype=np.int64,
-    )
+    codes = {"left": 0, "right": 1, "grade": GRADED, "turns": GRADED, "per_turn": PER_TURN}
+    v["choice"] = np.array([codes.get(c, 2) for c in votes["choice"]], dtype=np.int64)
     v["both_bad"] = np.array([c == "both_bad" for c in votes["choice"]], dtype=bool)
     v["grade"] = np.array([-1 if g is None else g for g in votes["grade"]], dtype=np.int64)
     c = {k: ints(comparisons[k]) for k in ("id", "prompt", "left", "right")}
     c["gold"] = np.array([g is not None for g in comparisons["gold"]], dtype=bool)
     r = {k: ints(responses[k]) for k in ("id", "system", "length")}
-    return StudyColumns(_by_id(v), _by_id(c), _by_id(r), raters, systems)
+    turn_rows = [
+        (vote_id, k, TURN_CODES.get(choice, 2))
+        for vote_id, choices in Vote.objects.filter(rater__study=study, choice="per_turn").values_list(
+            "id", "turn_choices"
+        )
+        for k, choice in enumerate(choices or [])
+    ]
+    t = {
+        name: np.array([row[i] for row in turn_rows], dtype=np.int64) for i, name in enumerate(("vote", "turn", "code"))
+    }
+    return StudyColumns(_by_id(v), _by_id(c), _by_id(r), raters, systems, _by_turn(t))
 
 
 def _by_id(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     order = np.argsort(columns["id"], kind="stable")  # mostly in order already: a merge sort's best case
     return {k: col[order] for k, col in columns.items()}
+
+
+def expand_turns(
+    votes: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each per-turn vote as its turns: (the vote's position in `votes` per entry, the entry's
+    turn (0 for a whole vote), its turn's choice code (TURN_CODES; a whole vote's own code)),
+    in (vote id, turn) order. `votes` are id-ordered."""
+    per_turn = votes["choice"] == PER_TURN
+    whole = np.flatnonzero(~per_turn)
+    if not per_turn.any() or turns is None or not turns["vote"].size:
+        return whole, np.zeros(whole.size, dtype=np.int64), votes["choice"][whole]
+    pos, found = lookup(votes["id"], turns["vote"])
+    found &= per_turn[pos]
+    src = np.concatenate([whole, pos[found]])
+    turn = np.concatenate([np.zeros(whole.size, dtype=np.int64), turns["turn"][found]])
+    code = np.concatenate([votes["choice"][whole], turns["code"][found]])
+    order = np.lexsort((turn, votes["id"][src]))
+    return src[order], turn[order], code[order]
 
 
 def lookup(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,19 +236,25 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     counted = ~left_out
     v = {k: col[counted] for k, col in v.items()}
     at, group_code = at[counted], group_code[counted]
+    src, turn, code = expand_turns(v, cols.turns)
+    v = {k: col[src] for k, col in v.items()}
+    at, group_code = at[src], group_code[src]
     left_at, _ = lookup(responses["id"], v["left"])
     right_at, _ = lookup(responses["id"], v["right"])
+    left, right = responses["system"][left_at], responses["system"][right_at]
+    is_turn = v["choice"] == PER_TURN
     table = VoteTable(
-        comparison=v["comparison"],
+        comparison=np.where(is_turn, turn_unit(v["comparison"], turn), v["comparison"]),
         prompt=comparisons["prompt"][at],
         rater=v["rater"],
         group=np.asarray(group_names, dtype=object)[group_code],
-        left=responses["system"][left_at],
-        right=responses["system"][right_at],
-        winner=v["winner"],
+        left=left,
+        right=right,
+        winner=np.where(is_turn, np.where(code == 0, left, np.where(code == 1, right, 0)), v["winner"]),
         left_length=responses["length"][left_at],
         right_length=responses["length"][right_at],
         systems=cols.systems,
-        both_bad=v["both_bad"],
+        both_bad=np.where(is_turn, code == PER_TURN, v["both_bad"]),
+        turn=turn if is_turn.any() else None,
     )
     return VoteLoad(table, names, n_simulated - n_left_out, n_left_out)

@@ -156,7 +156,7 @@ def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyCo
 
 def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySet[Vote, tuple[Any, ...]]:
     """The row path's query: one tuple per counted vote, in id order (comparison, prompt, rater,
-    rater group, left and right systems, winner, left and right lengths, both bad)."""
+    rater group, left and right systems, winner, left and right lengths, both bad, turn choices)."""
     both_bad = Q(choice=Vote.Choice.BOTH_BAD)
     return (
         counted_votes(study, filters)
@@ -174,16 +174,37 @@ def vote_rows_query(study: Study, filters: VoteFilter = VoteFilter()) -> QuerySe
             "shown_left__length",
             "shown_right__length",
             "both_bad",
+            "turn_choices",
         )
     )
 
 
 def vote_load_rows(study: Study, filters: VoteFilter = VoteFilter()) -> VoteLoad:
     """The row path: the ORM's tuples per vote (the reference the columns path is tested equal to)."""
-    rows = list(vote_rows_query(study, filters))
+    rows = expand_turn_rows(list(vote_rows_query(study, filters)))
     systems = dict(study.systems.values_list("id", "name"))
     raters = dict(counted_votes(study, filters).values_list("rater_id", "rater__external_id").distinct())
     from results.table import VoteTable  # noqa: PLC0415
 
     simulated, left_out = simulated_counts(study, filters)
     return VoteLoad(VoteTable.from_rows(rows, systems), raters, simulated, left_out)
+
+
+def expand_turn_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """`vote_rows_query`'s rows for VoteTable.from_rows: a per-turn vote (turn choices as shown)
+    becomes one row per turn, its unit results.table.turn_unit, its winner and both-bad the
+    turn's; a whole vote is turn 0. The turn column is left off when no vote is per-turn."""
+    from results.table import turn_unit  # noqa: PLC0415
+
+    if not any(row[10] is not None for row in rows):
+        return [row[:10] for row in rows]
+    out: list[tuple[Any, ...]] = []
+    for comparison, prompt, rater, group, left, right, winner, ll, rl, both_bad, turn_choices in rows:
+        if turn_choices is None:
+            out.append((comparison, prompt, rater, group, left, right, winner, ll, rl, both_bad, 0))
+            continue
+        for k, choice in enumerate(turn_choices):
+            unit = int(turn_unit(comparison, k))
+            won = left if choice == "left" else right if choice == "right" else None
+            out.append((unit, prompt, rater, group, left, right, won, ll, rl, choice == "both_bad", k))
+    return out

@@ -93,3 +93,18 @@ def small_sample_bootstrap(
         out[share] = stats.small_sample_interval(interval, honest.interval(share), n_prompts).as_dict()
     out["small_sample"] = True
     return out
+
+
+def whole_votes(
+    turn: np.ndarray | None, index: np.ndarray, prompt_ids: np.ndarray, outcomes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(prompt ids, outcomes, order keys) with one entry per vote: in a per-turn study (`turn`
+    given: the table's turns) a vote's turns, which follow each other from turn 0, become one
+    outcome, the side that won more of its turns (as many: a tie), so that the sequential
+    intervals, the stopping rules and the votes still needed count votes, as the design's
+    `votes_per_comparison` does. Otherwise the entries unchanged (order keys: `index`)."""
+    if turn is None or not index.size:
+        return prompt_ids, outcomes, index
+    starts = np.flatnonzero(turn[index] == 0)
+    sums = np.add.reduceat(outcomes, starts) if starts.size else np.zeros(0, dtype=np.int64)
+    return prompt_ids[starts], np.sign(sums).astype(np.int64), index[starts]

@@ -16,7 +16,13 @@ class VoteTable:
     """One entry per counted vote. System ids are database ids; `winner` is 0 for a tie and for
     "both are bad" (folded into a tie by every statistic of three outcomes); `both_bad` marks the
     latter (None: no such vote). `left` / `right` are the systems as the rater saw them; lengths
-    are of those responses."""
+    are of those responses.
+
+    In a per-turn study (Study.per_turn) an entry is one assistant turn of a vote: the vote's
+    turns follow each other in turn order, `turn` numbers them from 0, `winner` and `both_bad`
+    are the turn's, and `comparison` is the unit (comparison, turn) as `turn_unit` keys it, so
+    that majorities, agreement and judges' comparisons pair the same turn; `prompt` stays the
+    conversation's prompt, the cluster of every bootstrap."""
 
     comparison: np.ndarray
     prompt: np.ndarray
@@ -29,6 +35,7 @@ class VoteTable:
     right_length: np.ndarray
     systems: dict[int, str] = field(default_factory=dict)
     both_bad: np.ndarray | None = None
+    turn: np.ndarray | None = None  # per entry its assistant turn (0 for a whole vote); None: no per-turn votes
 
     def bad(self) -> np.ndarray:
         """Per vote, whether it said "both are bad" (all False when the table has no such column)."""
@@ -37,7 +44,7 @@ class VoteTable:
     @classmethod
     def from_rows(cls, rows: list[tuple[Any, ...]], systems: dict[int, str]) -> VoteTable:
         """Rows of (comparison, prompt, rater, group, left, right, winner or None, left length,
-        right length[, both bad])."""
+        right length[, both bad[, turn]])."""
         width = len(rows[0]) if rows else 10
         cols = list(zip(*rows, strict=True)) if rows else [()] * width
 
@@ -56,6 +63,7 @@ class VoteTable:
             right_length=ints(cols[8]),
             systems=systems,
             both_bad=np.asarray(cols[9], dtype=bool) if width > 9 else None,
+            turn=ints(cols[10]) if width > 10 else None,
         )
 
     def __len__(self) -> int:
@@ -74,6 +82,7 @@ class VoteTable:
             self.right_length[mask],
             self.systems,
             None if self.both_bad is None else self.both_bad[mask],
+            None if self.turn is None else self.turn[mask],
         )
 
     def group_codes(self) -> tuple[list[str], np.ndarray]:
@@ -117,6 +126,15 @@ class VoteTable:
         mask = ((self.left == first) & (self.right == second)) | ((self.left == second) & (self.right == first))
         winner = self.winner[mask]
         return mask, np.where(winner == first, 1, np.where(winner == second, -1, 0)).astype(np.int64)
+
+
+TURN_UNITS = 128  # more than comparisons.grading.MAX_PER_TURN
+
+
+def turn_unit(comparison: np.ndarray | int, turn: np.ndarray | int) -> np.ndarray:
+    """The unit of a per-turn vote's turn: comparison id * TURN_UNITS + turn (a per-turn study
+    has no other votes in its results, so the keys never meet a plain comparison id)."""
+    return np.asarray(comparison, dtype=np.int64) * TURN_UNITS + np.asarray(turn, dtype=np.int64)
 
 
 def _codes(values: np.ndarray) -> tuple[list[str], np.ndarray]:

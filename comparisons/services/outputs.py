@@ -14,7 +14,13 @@ from django.db import transaction
 
 from comparisons import tasks
 from comparisons.errors import Conflict, InvalidInput, RowError
-from comparisons.grading import dialogue_text, dialogue_turns
+from comparisons.grading import (
+    MAX_PER_TURN,
+    dialogue_skeleton,
+    dialogue_text,
+    dialogue_turns,
+    skeleton_difference,
+)
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
 from comparisons.reveal import Reveal, compile_patterns, find
@@ -59,6 +65,8 @@ def outputs_upload(
         systems, systems_created, systems_added = _resolve_systems(study, rows)
         prompts, prompts_new, prompts_changed = _resolve_prompts(study, rows, replace)
         new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
+        if errors := continuation_errors(study, rows, new, changed):
+            raise InvalidInput(f"{len(errors)} continuation(s) cannot be compared turn by turn; nothing stored", errors)
         _flag_revealing([*new, *changed], study.systems.values_list("name", flat=True))
 
         insert_rows(Prompt, prompts_new, ids=True)  # COPY on PostgreSQL (copy_rows.py)
@@ -111,14 +119,61 @@ def _find_in_response(text: str, pattern: re.Pattern[str]) -> Reveal | None:
 
 
 def response_kind_errors(study: Study, rows: list[OutputRow]) -> list[RowError]:
-    """A dialogue study takes responses that are lists of turns, every other design text."""
-    dialogue = study.design == Study.Design.DIALOGUE
+    """A dialogue study (and a per-turn pairwise study) takes responses that are lists of
+    turns, every other design text."""
+    dialogue = study.design == Study.Design.DIALOGUE or study.per_turn
+    kind = "a per-turn study's" if study.per_turn else "a dialogue study's"
     reason = (
-        "a dialogue study's response is a list of turns {role, content}, starting and ending with the assistant's"
+        f"{kind} response is a list of turns {{role, content}}, starting and ending with the assistant's"
         if dialogue
-        else "must be a string (a list of turns is a dialogue study's response)"
+        else "must be a string (a list of turns is a dialogue or per-turn study's response)"
     )
-    return [RowError(row.row, "response", reason) for row in rows if row.is_dialogue != dialogue]
+    errors = [RowError(row.row, "response", reason) for row in rows if row.is_dialogue != dialogue]
+    if study.per_turn:
+        errors += [
+            RowError(row.row, "response", f"has more than {MAX_PER_TURN} assistant turns")
+            for row in rows
+            if row.is_dialogue and (dialogue_skeleton(row.response) or (0,))[0] > MAX_PER_TURN
+        ]
+    return errors
+
+
+def continuation_errors(
+    study: Study, rows: list[OutputRow], new: list[Response], changed: list[Response]
+) -> list[RowError]:
+    """A per-turn study compares continuations turn by turn, so every response to a prompt must
+    have the same assistant turns and the same user turns in between (comparisons.grading
+    .dialogue_skeleton): one error per upload row that differs from the prompt's other responses."""
+    if not study.per_turn or not (new or changed):
+        return []
+    written = {(r.prompt.external_id, r.system_id): r.text for r in [*new, *changed]}
+    texts: dict[str, dict[int, str]] = {}
+    stored_prompts = {r.prompt.pk: r.prompt.external_id for r in [*new, *changed] if r.prompt.pk is not None}
+    for prompt_id, system_id, text in Response.objects.filter(prompt_id__in=list(stored_prompts)).values_list(
+        "prompt_id", "system_id", "text"
+    ):
+        texts.setdefault(stored_prompts[prompt_id], {})[system_id] = text
+    for (name, system_id), text in written.items():
+        texts.setdefault(name, {})[system_id] = text
+    row_of = {(row.prompt_id, row.response): row.row for row in rows}
+    errors = []
+    for (name, system_id), text in written.items():
+        mine = dialogue_skeleton(text)
+        for other_id, other_text in sorted(texts[name].items()):
+            other = dialogue_skeleton(other_text)
+            if other_id == system_id or mine is None or other is None:
+                continue
+            if difference := skeleton_difference(mine, other):
+                errors.append(
+                    RowError(
+                        row_of.get((name, text)),
+                        "response",
+                        f"prompt_id {name!r}: this continuation cannot be compared turn by turn with another "
+                        f"system's ({difference}); a per-turn study's continuations share their user turns",
+                    )
+                )
+                break
+    return sorted(errors, key=lambda e: e.row or 0)
 
 
 def check_upload_allowed(study: Study, *, replace: bool) -> None:

@@ -6,13 +6,14 @@ Idempotent and safe to run concurrently: the unique constraint on (prompt, pair_
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
 
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from comparisons.grading import dialogue_skeleton, skeleton_difference
 from comparisons.models import Comparison, Prompt, Response, Study, StudySystem, pair_key, rating_key
 from comparisons.sides import first_is_left
 
@@ -29,6 +30,7 @@ class BuildReport:
     prompts: int
     prompts_missing_responses: int
     missing: list[dict]
+    incompatible: list[dict] = field(default_factory=list)  # per-turn: pairs whose continuations differ
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -62,6 +64,8 @@ def comparisons_build(*, study_id: int) -> BuildReport:
         "prompt_id", "system_id", "id"
     ):
         responses.setdefault(prompt_id, {})[system_id] = response_id
+    skeletons = _skeletons(study)
+    incompatible: list[dict] = []
     existing = set(Comparison.objects.filter(study=study).values_list("prompt_id", "pair_key"))
     prompts = list(Prompt.objects.filter(study=study).values_list("id", "external_id"))
 
@@ -82,24 +86,7 @@ def comparisons_build(*, study_id: int) -> BuildReport:
                     new.append(
                         Comparison(study=study, prompt_id=prompt_id, left_response_id=have[system_id], pair_key=key)
                     )
-        for first, second in pairs:
-            key = pair_key(first, second)
-            if first not in have or second not in have or (prompt_id, key) in existing:
-                continue
-            left, right = (
-                (first, second)
-                if first_is_left(study.seed, external_id, names[first], names[second])
-                else (second, first)
-            )
-            new.append(
-                Comparison(
-                    study=study,
-                    prompt_id=prompt_id,
-                    left_response_id=have[left],
-                    right_response_id=have[right],
-                    pair_key=key,
-                )
-            )
+        new += _pair_comparisons(study, prompt_id, external_id, have, pairs, names, existing, skeletons, incompatible)
     Comparison.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
     total = Comparison.objects.filter(study=study).count()
     report = BuildReport(
@@ -109,9 +96,63 @@ def comparisons_build(*, study_id: int) -> BuildReport:
         prompts=len(prompts),
         prompts_missing_responses=missing_count,
         missing=missing,
+        incompatible=incompatible,
     )
     Study.objects.filter(pk=study.pk).update(queue_report={**report.as_dict(), "built_at": timezone.now().isoformat()})
     return report
+
+
+def _pair_comparisons(
+    study: Study,
+    prompt_id: int,
+    external_id: str,
+    have: dict[int, int],
+    pairs: list[tuple[int, int]],
+    names: dict[int, str],
+    existing: set[tuple[int, str]],
+    skeletons: dict[int, tuple[int, tuple[str, ...]] | None],
+    incompatible: list[dict],
+) -> list[Comparison]:
+    """The prompt's new comparisons: one per design pair whose two responses exist (sides drawn
+    from the study's seed); a per-turn study's pairs whose continuations differ are named in
+    `incompatible` instead."""
+    new = []
+    for first, second in pairs:
+        key = pair_key(first, second)
+        if first not in have or second not in have or (prompt_id, key) in existing:
+            continue
+        if study.per_turn and _differ(skeletons, have[first], have[second]):
+            if len(incompatible) < REPORTED_MISSING:
+                incompatible.append({"prompt_id": external_id, "systems": [names[first], names[second]]})
+            continue
+        left, right = (
+            (first, second) if first_is_left(study.seed, external_id, names[first], names[second]) else (second, first)
+        )
+        new.append(
+            Comparison(
+                study=study,
+                prompt_id=prompt_id,
+                left_response_id=have[left],
+                right_response_id=have[right],
+                pair_key=key,
+            )
+        )
+    return new
+
+
+def _skeletons(study: Study) -> dict[int, tuple[int, tuple[str, ...]] | None]:
+    """A per-turn study's continuations' skeletons by response id ({} for other studies)."""
+    if not study.per_turn:
+        return {}
+    texts = Response.objects.filter(prompt__study=study).values_list("id", "text").iterator(chunk_size=BATCH)
+    return {response_id: dialogue_skeleton(text) for response_id, text in texts}
+
+
+def _differ(skeletons: dict[int, tuple[int, tuple[str, ...]] | None], a: int, b: int) -> bool:
+    """Whether two continuations cannot be compared turn by turn (the upload refuses them; a
+    build still skips any pair stored before that check, naming it in the report)."""
+    first, second = skeletons.get(a), skeletons.get(b)
+    return first is None or second is None or skeleton_difference(first, second) is not None
 
 
 def comparisons_rebuild_stranded(*, older_than_seconds: int = STRANDED_AFTER_SECONDS) -> list[int]:

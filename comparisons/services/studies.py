@@ -33,6 +33,7 @@ def study_create(
     both_bad: bool = False,
     stopping: Any = None,
     scale: Any = None,
+    per_turn: bool = False,
 ) -> Study:
     """Create a draft study and its systems (created by name when new).
 
@@ -42,11 +43,14 @@ def study_create(
     raters "both are bad" as a fourth choice (its label `choices["both_bad"]`).
     A `rating` or `dialogue` study names `systems` and its `scale` (comparisons.grading;
     default LIMA's Fail / Pass / Excellent): raters grade one response, or each assistant turn
-    of a conversation, at a time."""
+    of a conversation, at a time. A pairwise study with `per_turn` compares two systems'
+    dialogue continuations turn by turn (responses are lists of turns, as a dialogue study's)."""
     _check_names(name=name, focal_system=focal_system, baselines=baselines, systems=systems)
     stopping = stopping_setting(stopping)
     rating = design in (Study.Design.RATING, Study.Design.DIALOGUE)
     scale = _scale(design, scale, both_bad=both_bad, choices=choices, stopping=stopping)
+    if per_turn and rating:
+        _invalid("per_turn", "is for pairwise studies (focal or all_pairs); a dialogue study grades each turn")
     if design == Study.Design.FOCAL:
         if not focal_system:
             _invalid("focal_system", "is required for a focal study")
@@ -82,6 +86,7 @@ def study_create(
                 votes_per_comparison=votes_per_comparison,
                 stopping=stopping,
                 scale=scale,
+                per_turn=bool(per_turn),
                 **fields,
             )
         except IntegrityError:

@@ -13,6 +13,7 @@ import random
 
 from django.db import transaction
 
+from comparisons.grading import dialogue_text, dialogue_turns
 from comparisons.models import Comparison, Response, Study, System, pair_key, rating_key
 from raters.errors import invalid
 from raters.models import GoldPair
@@ -30,6 +31,27 @@ def rating_attention_text(study: Study) -> str:
         "This is an attention check, not an answer to the question. To show that you are reading "
         f"carefully, please give this response the lowest grade, “{study.scale[0]}”."
     )
+
+
+PER_TURN_ATTENTION_TEXT = (
+    "This is an attention check, not an answer. To show that you are reading carefully, "
+    "please choose the other response for this turn and for every turn."
+)
+
+
+def broken_continuation(real_text: str) -> str:
+    """A per-turn study's broken continuation: the real one's user turns, every assistant turn
+    replaced by the instruction to choose the other side (so the two compare turn by turn)."""
+    turns = dialogue_turns(real_text) or [{"role": "assistant", "content": ""}]
+    return dialogue_text(
+        [t if t["role"] == "user" else {"role": "assistant", "content": PER_TURN_ATTENTION_TEXT} for t in turns]
+    )
+
+
+def _broken_text(study: Study, real_text: str) -> str:
+    if study.per_turn:  # every turn broken; the real continuation wins each (and so the majority: `winner`)
+        return broken_continuation(real_text)
+    return rating_attention_text(study) if study.is_rating else ATTENTION_TEXT
 
 
 def attention_checks_create(*, study: Study, count: int, seed: int | None = None) -> list[GoldPair]:
@@ -54,22 +76,24 @@ def attention_checks_create(*, study: Study, count: int, seed: int | None = None
             Response.objects.filter(prompt__study=study, system=broken_system).values_list("prompt_id", flat=True)
         )
         candidates = {}
-        for prompt_id, system_id, response_id in (
+        texts: dict[int, str] = {}
+        for prompt_id, system_id, response_id, real_text in (
             Response.objects.filter(prompt__study=study, system_id__in=members)
             .order_by("prompt_id", "system_id")
-            .values_list("prompt_id", "system_id", "id")
+            .values_list("prompt_id", "system_id", "id", "text" if study.per_turn else "prompt_id")
         ):
             if prompt_id in done:
                 continue
             if prompt_id not in candidates or system_id == preferred:
                 candidates[prompt_id] = (system_id, response_id)
+                texts[prompt_id] = str(real_text)
         chosen = rng.sample(sorted(candidates), min(count, len(candidates)))
         if not chosen:
             raise invalid("count", "every prompt with a response already has an attention check")
         created = []
         for prompt_id in chosen:
             system_id, real_id = candidates[prompt_id]
-            text = rating_attention_text(study) if study.is_rating else ATTENTION_TEXT
+            text = _broken_text(study, texts[prompt_id])
             broken = Response.objects.create(
                 prompt_id=prompt_id,
                 system=broken_system,

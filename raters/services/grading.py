@@ -39,8 +39,29 @@ def assistant_turn_count(response_id: int) -> int:
     return assistant_turns(text)
 
 
+def parse_turn_choices(values: object, study: Study, n_turns: int, field: str = "turn_choices") -> list[str]:
+    """One pairwise choice per assistant turn (`n_turns`) of a per-turn study, as shown: "left",
+    "right", "tie", or "both_bad" when the study offers it. InvalidInput naming `field` and the
+    first turn left unanswered or answered with something else."""
+    offered = ["left", "right", "tie"] + (["both_bad"] if study.offer_both_bad else [])
+    if not isinstance(values, list) or len(values) != n_turns:
+        got = f"{len(values)} choices" if isinstance(values, list) else "no list"
+        raise invalid(field, f"must be a list of {n_turns} choices, one per assistant turn ({got} given)")
+    for i, value in enumerate(values, start=1):
+        if value in (None, ""):
+            raise invalid(field, f"turn {i} is not answered")
+        if value not in offered:
+            raise invalid(field, f"turn {i}: {str(value)[:20]!r} is not one of {', '.join(offered)}")
+    return [str(v) for v in values]
+
+
 def check_vote_kind(study: Study, choice: str) -> None:
-    """A rating study takes grades, a pairwise study choices: InvalidInput naming the field."""
+    """A rating study takes grades, a pairwise study choices, a per-turn study a choice per
+    turn: InvalidInput naming the field."""
+    if study.per_turn and choice != "per_turn":
+        raise invalid("turn_choices", "this study compares each assistant turn: give turn_choices, one per turn")
+    if not study.per_turn and choice == "per_turn":
+        raise invalid("turn_choices", "this study does not compare turn by turn (per_turn is off): give a choice")
     if study.is_rating and choice not in ("grade", "turns"):
         raise invalid("choice", "this is a rating study: give a grade on its scale, not a pairwise choice")
     if not study.is_rating and choice in ("grade", "turns"):

@@ -16,8 +16,8 @@ from comparisons.grading import assistant_turns
 from comparisons.models import Comparison, Prompt, Response, Study, pair_key, rating_key
 from comparisons.services.queue import comparisons_build
 from raters.models import Rater, Vote
-from raters.services.grading import check_vote_kind, parse_grade, parse_turn_grades
-from raters.services.votes import Provenance, gold_comparison_ids, vote_build
+from raters.services.grading import check_vote_kind, parse_grade, parse_turn_choices, parse_turn_grades
+from raters.services.votes import Provenance, gold_comparison_ids, majority, vote_build
 from raters.vote_rows import VoteRow
 
 CHUNK = 5000
@@ -151,15 +151,16 @@ def _raters(study: Study, rows: list[VoteRow]) -> tuple[dict[str, Rater], int]:
     return raters | new_raters, len(new_raters)
 
 
-def _graded(resolved: list[Resolved], study: Study) -> dict[int, tuple[int | None, list[int] | None]]:
+def _graded(resolved: list[Resolved], study: Study) -> dict[int, tuple[Any, Any]]:
     """Each graded row's (grade, turn grades) read against the study's scale (and, for a
-    dialogue, the response's assistant turns); InvalidInput naming every bad row."""
-    dialogues = [c for row, c in resolved if row.choice == Vote.Choice.TURNS]
+    dialogue, the response's assistant turns), each per-turn row's (None, turn choices) read
+    against the continuations' assistant turns; InvalidInput naming every bad row."""
+    dialogues = [c for row, c in resolved if row.choice in (Vote.Choice.TURNS, Vote.Choice.PER_TURN)]
     texts = dict(
         Response.objects.filter(pk__in={r for _, by in dialogues for r in by.values() if r}).values_list("id", "text")
     )
     errors: list[RowError] = []
-    out: dict[int, tuple[int | None, list[int] | None]] = {}
+    out: dict[int, tuple[Any, Any]] = {}
     for row, (_, by_system) in resolved:
         try:
             if row.choice == Vote.Choice.GRADE:
@@ -168,6 +169,9 @@ def _graded(resolved: list[Resolved], study: Study) -> dict[int, tuple[int | Non
                 response_id = next(r for r in by_system.values() if r)
                 n_turns = assistant_turns(texts.get(response_id, ""))
                 out[row.row] = (None, parse_turn_grades(row.turn_grades, study, n_turns))
+            elif row.choice == Vote.Choice.PER_TURN:
+                n_turns = assistant_turns(texts.get(next(iter(by_system.values())), ""))
+                out[row.row] = (None, parse_turn_choices(row.turn_choices, study, n_turns))
         except InvalidInput as exc:
             errors.extend(RowError(row.row, e.field, e.reason) for e in exc.errors)
     if errors:
@@ -181,10 +185,28 @@ def _votes(
     """The new votes (built by vote_build), those with a date of their own, and how many rows
     were already stored; Conflict when a stored vote of the rater differs."""
     existing = {
-        (v.rater_id, v.comparison_id): (v.winner_id, v.choice == Vote.Choice.BOTH_BAD, v.grade, v.turn_grades)
+        (v.rater_id, v.comparison_id): (
+            v.winner_id,
+            v.choice == Vote.Choice.BOTH_BAD,
+            v.grade,
+            v.turn_grades,
+            _by_system(v.turn_choices, v.shown_left.system_id, v.shown_right.system_id if v.shown_right else None),
+        )
         for v in Vote.objects.filter(
             rater__in=[r.pk for r in raters.values()], comparison_id__in={c[0] for _, c in resolved}
-        ).only("rater_id", "comparison_id", "winner_id", "choice", "grade", "turn_grades")
+        )
+        .select_related("shown_left", "shown_right")
+        .only(
+            "rater_id",
+            "comparison_id",
+            "winner_id",
+            "choice",
+            "grade",
+            "turn_grades",
+            "turn_choices",
+            "shown_left__system_id",
+            "shown_right__system_id",
+        )
     }
     graded = _graded(resolved, study)
     gold = gold_comparison_ids(c[0] for _, c in resolved)
@@ -197,9 +219,21 @@ def _votes(
         rater = raters[row.rater]
         winner = systems.get(row.winner) if row.winner else None
         grade, turn_grades = graded.get(row.row, (None, None))
+        turn_choices: list[str] | None = None
+        if row.choice == Vote.Choice.PER_TURN:
+            grade, turn_grades, turn_choices = None, None, list(turn_grades or [])
+            winner = systems.get({"left": row.left_system, "right": row.right_system}.get(majority(turn_choices), ""))
+        ls_id = systems.get(row.left_system)
+        said = (
+            winner,
+            row.choice == Vote.Choice.BOTH_BAD,
+            grade,
+            turn_grades,
+            _by_system(turn_choices, ls_id or 0, systems.get(row.right_system)),
+        )
         key = (rater.pk, comparison_id)
         if key in seen or key in existing:
-            if key not in seen and existing[key] != (winner, row.choice == Vote.Choice.BOTH_BAD, grade, turn_grades):
+            if key not in seen and existing[key] != said:
                 errors.append(
                     RowError(row.row, "choice", f"rater {row.rater!r} already has a different vote on this pair")
                 )
@@ -235,6 +269,7 @@ def _votes(
             seconds=row.seconds,
             is_gold=comparison_id in gold,
             provenance=Provenance.IMPORTED,
+            turn_choices=turn_choices,
         )
         votes.append(vote)
         if row.created:
@@ -242,6 +277,14 @@ def _votes(
     if errors:
         raise Conflict(f"{len(errors)} rows differ from stored votes", errors)
     return votes, dated, unchanged
+
+
+def _by_system(turn_choices: list[str] | None, left: int, right: int | None) -> list[int | str] | None:
+    """Turn choices whatever the sides: per turn the winning system's id, or "tie" / "both_bad"."""
+    if turn_choices is None:
+        return None
+    sides: dict[str, int | None] = {"left": left, "right": right}
+    return [sides.get(c) or c for c in turn_choices]
 
 
 def _prompts(study: Study, external_ids: set[str]) -> dict[str, int]:

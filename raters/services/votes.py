@@ -50,6 +50,7 @@ def vote_build(
     provenance: Provenance = Provenance.COLLECTED,
     grade: int | None = None,
     turn_grades: list[int] | None = None,
+    turn_choices: list[str] | None = None,
 ) -> Vote:
     """An unsaved Vote. `left` and `right` are the shown (response id, system id);
     `choice` is "left", "right", "tie" or "both_bad" as shown (the winner of the last two is
@@ -57,7 +58,9 @@ def vote_build(
     gold pair (from `gold_comparison_ids`, or the assignment's flag on the rater path).
     A rating vote shows one response (`right` None) and has the choice "grade" with `grade`,
     or "turns" with `turn_grades` (a dialogue); whether they fit the study's scale and the
-    dialogue's turns is the caller's check (raters.services.grading)."""
+    dialogue's turns is the caller's check (raters.services.grading). A per-turn vote shows
+    two continuations and has the choice "per_turn" with `turn_choices` (one pairwise choice
+    per assistant turn, as shown); its winner is the system chosen in more turns (`majority`)."""
     if choice not in Vote.Choice.values:
         raise ValueError(f"choice must be one of {Vote.Choice.values}, not {choice!r}")
     graded = choice in (Vote.Choice.GRADE, Vote.Choice.TURNS)
@@ -67,8 +70,12 @@ def vote_build(
         turn_grades is not None
     ):
         raise ValueError('a "grade" vote has a grade, a "turns" vote turn grades, a pairwise vote neither')
+    if (choice == Vote.Choice.PER_TURN) != (turn_choices is not None):
+        raise ValueError('a "per_turn" vote, and only it, has turn choices')
+    if turn_choices is not None and (not turn_choices or any(c not in Vote.PAIRWISE for c in turn_choices)):
+        raise ValueError(f"turn choices must be a non-empty list of {Vote.PAIRWISE}")
     winners: dict[str, int] = {Vote.Choice.LEFT: left[1], Vote.Choice.RIGHT: right[1]} if right else {}
-    winner = winners.get(choice)
+    winner = winners.get(majority(turn_choices) if turn_choices is not None else choice)
     return Vote(
         rater_id=rater_id,
         comparison_id=comparison_id,
@@ -78,6 +85,7 @@ def vote_build(
         choice=choice,
         grade=grade,
         turn_grades=list(turn_grades) if turn_grades is not None else None,
+        turn_choices=list(turn_choices) if turn_choices is not None else None,
         winner_id=winner,
         seconds=max(0.0, float(seconds)),
         rationale=rationale,
@@ -85,6 +93,12 @@ def vote_build(
         imported=provenance is Provenance.IMPORTED,
         simulated=provenance is Provenance.SIMULATED,
     )
+
+
+def majority(turn_choices: list[str]) -> str:
+    """The side chosen in more turns than the other ("left" or "right"), else "tie"."""
+    lead = turn_choices.count(Vote.Choice.LEFT) - turn_choices.count(Vote.Choice.RIGHT)
+    return Vote.Choice.LEFT if lead > 0 else Vote.Choice.RIGHT if lead < 0 else Vote.Choice.TIE
 
 
 def choice_for(

@@ -19,7 +19,13 @@ from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
 from raters.services.coverage import filled, lock_slot, set_hint
-from raters.services.grading import assistant_turn_count, check_vote_kind, parse_grade, parse_turn_grades
+from raters.services.grading import (
+    assistant_turn_count,
+    check_vote_kind,
+    parse_grade,
+    parse_turn_choices,
+    parse_turn_grades,
+)
 from raters.services.votes import Provenance, vote_build
 
 MAX_RATIONALE = 5000
@@ -42,10 +48,12 @@ def vote_submit(
     now: datetime | None = None,
     grade: object = None,
     turn_grades: object = None,
+    turn_choices: object = None,
 ) -> VoteResult:
     """Record `rater`'s choice ("left", "right", "tie", or "both_bad" when the study offers it;
     as shown) on the assignment `token`; in a rating study the choice "grade" with `grade`
-    (an index into the scale or a label), in a dialogue study "turns" with `turn_grades`."""
+    (an index into the scale or a label), in a dialogue study "turns" with `turn_grades`, in a
+    per-turn study "per_turn" with `turn_choices` (one per assistant turn, as shown)."""
     now = now or timezone.now()
     grade = _check_choice(rater, choice, grade)
     rationale = (rationale or "").strip()
@@ -74,14 +82,24 @@ def vote_submit(
             taken = True
         else:
             taken = False
-            if choice == Vote.Choice.TURNS:
-                turn_grades = parse_turn_grades(turn_grades, study, assistant_turn_count(assignment.left_id))  # type: ignore[attr-defined]
-            vote = _record(assignment, rater, choice, rationale, simulated, now, grade, turn_grades)
+            turn_grades, turn_choices = _turns(choice, study, assignment, turn_grades, turn_choices)
+            vote = _record(assignment, rater, choice, rationale, simulated, now, grade, turn_grades, turn_choices)
     if taken:
         raise LeaseExpired(
             "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
         )
     return VoteResult(vote, duplicate=False)
+
+
+def _turns(choice: str, study: Study, assignment: Assignment, grades: object, choices: object) -> tuple[Any, Any]:
+    """A dialogue vote's grades or a per-turn vote's choices, one per assistant turn of the
+    shown response (the left one: a per-turn pair's continuations have as many turns)."""
+    n_turns = assistant_turn_count(assignment.left_id)  # type: ignore[attr-defined]  # from sql.assignment_for_vote
+    if choice == Vote.Choice.TURNS:
+        return parse_turn_grades(grades, study, n_turns), None
+    if choice == Vote.Choice.PER_TURN:
+        return None, parse_turn_choices(choices, study, n_turns)
+    return grades, choices
 
 
 def _check_choice(rater: Rater, choice: str, grade: object) -> int | None:
@@ -107,6 +125,7 @@ def _record(
     now: datetime,
     grade: Any = None,
     turn_grades: Any = None,
+    turn_choices: Any = None,
 ) -> Vote:
     # The shown responses and their systems, loaded by sql.assignment_for_vote:
     left = (assignment.left_id, assignment.left_system)  # type: ignore[attr-defined]
@@ -130,6 +149,7 @@ def _record(
             provenance=Provenance.SIMULATED if simulated else Provenance.COLLECTED,
             grade=grade,
             turn_grades=turn_grades,
+            turn_choices=turn_choices,
         )
     )
     sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)

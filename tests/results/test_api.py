@@ -102,7 +102,7 @@ def test_the_same_import_twice_is_unchanged_and_a_different_vote_is_a_409(api, s
             {"extra": 1},
             "extra",
             "unknown field; allowed fields are "
-            "prompt_id, left_system, right_system, choice, system, grade, turn_grades, "
+            "prompt_id, left_system, right_system, choice, system, grade, turn_grades, turn_choices, "
             "rater, rater_group, created, seconds",
         ),
     ],

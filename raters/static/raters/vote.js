@@ -1,5 +1,6 @@
 // Keyboard shortcuts for the voting form: 1, 2, 3 (and 4 when the study offers "both are bad")
-// choose; in a rating study 1..9 (0 for a tenth label) choose a grade, and in a dialogue the
+// choose (in a per-turn study, for the turn in focus or else the first turn not answered yet,
+// then focus moves on); in a rating study 1..9 (0 for a tenth label) choose a grade, and in a dialogue the
 // grade of the turn in focus, or else of the first turn not graded yet, then focus moves on.
 // Enter submits once every choice is made. The form works without this file (a plain form post).
 (function () {
