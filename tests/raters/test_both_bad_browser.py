@@ -7,7 +7,7 @@ import pytest
 from comparisons.models import Study
 from raters.models import Vote
 from tests.raters.conftest import open_study
-from tests.raters.test_browser import enter, in_browser, new_page, study_rows  # noqa: F401 (in_browser: a fixture)
+from tests.raters.test_browser import at, enter, in_browser, new_page, study_rows  # noqa: F401 (in_browser: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LABEL = "Both answers are bad"
@@ -20,7 +20,7 @@ def test_a_rater_says_both_are_bad_by_key_4_by_mouse_and_without_javascript(live
     def steps(browser) -> None:
         page = new_page(browser, viewport={"width": 1280, "height": 900})
         enter(page, f"{live_server.url}/r/tea/?PROLIFIC_PID=keys")
-        page.wait_for_selector("text=1 of 2")
+        at(page, "text=1 of 2")
         page.keyboard.press("4")
         assert page.get_by_label(LABEL).is_checked()
         page.keyboard.press("Enter")

@@ -130,12 +130,12 @@ def test_a_prolific_rater_reads_votes_by_mouse_and_keyboard_hits_gold_and_gets_t
         page.get_by_label("Response A is significantly better").check()  # the mouse
         page.get_by_role("button", name="Submit and continue").click()
 
-        page.wait_for_selector("text=2 of 4")
+        at(page, "text=2 of 4")
         page.keyboard.press("2")  # the keyboard
         assert page.get_by_label("Response B is significantly better").is_checked()
         page.keyboard.press("Enter")
 
-        page.wait_for_selector("text=3 of 4")
+        at(page, "text=3 of 4")
         page.get_by_label("Why? (optional)").fill("Both are fine")
         page.keyboard.press("Enter")  # Enter in the rationale does not submit
         assert page.is_visible("text=3 of 4")
@@ -159,6 +159,13 @@ def test_a_prolific_rater_reads_votes_by_mouse_and_keyboard_hits_gold_and_gets_t
     assert [v.choice for v in votes] == ["left", "right", "tie", "tie"]
     assert votes[0].is_gold and not any(v.is_gold for v in votes[1:])
     assert votes[2].rationale == "Both are fine" and rater.prolific_session_id == "se1"
+
+
+def at(page, text: str) -> None:
+    """Wait until the page shows `text` and vote.js listens for the keyboard (it marks the form
+    data-keys="ready"): a key pressed before the deferred script ran would be lost."""
+    page.wait_for_selector(text)
+    page.wait_for_selector("#vote-form[data-keys='ready']", state="attached")
 
 
 def enter(page, url: str) -> None:

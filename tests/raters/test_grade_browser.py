@@ -12,7 +12,7 @@ from comparisons.models import Study
 from raters.models import Vote
 from raters.services.entry import rater_settings_update
 from tests.raters import test_browser
-from tests.raters.test_browser import SHOTS, new_page
+from tests.raters.test_browser import SHOTS, at, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 in_browser = test_browser.in_browser  # the headless Chromium fixture (module scope)
@@ -57,7 +57,7 @@ def test_a_rater_grades_responses_by_mouse_keyboard_and_phone_and_hostile_text_s
         page.screenshot(path=SHOTS / "grade-wide.png", full_page=True)
         page.get_by_label("Excellent").check()  # the mouse
         page.get_by_role("button", name="Submit and continue").click()
-        page.wait_for_selector("text=2 of 3")
+        at(page, "text=2 of 3")
         page.keyboard.press("1")  # the keyboard: the lowest grade
         assert page.get_by_label("Fail").is_checked()
         page.keyboard.press("Enter")
@@ -96,7 +96,7 @@ def test_a_rater_grades_each_turn_of_a_dialogue_with_the_keyboard(live_server, i
         page.goto(f"{live_server.url}/r/chat/?PROLIFIC_PID=p2&STUDY_ID=s&SESSION_ID=x")
         page.get_by_label("I have read the instructions").check()
         page.get_by_role("button", name="Start").click()
-        page.wait_for_selector("text=1 of 2")
+        at(page, "text=1 of 2")
         assert "And then?" in page.inner_text("main") and page.evaluate("window.pwned") is None
         for key in ("3", "2", "1"):  # each key grades the next turn in order
             page.keyboard.press(key)

@@ -12,7 +12,7 @@ from comparisons.ingest.rows import validate_rows
 from raters.models import Vote
 from raters.services.entry import rater_settings_update
 from tests.raters import test_browser
-from tests.raters.test_browser import SHOTS, new_page
+from tests.raters.test_browser import SHOTS, at, new_page
 from tests.raters.test_grade_browser import HOSTILE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,7 @@ def test_a_rater_answers_each_turn_with_the_keyboard_and_on_a_phone(live_server,
         page.goto(f"{live_server.url}/r/turns/?PROLIFIC_PID=p3&STUDY_ID=s&SESSION_ID=x")
         page.get_by_label("I have read the instructions").check()
         page.get_by_role("button", name="Start").click()
-        page.wait_for_selector("text=1 of 2")
+        at(page, "text=1 of 2")
         main = page.inner_text("main")
         assert "Response A, turn 3" in main and "Response B, turn 3" in main and main.count("And then") == 1
         assert page.evaluate("window.pwned") is None

@@ -42,4 +42,5 @@
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
   });
+  form.setAttribute("data-keys", "ready");  // the shortcuts listen from here on (browser tests wait for it)
 })();
