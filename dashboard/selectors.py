@@ -31,12 +31,39 @@ def study_progress(study: Study) -> dict:
 
 
 def progress_from(study: Study, digest: dict | None, *, updating: bool) -> dict:
-    """Per pair: comparisons (gold pairs aside), votes wanted (comparisons x votes per
-    comparison), votes filling them (raters.selectors.votes_filling_slots: judges' never do);
-    raters active in the last 15 minutes; open leases; gold accuracy. Read from the digest the
-    last default refresh counted (results.digest), the vote
-    counters and the live leases: never a scan of the votes. `updating`: the digest is older
-    than the votes (or missing), and a refresh is queued."""
+    """Per pair (per system for a rating study: `_system_rows`): comparisons (gold pairs aside),
+    votes wanted (comparisons x votes per comparison), votes filling them
+    (raters.selectors.votes_filling_slots: judges' never do); raters active in the last 15
+    minutes; open leases; gold accuracy. Read from the digest the last default refresh counted
+    (results.digest), the vote counters and the live leases: never a scan of the votes.
+    `updating`: the digest is older than the votes (or missing), and a refresh is queued."""
+    pairs = [] if study.is_rating else _pair_rows(study, digest)
+    systems = _system_rows(study, digest) if study.is_rating else []
+    rows = systems or pairs
+    now = timezone.now()
+    since = now - timedelta(minutes=ACTIVE_MINUTES)
+    active = RaterVoteCount.objects.filter(rater__study=study, last_voted_at__gte=since).count()
+    leases = Assignment.objects.filter(comparison__study=study, state="pending", expires_at__gt=now)
+    gold_votes = digest["gold_votes"] if digest else 0
+    return {
+        "pairs": pairs,
+        "systems": systems,
+        "votes": sum(p["votes"] for p in rows),
+        "wanted": sum(p["wanted"] for p in rows),
+        "items": sum(p["items"] for p in systems),
+        "items_full": sum(p["full"] for p in systems),
+        "active_raters": active,
+        "open_leases": leases.count(),
+        "gold_votes": gold_votes,
+        "simulated_votes": digest["simulated_votes"] if digest else 0,
+        "gold_accuracy": digest["gold_correct"] / gold_votes if digest and gold_votes else None,
+        "active_minutes": ACTIVE_MINUTES,
+        "checked_at": now,
+        "updating": updating,
+    }
+
+
+def _pair_rows(study: Study, digest: dict | None) -> list[dict]:
     names = dict(study.systems.values_list("id", "name"))
     if digest is not None:
         counted = {key: (n, v) for key, (n, v) in digest["pairs"].items()}
@@ -67,24 +94,41 @@ def progress_from(study: Study, digest: dict | None, *, updating: bool) -> dict:
                 "share": have / wanted if wanted else 0.0,
             }
         )
-    now = timezone.now()
-    since = now - timedelta(minutes=ACTIVE_MINUTES)
-    active = RaterVoteCount.objects.filter(rater__study=study, last_voted_at__gte=since).count()
-    leases = Assignment.objects.filter(comparison__study=study, state="pending", expires_at__gt=now)
-    gold_votes = digest["gold_votes"] if digest else 0
-    return {
-        "pairs": pairs,
-        "votes": sum(p["votes"] for p in pairs),
-        "wanted": sum(p["wanted"] for p in pairs),
-        "active_raters": active,
-        "open_leases": leases.count(),
-        "gold_votes": gold_votes,
-        "simulated_votes": digest["simulated_votes"] if digest else 0,
-        "gold_accuracy": digest["gold_correct"] / gold_votes if digest and gold_votes else None,
-        "active_minutes": ACTIVE_MINUTES,
-        "checked_at": now,
-        "updating": updating,
-    }
+    return pairs
+
+
+def _system_rows(study: Study, digest: dict | None) -> list[dict]:
+    """A rating study's progress per system: items to grade (gold items aside), votes wanted
+    (items x votes per item), votes filling them, items full and items still open."""
+    names = dict(study.systems.values_list("id", "name"))
+    if digest is not None and "systems" in digest:
+        counted = {int(key): tuple(row) for key, row in digest["systems"].items()}
+    else:  # no refresh yet: the items as they are (a rating item's pair key is its system id)
+        counted = {
+            int(key): (n, 0, 0)
+            for key, n in Comparison.objects.filter(study=study, gold__isnull=True)
+            .values_list("pair_key")
+            .annotate(n=Count("id"))
+            .values_list("pair_key", "n")
+        }
+    rows = []
+    for system in study_system_ids(study):
+        if system not in counted:
+            continue
+        n, have, full = counted[system]
+        wanted = n * study.votes_per_comparison
+        rows.append(
+            {
+                "system": names.get(system, "?"),
+                "items": n,
+                "wanted": wanted,
+                "votes": have,
+                "full": full,
+                "open": n - full,
+                "share": have / wanted if wanted else 0.0,
+            }
+        )
+    return rows
 
 
 def studies_votes_wanted(studies: Sequence[Study]) -> dict[int, tuple[int, int]]:

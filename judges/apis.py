@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from comparisons import selectors as study_selectors
 from comparisons.api_errors import CONFLICT, ERRORS, NOT_FOUND
+from comparisons.errors import InvalidInput, RowError
 from judges import selectors, services
 from judges.models import Judge, JudgeCall
 from judges.serializers import (
@@ -72,7 +73,13 @@ class JudgeOrdersApi(APIView):
     def get(self, request, slug: str, name: str):
         from judges.orders import judge_orders  # noqa: PLC0415  (numpy loads here, not with the URLs)
 
-        return Response(judge_orders(judge_of(request, slug, name)))
+        judge = judge_of(request, slug, name)
+        if judge.order_policy == Judge.OrderPolicy.NONE:
+            raise InvalidInput(
+                "order_policy: a grader of a rating study has one order; see its status and the results' ratings",
+                [RowError(None, "order_policy", "a grader shows one response: there are no orders to compare")],
+            )
+        return Response(judge_orders(judge))
 
 
 class JudgeDetailApi(APIView):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from comparisons import selectors as study_selectors
 from comparisons.api_errors import ERRORS, NOT_FOUND
+from comparisons.errors import InvalidInput, RowError
 
 # The shares of comparisons.stats.ppi.SHARES (a test keeps the two equal): named here so that
 # importing the URLs loads no numpy (every manage.py command imports them).
@@ -44,6 +45,9 @@ class StudyBudgetApi(APIView):
         study = study_selectors.study_owned(request.user, slug)
         query = BudgetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        if study.is_rating:
+            reason = "plans the shares of pairwise comparisons; a rating study's results give votes_needed per system"
+            raise InvalidInput(f"share: {reason}", [RowError(None, "share", reason)])
         from judges.budget import budget_plan  # noqa: PLC0415  (numpy loads with the first plan, not the URLs)
 
         return Response(budget_plan(study=study, **query.validated_data))

@@ -47,6 +47,7 @@ class Judge(Endpoint):
     class OrderPolicy(models.TextChoices):
         BOTH = "both", "Both orders; disagreement is a tie (MT-Bench)"
         RANDOM_ONE = "random_one", "One order, drawn at random (seeded)"
+        NONE = "none", "One response, no order (a grader of a rating or dialogue study)"
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="judges")
     name = models.SlugField(max_length=100, help_text="Unique in the study; the judge votes as rater judge:<name>.")
@@ -102,6 +103,11 @@ class JudgeCall(models.Model):
     seconds = models.FloatField(default=0.0)
     raw_answer = models.TextField(blank=True)
     verdict = models.CharField(max_length=8, choices=Verdict.choices, blank=True)
+    grades = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A grader's answer on a rating study: grade indices into the scale (one per assistant turn).",
+    )
     error = models.TextField(blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -54,8 +54,11 @@ REQUIRED = ("prompt", "response_a", "response_b")
 FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE)
 
 
-def template_problems(template: str) -> list[str]:
-    """Why a template cannot be used (empty when it can)."""
+def template_problems(
+    template: str, *, placeholders: tuple[str, ...] = PLACEHOLDERS, required: tuple[str, ...] = REQUIRED
+) -> list[str]:
+    """Why a template cannot be used (empty when it can): the pairwise placeholders by default,
+    a grader's (judges.grading_prompt) when given."""
     try:
         names = {
             m.group("named") or m.group("braced")
@@ -66,10 +69,10 @@ def template_problems(template: str) -> list[str]:
     except re.error:  # pragma: no cover
         return ["is not a valid template"]
     problems = [
-        f"uses unknown placeholder ${n}; known: {', '.join('$' + p for p in PLACEHOLDERS)}"
-        for n in sorted(names - set(PLACEHOLDERS))
+        f"uses unknown placeholder ${n}; known: {', '.join('$' + p for p in placeholders)}"
+        for n in sorted(names - set(placeholders))
     ]
-    problems += [f"must contain ${n}" for n in REQUIRED if n not in names]
+    problems += [f"must contain ${n}" for n in required if n not in names]
     if invalid:
         problems.append("has a lone $ (write $$ for a dollar sign)")
     return problems

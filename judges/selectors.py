@@ -43,6 +43,7 @@ def judge_status(judge: Judge) -> dict:
         "failed_retryable": calls.filter(state=JudgeCall.State.FAILED, retryable=True).count(),
         "unparseable": by_state[JudgeCall.State.UNPARSEABLE],
         "verdicts": verdicts,
+        "grades": grade_counts(judge, calls),
         "votes": Vote.objects.filter(rater_id=judge.rater_id).count(),
         "order_disagreements": order_disagreements(judge),
         "requests": totals["attempts"] or 0,
@@ -70,3 +71,14 @@ def order_disagreements(judge: Judge) -> int:
         winners.setdefault(comparison, set()).add({"A": a, "B": b}.get(verdict))
         counts[comparison] = counts.get(comparison, 0) + 1
     return sum(1 for c, w in winners.items() if counts[c] == 2 and len(w) == 2)
+
+
+def grade_counts(judge: Judge, calls: QuerySet[JudgeCall]) -> dict[str, int]:
+    """A grader's answered grades per label of the scale (a dialogue's turns each count); empty
+    for a pairwise judge."""
+    scale = list(judge.study.scale) if judge.study.is_rating else []
+    counts = dict.fromkeys(scale, 0)
+    for grades in calls.filter(state=JudgeCall.State.DONE, grades__isnull=False).values_list("grades", flat=True):
+        for g in grades or []:
+            counts[scale[g]] += 1
+    return counts

@@ -29,7 +29,11 @@ class JudgeCreateSerializer(serializers.Serializer):
         default="",
         help_text="Defaults to one built from the study's question and choices.",
     )
-    order_policy = serializers.ChoiceField(choices=Judge.OrderPolicy.choices, default=Judge.OrderPolicy.BOTH)
+    order_policy = serializers.ChoiceField(
+        choices=Judge.OrderPolicy.choices,
+        required=False,
+        help_text='Default "both" on a pairwise study; a rating or dialogue study\'s grader has "none".',
+    )
     temperature = serializers.FloatField(min_value=0, max_value=2, default=0.0)
     max_tokens = serializers.IntegerField(min_value=1, max_value=32768, default=256)
     max_concurrency = serializers.IntegerField(min_value=1, max_value=1000, default=4)
@@ -84,6 +88,9 @@ class JudgeStatusSerializer(serializers.Serializer):
     failed_retryable = serializers.IntegerField()
     unparseable = serializers.IntegerField()
     verdicts = serializers.DictField(child=serializers.IntegerField())
+    grades = serializers.DictField(
+        child=serializers.IntegerField(), help_text="A grader's answered grades per label (each turn one)."
+    )
     votes = serializers.IntegerField()
     order_disagreements = serializers.IntegerField()
     requests = serializers.IntegerField()
@@ -115,6 +122,7 @@ class JudgeCallSerializer(serializers.ModelSerializer):
             "runs",
             "attempts",
             "verdict",
+            "grades",
             "raw_answer",
             "error",
             "http_status",

@@ -18,8 +18,9 @@ from django.utils import timezone
 from comparisons.errors import Conflict, InvalidInput, RowError
 from comparisons.models import Comparison, Response, Study
 from comparisons.services.queue import comparisons_build
-from judges import llm_client, tasks
+from judges import grading, llm_client, tasks
 from judges.endpoints import endpoint_for, endpoint_problems, llm_slots, lost_after
+from judges.grading_prompt import Unreadable
 from judges.models import Judge, JudgeCall
 from judges.prompting import (
     DEFAULT_TEMPLATE,
@@ -42,12 +43,22 @@ def judge_create(
     model: str,
     api_key_env: str = "",
     prompt_template: str | None = None,
-    order_policy: str = Judge.OrderPolicy.BOTH,
+    order_policy: str | None = None,
     **options,
 ) -> Judge:
-    """A judge of `study` and the rater it votes as (external id "judge:<name>")."""
-    template = prompt_template or DEFAULT_TEMPLATE
-    errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
+    """A judge of `study` and the rater it votes as (external id "judge:<name>"). On a rating or
+    dialogue study it is a grader (judges.grading): its own template and no order policy."""
+    if study.is_rating:
+        template = prompt_template or grading.default_grading_template(study)
+        problems = grading.grading_problems(study=study, template=template, order_policy=order_policy)
+        errors = [RowError(None, field, reason) for field, reason in problems]
+        order_policy = Judge.OrderPolicy.NONE
+    else:
+        template = prompt_template or DEFAULT_TEMPLATE
+        errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
+        if order_policy == Judge.OrderPolicy.NONE:
+            errors.append(RowError(None, "order_policy", 'a pairwise study is judged in "both" or "random_one" order'))
+        order_policy = order_policy or Judge.OrderPolicy.BOTH
     errors += endpoint_problems(base_url=base_url, api_key_env=api_key_env)
     if errors:
         raise InvalidInput(f"{errors[0].field}: {errors[0].reason}", errors)
@@ -80,7 +91,9 @@ def judge_create(
 
 def orders_for(judge: Judge, comparison_id: int) -> list[str]:
     """Both orders, or one drawn from the study's seed, the judge and the comparison (so a
-    re-run draws the same order)."""
+    re-run draws the same order). A grader (order policy "none") makes one call, "ab"."""
+    if judge.order_policy == Judge.OrderPolicy.NONE:
+        return [JudgeCall.Order.AB]
     if judge.order_policy == Judge.OrderPolicy.BOTH:
         return [JudgeCall.Order.AB, JudgeCall.Order.BA]
     digest = hashlib.blake2b(f"{judge.study.seed}\x1f{judge.name}\x1f{comparison_id}".encode(), digest_size=8).digest()
@@ -153,7 +166,7 @@ def judge_call_run(*, call_id: int) -> str:
     try:
         completion = llm_client.chat(
             endpoint_for(judge),
-            call_messages(call),
+            grading.grade_messages(call) if study.is_rating else call_messages(call),
             temperature=judge.temperature,
             max_tokens=judge.max_tokens,
             slots=llm_slots(),
@@ -168,13 +181,22 @@ def judge_call_run(*, call_id: int) -> str:
             finished_at=timezone.now(),
         )
         return JudgeCall.State.FAILED
-    verdict = parse_verdict(completion.text, choices_of(study))
-    state = JudgeCall.State.DONE if verdict else JudgeCall.State.UNPARSEABLE
+    grades, reason = None, ""
+    if study.is_rating:
+        try:
+            grades = grading.read_answer(call, completion.text)
+        except Unreadable as exc:
+            reason = f"unparseable: {exc.reason}"
+        verdict = None
+    else:
+        verdict = parse_verdict(completion.text, choices_of(study))
+    state = JudgeCall.State.DONE if verdict or grades else JudgeCall.State.UNPARSEABLE
     done.update(
         state=state,
         verdict=verdict or "",
+        grades=grades,
         raw_answer=completion.text,
-        error="",
+        error=reason[:2000],
         http_status=200,
         prompt_tokens=F("prompt_tokens") + completion.prompt_tokens,
         completion_tokens=F("completion_tokens") + completion.completion_tokens,
@@ -185,6 +207,10 @@ def judge_call_run(*, call_id: int) -> str:
     )
     if verdict:
         judge_vote_write(judge=judge, comparison=call.comparison)
+    if grades:
+        grading.grade_vote_write(
+            judge=judge, comparison=call.comparison, grades=grades, seconds=completion.seconds, answer=completion.text
+        )
     return state
 
 

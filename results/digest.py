@@ -3,7 +3,9 @@ columns the results were read from (results.loading.StudyColumns), so a page vie
 instead of scanning votes: per pair, the comparisons (gold pairs aside) and the votes filling
 their slots (raters.selectors.votes_filling_slots); gold votes and how many were right; the
 simulated votes; per rater the totals of raters.quality (votes per choice, median seconds,
-gold checks); and the study's counts (comparisons.selectors.study_counts). Stored as the
+gold checks); and the study's counts (comparisons.selectors.study_counts). A rating study's
+items have one response (its pair key is "a:a"), and `systems` gives per system the items, the
+votes filling their slots and the items full. Stored as the
 study's ResultSnapshot under results.services.DIGEST_KEY with the votes version it was counted at."""
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
     return {
         "votes_version": version,
         "pairs": pairs,
+        "systems": _graded(study, comparisons, low, filling, at) if study.is_rating else {},
         "gold_votes": int(progress_gold.sum()),
         "gold_correct": int((progress_gold & correct).sum()),
         "simulated_votes": int(votes["simulated"].sum()),
@@ -68,9 +71,25 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
 
 def _pairs(comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     left_at, _ = lookup(responses["id"], comparisons["left"])
-    right_at, _ = lookup(responses["id"], comparisons["right"])
-    a, b = responses["system"][left_at], responses["system"][right_at]
+    right_at, has_right = lookup(responses["id"], comparisons["right"])
+    a = responses["system"][left_at]
+    b = np.where(has_right, responses["system"][right_at], a)  # a rating item: one response
     return np.minimum(a, b), np.maximum(a, b)
+
+
+def _graded(
+    study: Study, comparisons: dict[str, np.ndarray], system: np.ndarray, filling: np.ndarray, at: np.ndarray
+) -> dict[str, list[int]]:
+    """A rating study's progress per system id (as a string): [items, votes filling their
+    slots, items full], gold items aside."""
+    counting = ~comparisons["gold"]
+    per_item = np.bincount(at[filling], minlength=system.size)
+    full = counting & (per_item >= study.votes_per_comparison)
+    out = {}
+    for s in np.unique(system[counting]).tolist():
+        mine = counting & (system == s)
+        out[str(s)] = [int(mine.sum()), int(per_item[mine].sum()), int((full & mine).sum())]
+    return out
 
 
 def _raters(

@@ -21,6 +21,7 @@ from comparisons import stats
 from comparisons.models import Study
 from comparisons.services.queue import study_system_ids
 from results.params import Params
+from results.ratings_judges import judge_entries
 from results.selectors import GRADED_CHOICES, VoteFilter, counted_votes
 
 
@@ -159,6 +160,7 @@ def rating_results(units: GradeUnits, scale: list[str], params: Params, *, dialo
             for c in categories
         ],
         "by_group": {g: _systems(units, units.group == g, scale, params, unit) for g in groups},
+        "judges": judge_entries(units, len(scale), params),
         "tests": [
             {
                 "systems": [units.systems[t.system_a], units.systems[t.system_b]],

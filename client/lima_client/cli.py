@@ -35,8 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--focal", help="the focal system (design focal)")
     p.add_argument("--baseline", action="append", default=[], help="a baseline (repeat)")
-    p.add_argument("--systems", nargs="+", help="every system (design all_pairs)")
-    p.add_argument("--votes-per-comparison", type=int)
+    p.add_argument("--systems", nargs="+", help="every system (design all_pairs, rating or dialogue)")
+    p.add_argument(
+        "--design",
+        choices=["focal", "all_pairs", "rating", "dialogue"],
+        help="default: focal with --focal, all_pairs with --systems; rating grades each response, "
+        "dialogue each assistant turn of a conversation",
+    )
+    p.add_argument(
+        "--scale", help='a rating study\'s grades, lowest first, comma-separated (default "Fail,Pass,Excellent")'
+    )
+    p.add_argument("--votes-per-comparison", type=int, help="votes wanted per comparison (per item in a rating study)")
     p.add_argument("--question")
     p = command("upload", "upload model outputs from a JSON Lines file (with a progress bar)")
     p.add_argument("file")
@@ -48,9 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("close", "close the study")
     p = command("status", "the study, its counts and its judges")
     p.add_argument("--json", action="store_true")
-    p = command("import-votes", "import votes from a JSON Lines file")
+    p = command("import-votes", "import votes (pairwise choices or grades) from a JSON Lines file")
     p.add_argument("file")
-    p = command("results", "win / tie / loss per baseline with intervals")
+    p = command("results", "win / tie / loss per baseline, or grades per system, with intervals")
     p.add_argument("--level", type=float)
     p.add_argument("--method", choices=["bootstrap", "wilson", "goodman"])
     p.add_argument("--aggregate", choices=["vote", "majority"])
@@ -66,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", required=True)
     p.add_argument("--model", required=True)
     p.add_argument("--api-key-env", help="NAME of the environment variable holding the key, in the workers")
-    p.add_argument("--order-policy", choices=["both", "random_one"])
+    p.add_argument("--order-policy", choices=["both", "random_one", "none"], help='"none" for a rating study')
     p.add_argument("--max-concurrency", type=int)
     p.add_argument("--price-prompt-per-1k")
     p.add_argument("--price-completion-per-1k")
@@ -98,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_create(client: Client, args: argparse.Namespace) -> int:
-    design = "all_pairs" if args.systems else "focal"
+    design = args.design or ("all_pairs" if args.systems else "focal")
+    scale = [label.strip() for label in args.scale.split(",")] if args.scale is not None else None
     study = client.create_study(
         name=args.name,
         slug=args.slug,
@@ -108,8 +118,10 @@ def cmd_create(client: Client, args: argparse.Namespace) -> int:
         systems=args.systems,
         votes_per_comparison=args.votes_per_comparison,
         question=args.question,
+        scale=scale,
     )
-    print(f"created {study['slug']} ({study['design']}, {study['status']}): {', '.join(study['systems'])}")
+    graded = f"; scale {' < '.join(study['scale'])}" if study.get("scale") else ""
+    print(f"created {study['slug']} ({study['design']}, {study['status']}): {', '.join(study['systems'])}{graded}")
     return 0
 
 
@@ -127,7 +139,8 @@ def cmd_upload(client: Client, args: argparse.Namespace) -> int:
 def cmd_open(client: Client, args: argparse.Namespace) -> int:
     study = client.open_study(args.slug, wait=not args.no_wait)
     built = study.get("queue_report") or {}
-    print(f"{study['slug']} is {study['status']}; comparisons: {built.get('total', study['counts']['comparisons']):,}")
+    what = "items to grade" if study.get("design") in ("rating", "dialogue") else "comparisons"
+    print(f"{study['slug']} is {study['status']}; {what}: {built.get('total', study['counts']['comparisons']):,}")
     return 0
 
 
@@ -149,8 +162,11 @@ def cmd_status(client: Client, args: argparse.Namespace) -> int:
         else f"systems {', '.join(study['systems'])}"
     )
     print(f"{study['slug']}: {study['name']} - {study['status']} ({members})")
+    what = "items to grade" if study.get("design") in ("rating", "dialogue") else "comparisons"
+    if study.get("scale"):
+        print(f"scale: {' < '.join(study['scale'])}")
     print(
-        f"prompts {counts['prompts']:,}; comparisons {counts['comparisons']:,}; "
+        f"prompts {counts['prompts']:,}; {what} {counts['comparisons']:,}; "
         f"missing responses {counts['missing_responses']:,}"
     )
     print("responses: " + ", ".join(f"{name} {n:,}" for name, n in counts["responses"].items()))
@@ -159,6 +175,7 @@ def cmd_status(client: Client, args: argparse.Namespace) -> int:
         print(
             f"judge {name}: {s['calls']:,} calls ({states or 'none yet'}); {s['votes']:,} votes; "
             f"{s['unparseable']:,} unparseable; cost {s['cost']}"
+            + ("; grades " + ", ".join(f"{label} {n:,}" for label, n in s["grades"].items()) if s.get("grades") else "")
         )
     return 0
 

@@ -163,7 +163,10 @@ class Client:
         votes_per_comparison: int | None = None,
         question: str | None = None,
         choices: dict[str, str] | None = None,
+        scale: list[str] | None = None,
     ) -> Json:
+        """A draft study. `design` is focal, all_pairs, rating or dialogue; a rating or dialogue
+        study takes `systems` and an optional `scale` (its labels, lowest first)."""
         body = {
             "name": name,
             "design": design,
@@ -174,6 +177,7 @@ class Client:
             "votes_per_comparison": votes_per_comparison,
             "question": question,
             "choices": choices,
+            "scale": scale,
         }
         return self.request_json("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None})
 

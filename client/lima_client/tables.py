@@ -38,6 +38,8 @@ def bar(counts: Json, width: int = 20) -> str:
 
 
 def results_table(data: Json, *, by_group: bool = False) -> str:
+    if data.get("ratings"):
+        return grade_table(data, by_group=by_group)
     focal = data.get("focal_system")
     params = data.get("params") or {}
     level, method = params.get("level", 0.95), params.get("method", "bootstrap")
@@ -140,3 +142,70 @@ def agreement_lines(agreement: Json, level: float) -> list[str]:
             value += f" [{acc['low']:.2f}-{acc['high']:.2f}]"
         lines.append(f"  {'-'.join(g['groups']):<24} {value:<18} n = {g.get('pairs', 0):,}")
     return lines
+
+
+def _score(interval: Json | None) -> str:
+    if not interval or interval.get("estimate") is None:
+        return "-"
+    low, high = interval.get("low"), interval.get("high")
+    bounds = f" [{low:.2f}-{high:.2f}]" if low is not None and high is not None else ""
+    return f"{interval['estimate']:.2f}{bounds}"
+
+
+def _grade_row(name: str, system: Json, scale: list[str]) -> list[str]:
+    shares = system.get("shares") or {}
+    return [name, *(share(shares.get(label)) for label in scale), _score(system.get("mean_score"))] + [
+        f"{system.get('n_units', 0):,}"
+    ]
+
+
+def grade_table(data: Json, *, by_group: bool = False) -> str:
+    """A rating or dialogue study's results: per system each grade's share with its interval,
+    the mean score (1 = the lowest grade) and the graded units (responses, or assistant turns);
+    with `by_group` a row per rater group (the LLM judge beside the humans) under each system."""
+    ratings: Json = data["ratings"]
+    scale: list[str] = list(ratings.get("scale") or [])
+    params = data.get("params") or {}
+    level = params.get("level", 0.95)
+    unit, cluster = ratings.get("unit", "response"), ratings.get("cluster", "prompt")
+    group = params.get("rater_group")
+    lines = [
+        f"{data.get('study', '')}: grades per system ({data.get('design', 'rating')}; unit: {unit}); "
+        f"{ratings.get('headline_votes', 0):,} votes{' of rater group ' + group if group else ''}; "
+        f"{level:.0%} intervals clustered by {cluster}"
+    ]
+    rows = [["system", *scale, f"mean score (1-{len(scale)})", f"n {unit}s"]]
+    groups: Json = ratings.get("by_group") or {}
+    for system in ratings.get("systems") or []:
+        rows.append(_grade_row(system["system"], system, scale))
+        if by_group:
+            for name, entries in sorted(groups.items()):
+                mine = next((e for e in entries if e["system"] == system["system"]), None)
+                if mine and mine.get("n_units"):
+                    rows.append(_grade_row(f"  {name}", mine, scale))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines.append("")
+    for row in rows:
+        last = len(row) - 1
+        cells = [c.rjust(w) if i == last else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    if not group and "judge" in groups:
+        lines.append("")
+        lines.append("LLM judge votes are not in the rows above; --by-group shows them beside the humans")
+    for judge in ratings.get("judges") or []:
+        lines.append(
+            f"{judge['group']} against the humans on {judge.get('n_units', 0):,} {unit}s both graded: exact agreement "
+            f"{plain(judge.get('exact_agreement'))} of {judge.get('n_pairs', 0):,} pairs (humans among themselves "
+            f"{plain(judge.get('humans_exact_agreement'))}), within one grade {plain(judge.get('within_one'))}, "
+            f"weighted kappa {_number(judge.get('weighted_kappa_quadratic'))}"
+        )
+    simulated = data.get("simulated_votes") or 0
+    if simulated:
+        lines.append(f"SIMULATED: {simulated:,} of {data.get('n_votes', 0):,} votes are simulated, not cast by people")
+    if data.get("stale"):
+        lines.append(f"(computed {data.get('computed_at')}; votes arrived since and a refresh is queued)")
+    return "\n".join(lines) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -41,3 +41,57 @@ def test_the_grade_chart_draws_each_share_and_the_simulated_note(client, demo):
         for share in expected:
             assert share in svg, (slug, share)
         assert "Simulated votes ($x$)" in svg  # mathtext off: a dollar sign is drawn as typed
+
+
+def progress_rows(page: str) -> dict[str, list[int]]:
+    """System -> [items, votes, wanted, full, open] from the progress panel's table."""
+    import re
+
+    table = page[page.index('id="progress-systems"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr data-system="([^"]+)"><td>[^<]*</td>((?:<td>\d+</td>)+)', table)
+    return {name: [int(x) for x in re.findall(r"<td>(\d+)</td>", cells)] for name, cells in rows}
+
+
+def test_a_rating_studys_progress_counts_items_and_votes_per_system_not_pairs(client, api):
+    import json
+
+    from tests.results.test_ratings_api import rating_rows
+
+    body = {"name": "Graded", "slug": "g", "design": "rating", "systems": ["LIMA", "Alpaca"], "votes_per_comparison": 3}
+    assert api.post("/api/studies/", body, format="json").status_code == 201
+    assert api.post("/api/studies/g/outputs/", rating_rows(25), format="json").status_code == 201
+    assert api.post("/api/studies/g/open/").status_code == 200
+    from comparisons.services.queue import comparisons_build
+
+    comparisons_build(study_id=Study.objects.get(slug="g").pk)  # queued after the commit, built here now
+    client.force_login(api.user)
+    before = client.get("/dashboard/s/g/").content.decode()  # nothing counted yet: the items as built
+    assert "50 items to grade" in before and " comparisons ·" not in before
+    assert "Votes 0 of 150 wanted" in before and progress_rows(before) == {
+        "LIMA": [25, 0, 75, 0, 25],
+        "Alpaca": [25, 0, 75, 0, 25],
+    }
+    rows = [  # LIMA: every item graded three times; Alpaca: 10 items twice; a judge grades everything
+        {"prompt_id": f"p{i}", "system": "LIMA", "grade": "Pass", "rater": f"r{k}"} for i in range(25) for k in range(3)
+    ]
+    rows += [
+        {"prompt_id": f"p{i}", "system": "Alpaca", "grade": 0, "rater": f"r{k}"} for i in range(10) for k in range(2)
+    ]
+    rows += [
+        {"prompt_id": f"p{i}", "system": s, "grade": 1, "rater": "gpt-4", "rater_group": "judge"}
+        for i in range(25)
+        for s in ("LIMA", "Alpaca")
+    ]
+    response = api.post("/api/studies/g/votes/import/", json.dumps(rows), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    results_refresh(study_id=Study.objects.get(slug="g").pk)
+    page = client.get("/dashboard/s/g/").content.decode()
+    assert "Votes 95 of 150 wanted" in page  # the judge's 50 grades fill no slot
+    assert "25 of 50 items full" in page and "Pair</th>" not in page
+    assert progress_rows(page) == {"LIMA": [25, 75, 75, 25, 0], "Alpaca": [25, 20, 75, 0, 25]}
+    panel = client.get("/dashboard/s/g/progress/").content.decode()
+    assert progress_rows(panel) == progress_rows(page)
+    listed = client.get("/dashboard/").content.decode()
+    assert "95" in listed and "150" in listed
+    assert 'id="ratings-judges"' in page  # the judge beside the humans, on the 35 items both graded
