@@ -58,6 +58,10 @@ def judge_create(
         errors = [RowError(None, "prompt_template", p) for p in template_problems(template)]
         if order_policy == Judge.OrderPolicy.NONE:
             errors.append(RowError(None, "order_policy", 'a pairwise study is judged in "both" or "random_one" order'))
+        if study.per_turn:  # a judge's one verdict per pair would mix into the per-turn outcomes
+            errors.append(
+                RowError(None, "per_turn", "a per-turn study has no LLM judge: judges compare whole responses")
+            )
         order_policy = order_policy or Judge.OrderPolicy.BOTH
     errors += endpoint_problems(base_url=base_url, api_key_env=api_key_env)
     if errors:

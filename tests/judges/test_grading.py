@@ -189,3 +189,17 @@ def test_a_pairwise_study_refuses_the_graders_order_policy(api, fake_llm):
     body = {"name": "g4", "base_url": fake_llm.url, "model": "gpt-4", "order_policy": "none"}
     refused = api.post("/api/studies/j/judges/", body, format="json")
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "order_policy"
+
+
+def test_a_per_turn_study_refuses_a_judge_naming_per_turn(api, fake_llm):
+    """A judge gives one verdict per pair; on a per-turn study it would mix whole-response votes
+    into the per-turn outcomes, so it is refused until judges compare turn by turn."""
+    from tests.results.test_per_turn_api import create as create_per_turn
+
+    assert create_per_turn(api, slug="pt").status_code == 201
+    body = {"name": "j1", "base_url": fake_llm.url, "model": "gpt-4"}
+    refused = api.post("/api/studies/pt/judges/", body, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "per_turn"
+    from judges.models import Judge
+
+    assert not Judge.objects.filter(study__slug="pt").exists()  # nothing stored
