@@ -10,6 +10,7 @@ excluded) answer with their status page."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -54,22 +55,40 @@ def _form(
     prompt, left, right, *turns = render_many(
         [pair.prompt, pair.left, pair.right or "", *(t["content"] for t in pair.turns)], ready
     )
-    context = {
-        "study": study,
-        "token": assignment.token,
-        "position": nxt.done + 1,
-        "quota": nxt.quota,
-        "error": error,
-        "notice": notice,
-        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns, strict=True)],
-        "prompt": prompt,
+    context = _page_context(page, nxt, pair, prompt=prompt, turns_html=turns, error=error, notice=notice) | {
         "left": left,
         "right": right,
         "choices": choices_for(study),
         "chosen": request.POST.get("choice", "") if error else "",
-        "rationale": request.POST.get("rationale", "") if error else "",
     }
     return render(request, "raters/vote.html", context, status=status)
+
+
+def _page_context(
+    page: RaterRequest,
+    nxt: services.Next,
+    pair: selectors.Pair,
+    *,
+    prompt: str,
+    turns_html: Sequence[str],
+    error: str,
+    notice: str,
+) -> dict[str, Any]:
+    """What every voting page shows (raters/_question.html and the form's frame): progress, the
+    prompt with the conversation's earlier turns, the error or notice, and after an error the
+    rater's comment kept."""
+    assert nxt.assignment is not None, "the form shows an assigned pair"
+    return {
+        "study": page.study,
+        "token": nxt.assignment.token,
+        "position": nxt.done + 1,
+        "quota": nxt.quota,
+        "error": error,
+        "notice": notice,
+        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns_html, strict=True)],
+        "prompt": prompt,
+        "rationale": page.request.POST.get("rationale", "") if error else "",
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,22 +157,13 @@ def _grade_form(
             number += 1
             entry |= {"number": number, "name": f"turn_{number - 1}", "grades": grades(f"turn_{number - 1}")}
         shown.append(entry)
-    context = {
-        "study": study,
-        "token": nxt.assignment.token,
-        "position": nxt.done + 1,
-        "quota": nxt.quota,
-        "error": error,
-        "notice": notice,
-        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, earlier, strict=True)],
-        "prompt": prompt,
+    context = _page_context(page, nxt, pair, prompt=prompt, turns_html=earlier, error=error, notice=notice) | {
         "left": left,
         "choice": Vote.Choice.TURNS if dialogue is not None else Vote.Choice.GRADE,
         "dialogue": shown,
         "n_turns": number,
         "grades": grades("grade"),
         "scale_keys": [(i, keys[i], label) for i, label in enumerate(labels)],
-        "rationale": request.POST.get("rationale", "") if error else "",
     }
     return render(request, "raters/grade.html", context, status=status)
 
@@ -199,19 +209,10 @@ def _per_turn_form(
                 "choices": [(value, key, label, chosen == value) for value, key, label in choices],
             }
         )
-    context = {
-        "study": study,
-        "token": nxt.assignment.token,
-        "position": nxt.done + 1,
-        "quota": nxt.quota,
-        "error": error,
-        "notice": notice,
-        "turns": [{"role": t["role"], "html": html} for t, html in zip(pair.turns, turns_html, strict=True)],
-        "prompt": prompt,
+    context = _page_context(page, nxt, pair, prompt=prompt, turns_html=turns_html, error=error, notice=notice) | {
         "steps": steps,
         "n_turns": number,
         "choices": choices,
-        "rationale": request.POST.get("rationale", "") if error else "",
     }
     return render(request, "raters/turns.html", context, status=status)
 
