@@ -47,6 +47,17 @@ class StudyForm(forms.Form):
     choice_both_bad = forms.CharField(
         max_length=200, required=False, initial=DEFAULT_CHOICE_BOTH_BAD, label="Choice both bad"
     )
+    per_turn = forms.BooleanField(
+        required=False,
+        label="Compare turn by turn",
+        help_text="Pairwise designs: responses are dialogue continuations, compared one assistant turn at a time.",
+    )
+    scale = forms.CharField(
+        max_length=1200,
+        required=False,
+        help_text="Rating and dialogue designs: the grades, lowest first, separated by commas "
+        "(empty: LIMA's Fail, Pass, Excellent).",
+    )
 
     def clean(self) -> dict:
         """System names (focal, baselines, systems) fit the system name's column (a longer one was a 500)."""
@@ -62,7 +73,8 @@ class StudyForm(forms.Form):
     def service_arguments(self) -> dict:
         d = self.cleaned_data
         focal = d["design"] == Study.Design.FOCAL
-        return {
+        graded = d["design"] in (Study.Design.RATING, Study.Design.DIALOGUE)
+        arguments = {
             "name": d["name"],
             "slug": d["slug"] or None,
             "design": d["design"],
@@ -78,7 +90,12 @@ class StudyForm(forms.Form):
                 "both_bad": d["choice_both_bad"] or DEFAULT_CHOICE_BOTH_BAD,
             },
             "both_bad": d["both_bad"],
+            "per_turn": d["per_turn"],
+            "scale": [label.strip() for label in d["scale"].split(",")] if d["scale"].strip() else None,
         }
+        if graded:  # raters grade on the scale: the pairwise labels the form always carries do not apply
+            arguments["choices"] = None
+        return arguments
 
 
 class UploadForm(forms.Form):

@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scale", help='a rating study\'s grades, lowest first, comma-separated (default "Fail,Pass,Excellent")'
     )
+    p.add_argument(
+        "--both-bad", action="store_true", default=None, help='offer raters "both are bad" (pairwise designs)'
+    )
+    p.add_argument(
+        "--per-turn",
+        action="store_true",
+        default=None,
+        help="compare two systems' dialogue continuations turn by turn (pairwise designs)",
+    )
     p.add_argument("--votes-per-comparison", type=int, help="votes wanted per comparison (per item in a rating study)")
     p.add_argument("--question")
     p = command("upload", "upload model outputs from a JSON Lines file (with a progress bar)")
@@ -119,9 +128,13 @@ def cmd_create(client: Client, args: argparse.Namespace) -> int:
         votes_per_comparison=args.votes_per_comparison,
         question=args.question,
         scale=scale,
+        both_bad=args.both_bad,
+        per_turn=args.per_turn,
     )
     graded = f"; scale {' < '.join(study['scale'])}" if study.get("scale") else ""
-    print(f"created {study['slug']} ({study['design']}, {study['status']}): {', '.join(study['systems'])}{graded}")
+    extras = [flag for flag in ("per_turn", "both_bad") if study.get(flag)]
+    design = ", ".join([study["design"], *extras, study["status"]])
+    print(f"created {study['slug']} ({design}): {', '.join(study['systems'])}{graded}")
     return 0
 
 

@@ -164,9 +164,13 @@ class Client:
         question: str | None = None,
         choices: dict[str, str] | None = None,
         scale: list[str] | None = None,
+        both_bad: bool | None = None,
+        per_turn: bool | None = None,
     ) -> Json:
         """A draft study. `design` is focal, all_pairs, rating or dialogue; a rating or dialogue
-        study takes `systems` and an optional `scale` (its labels, lowest first)."""
+        study takes `systems` and an optional `scale` (its labels, lowest first). A pairwise study
+        may offer "both are bad" (`both_bad`) and compare dialogue continuations turn by turn
+        (`per_turn`)."""
         body = {
             "name": name,
             "design": design,
@@ -178,6 +182,8 @@ class Client:
             "question": question,
             "choices": choices,
             "scale": scale,
+            "both_bad": both_bad,
+            "per_turn": per_turn,
         }
         return self.request_json("POST", "/api/studies/", json={k: v for k, v in body.items() if v is not None})
 

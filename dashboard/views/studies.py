@@ -44,7 +44,8 @@ def study_new(request: HttpRequest) -> HttpResponse:
             study = services.study_create(owner=request.user, **form.service_arguments())  # type: ignore[arg-type]  # logged in
         except ServiceError as exc:
             for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.reason)
+                field = (e.field or "").split("[", 1)[0]  # "scale[1]" is the scale field's
+                form.add_error(field if field in form.fields else None, e.reason)
         else:
             messages.success(request, f"Study “{study.name}” created. Upload its outputs next.")
             return redirect("dashboard:study", slug=study.slug)

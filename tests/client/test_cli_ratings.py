@@ -123,3 +123,13 @@ def test_a_dialogue_study_takes_turn_grades_from_the_terminal(cli, tmp_path):
 def test_a_bad_scale_is_refused_with_its_field(cli):
     bad = cli("create", "s", "--name", "S", "--design", "rating", "--systems", "A", "--scale", "Good,good")
     assert bad.code == 1 and "scale" in bad.err and "differ" in bad.err
+
+
+def test_create_takes_per_turn_and_both_bad_and_refuses_per_turn_on_a_rating_study(cli):
+    created = cli(
+        "create", "pt", "--name", "Turns", "--focal", "LIMA", "--baseline", "Alpaca", "--per-turn", "--both-bad"
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    assert created.out.startswith("created pt (focal, per_turn, both_bad, draft): ")  # as the service stored it
+    refused = cli("create", "pr", "--name", "R", "--design", "rating", "--systems", "LIMA", "--per-turn")
+    assert refused.code == 1 and "per_turn" in refused.err

@@ -84,3 +84,28 @@ def test_the_new_study_form_offers_both_bad_with_its_label(client, researcher):
     assert client.post("/dashboard/new/", on).status_code == 302
     assert not Study.objects.get(name="Off").offer_both_bad
     assert Study.objects.values_list("offer_both_bad", "choice_both_bad").get(name="On") == (True, "Both miss")
+
+
+def test_the_new_study_form_makes_per_turn_and_rating_studies_and_names_a_bad_scale(client, researcher):
+    from comparisons.models import Study
+
+    client.force_login(researcher)
+    fields = {"votes_per_comparison": 3, "question": "Q", "choice_a": "A", "choice_b": "B", "choice_tie": "T"}
+    turns = fields | {
+        "name": "Turns",
+        "design": "focal",
+        "focal_system": "Mine",
+        "baselines": "GPT-4",
+        "per_turn": "on",
+    }
+    assert client.post("/dashboard/new/", turns).status_code == 302
+    graded = fields | {"name": "Graded", "design": "rating", "systems": "Mine, GPT-4", "scale": "Bad, Good, Great"}
+    assert client.post("/dashboard/new/", graded).status_code == 302
+    assert Study.objects.get(name="Turns").per_turn and not Study.objects.get(name="Graded").per_turn
+    assert Study.objects.get(name="Graded").scale == ["Bad", "Good", "Great"]
+    twice = client.post("/dashboard/new/", graded | {"name": "Twice", "scale": "Good, Good"})
+    assert twice.status_code == 200 and not Study.objects.filter(name="Twice").exists()
+    form = twice.context["form"]
+    assert "scale" in form.errors, form.errors  # the reason stands beside the field it is about
+    on_rating = client.post("/dashboard/new/", graded | {"name": "Both", "per_turn": "on"})
+    assert on_rating.status_code == 200 and "per_turn" in on_rating.context["form"].errors
