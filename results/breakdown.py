@@ -84,7 +84,10 @@ def _one(votes: VoteTable, pairs: list[tuple[int, int]], params: Params, value: 
     return {
         "value": value,
         "n_votes": len(votes),
-        "headline_votes": int((~judge).sum()),
+        # votes, not turns: a per-turn vote's entries after its first (turn 0) are not counted again
+        "headline_votes": int((~judge).sum())
+        if votes.turn is None
+        else int(np.count_nonzero(~judge & (votes.turn == 0))),
         "pairs": reports,
         "judges": judges,
     }

@@ -198,8 +198,15 @@ def test_imported_per_turn_votes_give_shares_intervals_and_exports(api):
     assert import_votes(api, "t", flipped).json()["unchanged"] == 1  # the same vote, sides the other way
     changed = [{**rows[0], "turn_choices": ["left", "left"]}]
     assert import_votes(api, "t", changed).status_code == 409
-    p = pair(api.get("/api/studies/t/results/").json())
+    results = api.get("/api/studies/t/results/").json()
+    p = pair(results)
     assert p["counts"] == {**p["counts"], "n": 180, "wins": 90, "losses": 30, "ties": 60}
+    assert results["headline_votes"] == 90  # votes, not their 180 turns
+    from results.services import results_refresh
+
+    results_refresh(study_id=Study.objects.get(slug="t").pk)  # the breakdown is computed with the snapshot
+    (group,) = api.get("/api/studies/t/results/?by=category").json()["breakdown"]["groups"]
+    assert group["headline_votes"] == 90 and group["pairs"][0]["counts"]["n"] == 180
     boot = p["intervals"]["bootstrap"]
     assert boot["n_prompts"] == 30
     assert boot["win_share"]["estimate"] == pytest.approx(0.5)  # every conversation: 3 of its 6 turns
