@@ -86,14 +86,17 @@ def stats_by_rater(study: Study, settings: StudyRaterSettings) -> dict[int, Rate
         )
     }
     rows: dict[int, list[VoteRow]] = {}
-    for rater_id, comparison_id, choice, seconds, winner_id, grade in Vote.objects.filter(
+    for rater_id, comparison_id, choice, seconds, winner_id, grade, turn_choices in Vote.objects.filter(
         rater__study=study
-    ).values_list("rater_id", "comparison_id", "choice", "seconds", "winner_id", "grade"):
+    ).values_list("rater_id", "comparison_id", "choice", "seconds", "winner_id", "grade", "turn_choices"):
         kind = gold.get(comparison_id)
         correct = None
         if kind:  # a gold item with a known grade is right on that grade, a gold pair on its winner
             want_winner, want_grade = expected[comparison_id]
             correct = grade == want_grade if want_grade is not None else winner_id == want_winner
+            # per turn: right only when every turn is (the majority winner alone would pass a rater
+            # who answers one turn of an attention check at random)
+            correct = correct and (not turn_choices or len(set(turn_choices)) == 1)
         rows.setdefault(rater_id, []).append(VoteRow(choice, seconds, kind, correct))
     thresholds = Thresholds(settings.min_median_seconds, settings.min_gold_accuracy)
     return {rater_id: rater_stats(r, thresholds) for rater_id, r in rows.items()}

@@ -55,7 +55,7 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
     expected_grade = np.array([-1 if grades[c] is None else grades[c] for c in gold_ids.tolist()], dtype=np.int64)
     want_grade = expected_grade[gold_at] if gold_ids.size else np.full(votes["rater"].size, -1)
     by_winner = votes["winner"] == (expected_winner[gold_at] if gold_ids.size else 0)
-    correct = on_gold & np.where(want_grade >= 0, votes["grade"] == want_grade, by_winner)
+    correct = on_gold & np.where(want_grade >= 0, votes["grade"] == want_grade, by_winner) & ~_split(votes, cols.turns)
     progress_gold = on_gold & votes["gold"]
     return {
         "votes_version": version,
@@ -90,6 +90,19 @@ def _graded(
         mine = counting & (system == s)
         out[str(s)] = [int(mine.sum()), int(per_item[mine].sum()), int((full & mine).sum())]
     return out
+
+
+def _split(votes: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None) -> np.ndarray:
+    """Per vote: a per-turn vote whose turns were not all answered alike. On a gold pair or an
+    attention check such a vote is wrong whatever its majority (raters.selectors.stats_by_rater)."""
+    split = np.zeros(votes["id"].size, dtype=bool)
+    if turns is None or not turns["vote"].size:
+        return split
+    starts = np.flatnonzero(np.r_[True, turns["vote"][1:] != turns["vote"][:-1]])
+    varied = np.minimum.reduceat(turns["code"], starts) != np.maximum.reduceat(turns["code"], starts)
+    at, found = lookup(votes["id"], turns["vote"][starts])
+    split[at[found & varied]] = True
+    return split
 
 
 def _raters(

@@ -343,3 +343,31 @@ def test_the_example_files_load_and_give_per_turn_results(api):
         (p["counts"]["wins"], p["counts"]["losses"]) if lima_first else (p["counts"]["losses"], p["counts"]["wins"])
     )
     assert (wins, losses, p["counts"]["ties"], p["counts"]["n"]) == (8, 2, 4, 14)
+
+
+def test_an_attention_check_is_passed_only_when_every_turn_is_right(api):
+    """Two of three turns right is a majority for the other side, yet a failed check: a rater who
+    answers one turn at random is not attentive. The raters API and the dashboard's digest agree."""
+    from dashboard.selectors import rater_rows, study_snapshots
+
+    create(api, slug="t", votes_per_comparison=1)
+    upload(api, "t", turn_rows(3, 3))
+    open_study(api, "t")
+    assert api.post("/api/studies/t/attention-checks/", {"count": 1}, format="json").status_code == 201
+    api.patch("/api/studies/t/rater-settings/", {"quota": 4, "gold_rate": 1.0}, format="json")
+    client = Client()
+    page = enter(client, pid="A", slug="t")
+    broken = "left" if page.index("attention check, not") < page.index("Response B, turn 1") else "right"
+    good = {"left": "right", "right": "left"}[broken]
+    answers = {"turn_0": good, "turn_1": good, "turn_2": broken}
+    client.post("/r/t/vote/", {"token": token(page), "choice": "per_turn", "n_turns": "3", **answers})
+    vote = Vote.objects.get(rater__external_id="A")
+    assert vote.is_gold and vote.winner.name != "(attention check)"  # the majority of turns is right ...
+    (rater,) = api.get("/api/studies/t/raters/").json()
+    assert rater["stats"]["gold_votes"] == 1 and rater["stats"]["gold_correct"] == 0  # ... the check is not
+    assert "failed_checks" in rater["stats"]["flags"]
+    study = Study.objects.get(slug="t")
+    results_refresh(study_id=study.pk)
+    _results, digest, _stale = study_snapshots(study)
+    (row,) = [r for r in rater_rows(study, digest) if r["rater"].external_id == "A"]
+    assert (row["stats"].gold_votes, row["stats"].gold_correct) == (1, 0)
