@@ -177,8 +177,8 @@ def _per_turn_form(
     assert nxt.assignment is not None, "the form shows an assigned pair"
     left_turns = dialogue_turns(pair.left) or []
     right_turns = dialogue_turns(pair.right or "") or []
-    if len(left_turns) != len(right_turns):  # the upload and the build refuse such a pair
-        right_turns = left_turns
+    # the upload and the build refuse continuations whose turns differ: never show one as both
+    assert len(left_turns) == len(right_turns), "a per-turn pair's continuations have as many turns"
     earlier: list[str | None] = list(pair.turns_html) if pair.turns_html else [None] * len(pair.turns)
     texts = [pair.prompt, *(t["content"] for t in pair.turns)]
     texts += [t["content"] for t in left_turns] + [t["content"] for t in right_turns]
@@ -218,7 +218,8 @@ def _per_turn_form(
 
 
 def _turns_posted(page: RaterRequest) -> list[str | None]:
-    """A per-turn form's `turn_0` .. `turn_{n-1}` (`n_turns` of them; a missing one is None: refused)."""
+    """A dialogue's or per-turn form's `turn_0` .. `turn_{n-1}` (`n_turns` of them; a missing
+    one is None: refused by the service, naming the turn)."""
     count = page.request.POST.get("n_turns", "")
     n = min(int(count), 200) if count.isdigit() else 0
     return [page.request.POST.get(f"turn_{i}") for i in range(n)]
@@ -226,15 +227,12 @@ def _turns_posted(page: RaterRequest) -> list[str | None]:
 
 def _grades_posted(page: RaterRequest) -> tuple[str, object, object]:
     """(choice, grade, turn grades) of the POST: a rating study's form posts `grade`, a
-    dialogue's `n_turns` and `turn_0` .. `turn_{n-1}` (a missing one is None: refused)."""
-    post = page.request.POST
-    choice = post.get("choice", "")
+    dialogue's the turns of `_turns_posted`."""
+    choice = page.request.POST.get("choice", "")
     if choice == Vote.Choice.GRADE:
-        return choice, post.get("grade"), None
+        return choice, page.request.POST.get("grade"), None
     if choice == Vote.Choice.TURNS:
-        count = post.get("n_turns", "")
-        n = min(int(count), 200) if count.isdigit() else 0
-        return choice, None, [post.get(f"turn_{i}") for i in range(n)]
+        return choice, None, _turns_posted(page)
     return choice, None, None
 
 

@@ -44,9 +44,12 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
         )
         if c
     }
-    expected = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_winner_id"))
-    grades = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "expected_grade"))
-    kinds = dict(GoldPair.objects.filter(comparison__study=study).values_list("comparison_id", "kind"))
+    known = GoldPair.objects.filter(comparison__study=study).values_list(
+        "comparison_id", "expected_winner_id", "expected_grade", "kind"
+    )
+    expected, grades, kinds = {}, {}, {}
+    for comparison_id, winner, grade, kind in known:
+        expected[comparison_id], grades[comparison_id], kinds[comparison_id] = winner, grade, kind
     gold_ids = np.array(sorted(expected), dtype=np.int64)
     _, on_gold = lookup(gold_ids, votes["comparison"])
     expected_winner = np.array([expected[c] or 0 for c in gold_ids.tolist()], dtype=np.int64)

@@ -27,9 +27,8 @@ from results.columns import fetch_columns
 from results.selectors import VoteFilter, VoteLoad
 from results.table import VoteTable, turn_unit
 
-GRADED = (
-    3  # the choice code of a rating vote ("grade", "turns"): never in the pairwise table (results.ratings reads them)
-)
+# The choice code of a rating vote ("grade", "turns"): never in the pairwise table (results.ratings reads them).
+GRADED = 3
 PER_TURN = 4  # the choice code of a per-turn vote: one entry per turn in the table (`expand_turns`)
 TURN_CODES = {"left": 0, "right": 1, "tie": 2, "both_bad": PER_TURN}  # a turn's choice; both_bad apart
 

@@ -152,9 +152,9 @@ def _raters(study: Study, rows: list[VoteRow]) -> tuple[dict[str, Rater], int]:
 
 
 def _graded(resolved: list[Resolved], study: Study) -> dict[int, tuple[Any, Any]]:
-    """Each graded row's (grade, turn grades) read against the study's scale (and, for a
-    dialogue, the response's assistant turns), each per-turn row's (None, turn choices) read
-    against the continuations' assistant turns; InvalidInput naming every bad row."""
+    """Per row number, (grade, turns): a rating row's grade read against the study's scale, a
+    dialogue row's turn grades (one per assistant turn of the response), a per-turn row's turn
+    choices (one per assistant turn of the continuations); InvalidInput naming every bad row."""
     dialogues = [c for row, c in resolved if row.choice in (Vote.Choice.TURNS, Vote.Choice.PER_TURN)]
     texts = dict(
         Response.objects.filter(pk__in={r for _, by in dialogues for r in by.values() if r}).values_list("id", "text")
@@ -218,10 +218,10 @@ def _votes(
     for row, (comparison_id, by_system) in resolved:
         rater = raters[row.rater]
         winner = systems.get(row.winner) if row.winner else None
-        grade, turn_grades = graded.get(row.row, (None, None))
-        turn_choices: list[str] | None = None
-        if row.choice == Vote.Choice.PER_TURN:
-            grade, turn_grades, turn_choices = None, None, list(turn_grades or [])
+        grade, turns = graded.get(row.row, (None, None))  # turns: a dialogue's grades or a per-turn row's choices
+        turn_grades = turns if row.choice == Vote.Choice.TURNS else None
+        turn_choices = turns if row.choice == Vote.Choice.PER_TURN else None
+        if turn_choices is not None:
             winner = systems.get({"left": row.left_system, "right": row.right_system}.get(majority(turn_choices), ""))
         ls_id = systems.get(row.left_system)
         said = (

@@ -94,12 +94,12 @@ def vote_submit(
 def _turns(choice: str, study: Study, assignment: Assignment, grades: object, choices: object) -> tuple[Any, Any]:
     """A dialogue vote's grades or a per-turn vote's choices, one per assistant turn of the
     shown response (the left one: a per-turn pair's continuations have as many turns)."""
+    if choice not in (Vote.Choice.TURNS, Vote.Choice.PER_TURN):
+        return grades, choices  # no turns to count: no query on a plain vote's path
     n_turns = assistant_turn_count(assignment.left_id)  # type: ignore[attr-defined]  # from sql.assignment_for_vote
     if choice == Vote.Choice.TURNS:
         return parse_turn_grades(grades, study, n_turns), None
-    if choice == Vote.Choice.PER_TURN:
-        return None, parse_turn_choices(choices, study, n_turns)
-    return grades, choices
+    return None, parse_turn_choices(choices, study, n_turns)
 
 
 def _check_choice(rater: Rater, choice: str, grade: object) -> int | None:

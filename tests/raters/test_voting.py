@@ -36,6 +36,20 @@ def test_the_winner_is_derived_from_the_choice_and_the_sides_as_shown(study, cho
     assert vote.winner_id == expected and vote.choice == choice
 
 
+def test_a_pairwise_vote_reads_no_response_text(study):
+    """Counting a dialogue's turns reads the response's text: only a dialogue or per-turn vote
+    does it; a plain vote on the rater's path makes no such query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rater = RaterFactory(study=study)
+    a = lease(rater)
+    with CaptureQueriesContext(connection) as queries:
+        services.vote_submit(rater=rater, token=a.token, choice="left")
+    assert len(queries) > 0
+    assert not [q["sql"] for q in queries if '"comparisons_response"."text"' in q["sql"]]
+
+
 def test_time_on_task_is_measured_from_serving_on_the_server_clock(study):
     rater = RaterFactory(study=study)
     now = timezone.now()
