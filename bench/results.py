@@ -5,7 +5,11 @@ are 66,667 prompts), one core for numpy (BLAS/OpenMP pools of one thread).
 For each size, wall time, CPU time (this process's, and its PostgreSQL backend's read from
 /proc: the database runs on this machine) and the load average of:
 - refresh: `results_refresh` (the Celery task's body), from PostgreSQL to the stored snapshot
-  and dashboard digest, with the study's votes version unchanged and again after 1,000 new votes;
+  and dashboard digest, in a fresh process (no columns kept): in full (`refresh_full`: every part
+  resampled) and with the resampled parts kept from the stored results (`refresh_counted`: what
+  the worker does between their own refreshes on a study above 100,000 votes); and after 1,000 new
+  votes, as the worker does it (columns kept from the refresh before, only the new votes read;
+  `refresh_counted_after_1000`) and in full (`refresh_full_after_1000`);
 - the parts of a refresh: reading the columns (results.loading.study_columns) and computing;
 - dashboard: the study page's server time (Django's test client in this process, logged in,
   snapshot fresh), and the results API (GET /api/studies/{slug}/results/, snapshot fresh);
@@ -28,6 +32,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +154,9 @@ def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str,
     from django.test import Client
     from rest_framework.test import APIClient
 
-    from bench.results_data import new_votes_add, new_votes_remove, study_build
+    from bench.results_data import new_votes_remove, study_build
     from comparisons.models import Study
+    from results import loading
     from results.compute import compute_results  # noqa: F401  (numpy and scipy loaded before the clock)
     from results.loading import study_columns
     from results.params import Params
@@ -162,14 +168,24 @@ def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str,
     out: dict[str, Any] = {"votes": n_votes}
     if not pages_only:
         new_votes_remove(study_id)
-        results_refresh(study_id=study_id)  # warm: imports, the plan cache, a stored snapshot
-        out["refresh"] = timed(lambda: results_refresh(study_id=study_id), repeat)
+        results_refresh(study_id=study_id, resample=True)  # warm: imports, the plan cache, a stored snapshot
+
+        def cold(resample: bool) -> Callable[[], Any]:
+            def run() -> None:
+                loading._kept.clear()  # a fresh process: everything read from PostgreSQL
+                results_refresh(study_id=study_id, resample=resample)
+
+            return run
+
+        out["refresh_full"] = timed(cold(True), repeat)
+        out["refresh_counted"] = timed(cold(False), repeat)
         columns = study_columns(study)
         out["read_columns"] = timed(lambda: study_columns(study), repeat)
         params = Params(seed=study.seed)
         out["compute"] = timed(
             lambda: results_compute(study=study, params=params, filters=VoteFilter(), columns=columns), repeat
         )
+        out.update(after_new_votes(study_id, repeat))
     from django.contrib.auth.models import Group
 
     from comparisons.permissions import RESEARCHERS_GROUP
@@ -191,11 +207,30 @@ def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str,
     out["anchor_old_query"] = timed(lambda: executed.append(old_query_server_ms(study) / 1000), 1)
     out["anchor_old_query"]["executed"] = executed[0]
     out["anchor_copy_rows_numpy"] = timed(lambda: copy_rows_anchor(study_id), 1)
-    new_votes_add(study_id, 1_000)
-    out["refresh_after_1000"] = timed(lambda: results_refresh(study_id=study_id), 1)
-    new_votes_remove(study_id)
-    results_refresh(study_id=study_id)
     return out
+
+
+def after_new_votes(study_id: int, repeat: int) -> dict[str, dict[str, float]]:
+    """A refresh after 1,000 new votes: as the worker does it (the study's columns kept from the
+    refresh before, the resampled parts kept: `refresh_counted_after_1000`) and in full from
+    PostgreSQL (`refresh_full_after_1000`, what every refresh cost before issue 13's tiers)."""
+    from bench.results_data import new_votes_add, new_votes_remove
+    from results import loading
+    from results.services import results_refresh
+
+    out: dict[str, list[dict[str, float]]] = {"refresh_counted_after_1000": [], "refresh_full_after_1000": []}
+    for _ in range(repeat):
+        for name, resample in (("refresh_counted_after_1000", False), ("refresh_full_after_1000", True)):
+            new_votes_remove(study_id)
+            loading._kept.clear()
+            results_refresh(study_id=study_id, resample=True)  # the refresh before: columns kept
+            new_votes_add(study_id, 1_000)
+            if resample:
+                loading._kept.clear()
+            out[name].append(timed(partial(results_refresh, study_id=study_id, resample=resample), 1))
+    new_votes_remove(study_id)
+    results_refresh(study_id=study_id, resample=True)
+    return {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in out.items()}
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ RULE_WORDS = {
 
 def displayed_results(results: dict[str, Any] | None, *, is_open: bool) -> dict[str, Any] | None:
     """A copy of the results whose pairs' ``interval`` is the sequential one while the study is
-    open (``display_method`` says which is shown), each pair with ``settled_text``."""
+    open (``display_method`` says which is shown), each pair with ``settled_text``, and
+    ``resampled_votes``: the votes the resampled parts are from when they lag the counts (a large
+    study's refresh keeps them between their own refreshes, results.services.results_refresh), else None."""
     if results is None:
         return None
     pairs = []
@@ -30,7 +32,9 @@ def displayed_results(results: dict[str, Any] | None, *, is_open: bool) -> dict[
     method = (
         "anytime-valid (betting confidence sequence)" if sequential_shown else results.get("params", {}).get("method")
     )
-    return {**results, "pairs": pairs, "display_method": method}
+    resampled = results.get("resampled") or {}
+    behind = resampled.get("n_votes") if resampled.get("votes_version") != results.get("votes_version") else None
+    return {**results, "pairs": pairs, "display_method": method, "resampled_votes": behind}
 
 
 def settled_text(settled: dict[str, Any] | None) -> str:

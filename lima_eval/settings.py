@@ -180,6 +180,16 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Results are recomputed by a Celery task at most once per this many seconds per study.
 LIMA_RESULTS_DEBOUNCE_SECONDS = env.int("LIMA_RESULTS_DEBOUNCE_SECONDS", default=5)
+# The default results' resampled parts (bootstraps, sequential intervals, ranking, agreement,
+# rater quality: docs/statistics.md, "Refreshes") are recomputed with every refresh of a study
+# below this many votes; above it at most once per LIMA_RESULTS_RESAMPLE_SECONDS while votes keep
+# coming, and as soon as they pause. The counted parts are recomputed with every refresh.
+LIMA_RESULTS_RESAMPLE_ALWAYS_BELOW = env.int("LIMA_RESULTS_RESAMPLE_ALWAYS_BELOW", default=100_000)
+LIMA_RESULTS_RESAMPLE_SECONDS = env.int("LIMA_RESULTS_RESAMPLE_SECONDS", default=300)
+# Studies of at least this many votes keep their columns in the refreshing process between
+# refreshes and read only the newer votes (results.loading); this many such studies per process.
+LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES = env.int("LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES", default=50_000)
+LIMA_RESULTS_COLUMN_CACHE_STUDIES = env.int("LIMA_RESULTS_COLUMN_CACHE_STUDIES", default=2)
 CELERY_BEAT_SCHEDULE = {
     # Raters: return lapsed leases to the pool (also checked on demand when a pair is served).
     "raters-expire-leases": {"task": "raters.expire_leases", "schedule": 60.0},

@@ -11,6 +11,8 @@ columns of one query are aggregated over the same rows in the same order (one sc
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from django.db import connection
 from psycopg import sql
@@ -24,21 +26,27 @@ KINDS = {
 }
 
 
-def fetch_columns(source: sql.Composable, columns: list[tuple[str, str, str]]) -> dict[str, np.ndarray]:
+def fetch_columns(
+    source: sql.Composable, columns: list[tuple[str, str, str]], extra: sql.Composable | None = None
+) -> tuple[dict[str, np.ndarray], tuple[Any, ...]]:
     """``select <each column aggregated> <source>`` (source: "from ... where ..."), each column
-    (name, SQL expression, kind in KINDS) as a native numpy array in the rows' common order.
-    Expressions must be NOT NULL (coalesce them)."""
-    parts = [
+    (name, SQL expression, kind in KINDS) as a native numpy array in the rows' common order,
+    and the values of ``extra`` (scalar expressions, comma-separated), selected in the same
+    statement and so seen in the same snapshot of the database. Expressions must be NOT NULL
+    (coalesce them)."""
+    parts: list[sql.Composable] = [
         sql.SQL("string_agg({}, ''::bytea)").format(sql.SQL(KINDS[kind][0]).format(sql.SQL(expr)))
         for _name, expr, kind in columns
     ]
+    if extra is not None:
+        parts.append(extra)
     query = sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         raw.execute(query, binary=True)
         row = raw.fetchone()
     out: dict[str, np.ndarray] = {}
-    for (name, _expr, kind), data in zip(columns, row, strict=True):
+    for (name, _expr, kind), data in zip(columns, row[: len(columns)], strict=True):
         _send, wire, native = KINDS[kind]
         out[name] = np.frombuffer(data or b"", dtype=wire).astype(native)
-    return out
+    return out, tuple(row[len(columns) :])

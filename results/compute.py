@@ -5,14 +5,14 @@ outcomes are coded from the first system's side. See docs/statistics.md for each
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from comparisons import stats
 from comparisons.stats._base import factorize
-from comparisons.stats.bootstrap import ClusteredBootstrap
 from comparisons.stats.length_control import length_controlled_win_rate
 from results.agreement import agreement_and_rater_quality
 from results.both_bad import four_outcomes
@@ -23,13 +23,30 @@ from results.table import VoteTable
 
 NO_VOTES = "No votes yet: no verdict."
 
+# The parts that resample or iterate (their cost grows with the prompts and the votes, not with the
+# count tables): with ``carry`` they are taken from the last results that computed them.
+RESAMPLED_SECTIONS = ("ranking", "agreement", "rater_quality")
+RESAMPLED_PAIR_FIELDS = ("settled", "need")
+
 
 def compute_results(
-    votes: VoteTable, pairs: list[tuple[int, int]], params: Params, sequential: SequentialContext | None = None
+    votes: VoteTable,
+    pairs: list[tuple[int, int]],
+    params: Params,
+    sequential: SequentialContext | None = None,
+    carry: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The results JSON. ``sequential`` carries the study's stopping rules and design and the
     last look's sequential intervals and settlements (results.sequential); the table's rows
-    must be in the order the votes arrived (vote ids)."""
+    must be in the order the votes arrived (vote ids).
+
+    ``carry``: earlier results of the same study and parameters whose resampled parts (the
+    prompt-clustered bootstraps, the sequential intervals with their settlements and votes still
+    needed, the four outcomes' intervals, the ranking, agreement and rater quality) are taken as
+    they are instead of recomputed; everything counted (counts, Wilson and Goodman intervals,
+    sign and prompt tests, Holm, verdicts, groups, biases, plans) is computed from ``votes``.
+    Ignored when it lacks one of ``pairs``. ``data["carried"]`` says whether it was used."""
+    carried = _carried_pairs(carry, pairs, params)
     everyone = votes
     group_names, group_codes = votes.group_codes()
     keep = None  # headline votes among everyone's, when some are left out
@@ -46,52 +63,36 @@ def compute_results(
             kept = keep[index]
             index, outcomes = (np.cumsum(keep) - 1)[index[kept]], outcomes[kept]
         inputs.append(_pair_inputs(votes, index, outcomes, params))
-    boots = stats.clustered_bootstraps(
-        [(i.prompt_ids, i.outcomes) for i in inputs], params.n_resamples, params.level, params.seed
-    )
+    if carried is None:
+        boots: list[dict[str, Any] | None] = [
+            b.as_dict()
+            for b in stats.clustered_bootstraps(
+                [(i.prompt_ids, i.outcomes) for i in inputs], params.n_resamples, params.level, params.seed
+            )
+        ]
+    else:
+        boots = [None] * len(inputs)
     reports = [_pair(votes, pair, i, boot, params) for pair, i, boot in zip(pairs, inputs, boots, strict=True)]
     ctx = sequential or SequentialContext()
     for (first, second), report, data in zip(pairs, reports, inputs, strict=True):
-        key = comparison_pair_key(first, second)
-        names = (report["systems"][0], report["systems"][1])
-        prompt_ids, vote_outcomes, order_keys = whole_votes(
-            votes.turn, data.index, votes.prompt[data.index], data.vote_outcomes
-        )
-        part = sequential_pair(
-            key=key,
-            names=names,
-            prompt_ids=prompt_ids,
-            outcomes=vote_outcomes,
-            order_keys=order_keys,
-            level=params.level,
-            seed=params.seed,
-            ctx=ctx,
-        )
-        report["pair_key"] = key
-        report["intervals"]["sequential"] = part["sequential"]
-        if params.method == "sequential":
-            report["interval"] = part["sequential"]
-        report["settled"], report["need"] = part["settled"], part["need"]
-        report["outcomes"] = four_outcomes(
-            votes.prompt[data.index],
-            data.vote_outcomes,
-            votes.bad()[data.index],
-            params.level,
-            min(params.n_resamples, 1000),
-            params.seed,
-        )
-        if votes.turn is not None:  # a per-turn study: each assistant turn is an outcome
-            report["outcomes"]["unit"] = "turn"
+        report["pair_key"] = comparison_pair_key(first, second)
+        _resampled_pair(votes, report, data, params, ctx, None if carried is None else carried[report["pair_key"]])
     for report, groups in zip(reports, by_group, strict=True):
         report["by_group"] = groups
     if reports:
         _holm(reports, params.alpha)
-    agreement, rater_quality = agreement_and_rater_quality(
-        everyone, params.n_resamples, params.level, params.seed, groups=(group_names, group_codes)
-    )
+    if carried is None:
+        agreement, rater_quality = agreement_and_rater_quality(
+            everyone, params.n_resamples, params.level, params.seed, groups=(group_names, group_codes)
+        )
+        ranking = _ranking(votes, params)
+    else:
+        assert carry is not None
+        agreement, rater_quality, ranking = carry["agreement"], carry["rater_quality"], carry["ranking"]
     return {
+        "carried": carried is not None,
         "pairs": reports,
-        "ranking": _ranking(votes, params),
+        "ranking": ranking,
         "agreement": agreement,
         "rater_quality": rater_quality,
         "bias": _bias(votes, pairs, inputs, params),
@@ -105,6 +106,75 @@ def compute_results(
         "headline_votes": len(votes) if votes.turn is None else int(np.count_nonzero(votes.turn == 0)),
         "systems": sorted(votes.systems.values()),
     }
+
+
+def _carried_pairs(
+    carry: dict[str, Any] | None, pairs: list[tuple[int, int]], params: Params
+) -> dict[str, dict[str, Any]] | None:
+    """The earlier results' pairs by key, when they hold every one of ``pairs`` with its resampled
+    parts and were computed with the same parameters; None otherwise (everything is computed)."""
+    if not carry or any(carry.get(section, ...) is ... for section in RESAMPLED_SECTIONS):
+        return None
+    before = carry.get("params") or {}
+    if any(before.get(name) != value for name, value in json.loads(json.dumps(asdict(params))).items()):
+        return None
+    by_key = {p.get("pair_key"): p for p in carry.get("pairs") or []}
+    wanted = [comparison_pair_key(first, second) for first, second in pairs]
+    if any(
+        key not in by_key
+        or any(name not in by_key[key] for name in RESAMPLED_PAIR_FIELDS)
+        or "sequential" not in (by_key[key].get("intervals") or {})
+        or "bootstrap" not in (by_key[key].get("intervals") or {})
+        for key in wanted
+    ):
+        return None
+    return {key: by_key[key] for key in wanted}
+
+
+def _resampled_pair(
+    votes: VoteTable,
+    report: dict[str, Any],
+    data: _PairInput,
+    params: Params,
+    ctx: SequentialContext,
+    before: dict[str, Any] | None,
+) -> None:
+    """Add a pair's sequential intervals, settlement, votes still needed and four outcomes to its
+    report, each resampled part computed, or taken from ``before`` (the pair in earlier results)."""
+    if before is None:
+        prompt_ids, vote_outcomes, order_keys = whole_votes(
+            votes.turn, data.index, votes.prompt[data.index], data.vote_outcomes
+        )
+        part = sequential_pair(
+            key=report["pair_key"],
+            names=(report["systems"][0], report["systems"][1]),
+            prompt_ids=prompt_ids,
+            outcomes=vote_outcomes,
+            order_keys=order_keys,
+            level=params.level,
+            seed=params.seed,
+            ctx=ctx,
+        )
+        report["intervals"]["sequential"] = part["sequential"]
+        report["settled"], report["need"] = part["settled"], part["need"]
+    else:
+        report["intervals"]["bootstrap"] = before["intervals"]["bootstrap"]
+        report["intervals"]["sequential"] = before["intervals"]["sequential"]
+        report["settled"], report["need"] = before["settled"], before["need"]
+    report["interval"] = report["intervals"].get(params.method)
+    report["outcomes"] = four_outcomes(
+        votes.prompt[data.index],
+        data.vote_outcomes,
+        votes.bad()[data.index],
+        params.level,
+        min(params.n_resamples, 1000),
+        params.seed,
+        resample=before is None,
+    )
+    if before is not None:
+        report["outcomes"]["intervals"] = (before.get("outcomes") or {}).get("intervals")
+    if votes.turn is not None:  # a per-turn study: each assistant turn is an outcome
+        report["outcomes"]["unit"] = "turn"
 
 
 @dataclass(frozen=True)
@@ -127,8 +197,10 @@ def _pair_inputs(votes: VoteTable, index: np.ndarray, vote_outcomes: np.ndarray,
 
 
 def _pair(
-    votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot: ClusteredBootstrap, params: Params
+    votes: VoteTable, pair: tuple[int, int], data: _PairInput, boot: dict[str, Any] | None, params: Params
 ) -> dict[str, Any]:
+    """One pair's report; ``boot``: its prompt-clustered bootstrap (None: taken from earlier
+    results by the caller)."""
     names = votes.systems
     first, second = pair
     outcomes, prompt_ids = data.outcomes, data.prompt_ids
@@ -136,14 +208,16 @@ def _pair(
     intervals = {
         "wilson": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "wilson").as_dict(),
         "goodman": stats.share_intervals(counts.wins, counts.ties, counts.losses, params.level, "goodman").as_dict(),
-        "bootstrap": small_sample_bootstrap(boot.as_dict(), prompt_ids, outcomes, params.level, params.seed),
+        "bootstrap": None
+        if boot is None
+        else small_sample_bootstrap(boot, prompt_ids, outcomes, params.level, params.seed),
     }
     plan = stats.plan_votes(counts.wins, counts.n, params.half_width, params.level)
     return {
         "systems": [names[first], names[second]],
         "unit": _unit(votes, params),
         "counts": counts.as_dict(),
-        "prompts": boot.n_prompts,
+        "prompts": _distinct(prompt_ids),
         "alpaca_eval": stats.alpaca_win_rate(outcomes).as_dict(),
         "intervals": intervals,
         "interval_method": params.method,
@@ -152,6 +226,19 @@ def _pair(
         "prompt_test": stats.prompt_wilcoxon(prompt_ids, outcomes).as_dict(),
         "plan": plan.as_dict(),
     }
+
+
+def _distinct(ids: np.ndarray) -> int:
+    """How many distinct values ``ids`` holds: marked in a table over their span when it is
+    short (a study's prompt ids are mostly consecutive), else sorted."""
+    if not ids.size:
+        return 0
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 8 * ids.size + 1024:
+        seen = np.zeros(high - low + 1, dtype=bool)
+        seen[ids - low] = True
+        return int(np.count_nonzero(seen))
+    return int(np.unique(ids).size)
 
 
 def _unit(votes: VoteTable, params: Params) -> str:

@@ -22,13 +22,24 @@ from results.loading import StudyColumns, lookup
 CHOICES = ("left", "right", "tie")
 
 
-def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, Any]:
-    votes, comparisons, responses = cols.votes, cols.comparisons, cols.responses
-    low, high = _pairs(comparisons, responses)
+def study_digest(
+    study: Study, cols: StudyColumns, version: str, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The digest; ``previous``: the digest stored before, whose study counts (prompts,
+    responses, comparisons) are kept when the version says no build and no gold pair changed
+    since (results.selectors.votes_version's last parts)."""
+    votes, comparisons = cols.votes, cols.comparisons
+    low, high = cols.systems_of_comparisons()
     gold_comparison = comparisons["gold"]
-    pair_codes, pair_of_comparison = np.unique(np.stack([low, high], axis=1), axis=0, return_inverse=True)
-    pair_of_comparison = pair_of_comparison.reshape(-1)
-    at, found = lookup(comparisons["id"], votes["comparison"])
+    systems = np.unique(np.concatenate([low, high])) if low.size else np.zeros(0, dtype=np.int64)
+    pair_key = np.searchsorted(systems, low) * max(systems.size, 1) + np.searchsorted(systems, high)
+    present = np.flatnonzero(np.bincount(pair_key, minlength=1)) if pair_key.size else np.zeros(0, dtype=np.int64)
+    pair_codes = np.stack([systems[present // max(systems.size, 1)], systems[present % max(systems.size, 1)]], axis=1)
+    pair_of_comparison = np.searchsorted(present, pair_key)
+    if cols.links is not None:
+        at, found = cols.links["comparison_at"], cols.links["comparison_found"]
+    else:
+        at, found = lookup(comparisons["id"], votes["comparison"])
     excluded = {r[0] for r in cols.raters if r[3]}
     judges = {r[0] for r in cols.raters if r[2] == Rater.JUDGE_GROUP}
     not_counting = np.array(sorted(excluded | judges), dtype=np.int64)
@@ -67,17 +78,23 @@ def study_digest(study: Study, cols: StudyColumns, version: str) -> dict[str, An
         "gold_votes": int(progress_gold.sum()),
         "gold_correct": int((progress_gold & correct).sum()),
         "simulated_votes": int(votes["simulated"].sum()),
-        "raters": _raters(votes, on_gold, correct, on_gold & attention[gold_at] if gold_ids.size else on_gold),
-        "counts": study_counts(study),
+        "raters": _raters(
+            [r[0] for r in cols.raters],
+            votes,
+            on_gold,
+            correct,
+            on_gold & attention[gold_at] if gold_ids.size else on_gold,
+        ),
+        "counts": _counts(study, version, previous),
     }
 
 
-def _pairs(comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    left_at, _ = lookup(responses["id"], comparisons["left"])
-    right_at, has_right = lookup(responses["id"], comparisons["right"])
-    a = responses["system"][left_at]
-    b = np.where(has_right, responses["system"][right_at], a)  # a rating item: one response
-    return np.minimum(a, b), np.maximum(a, b)
+def _counts(study: Study, version: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    shape = version.split(":")[5:]
+    if previous and "counts" in previous and str(previous.get("votes_version", "")).split(":")[5:] == shape:
+        counts: dict[str, Any] = previous["counts"]
+        return counts
+    return study_counts(study)
 
 
 def _graded(
@@ -109,21 +126,31 @@ def _split(votes: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None) ->
 
 
 def _raters(
-    votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray
+    rater_ids: list[int], votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray
 ) -> dict[str, dict[str, Any]]:
     """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields."""
     if not votes["rater"].size:
         return {}
-    order = np.lexsort((votes["seconds"], votes["rater"]))
-    raters, starts, sizes = np.unique(votes["rater"][order], return_index=True, return_counts=True)
+    known = np.array(sorted(rater_ids), dtype=np.int64)
+    inverse, _ = lookup(known, votes["rater"])  # every vote read is by one of the study's raters
+    # grouped by rater with a stable radix sort of small codes, each rater's median from its group
+    order = np.argsort(inverse.astype(np.int32 if known.size > 65_535 else np.uint16), kind="stable")
+    sizes = np.bincount(inverse, minlength=known.size)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     seconds = votes["seconds"][order]
-    medians = (seconds[starts + (sizes - 1) // 2] + seconds[starts + sizes // 2]) / 2
-    _, inverse = np.unique(votes["rater"], return_inverse=True)
+    medians = np.array(
+        [
+            np.median(seconds[start : start + size]) if size else 0.0
+            for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)
+        ]
+    )
+    raters = np.flatnonzero(sizes)  # raters with votes, as positions in `known`
     choice = np.minimum(votes["choice"], 3)  # a per-turn vote (code 4) has no one side: counted with the graded
-    per_choice = np.bincount(inverse * 4 + choice, minlength=4 * raters.size).reshape(-1, 4)
-    gold = np.bincount(inverse[on_gold], minlength=raters.size)
-    right = np.bincount(inverse[on_gold & correct], minlength=raters.size)
-    failed = np.bincount(inverse[attention & ~correct], minlength=raters.size)
+    per_choice = np.bincount(inverse * 4 + choice, minlength=4 * known.size).reshape(-1, 4)[raters]
+    gold = np.bincount(inverse[on_gold], minlength=known.size)[raters]
+    right = np.bincount(inverse[on_gold & correct], minlength=known.size)[raters]
+    failed = np.bincount(inverse[attention & ~correct], minlength=known.size)[raters]
+    medians = medians[raters]
     return {
         str(r): {
             "left": c[0],
@@ -136,7 +163,7 @@ def _raters(
             "attention_failed": f > 0,
         }
         for r, c, m, g, k, f in zip(
-            raters.tolist(),
+            known[raters].tolist(),
             per_choice.tolist(),
             medians.tolist(),
             gold.tolist(),

@@ -19,7 +19,7 @@ from results.table import VoteTable
 
 
 def judge_mask(votes: VoteTable, params: Params) -> np.ndarray:
-    return np.isin(votes.group.astype(str), list(params.headline_excludes)) if len(votes) else np.zeros(0, dtype=bool)
+    return votes.group_mask(params.headline_excludes)
 
 
 def judges_results(
@@ -28,22 +28,25 @@ def judges_results(
     params: Params,
     categories: dict[int, str] | None,
     family: tuple[str, ...] = (),
+    section: bool = True,
 ) -> dict[str, Any]:
-    """``votes``: every counted vote, judges included."""
+    """``votes``: every counted vote, judges included. Without ``section`` only the pairs' PPI
+    intervals (closed form) are computed, and ``judges`` (agreement and biases, resampled) is None."""
     judge = judge_mask(votes, params)
     keys = votes.pair_keys()
     ppi = []
     for first, second in pairs:
         index, outcomes = votes.pair_votes(keys, first, second)
         ppi.append(ppi_pair(votes.prompt[index], outcomes, judge[index], params.level))
-    section = judge_agreement_section(
+    if not section:
+        return {"ppi": ppi, "judges": None}
+    entries = judge_agreement_section(
         votes, params.headline_excludes, categories, params.n_resamples, params.level, params.seed
     )
-    names = votes.group.astype(str) if len(votes) else np.zeros(0, dtype=str)
-    for entry in section:
-        this_judge = names == entry["judge_group"]
+    for entry in entries:
+        this_judge = votes.group_mask([entry["judge_group"]])
         entry["bias"] = bias_report(votes, this_judge, ~judge, family, params.n_resamples, params.level, params.seed)
-    return {"ppi": ppi, "judges": section}
+    return {"ppi": ppi, "judges": entries}
 
 
 def attach_judges(data: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from a rater and a comparison of the study)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
@@ -47,38 +49,143 @@ class StudyColumns:
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
     systems: dict[int, str]
     turns: dict[str, np.ndarray] | None = None  # per-turn votes' turns, (vote, turn)-ordered: vote, turn, code
+    # per vote, where its comparison and shown responses are (`links`)
+    links: dict[str, np.ndarray] | None = None
+    # per comparison, its systems' ids, lower first (`comparison_systems`), once computed
+    pair_systems: tuple[np.ndarray, np.ndarray] | None = None
+
+    def systems_of_comparisons(self) -> tuple[np.ndarray, np.ndarray]:
+        """`comparison_systems` of these columns' comparisons (kept with them)."""
+        if self.pair_systems is None:
+            object.__setattr__(self, "pair_systems", comparison_systems(self.comparisons, self.responses))
+        assert self.pair_systems is not None
+        return self.pair_systems
 
 
-def study_columns(study: Study) -> StudyColumns:
+def links(
+    votes: dict[str, np.ndarray], comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per vote: the position of its comparison in ``comparisons`` and whether it is there, and
+    the positions of its shown responses in ``responses`` (both id-ordered)."""
+    comparison_at, comparison_found = lookup(comparisons["id"], votes["comparison"])
+    left_at, _ = lookup(responses["id"], votes["left"])
+    right_at, _ = lookup(responses["id"], votes["right"])
+    return {
+        "comparison_at": comparison_at,
+        "comparison_found": comparison_found,
+        "left_at": left_at,
+        "right_at": right_at,
+    }
+
+
+VOTE_COLUMNS = [
+    ("id", "id", "int8"),
+    ("comparison", "comparison_id", "int8"),
+    ("rater", "rater_id", "int8"),
+    ("left", "shown_left_id", "int8"),
+    ("right", "coalesce(shown_right_id, 0)", "int8"),
+    ("winner", "coalesce(winner_id, 0)", "int8"),
+    ("simulated", "simulated", "bool"),
+    ("gold", "is_gold", "bool"),
+    ("seconds", "seconds", "float8"),
+    (
+        "choice",
+        "case choice when 'left' then 0 when 'right' then 1 when 'grade' then 3 when 'turns' then 3"
+        " when 'per_turn' then 4 else 2 end",
+        "int4",
+    ),
+    ("both_bad", "choice = 'both_bad'", "bool"),
+    ("grade", "coalesce(grade, -1)", "int4"),
+]
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A study's columns kept between refreshes, and what they were read at: the newest vote id
+    read, the vote counters' totals (votes, changes) in the same statement, and the version's
+    parts that change the comparisons (gold pairs, the last build)."""
+
+    study: tuple[int, str]
+    last_id: int
+    votes: int
+    changes: int
+    shape: str
+    columns: StudyColumns
+
+
+_kept: OrderedDict[int, _Kept] = OrderedDict()  # per process, newest last
+
+
+def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     """The study's columns: on PostgreSQL aggregated into binary strings, elsewhere (the SQLite
-    first run) from the ORM's rows."""
+    first run) from the ORM's rows.
+
+    With ``version`` (results.selectors.votes_version, read just before), a study of at least
+    LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES votes keeps its columns in this process, and the next
+    call reads only the votes newer than the newest it read, when the vote counters show that
+    nothing but inserts happened since (the votes' count and changes moved together, checked in
+    the same statement that reads the new votes, so a vote that committed late with a lower id
+    is noticed) and neither gold pairs nor the comparisons changed. Anything else is a full read."""
     if connection.vendor != "postgresql":
         return study_columns_rows(study)
     raters = list(Rater.objects.filter(study=study).values_list("id", "external_id", "group", "excluded"))
     systems = dict(study.systems.values_list("id", "name"))
     rater_ids = sql.Literal("{" + ",".join(str(r[0]) for r in raters) + "}")
-    votes = fetch_columns(
-        sql.SQL("from raters_vote where rater_id = any({}::bigint[])").format(rater_ids),
-        [
-            ("id", "id", "int8"),
-            ("comparison", "comparison_id", "int8"),
-            ("rater", "rater_id", "int8"),
-            ("left", "shown_left_id", "int8"),
-            ("right", "coalesce(shown_right_id, 0)", "int8"),
-            ("winner", "coalesce(winner_id, 0)", "int8"),
-            ("simulated", "simulated", "bool"),
-            ("gold", "is_gold", "bool"),
-            ("seconds", "seconds", "float8"),
-            (
-                "choice",
-                "case choice when 'left' then 0 when 'right' then 1 when 'grade' then 3 when 'turns' then 3"
-                " when 'per_turn' then 4 else 2 end",
-                "int4",
-            ),
-            ("both_bad", "choice = 'both_bad'", "bool"),
-            ("grade", "coalesce(grade, -1)", "int4"),
-        ],
+    shape = ":".join(version.split(":")[5:]) if version else ""
+    kept = _kept.get(study.pk) if version else None
+    if kept is not None and (kept.study != (study.pk, study.slug) or kept.shape != shape):
+        kept = None
+    after = sql.SQL(" and id > {}").format(sql.Literal(kept.last_id)) if kept is not None else sql.SQL("")
+    counters = sql.SQL(
+        "(select coalesce(sum(votes), 0)::int8 from results_ratervotecount where rater_id = any({0}::bigint[])),"
+        " (select coalesce(sum(changes), 0)::int8 from results_ratervotecount where rater_id = any({0}::bigint[]))"
+    ).format(rater_ids)
+    votes, (n_votes, n_changes) = fetch_columns(
+        sql.SQL("from raters_vote where rater_id = any({}::bigint[]){}").format(rater_ids, after),
+        VOTE_COLUMNS,
+        extra=counters,
     )
+    votes = _by_id(votes)
+    read_turns = sql.SQL(
+        "from raters_vote v cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
+        " where v.rater_id = any({}::bigint[]) and v.choice = 'per_turn'{}"
+    )
+    turn_columns = [
+        ("vote", "v.id", "int8"),
+        ("turn", "t.n - 1", "int4"),
+        ("code", "case t.c when 'left' then 0 when 'right' then 1 when 'both_bad' then 4 else 2 end", "int4"),
+    ]
+    if kept is not None:
+        before = kept.columns
+        inserts_only = n_votes - kept.votes == n_changes - kept.changes == votes["id"].size
+        if inserts_only:
+            new_turns = fetch_columns(
+                read_turns.format(rater_ids, sql.SQL(" and v.id > {}").format(sql.Literal(kept.last_id))),
+                turn_columns,
+            )[0]
+            new_links = links(votes, before.comparisons, before.responses)
+            old_links = before.links or links(before.votes, before.comparisons, before.responses)
+            columns = replace(
+                before,
+                votes={k: np.concatenate([col, votes[k]]) for k, col in before.votes.items()},
+                links={k: np.concatenate([col, new_links[k]]) for k, col in old_links.items()},
+                raters=raters,
+                systems=systems,
+                turns=_by_turn(
+                    new_turns
+                    if before.turns is None
+                    else {k: np.concatenate([col, new_turns[k]]) for k, col in before.turns.items()}
+                ),
+            )
+            _keep(study, columns, n_votes, n_changes, shape)
+            return columns
+        # not only inserts (an update, a delete, a late commit): read everything again
+        votes, (n_votes, n_changes) = fetch_columns(
+            sql.SQL("from raters_vote where rater_id = any({}::bigint[])").format(rater_ids),
+            VOTE_COLUMNS,
+            extra=counters,
+        )
+        votes = _by_id(votes)
     comparisons = fetch_columns(
         sql.SQL(
             "from comparisons_comparison c left join raters_goldpair g on g.comparison_id = c.id where c.study_id = {}"
@@ -90,25 +197,32 @@ def study_columns(study: Study) -> StudyColumns:
             ("left", "c.left_response_id", "int8"),
             ("right", "coalesce(c.right_response_id, 0)", "int8"),
         ],
-    )
+    )[0]
     responses = fetch_columns(
         sql.SQL(
             "from comparisons_response r where r.prompt_id in (select id from comparisons_prompt where study_id = {})"
         ).format(sql.Literal(study.pk)),
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
+    )[0]
+    turns = fetch_columns(read_turns.format(rater_ids, sql.SQL("")), turn_columns)[0]
+    comparisons, responses = _by_id(comparisons), _by_id(responses)
+    columns = StudyColumns(
+        votes, comparisons, responses, raters, systems, _by_turn(turns), links(votes, comparisons, responses)
     )
-    turns = fetch_columns(
-        sql.SQL(
-            "from raters_vote v cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
-            " where v.rater_id = any({}::bigint[]) and v.choice = 'per_turn'"
-        ).format(rater_ids),
-        [
-            ("vote", "v.id", "int8"),
-            ("turn", "t.n - 1", "int4"),
-            ("code", "case t.c when 'left' then 0 when 'right' then 1 when 'both_bad' then 4 else 2 end", "int4"),
-        ],
-    )
-    return StudyColumns(_by_id(votes), _by_id(comparisons), _by_id(responses), raters, systems, _by_turn(turns))
+    # kept only when the counters agree with the votes read (they are the check of the next read)
+    if version and n_votes == votes["id"].size >= settings.LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES:
+        _keep(study, columns, n_votes, n_changes, shape)
+    else:
+        _kept.pop(study.pk, None)
+    return columns
+
+
+def _keep(study: Study, columns: StudyColumns, votes: int, changes: int, shape: str) -> None:
+    last = int(columns.votes["id"][-1]) if columns.votes["id"].size else 0
+    _kept.pop(study.pk, None)
+    _kept[study.pk] = _Kept((study.pk, study.slug), last, votes, changes, shape, columns)
+    while len(_kept) > max(settings.LIMA_RESULTS_COLUMN_CACHE_STUDIES, 0):
+        _kept.popitem(last=False)
 
 
 def _by_turn(turns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -167,7 +281,8 @@ def study_columns_rows(study: Study) -> StudyColumns:
     t = {
         name: np.array([row[i] for row in turn_rows], dtype=np.int64) for i, name in enumerate(("vote", "turn", "code"))
     }
-    return StudyColumns(_by_id(v), _by_id(c), _by_id(r), raters, systems, _by_turn(t))
+    v, c, r = _by_id(v), _by_id(c), _by_id(r)
+    return StudyColumns(v, c, r, raters, systems, _by_turn(t), links(v, c, r))
 
 
 def _by_id(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -202,6 +317,30 @@ def lookup(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos, keys[pos] == ids
 
 
+def comparison_systems(
+    comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per comparison, its two systems' ids, lower first (a rating item's one system twice)."""
+    left_at, _ = lookup(responses["id"], comparisons["left"])
+    right_at, has_right = lookup(responses["id"], comparisons["right"])
+    a = responses["system"][left_at]
+    b = np.where(has_right, responses["system"][right_at], a)  # a rating item: one response
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def comparisons_per_pair(cols: StudyColumns) -> dict[str, int]:
+    """Comparisons built per pair key ("low:high", Comparison.pair_key), gold pairs and attention
+    checks aside, counted from the columns (as results.sequential_state would ask the database)."""
+    low, high = cols.systems_of_comparisons()
+    design = ~cols.comparisons["gold"]
+    low, high = low[design], high[design]
+    if not low.size:
+        return {}
+    keys, counts = np.unique(low * (int(high.max()) + 1) + high, return_counts=True)
+    top = int(high.max()) + 1
+    return {f"{k // top}:{k % top}": int(n) for k, n in zip(keys.tolist(), counts.tolist(), strict=True)}
+
+
 def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns | None = None) -> VoteLoad:
     cols = study_columns(study) if columns is None else columns
     groups, names = {}, {}
@@ -214,16 +353,19 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     comparisons, responses = cols.comparisons, cols.responses
     counting = np.fromiter(groups, dtype=np.int64, count=len(groups))
     counting.sort()
-    _, by_counting = lookup(counting, cols.votes["rater"])
-    at, found = lookup(comparisons["id"], cols.votes["comparison"])
+    rater_code, by_counting = lookup(counting, cols.votes["rater"])
+    found = cols.links["comparison_found"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[1]
+    at = cols.links["comparison_at"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[0]
     # rating votes (a rating study's) are left out explicitly: the pairwise table has two sides
     keep = by_counting & ~cols.votes["gold"] & found & ~comparisons["gold"][at] & (cols.votes["choice"] != GRADED)
     v = {k: col[keep] for k, col in cols.votes.items()}
+    v["rater_code"] = rater_code[keep]
+    if cols.links:
+        v["left_at"], v["right_at"] = cols.links["left_at"][keep], cols.links["right_at"][keep]
     at = at[keep]
-    rater_codes, rater_inverse = np.unique(v["rater"], return_inverse=True)
     group_names = sorted(set(groups.values()))
-    group_of_rater = np.array([group_names.index(groups[int(r)]) for r in rater_codes.tolist()], dtype=np.int64)
-    group_code = group_of_rater[rater_inverse] if rater_codes.size else np.zeros(0, dtype=np.int64)
+    group_of_rater = np.array([group_names.index(groups[int(r)]) for r in counting.tolist()], dtype=np.int64)
+    group_code = group_of_rater[v["rater_code"]] if counting.size else np.zeros(0, dtype=np.int64)
     judge = group_code == (group_names.index(Rater.JUDGE_GROUP) if Rater.JUDGE_GROUP in group_names else -1)
     simulated, real = v["simulated"], ~v["simulated"]
     left_out = np.zeros(simulated.size, dtype=bool)
@@ -232,28 +374,34 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     if (real & judge).any():
         left_out |= simulated & judge
     n_simulated, n_left_out = int(simulated.sum()), int(left_out.sum())
-    counted = ~left_out
-    v = {k: col[counted] for k, col in v.items()}
-    at, group_code = at[counted], group_code[counted]
+    if n_left_out:
+        counted = ~left_out
+        v = {k: col[counted] for k, col in v.items()}
+        at, group_code = at[counted], group_code[counted]
     src, turn, code = expand_turns(v, cols.turns)
-    v = {k: col[src] for k, col in v.items()}
-    at, group_code = at[src], group_code[src]
-    left_at, _ = lookup(responses["id"], v["left"])
-    right_at, _ = lookup(responses["id"], v["right"])
+    if src.size != v["id"].size or not np.array_equal(src, np.arange(src.size)):
+        v = {k: col[src] for k, col in v.items()}
+        at, group_code = at[src], group_code[src]
+    left_at = v["left_at"] if "left_at" in v else lookup(responses["id"], v["left"])[0]
+    right_at = v["right_at"] if "right_at" in v else lookup(responses["id"], v["right"])[0]
     left, right = responses["system"][left_at], responses["system"][right_at]
     is_turn = v["choice"] == PER_TURN
+    any_turn = bool(is_turn.any())
+    unit = np.where(is_turn, turn_unit(v["comparison"], turn), v["comparison"]) if any_turn else v["comparison"]
     table = VoteTable(
-        comparison=np.where(is_turn, turn_unit(v["comparison"], turn), v["comparison"]),
+        comparison=unit,
         prompt=comparisons["prompt"][at],
         rater=v["rater"],
         group=np.asarray(group_names, dtype=object)[group_code],
         left=left,
         right=right,
-        winner=np.where(is_turn, np.where(code == 0, left, np.where(code == 1, right, 0)), v["winner"]),
+        winner=np.where(is_turn, np.where(code == 0, left, np.where(code == 1, right, 0)), v["winner"])
+        if any_turn
+        else v["winner"],
         left_length=responses["length"][left_at],
         right_length=responses["length"][right_at],
         systems=cols.systems,
-        both_bad=np.where(is_turn, code == PER_TURN, v["both_bad"]),
-        turn=turn if is_turn.any() else None,
+        both_bad=np.where(is_turn, code == PER_TURN, v["both_bad"]) if any_turn else v["both_bad"],
+        turn=turn if any_turn else None,
     )
     return VoteLoad(table, names, n_simulated - n_left_out, n_left_out)

@@ -140,6 +140,13 @@ class ResultsSerializer(serializers.Serializer[Any]):
         help_text="Simulated votes left out because the study has real votes (they are never mixed)."
     )
     params = serializers.DictField()
+    resampled = serializers.DictField(
+        required=False,
+        help_text="{n_votes, votes_version, computed_at}: the votes the resampled parts (bootstrap and sequential "
+        "intervals, settlements, votes still needed, four outcomes' intervals, ranking, agreement, rater quality, "
+        "judges) are from. The default results of a large study recompute them on their own schedule "
+        "(docs/statistics.md, Refreshes); when they equal `votes_version` everything is from the same votes.",
+    )
     systems = serializers.ListField(child=serializers.CharField())
     pairs = PairSerializer(many=True)
     ranking = serializers.DictField(allow_null=True, help_text="Bradley-Terry, Davidson and the win-share matrix.")

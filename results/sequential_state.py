@@ -17,12 +17,23 @@ from results.sequential import SequentialContext
 DEFAULT_KEY = "default"
 
 
-def sequential_context(*, study: Study, params: Params, default: bool) -> SequentialContext:
+def sequential_context(
+    *,
+    study: Study,
+    params: Params,
+    default: bool,
+    stored: dict[str, Any] | None = None,
+    built: dict[str, int] | None = None,
+) -> SequentialContext:
     """The context for ``compute_results``: settlements always come from the last default
-    results (they are final), and only the default results settle pairs (other parameters,
-    e.g. one rater group, show the study's settlements but make none); the last intervals are
-    intersected in only at the same level."""
-    data = ResultSnapshot.objects.filter(study=study, key=DEFAULT_KEY).values_list("data", flat=True).first() or {}
+    results (they are final; ``stored``: those results if already read), and only the default
+    results settle pairs (other parameters, e.g. one rater group, show the study's settlements
+    but make none); the last intervals are intersected in only at the same level. ``built``:
+    the comparisons per pair key (gold pairs aside) if already counted (results.loading)."""
+    data = stored
+    if data is None:
+        data = ResultSnapshot.objects.filter(study=study, key=DEFAULT_KEY).values_list("data", flat=True).first()
+    data = data or {}
     previous: dict[str, dict[str, Any]] = {}
     settled: dict[str, dict[str, Any]] = {}
     for pair in data.get("pairs", []):
@@ -34,12 +45,13 @@ def sequential_context(*, study: Study, params: Params, default: bool) -> Sequen
             previous[key] = seq
         if pair.get("settled"):
             settled[key] = pair["settled"]
-    built = dict(
-        Comparison.objects.filter(study=study, gold__isnull=True)
-        .values("pair_key")
-        .annotate(n=Count("id"))
-        .values_list("pair_key", "n")
-    )
+    if built is None:
+        built = dict(
+            Comparison.objects.filter(study=study, gold__isnull=True)
+            .values("pair_key")
+            .annotate(n=Count("id"))
+            .values_list("pair_key", "n")
+        )
     rules = parse_stopping(study.stopping) if default else StoppingRules()
     return SequentialContext(rules, study.votes_per_comparison, built, previous if default else {}, settled)
 

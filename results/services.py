@@ -8,6 +8,7 @@ a researcher asks and cached under their own key. Nothing here runs on a rater's
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from results import tasks
 from results.categories import prompt_labels
 from results.models import ResultSnapshot
 from results.params import Params
-from results.selectors import NEVER_VOTED, VoteFilter, vote_load, votes_version, votes_versions
+from results.selectors import NEVER_VOTED, VoteFilter, VoteLoad, vote_load, votes_version, votes_versions
 
 if TYPE_CHECKING:
     from results.loading import StudyColumns
@@ -45,13 +46,20 @@ def results_compute(
     filters: VoteFilter,
     columns: StudyColumns | None = None,
     version: str | None = None,
+    load: VoteLoad | None = None,
+    carry: dict[str, Any] | None = None,
+    stored: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The results JSON. ``columns``: the study's columns if already read (results.loading),
-    ``version``: the votes version read before them."""
+    ``version``: the votes version read before them, ``load``: the counted votes if already
+    narrowed from them; ``carry``: earlier results whose resampled parts are kept
+    (results.compute.compute_results; ``data["carried"]`` says whether they were); ``stored``:
+    the default results as stored, if already read (the last look of the sequential part)."""
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
     from results.compute import compute_results  # noqa: PLC0415
     from results.judges_results import attach_judges, judges_results  # noqa: PLC0415
+    from results.loading import comparisons_per_pair  # noqa: PLC0415
     from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
     from results.stopping import stopping_apply  # noqa: PLC0415
 
@@ -59,15 +67,24 @@ def results_compute(
         version = votes_version(study, filters)
     if study.is_rating:
         return _rating_compute(study=study, params=params, filters=filters, version=version)
-    load = vote_load(study, filters, columns)
+    if load is None:
+        load = vote_load(study, filters, columns)
     table, raters = load.table, load.raters
     pairs = study_pairs(study)
     default = snapshot_key(params, filters) == DEFAULT_KEY
-    context = sequential_context(study=study, params=params, default=default)
-    data = compute_results(table, pairs, params, context)
+    built = comparisons_per_pair(columns) if columns is not None else None
+    context = sequential_context(study=study, params=params, default=default, stored=stored, built=built)
+    data = compute_results(table, pairs, params, context, carry=carry)
     stamp_settlements(data)
     stopping_apply(study=study, data=data, serve=default)
-    data = attach_judges(data, judges_results(table, pairs, params, prompt_labels(study, "category")))
+    carried = bool(data.get("carried"))
+    judged = table.group_mask(params.headline_excludes).any()
+    categories = prompt_labels(study, "category") if judged and not carried else None
+    extra = judges_results(table, pairs, params, categories, section=not carried)
+    if carried:  # the judges' agreement and biases resample: kept with the other resampled parts
+        assert carry is not None
+        extra["judges"] = carry.get("judges", [])
+    data = attach_judges(data, extra)
     for pair in data["agreement"]["cohens_kappa_rater_pairs"]:
         pair["raters"] = [raters.get(r, str(r)) for r in pair["raters"]]
     for entry in (data.get("rater_quality") or {}).get("raters", []):
@@ -134,8 +151,11 @@ def results_store(*, study: Study, key: str, data: dict[str, Any]) -> ResultSnap
     return snapshot
 
 
-def results_refresh(*, study_id: int) -> ResultSnapshot | None:
-    """Recompute the default results (the Celery task's body)."""
+def results_refresh(*, study_id: int, resample: bool | None = None) -> ResultSnapshot | None:
+    """Recompute the default results (the Celery task's body). The counted parts always; the
+    resampled ones (results.compute.RESAMPLED_SECTIONS) when ``resample`` is True, or, when
+    None, when `resample_due` says so; otherwise they are kept from the stored results, whose
+    ``resampled`` section says from which votes they are."""
     cache.delete(_pending_key(study_id))
     study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
     if study is None:
@@ -145,15 +165,58 @@ def results_refresh(*, study_id: int) -> ResultSnapshot | None:
 
     params = Params(seed=study.seed)
     version = votes_version(study)
-    columns = study_columns(study)
-    data = results_compute(study=study, params=params, filters=VoteFilter(), columns=columns, version=version)
+    columns = study_columns(study, version=version)
+    load = vote_load(study, VoteFilter(), columns)
+    previous = ResultSnapshot.objects.filter(study=study, key=DEFAULT_KEY).values_list("data", flat=True).first()
+    if resample is None:
+        resample = resample_due(previous, version, len(load.table))
+    data = results_compute(
+        study=study,
+        params=params,
+        filters=VoteFilter(),
+        columns=columns,
+        version=version,
+        load=load,
+        carry=None if resample or study.is_rating else previous,
+        stored=previous,
+    )
+    if data.pop("carried", False):
+        assert previous is not None
+        data["resampled"] = previous["resampled"]
+    else:
+        data["resampled"] = {
+            "n_votes": data["n_votes"],
+            "votes_version": version,
+            "computed_at": timezone.now().isoformat(),
+        }
     snapshot = results_store(study=study, key=DEFAULT_KEY, data=data)
-    digest = study_digest(study, columns, version)
+    stored_digest = ResultSnapshot.objects.filter(study=study, key=DIGEST_KEY).values_list("data", flat=True).first()
+    digest = study_digest(study, columns, version, stored_digest)
     results_store(study=study, key=DIGEST_KEY, data={**digest, "n_votes": data["n_votes"]})
     from results.options import category_breakdown_refresh  # noqa: PLC0415  (numpy, as above)
 
-    category_breakdown_refresh(study=study, table=vote_load(study, VoteFilter(), columns).table, version=version)
+    category_breakdown_refresh(study=study, table=load.table, version=version)
     return snapshot
+
+
+def resample_due(previous: dict[str, Any] | None, version: str, n_votes: int) -> bool:
+    """Whether a refresh of the default results recomputes the resampled parts: always below
+    LIMA_RESULTS_RESAMPLE_ALWAYS_BELOW votes, when the stored results have none, when no vote
+    came since the stored results (the votes paused: catch up), and otherwise once their
+    resampled parts are LIMA_RESULTS_RESAMPLE_SECONDS old."""
+    stamp = (previous or {}).get("resampled")
+    if n_votes < settings.LIMA_RESULTS_RESAMPLE_ALWAYS_BELOW or not stamp:
+        return True
+    assert previous is not None
+    if stamp.get("votes_version") == version:
+        return False  # nothing to catch up
+    if previous.get("votes_version") == version:
+        return True  # no new vote since the last refresh: the votes paused
+    try:
+        age = (timezone.now() - datetime.fromisoformat(stamp["computed_at"])).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return True
+    return bool(age >= settings.LIMA_RESULTS_RESAMPLE_SECONDS)
 
 
 def results_refresh_stale() -> list[int]:
@@ -161,11 +224,19 @@ def results_refresh_stale() -> list[int]:
     (Celery beat runs this every LIMA_RESULTS_DEBOUNCE_SECONDS: the rater's vote path only
     writes PostgreSQL, and this sweep picks the new votes up). Returns the refreshed ids."""
     refreshed = []
-    snapshots = dict(ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list("study_id", "votes_version"))
+    stored = ResultSnapshot.objects.filter(key=DEFAULT_KEY).values_list(
+        "study_id", "votes_version", "data__resampled__votes_version"
+    )
+    snapshots = {study_id: version for study_id, version, _ in stored}
+    resampled = {study_id: version for study_id, _, version in stored}
     versions = votes_versions()  # from the vote counters (results.models.RaterVoteCount), no scan
     for study_id, version in sorted(versions.items()):
         if snapshots.get(study_id) != version and (study_id in snapshots or not version.startswith(NEVER_VOTED)):
             results_refresh(study_id=study_id)
+            refreshed.append(study_id)
+        elif study_id in snapshots and resampled.get(study_id) != version:
+            # the counted parts are current but the resampled ones lag: the votes paused, catch up
+            results_refresh(study_id=study_id, resample=True)
             refreshed.append(study_id)
     return refreshed
 

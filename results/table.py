@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,21 @@ class VoteTable:
 
     def group_codes(self) -> tuple[list[str], np.ndarray]:
         """The sorted distinct group names and each vote's index among them. A group is a
-        rater's, so the names are read from one vote per rater (the rest are checked)."""
+        rater's, so the names are read from one vote per rater (the rest are checked). Computed
+        once per table (the table is immutable)."""
+        known: tuple[list[str], np.ndarray] | None = self.__dict__.get("_group_codes")
+        if known is None:
+            known = self._group_codes()
+            object.__setattr__(self, "_group_codes", known)
+        return known
+
+    def group_mask(self, groups: Iterable[str]) -> np.ndarray:
+        """Per vote: whether its rater's group is one of ``groups``."""
+        names, codes = self.group_codes()
+        wanted = set(groups)
+        return np.isin(codes, [i for i, name in enumerate(names) if name in wanted])
+
+    def _group_codes(self) -> tuple[list[str], np.ndarray]:
         if not len(self):
             return [], np.zeros(0, dtype=np.int64)
         raters, inverse = factorize(self.rater)

@@ -68,11 +68,22 @@ def hedged_interval(x: np.ndarray | list[float], alpha: float = 0.05) -> tuple[f
 
 
 def _lower(x: np.ndarray, bets: np.ndarray, threshold: float) -> float:
-    """inf{m : max_t log K+_t(m) < threshold}: max_t log K+_t(m) is nonincreasing in m, so the
-    bracket [lo, hi] (K+ rejects lo, not hi) is narrowed on a grid of candidates a round."""
-    lo, hi = 0.0, 1.0  # at m = 1 every factor is <= 1: K+ never rejects
+    """inf{m : max_t log K+_t(m) < threshold}: max_t log K+_t(m) is nonincreasing in m, so a
+    bracket [lo, hi] (K+ rejects lo, not hi) is narrowed to _PRECISION and lo returned (outwards).
+    Short sequences narrow it on grids of candidates; long ones (each candidate costs a pass over
+    the sequence) by regula falsi, `_lower_falsi`, which needs far fewer candidates."""
     if _max_log_capital(x, bets, np.array([0.0]))[0] < threshold:
-        return 0.0
+        return 0.0  # at m = 1 every factor is <= 1: K+ never rejects
+    if x.size >= _FALSI_FROM:
+        return _lower_falsi(x, bets, threshold)
+    return _lower_grid(x, bets, threshold)
+
+
+_FALSI_FROM = 2000  # observations from which a candidate costs more than the arithmetic of choosing it
+
+
+def _lower_grid(x: np.ndarray, bets: np.ndarray, threshold: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    """`_lower` on successive grids inside the bracket [lo, hi] (K+ rejects lo, not hi)."""
     points = 63 if x.size < 2000 else 7  # candidates a round: few for long sequences (cost x.size each)
     while hi - lo > _PRECISION:
         grid = np.linspace(lo, hi, points + 2)[1:-1]
@@ -81,6 +92,44 @@ def _lower(x: np.ndarray, bets: np.ndarray, threshold: float) -> float:
         lo = grid[first - 1] if first > 0 else lo
         hi = grid[first] if first < points else hi
     return float(lo) if lo > 0.0 else 0.0  # lo is rejected, the true end lies in (lo, hi]: outwards
+
+
+def _lower_falsi(x: np.ndarray, bets: np.ndarray, threshold: float) -> float:
+    """`_lower` by the Illinois variant of regula falsi on g(m) = max_t log K+_t(m) - threshold,
+    continuous and nonincreasing in m: each candidate is where the chord through the bracket's
+    ends crosses zero, the bracket keeps g(lo) >= 0 > g(hi) as evaluated, an end kept twice has
+    its value halved (so the bracket closes from both sides), and a step that does not halve the
+    bracket within three is a bisection. The same bracket invariant as the grids: lo is rejected,
+    hi is not, and lo is returned once hi - lo <= _PRECISION."""
+
+    def g(m: float) -> float:
+        return float(_max_log_capital(x, bets, np.array([m]))[0]) - threshold
+
+    lo, hi = 0.0, 1.0
+    g_lo, g_hi = g(lo), g(hi)
+    if not (g_lo >= 0.0 > g_hi) or not np.isfinite(g_lo):
+        return _lower_grid(x, bets, threshold)
+    kept, widths = 0, [hi - lo]
+    while hi - lo > _PRECISION:
+        if len(widths) > 3 and widths[-1] > widths[-4] / 2:
+            m = 0.5 * (lo + hi)  # slow progress: bisect
+        else:
+            m = (lo * g_hi - hi * g_lo) / (g_hi - g_lo)
+            if not lo < m < hi:
+                m = 0.5 * (lo + hi)
+        value = g(m)
+        if value >= 0.0:
+            lo, g_lo = m, value
+            if kept == -1:
+                g_hi /= 2.0
+            kept = -1  # hi kept
+        else:
+            hi, g_hi = m, value
+            if kept == 1:
+                g_lo /= 2.0
+            kept = 1  # lo kept
+        widths.append(hi - lo)
+    return float(lo) if lo > 0.0 else 0.0
 
 
 def _upper(x: np.ndarray, bets: np.ndarray, threshold: float) -> float:

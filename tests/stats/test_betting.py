@@ -134,3 +134,26 @@ def test_bad_observations_are_refused():
         hedged_interval([0.5, 1.5])
     with pytest.raises(ValueError, match="alpha"):
         hedged_interval([0.5], alpha=1.0)
+
+
+@pytest.mark.parametrize("kind", ["lima-like", "uniform", "skewed", "all-wins"])
+def test_long_sequences_find_the_same_ends_by_regula_falsi_as_on_grids(kind):
+    from comparisons.stats import betting
+
+    rng = np.random.default_rng(17)
+    n = 5_000
+    x = {
+        "lima-like": rng.choice([0.0, 0.5, 1.0], (n, 3), p=[0.35, 0.21, 0.44]).mean(axis=1),
+        "uniform": rng.random(n),
+        "skewed": rng.beta(0.5, 3.0, n),
+        "all-wins": np.ones(n),
+    }[kind]
+    bets = betting.predictable_bets(x, 0.05)
+    threshold = math.log(1 / (betting.THETA * 0.05))
+    for values in (x, 1.0 - x):
+        grid = betting._lower_grid(values, bets, threshold)
+        falsi = betting._lower(values, bets, threshold)
+        assert abs(falsi - grid) <= 2e-10
+        if falsi > 0:  # the end returned is rejected, and a point 1e-10 above it is not: outwards, and tight
+            capital = betting._max_log_capital(values, bets, np.array([falsi, falsi + 1.01e-10]))
+            assert capital[0] >= threshold > capital[1]

@@ -4,6 +4,8 @@ quality under "rater_quality"."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -124,7 +126,9 @@ def test_group_codes_read_one_vote_per_rater_and_fall_back_when_a_rater_changes_
     )
     names, codes = table.group_codes()
     assert names == ["author", "crowd", "judge"] and (np.asarray(names, dtype=object)[codes] == group).all()
-    group[5] = "expert"  # rater 1 votes once as an expert
+    group = group.copy()
+    group[5] = "expert"  # rater 1 votes once as an expert (a new table: a table's codes are kept with it)
+    table = dataclasses.replace(table, group=group)
     names, codes = table.group_codes()
     assert names == ["author", "crowd", "expert", "judge"] and (np.asarray(names, dtype=object)[codes] == group).all()
 
