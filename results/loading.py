@@ -159,10 +159,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         before = kept.columns
         inserts_only = n_votes - kept.votes == n_changes - kept.changes == votes["id"].size
         if inserts_only:
-            new_turns = fetch_columns(
-                read_turns.format(rater_ids, sql.SQL(" and v.id > {}").format(sql.Literal(kept.last_id))),
-                turn_columns,
-            )[0]
+            new_turns = fetch_columns(read_turns.format(rater_ids, _id_range(kept.last_id, votes)), turn_columns)[0]
             new_links = links(votes, before.comparisons, before.responses)
             old_links = before.links or links(before.votes, before.comparisons, before.responses)
             columns = replace(
@@ -204,7 +201,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         ).format(sql.Literal(study.pk)),
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
     )[0]
-    turns = fetch_columns(read_turns.format(rater_ids, sql.SQL("")), turn_columns)[0]
+    turns = fetch_columns(read_turns.format(rater_ids, _id_range(0, votes)), turn_columns)[0]
     comparisons, responses = _by_id(comparisons), _by_id(responses)
     columns = StudyColumns(
         votes, comparisons, responses, raters, systems, _by_turn(turns), links(votes, comparisons, responses)
@@ -215,6 +212,13 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     else:
         _kept.pop(study.pk, None)
     return columns
+
+
+def _id_range(after: int, votes: dict[str, np.ndarray]) -> sql.Composable:
+    """The turns of the votes read only (ids after ``after`` up to the newest read): a per-turn
+    vote written between the two statements is read, with its turns, by the next refresh."""
+    newest = int(votes["id"][-1]) if votes["id"].size else after
+    return sql.SQL(" and v.id > {} and v.id <= {}").format(sql.Literal(after), sql.Literal(newest))
 
 
 def _keep(study: Study, columns: StudyColumns, votes: int, changes: int, shape: str) -> None:

@@ -326,3 +326,38 @@ def test_the_study_page_says_when_the_resampled_parts_lag_the_counts(api, focal,
     services.results_refresh(study_id=focal.pk)
     page = client.get("/dashboard/s/s/").content.decode()
     assert "are from the first 43 votes" in page and "From 73 votes" in page
+
+
+def test_per_turn_votes_are_read_with_their_turns_once(api, kept, monkeypatch):
+    from tests.results.test_per_turn_api import create, import_rows, open_study, turn_rows
+    from tests.results.test_per_turn_api import import_votes as import_turn_votes
+
+    create(api, slug="t", votes_per_comparison=5)
+    upload(api, "t", turn_rows(20, 2))
+    open_study(api, "t")
+    assert import_turn_votes(api, "t", import_rows(20, raters=("r1", "r2"))).status_code == 201
+    study = Study.objects.get(slug="t")
+    first = read(study)
+    assert first.turns is not None and first.turns["vote"].size == 80
+    who = Rater.objects.create(study=study, external_id="c1", group="crowd")
+    for i, c in enumerate(Comparison.objects.filter(study=study).select_related("left_response", "right_response")):
+        left, right = c.left_response, c.right_response
+        assert right is not None
+        vote_build(
+            rater_id=who.pk,
+            comparison_id=c.pk,
+            left=(left.pk, left.system_id),
+            right=(right.pk, right.system_id),
+            choice="per_turn",
+            turn_choices=["left", "tie"] if i % 2 else ["both_bad", "right"],
+            seconds=12.0,
+            is_gold=False,
+        ).save()
+    again = read(study)
+    assert kept[study.pk].votes == 60 and again.turns is not None and again.turns["vote"].size == 120
+    loading._kept.clear()
+    assert_same_columns(again, loading.study_columns(study))
+    params = Params(seed=study.seed)
+    via_kept = services.results_compute(study=study, params=params, filters=VoteFilter(), columns=again)
+    fresh = services.results_compute(study=study, params=params, filters=VoteFilter())
+    assert_close(plain(via_kept), plain(fresh))
