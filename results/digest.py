@@ -43,7 +43,7 @@ def study_digest(
     excluded = {r[0] for r in cols.raters if r[3]}
     judges = {r[0] for r in cols.raters if r[2] == Rater.JUDGE_GROUP}
     not_counting = np.array(sorted(excluded | judges), dtype=np.int64)
-    _, by_not_counting = lookup(not_counting, votes["rater"])
+    by_not_counting = np.isin(cols.rater_ids(), not_counting)[cols.rater_at()]
     filling = found & ~votes["gold"] & ~gold_comparison[at] & ~by_not_counting
     n_pairs = pair_codes.shape[0]
     comparisons_per_pair = np.bincount(pair_of_comparison[~gold_comparison], minlength=n_pairs)
@@ -79,7 +79,8 @@ def study_digest(
         "gold_correct": int((progress_gold & correct).sum()),
         "simulated_votes": int(votes["simulated"].sum()),
         "raters": _raters(
-            [r[0] for r in cols.raters],
+            cols.rater_ids(),
+            cols.rater_at(),
             votes,
             on_gold,
             correct,
@@ -89,9 +90,15 @@ def study_digest(
     }
 
 
+def outputs_unchanged(version: str, previous: dict[str, Any] | None) -> bool:
+    """Whether the digest ``previous`` was counted with the same outputs, comparisons and gold
+    pairs as ``version`` says the study has now (results.selectors.votes_version's last parts:
+    gold pairs and the last build, which follows every upload)."""
+    return bool(previous) and str((previous or {}).get("votes_version", "")).split(":")[5:] == version.split(":")[5:]
+
+
 def _counts(study: Study, version: str, previous: dict[str, Any] | None) -> dict[str, Any]:
-    shape = version.split(":")[5:]
-    if previous and "counts" in previous and str(previous.get("votes_version", "")).split(":")[5:] == shape:
+    if previous and "counts" in previous and outputs_unchanged(version, previous):
         counts: dict[str, Any] = previous["counts"]
         return counts
     return study_counts(study)
@@ -126,13 +133,17 @@ def _split(votes: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None) ->
 
 
 def _raters(
-    rater_ids: list[int], votes: dict[str, np.ndarray], on_gold: np.ndarray, correct: np.ndarray, attention: np.ndarray
+    known: np.ndarray,
+    inverse: np.ndarray,
+    votes: dict[str, np.ndarray],
+    on_gold: np.ndarray,
+    correct: np.ndarray,
+    attention: np.ndarray,
 ) -> dict[str, dict[str, Any]]:
-    """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields."""
+    """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields. ``known``: the
+    study's rater ids, sorted; ``inverse``: each vote's rater's position in them."""
     if not votes["rater"].size:
         return {}
-    known = np.array(sorted(rater_ids), dtype=np.int64)
-    inverse, _ = lookup(known, votes["rater"])  # every vote read is by one of the study's raters
     # grouped by rater with a stable radix sort of small codes, each rater's median from its group
     order = np.argsort(inverse.astype(np.int32 if known.size > 65_535 else np.uint16), kind="stable")
     sizes = np.bincount(inverse, minlength=known.size)

@@ -54,6 +54,16 @@ class StudyColumns:
     # per comparison, its systems' ids, lower first (`comparison_systems`), once computed
     pair_systems: tuple[np.ndarray, np.ndarray] | None = None
 
+    def rater_ids(self) -> np.ndarray:
+        """The study's rater ids, sorted (``links["rater_at"]`` indexes them)."""
+        return np.array(sorted(r[0] for r in self.raters), dtype=np.int64)
+
+    def rater_at(self) -> np.ndarray:
+        """Per vote, the position of its rater in ``rater_ids`` (every vote read is by one of them)."""
+        if self.links is not None and "rater_at" in self.links:
+            return self.links["rater_at"]
+        return lookup(self.rater_ids(), self.votes["rater"])[0]
+
     def systems_of_comparisons(self) -> tuple[np.ndarray, np.ndarray]:
         """`comparison_systems` of these columns' comparisons (kept with them)."""
         if self.pair_systems is None:
@@ -63,18 +73,24 @@ class StudyColumns:
 
 
 def links(
-    votes: dict[str, np.ndarray], comparisons: dict[str, np.ndarray], responses: dict[str, np.ndarray]
+    votes: dict[str, np.ndarray],
+    comparisons: dict[str, np.ndarray],
+    responses: dict[str, np.ndarray],
+    raters: list[tuple[int, str, str, bool]],
 ) -> dict[str, np.ndarray]:
-    """Per vote: the position of its comparison in ``comparisons`` and whether it is there, and
-    the positions of its shown responses in ``responses`` (both id-ordered)."""
+    """Per vote: the position of its comparison in ``comparisons`` and whether it is there, the
+    positions of its shown responses in ``responses`` (both id-ordered) and of its rater among
+    the sorted ids of ``raters``."""
     comparison_at, comparison_found = lookup(comparisons["id"], votes["comparison"])
     left_at, _ = lookup(responses["id"], votes["left"])
     right_at, _ = lookup(responses["id"], votes["right"])
+    rater_ids = np.array(sorted(r[0] for r in raters), dtype=np.int64)
     return {
         "comparison_at": comparison_at,
         "comparison_found": comparison_found,
         "left_at": left_at,
         "right_at": right_at,
+        "rater_at": lookup(rater_ids, votes["rater"])[0],
     }
 
 
@@ -160,8 +176,12 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         inserts_only = n_votes - kept.votes == n_changes - kept.changes == votes["id"].size
         if inserts_only:
             new_turns = fetch_columns(read_turns.format(rater_ids, _id_range(kept.last_id, votes)), turn_columns)[0]
-            new_links = links(votes, before.comparisons, before.responses)
-            old_links = before.links or links(before.votes, before.comparisons, before.responses)
+            new_links = links(votes, before.comparisons, before.responses, raters)
+            old_links = before.links or links(before.votes, before.comparisons, before.responses, raters)
+            old_ids, new_ids = before.rater_ids(), np.array(sorted(r[0] for r in raters), dtype=np.int64)
+            if old_ids.size > new_ids.size or not np.array_equal(old_ids, new_ids[: old_ids.size]):
+                # a rater left the list (new raters' ids come last): every vote's rater position again
+                old_links = {**old_links, "rater_at": lookup(new_ids, before.votes["rater"])[0]}
             columns = replace(
                 before,
                 votes={k: np.concatenate([col, votes[k]]) for k, col in before.votes.items()},
@@ -204,7 +224,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     turns = fetch_columns(read_turns.format(rater_ids, _id_range(0, votes)), turn_columns)[0]
     comparisons, responses = _by_id(comparisons), _by_id(responses)
     columns = StudyColumns(
-        votes, comparisons, responses, raters, systems, _by_turn(turns), links(votes, comparisons, responses)
+        votes, comparisons, responses, raters, systems, _by_turn(turns), links(votes, comparisons, responses, raters)
     )
     # kept only when the counters agree with the votes read (they are the check of the next read)
     if version and n_votes == votes["id"].size >= settings.LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES:
@@ -286,7 +306,7 @@ def study_columns_rows(study: Study) -> StudyColumns:
         name: np.array([row[i] for row in turn_rows], dtype=np.int64) for i, name in enumerate(("vote", "turn", "code"))
     }
     v, c, r = _by_id(v), _by_id(c), _by_id(r)
-    return StudyColumns(v, c, r, raters, systems, _by_turn(t), links(v, c, r))
+    return StudyColumns(v, c, r, raters, systems, _by_turn(t), links(v, c, r, raters))
 
 
 def _by_id(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -357,16 +377,19 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     comparisons, responses = cols.comparisons, cols.responses
     counting = np.fromiter(groups, dtype=np.int64, count=len(groups))
     counting.sort()
-    rater_code, by_counting = lookup(counting, cols.votes["rater"])
+    is_counting = np.isin(cols.rater_ids(), counting)  # per rater of the study, sorted like `counting`
+    rater_at = cols.rater_at()
+    by_counting, rater_code = is_counting[rater_at], (np.cumsum(is_counting) - 1)[rater_at]
     found = cols.links["comparison_found"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[1]
     at = cols.links["comparison_at"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[0]
     # rating votes (a rating study's) are left out explicitly: the pairwise table has two sides
     keep = by_counting & ~cols.votes["gold"] & found & ~comparisons["gold"][at] & (cols.votes["choice"] != GRADED)
-    v = {k: col[keep] for k, col in cols.votes.items()}
-    v["rater_code"] = rater_code[keep]
+    v = {**cols.votes, "rater_code": rater_code}
     if cols.links:
-        v["left_at"], v["right_at"] = cols.links["left_at"][keep], cols.links["right_at"][keep]
-    at = at[keep]
+        v["left_at"], v["right_at"] = cols.links["left_at"], cols.links["right_at"]
+    if not keep.all():  # (no copies when every vote read counts)
+        v = {k: col[keep] for k, col in v.items()}
+        at = at[keep]
     group_names = sorted(set(groups.values()))
     group_of_rater = np.array([group_names.index(groups[int(r)]) for r in counting.tolist()], dtype=np.int64)
     group_code = group_of_rater[v["rater_code"]] if counting.size else np.zeros(0, dtype=np.int64)

@@ -46,10 +46,16 @@ def results_options_compute(
     return data
 
 
-def category_breakdown_refresh(*, study: Study, table: VoteTable, version: str) -> None:
+def several_categories(study: Study) -> bool:
+    """Whether the study's prompts have two categories or more."""
+    return Prompt.objects.filter(study=study).order_by().values("category").distinct()[:2].count() >= 2
+
+
+def category_breakdown_refresh(*, study: Study, table: VoteTable, version: str, several: bool | None = None) -> None:
     """Store the default results' breakdown by category (the dashboard's small multiples) with
-    each default refresh, when the study's prompts have two categories or more."""
-    if Prompt.objects.filter(study=study).order_by().values("category").distinct()[:2].count() < 2:
+    each default refresh, when the study's prompts have two categories or more (``several``,
+    if already known: `several_categories`)."""
+    if not (several_categories(study) if several is None else several):
         return
     params, filters = Params(seed=study.seed), VoteFilter()
     data = results_options_compute(

@@ -160,7 +160,7 @@ def results_refresh(*, study_id: int, resample: bool | None = None) -> ResultSna
     study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
     if study is None:
         return None
-    from results.digest import study_digest  # noqa: PLC0415  (numpy loads here, not with the URLs)
+    from results.digest import outputs_unchanged, study_digest  # noqa: PLC0415  (numpy loads here, not with URLs)
     from results.loading import study_columns  # noqa: PLC0415
 
     params = Params(seed=study.seed)
@@ -192,10 +192,16 @@ def results_refresh(*, study_id: int, resample: bool | None = None) -> ResultSna
     snapshot = results_store(study=study, key=DEFAULT_KEY, data=data)
     stored_digest = ResultSnapshot.objects.filter(study=study, key=DIGEST_KEY).values_list("data", flat=True).first()
     digest = study_digest(study, columns, version, stored_digest)
-    results_store(study=study, key=DIGEST_KEY, data={**digest, "n_votes": data["n_votes"]})
-    from results.options import category_breakdown_refresh  # noqa: PLC0415  (numpy, as above)
+    from results.options import category_breakdown_refresh, several_categories  # noqa: PLC0415  (numpy, as above)
 
-    category_breakdown_refresh(study=study, table=load.table, version=version)
+    # whether the prompts have several categories changes only with new outputs, as the counts do
+    if stored_digest and "several_categories" in stored_digest and outputs_unchanged(version, stored_digest):
+        several = bool(stored_digest["several_categories"])
+    else:
+        several = several_categories(study)
+    digest = {**digest, "n_votes": data["n_votes"], "several_categories": several}
+    results_store(study=study, key=DIGEST_KEY, data=digest)
+    category_breakdown_refresh(study=study, table=load.table, version=version, several=several)
     return snapshot
 
 

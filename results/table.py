@@ -115,14 +115,29 @@ class VoteTable:
 
     def pair_keys(self) -> np.ndarray:
         """Per vote, a key of its unordered pair of systems, low * (top + 1) + high with top
-        the largest system id (for ``pair_votes``)."""
-        low = np.minimum(self.left, self.right)
-        keys: np.ndarray = low * (self._top_system() + 1) + (self.left + self.right - low)
-        return keys
+        the largest system id (for ``pair_votes``). Computed once per table."""
+        known: np.ndarray | None = self.__dict__.get("_pair_keys")
+        if known is None:
+            low = np.minimum(self.left, self.right)
+            known = low * (self._top_system() + 1) + (self.left + self.right - low)
+            object.__setattr__(self, "_pair_keys", known)
+        return known
 
     def pair_votes(self, keys: np.ndarray, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
         """``outcomes_for`` as indices: the votes on (first, second) in either order (``keys``
-        from ``pair_keys``) and their outcomes for `first`."""
+        from ``pair_keys``) and their outcomes for `first` (kept with the table for its own keys)."""
+        own = keys is self.__dict__.get("_pair_keys")
+        found: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_found_pair_votes", {})
+        if own and (first, second) in found:
+            return found[(first, second)]
+        result = self._pair_votes(keys, first, second)
+        if own:
+            for array in result:
+                array.flags.writeable = False  # shared by every caller
+            found[(first, second)] = result
+        return result
+
+    def _pair_votes(self, keys: np.ndarray, first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
         top = self._top_system()
         if max(first, second) > top or min(first, second) < 0:
             index = np.zeros(0, dtype=np.int64)
