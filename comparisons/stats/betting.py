@@ -17,8 +17,9 @@ every t simultaneously, and so does the running intersection of C_1 .. C_t.
 K+_t(m) is nonincreasing in m and K-_t(m) nondecreasing (each factor is), so the running
 intersection is the interval [L, U] with L = inf{m : max_{s<=t} K+_s(m) < 1/(theta alpha)}
 and U = sup{m : max_{s<=t} K-_s(m) < 1/((1 - theta) alpha)}: both found by narrowing a
-bracket on successive grids to 1e-10 (rounded outwards), rather than on confseq's one grid
-of 1000 candidate means (which rounds outwards by one grid step).
+bracket to 1e-10 (rounded outwards), rather than on confseq's one grid of 1000 candidate
+means (which rounds outwards by one grid step): on successive grids for short sequences, by
+regula falsi (Illinois) for long ones.
 """
 
 from __future__ import annotations
