@@ -49,6 +49,17 @@ SELECT
       AND a.id <> %s)
 """
 
+# The exact fill and the hint written from it, in one statement (PostgreSQL: an UPDATE in a
+# WITH clause): the hint becomes the fill plus one when a slot is free (about to be taken) and
+# the fill when not; a settled comparison's hint stays.
+_FILL_HINTED = f"""
+WITH f AS (SELECT ({_FILL}) AS n),
+h AS (SELECT n + CASE WHEN n < %s THEN 1 ELSE 0 END AS hint FROM f),
+u AS (UPDATE {_COVERAGE} c SET filled = h.hint FROM h
+      WHERE c.comparison_id = %s AND c.filled <> h.hint AND c.filled < %s)
+SELECT n FROM f
+"""
+
 _CANDIDATES = f"""
 SELECT c.comparison_id, c.filled FROM {_COVERAGE} c
 WHERE c.study_id = %s AND c.filled < %s
@@ -104,6 +115,17 @@ def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = Non
         [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0],
     )
     return int(row[0])
+
+
+def exact_fill_hinted(comparison_id: int, now: datetime, *, cap: int, excluding: int | None = None) -> int:
+    """`exact_fill`, with the Coverage hint set to it plus one when it is below `cap` (the
+    caller takes that slot), to it when not: one statement on PostgreSQL, two elsewhere."""
+    if connection.vendor != "postgresql":
+        exact = exact_fill(comparison_id, now, excluding=excluding)
+        set_fill_hint(comparison_id, exact + (exact < cap))
+        return exact
+    fill = [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0]
+    return int(_row(_FILL_HINTED, [*fill, cap, comparison_id, SETTLED])[0])
 
 
 def unseen_least_filled(
@@ -180,6 +202,11 @@ def _converters(model: type[Model], skip: tuple[str, ...], vendor: str) -> tuple
 
 
 def select_list(model: type[Model], alias: str, skip: tuple[str, ...] = ()) -> str:
+    return _select_list(model, alias, skip, connection.vendor)
+
+
+@cache
+def _select_list(model: type[Model], alias: str, skip: tuple[str, ...], vendor: str) -> str:
     quote = connection.ops.quote_name  # columns like "group" are keywords
     return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, skip)[1])
 
@@ -289,29 +316,61 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def insert(obj: M) -> M:
-    """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
-    auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
-    No signals are sent (none are connected to the rater models)."""
-    meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+@cache
+def _insert_sql(model: type[Model], with_pk: bool, vendor: str) -> tuple[tuple[Field[Any, Any], ...], str]:
+    """The fields an INSERT of `model` writes (the primary key only `with_pk`) and its SQL."""
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     sql_ = (
         f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(sql_ + f" RETURNING {meta.pk.column}", values)
-            pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(sql_, values)
-            pk = cursor.lastrowid
+    returning = connection.features.can_return_columns_from_insert
+    return fields, sql_ + (f" RETURNING {meta.pk.column}" if returning else "")
+
+
+def _insert_values(obj: Model) -> tuple[str, list[Any]]:
+    """The INSERT statement of `obj` and its parameters, as Model.save() prepares them."""
+    with_pk = obj.pk is not None
+    fields, sql_ = _insert_sql(type(obj), with_pk, connection.vendor)
+    return sql_, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _inserted(obj: M, pk: Any) -> M:
     if obj.pk is None:
         obj.pk = pk
     obj._state.adding, obj._state.db = False, connection.alias
     return obj
+
+
+def insert(obj: M) -> M:
+    """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
+    auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
+    No signals are sent (none are connected to the rater models)."""
+    sql_, values = _insert_values(obj)
+    with connection.cursor() as cursor:
+        cursor.execute(sql_, values)
+        pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+    return _inserted(obj, pk)
+
+
+def vote_insert(vote: Vote) -> Vote:
+    """INSERT the vote (as `insert`) and mark its assignment voted: one statement on
+    PostgreSQL (the INSERT in a WITH clause), two elsewhere."""
+    assert vote.assignment_id is not None, "a vote of the rater path names its assignment"
+    if connection.vendor != "postgresql":
+        insert(vote)
+        assignment_set_state(vote.assignment_id, Assignment.State.VOTED)
+        return vote
+    sql_, values = _insert_values(vote)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v AS ({sql_}) UPDATE {_ASSIGNMENT} SET state = %s WHERE id = %s RETURNING (SELECT id FROM v)",
+            [*values, Assignment.State.VOTED.value, vote.assignment_id],
+        )
+        pk = cursor.fetchone()[0]
+    return _inserted(vote, pk)
 
 
 def assignment_set_state(assignment_id: int, state: str) -> None:
