@@ -26,8 +26,12 @@ from raters import selectors, services
 from raters.access import RaterRequest, rater_required, status_page
 from raters.db_retry import retry_on_dropped_connection
 from raters.errors import LeaseExpired, Refused
+from raters.frames import render_framed
 from raters.models import Vote
 from raters.rendering import render_many
+
+# What changes from one pair to the next on raters/vote.html (the rest is the study's: its frame)
+FRAMED = ("token", "position", "prompt", "left", "right")
 
 
 def choices_for(study: Study) -> list[tuple[str, str, str]]:
@@ -62,6 +66,8 @@ def _form(
         "choices": choices_for(study),
         "chosen": request.POST.get("choice", "") if error else "",
     }
+    if not error and not pair.turns:  # the common page: from a cached frame (raters.frames)
+        return render_framed(request, "raters/vote.html", context, FRAMED, status=status)
     return render(request, "raters/vote.html", context, status=status)
 
 
