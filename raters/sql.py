@@ -150,11 +150,19 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     writes (a vote) must stay durable, and on other databases."""
     quiet = not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
     extra = ", set_config('synchronous_commit', 'off', true)" if quiet else ""
-    row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
-    if row is None:
+    excluded = lock_rater_row(rater_id, extra=extra)
+    if excluded is None:
         return None
     served, done = _row(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
-    return bool(row[0]), int(served), int(done)
+    return excluded, int(served), int(done)
+
+
+def lock_rater_row(rater_id: int, *, extra: str = "") -> bool | None:
+    """Lock the rater's row for this transaction; whether the rater is excluded (None: gone).
+    The rater's pairs are counted by a later statement, which sees what committed before
+    the lock was granted (`lock_rater`, or `assignment_for_vote` with `counts_of`)."""
+    row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
+    return None if row is None else bool(row[0])
 
 
 def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
@@ -253,28 +261,54 @@ def rater_with_study(
     return rater
 
 
-def assignment_for_vote(token: str) -> Assignment | None:
+_COUNTS_OF = (
+    f", (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s),"
+    f" (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s AND state = %s)"
+)
+
+
+def assignment_for_vote(token: str, *, counts_of: int | None = None) -> Assignment | None:
     """Lock the assignment of `token` (this transaction); it comes with the ids of the
     comparison's stored left and right responses and their systems as `left_id`,
-    `right_id`, `left_system` and `right_system`, and its study's status now as `study_status`."""
+    `right_id`, `left_system` and `right_system`, and its study's status now as `study_status`.
+    With `counts_of` (a rater whose row an earlier statement of this transaction locked), also
+    that rater's pairs served and voted, as `lock_rater` counts them, as `rater_counts`."""
     n = len(_columns(Assignment)[0])
+    counts = _COUNTS_OF if counts_of is not None else ""
+    params = [counts_of, counts_of, Assignment.State.VOTED.value] if counts_of is not None else []
     row = _one(
         f"SELECT {select_list(Assignment, 'a')}, c.left_response_id, c.right_response_id, l.system_id, rr.system_id,"
-        f" s.status FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
+        f" s.status{counts} FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
         f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
         f" LEFT JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
         " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update()),
-        [token],
+        [*params, token],
     )
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])
     for name, value in zip(
-        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True
+        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n : n + 5], strict=True
     ):
         setattr(assignment, name, value)  # the extra columns, carried on the instance
+    if counts_of is not None:
+        assignment.rater_counts = (int(row[n + 5]), int(row[n + 6]))  # type: ignore[attr-defined]
     return assignment
+
+
+_PAIR_TEXTS = (
+    "p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
+    " COALESCE(NULLIF(r.masked_text, ''), r.text),"
+    " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+    f" FROM {Comparison._meta.db_table} c"
+    f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
+    f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
+    f" LEFT JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
+    f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
+    f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
+    f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id"
+)
 
 
 def pair_texts(
@@ -284,19 +318,10 @@ def pair_texts(
     them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
     ahead for each (raters.services.render_ahead): None where it is missing or was made under
     rules other than raters.rendering.RULES. A rating item's right text is None."""
-    row = _row(
-        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
-        " COALESCE(NULLIF(r.masked_text, ''), r.text),"
-        " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
-        f" FROM {Comparison._meta.db_table} c"
-        f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
-        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" LEFT JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
-        f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
-        f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
-        f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id WHERE c.id = %s",
-        [comparison_id],
-    )
+    return _texts(_row(f"SELECT {_PAIR_TEXTS} WHERE c.id = %s", [comparison_id]))
+
+
+def _texts(row: tuple[Any, ...]) -> tuple[str, list, str, str | None, str | None, list | None, str | None, str | None]:
     prompt, turns, left, right, p_rules, p_html, p_turns, l_rules, l_html, r_rules, r_html = row
     current = rendering.RULES
     turns = _json(turns) or []
@@ -310,6 +335,21 @@ def pair_texts(
         l_html if l_rules == current else None,
         r_html if r_rules == current else None,
     )
+
+
+def lease_insert(assignment: Assignment) -> Assignment:
+    """INSERT a new lease (as `insert`); on PostgreSQL its pair's texts come back from the
+    same statement (the INSERT in a WITH clause) and are carried on it as `texts`, the
+    value of `pair_texts` (raters.selectors.pair_for reads them from there)."""
+    if connection.vendor != "postgresql":
+        return insert(assignment)
+    sql_, values = _insert_values(assignment)
+    row = _row(
+        f"WITH a AS ({sql_}) SELECT (SELECT id FROM a), {_PAIR_TEXTS} WHERE c.id = %s",
+        [*values, assignment.comparison_id],
+    )
+    assignment.texts = _texts(row[1:])  # type: ignore[attr-defined]
+    return _inserted(assignment, row[0])
 
 
 def _json(value: Any) -> Any:

@@ -65,7 +65,7 @@ def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
-    return sql.insert(
+    return sql.lease_insert(  # on PostgreSQL, with the pair's texts (raters.selectors.pair_for)
         Assignment(
             rater=rater,
             comparison_id=comparison_id,

@@ -2,10 +2,11 @@
 transaction (issue 13).
 
 The transaction locks the rater's row first (as every transaction of a rater's path does),
-counts the rater's pairs under that lock, records the vote on the assignment of its token
-(raters.services.voting.vote_locked) and goes on to the next pair with the counts it already
-has (raters.services.assignment.next_locked): one BEGIN and one COMMIT per cycle instead of
-two of each, and no second lock and count of the rater. The commit is durable, as a vote's
+then the assignment of the vote's token, counting the rater's pairs in that statement (it
+runs after the rater's lock was granted, so it sees every pair committed before), records the
+vote (raters.services.voting.vote_locked) and goes on to the next pair with the counts it
+already has (raters.services.assignment.next_locked): one BEGIN and one COMMIT per cycle
+instead of two of each, and no second lock and count of the rater. The commit is durable, as a vote's
 must be. A refused vote (not the rater's token, a closed study, an answer the form cannot
 take) rolls the whole transaction back and raises, as `vote_submit` does; a lapsed lease whose
 slot went to another rater is marked expired and the cycle hands out a new pair with a notice."""
@@ -56,11 +57,14 @@ def vote_cycle(
     rater.study = study
     settings = rater_settings_get(study=study)
     with transaction.atomic():
-        locked = sql.lock_rater(rater.pk)  # durable: this transaction writes the vote
-        if locked is None:
+        excluded = sql.lock_rater_row(rater.pk)  # durable: this transaction writes the vote
+        if excluded is None:
             raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
-        excluded, served, done = locked
+        # The lease of the token, locked, with the rater's pairs counted under the rater's lock
+        assignment = sql.assignment_for_vote(token, counts_of=rater.pk)
+        served, done = assignment.rater_counts if assignment is not None else (0, 0)  # type: ignore[attr-defined]
         result = vote_locked(
+            locked=assignment,
             rater=rater,
             token=token,
             choice=choice,

@@ -113,12 +113,14 @@ def vote_locked(
     grade: int | None,
     turn_grades: object,
     turn_choices: object,
+    locked: Assignment | None = None,
 ) -> VoteResult | None:
     """The vote of `vote_checked`'s values, inside the caller's transaction, which holds the
-    rater's row lock. None when the lease lapsed and its slot went to another rater (the
-    lease is marked expired: commit, then tell the rater); Refused, Conflict or InvalidInput
-    leave the transaction to be rolled back."""
-    assignment = sql.assignment_for_vote(token)
+    rater's row lock; `locked` is the assignment of `token` when the caller locked it already
+    (sql.assignment_for_vote). None when the lease lapsed and its slot went to another rater
+    (the lease is marked expired: commit, then tell the rater); Refused, Conflict or
+    InvalidInput leave the transaction to be rolled back."""
+    assignment = locked if locked is not None else sql.assignment_for_vote(token)
     if assignment is None or assignment.rater_id != rater.pk:
         raise Refused(NOT_YOURS)
     if assignment.state == Assignment.State.VOTED:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comparisons.models import Study
-from raters import services
+from raters import services, sql
 from raters.errors import Conflict, Refused
 from raters.models import Assignment, Vote
 from tests.factories import RaterFactory
@@ -92,11 +92,14 @@ def test_the_last_vote_of_the_quota_finishes_the_rater_in_the_same_transaction()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement count of PostgreSQL")
-def test_a_vote_posted_on_the_page_runs_one_transaction_of_ten_statements(client):
+def test_a_vote_posted_on_the_page_runs_one_transaction_of_eight_statements(client):
     """Before issue 13's part 3 a cycle ran two transactions and fourteen statements besides
-    BEGIN and COMMIT: the vote's (lock the lease, insert the vote, mark the lease) and the
-    lease's (lock the rater, count its pairs, the candidates, lock a comparison, count its
-    fill, write its hint, insert the lease), then the pair's texts."""
+    BEGIN and COMMIT: the rater's lookup, the vote's (lock the lease, insert the vote, mark the
+    lease) and the lease's (lock the rater, count its pairs, the candidates, lock a comparison,
+    count its fill, write its hint, insert the lease), then the pair's texts. Now: the lookup,
+    lock the rater, lock the lease counting the rater's pairs, insert the vote marking the
+    lease, the candidates, lock a comparison, count its fill writing its hint, insert the
+    lease reading the pair's texts."""
     open_study(prompts=6, slug="blind", quota=5)
     enter(client)
     token = token_of(client.get("/r/blind/vote/").content.decode())
@@ -108,5 +111,25 @@ def test_a_vote_posted_on_the_page_runs_one_transaction_of_ten_statements(client
     blocks = [s for s in statements if s.startswith("SAVEPOINT")]  # the test's own transaction wraps atomic()
     work = [s for s in statements if not s.startswith(TRANSACTION)]
     assert len(blocks) == 1, statements
-    assert len(work) == 10, "\n".join(work)
+    assert len(work) == 8, "\n".join(work)
     assert Vote.objects.count() == 2
+
+
+def test_the_token_lock_counts_the_raters_pairs_as_lock_rater_does(study):
+    rater = RaterFactory(study=study)
+    services.vote_submit(rater=rater, token=lease(rater).token, choice="left")
+    pending = lease(rater)
+    with transaction.atomic():
+        counted = sql.lock_rater(rater.pk)
+        locked = sql.assignment_for_vote(pending.token, counts_of=rater.pk)
+    assert counted is not None and locked is not None
+    assert locked.rater_counts == counted[1:] == (2, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the texts come with the INSERT on PostgreSQL")
+def test_a_new_lease_carries_the_texts_that_pair_texts_reads(study):
+    rater = RaterFactory(study=study)
+    new = lease(rater)
+    assert new.texts == sql.pair_texts(new.comparison_id)
+    shown = services.assignment_next(rater=rater).assignment  # the pending one, read again: no texts carried
+    assert shown is not None and shown.pk == new.pk and not hasattr(shown, "texts")
