@@ -6,11 +6,16 @@ statement itself takes in PostgreSQL (docs/benchmarks.md, "Voting"). These are p
 on the models' own table names, portable to SQLite (row locks only where the database has
 them, as `select_for_update` does). Each mirrors an ORM definition that the rest of the code
 uses, and tests/raters/test_sql.py checks that they agree:
-- `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison;
+- `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison
+  (`exact_fill_hinted` also writes the Coverage hint from it, in the same statement);
 - `unseen_least_filled` = the candidate scan described in raters.services.assignment;
 - `rater_with_study`, `assignment_for_vote` and `pair_texts` load what the rater pages read,
   as the ORM would (`hydrate` applies each field's database converters, then Model.from_db).
-Counts and ids need no converter; rows that become model instances go through `hydrate`."""
+Counts and ids need no converter; rows that become model instances go through `hydrate`.
+On PostgreSQL a vote cycle joins statements that follow one another (issue 13): the vote's
+INSERT marks its lease (`vote_insert`), a new lease's INSERT returns its pair's texts
+(`lease_insert`), the lock of a vote's lease counts the rater's pairs (`assignment_for_vote`
+with `counts_of`); other databases run them one by one."""
 
 from __future__ import annotations
 
