@@ -12,6 +12,7 @@ part of the frame's key, so a change to a study makes a new frame; the cache is 
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.utils.safestring import mark_safe
 _NONCE = secrets.token_hex(8)  # markers no text of a study can guess
 _FRAMES: OrderedDict[tuple, list[str]] = OrderedDict()
 MAX_FRAMES = 256
+_LOCK = threading.Lock()  # a threaded server (runserver) shares the cache between requests
 CSRF = "csrf_token"
 
 
@@ -48,10 +50,11 @@ def _frame(request: HttpRequest, template: str, fixed: dict[str, Any], changing:
     """The template's output split at the markers: text, value, text, value, ..., text (the
     odd items name the value that goes there)."""
     key = (template, changing, _frozen(fixed))
-    frame = _FRAMES.get(key)
-    if frame is not None:
-        _FRAMES.move_to_end(key)
-        return frame
+    with _LOCK:
+        frame = _FRAMES.get(key)
+        if frame is not None:
+            _FRAMES.move_to_end(key)
+            return frame
     markers = {name: mark_safe(_marker(name)) for name in (*changing, CSRF)}  # noqa: S308 - letters and digits
     html = get_template(template).render(fixed | markers, request)
     frame = [html]
@@ -67,9 +70,10 @@ def _frame(request: HttpRequest, template: str, fixed: dict[str, Any], changing:
                     pieces.append(name)
                 pieces.append(text)
         frame = pieces
-    _FRAMES[key] = frame
-    if len(_FRAMES) > MAX_FRAMES:
-        _FRAMES.popitem(last=False)
+    with _LOCK:
+        _FRAMES[key] = frame
+        if len(_FRAMES) > MAX_FRAMES:
+            _FRAMES.popitem(last=False)
     return frame
 
 

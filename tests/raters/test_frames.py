@@ -89,3 +89,15 @@ def test_a_framed_form_posts_back_with_its_own_csrf_token():
         assert answer.status_code == 200
         page = answer.content.decode()
     assert Vote.objects.count() == 2 and "Pair <strong>3 of 3</strong>" in page
+
+
+def test_the_frame_cache_keeps_only_the_newest_frames(monkeypatch):
+    from raters import frames
+
+    study = open_study(prompts=1)
+    monkeypatch.setattr(frames, "MAX_FRAMES", 2)
+    monkeypatch.setattr(frames, "_FRAMES", type(frames._FRAMES)())
+    for n in range(4):
+        framed, rendered = both_ways(study, context(study, notice=f"notice {n}"))
+        assert framed == rendered and f"notice {n}" in framed
+    assert len(frames._FRAMES) == 2
