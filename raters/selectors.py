@@ -52,7 +52,8 @@ class Pair:
 
 
 def pair_for(assignment: Assignment) -> Pair:
-    prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = sql.pair_texts(
+    texts = getattr(assignment, "texts", None)  # read with a new lease (raters.sql.lease_insert)
+    prompt, turns, left, right, prompt_html, turns_html, left_html, right_html = texts or sql.pair_texts(
         assignment.comparison_id
     )
     if assignment.swapped and right is not None:

@@ -6,11 +6,16 @@ statement itself takes in PostgreSQL (docs/benchmarks.md, "Voting"). These are p
 on the models' own table names, portable to SQLite (row locks only where the database has
 them, as `select_for_update` does). Each mirrors an ORM definition that the rest of the code
 uses, and tests/raters/test_sql.py checks that they agree:
-- `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison;
+- `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison
+  (`exact_fill_hinted` also writes the Coverage hint from it, in the same statement);
 - `unseen_least_filled` = the candidate scan described in raters.services.assignment;
 - `rater_with_study`, `assignment_for_vote` and `pair_texts` load what the rater pages read,
   as the ORM would (`hydrate` applies each field's database converters, then Model.from_db).
-Counts and ids need no converter; rows that become model instances go through `hydrate`."""
+Counts and ids need no converter; rows that become model instances go through `hydrate`.
+On PostgreSQL a vote cycle joins statements that follow one another (issue 13): the vote's
+INSERT marks its lease (`vote_insert`), a new lease's INSERT returns its pair's texts
+(`lease_insert`), the lock of a vote's lease counts the rater's pairs (`assignment_for_vote`
+with `counts_of`); other databases run them one by one."""
 
 from __future__ import annotations
 
@@ -47,6 +52,17 @@ SELECT
 + (SELECT COUNT(*) FROM {_ASSIGNMENT} a JOIN {_RATER} r ON r.id = a.rater_id
     WHERE a.comparison_id = %s AND a.state = %s AND a.expires_at > %s AND NOT a.is_gold AND NOT r.excluded
       AND a.id <> %s)
+"""
+
+# The exact fill and the hint written from it, in one statement (PostgreSQL: an UPDATE in a
+# WITH clause): the hint becomes the fill plus one when a slot is free (about to be taken) and
+# the fill when not; a settled comparison's hint stays.
+_FILL_HINTED = f"""
+WITH f AS (SELECT ({_FILL}) AS n),
+h AS (SELECT n + CASE WHEN n < %s THEN 1 ELSE 0 END AS hint FROM f),
+u AS (UPDATE {_COVERAGE} c SET filled = h.hint FROM h
+      WHERE c.comparison_id = %s AND c.filled <> h.hint AND c.filled < %s)
+SELECT n FROM f
 """
 
 _CANDIDATES = f"""
@@ -106,6 +122,17 @@ def exact_fill(comparison_id: int, now: datetime, *, excluding: int | None = Non
     return int(row[0])
 
 
+def exact_fill_hinted(comparison_id: int, now: datetime, *, cap: int, excluding: int | None = None) -> int:
+    """`exact_fill`, with the Coverage hint set to it plus one when it is below `cap` (the
+    caller takes that slot), to it when not: one statement on PostgreSQL, two elsewhere."""
+    if connection.vendor != "postgresql":
+        exact = exact_fill(comparison_id, now, excluding=excluding)
+        set_fill_hint(comparison_id, exact + (exact < cap))
+        return exact
+    fill = [comparison_id, Rater.JUDGE_GROUP, comparison_id, Assignment.State.PENDING.value, _dt(now), excluding or 0]
+    return int(_row(_FILL_HINTED, [*fill, cap, comparison_id, SETTLED])[0])
+
+
 def unseen_least_filled(
     *, rater_id: int, study_id: int, cap: int, limit: int, deepest: bool = False
 ) -> list[tuple[int, int]]:
@@ -128,11 +155,19 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     writes (a vote) must stay durable, and on other databases."""
     quiet = not durable and connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
     extra = ", set_config('synchronous_commit', 'off', true)" if quiet else ""
-    row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
-    if row is None:
+    excluded = lock_rater_row(rater_id, extra=extra)
+    if excluded is None:
         return None
     served, done = _row(_RATER_COUNTS, [Assignment.State.VOTED.value, rater_id])
-    return bool(row[0]), int(served), int(done)
+    return excluded, int(served), int(done)
+
+
+def lock_rater_row(rater_id: int, *, extra: str = "") -> bool | None:
+    """Lock the rater's row for this transaction; whether the rater is excluded (None: gone).
+    The rater's pairs are counted by a later statement, which sees what committed before
+    the lock was granted (`lock_rater`, or `assignment_for_vote` with `counts_of`)."""
+    row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
+    return None if row is None else bool(row[0])
 
 
 def lock_coverage(comparison_id: int, *, skip: bool) -> bool:
@@ -180,6 +215,11 @@ def _converters(model: type[Model], skip: tuple[str, ...], vendor: str) -> tuple
 
 
 def select_list(model: type[Model], alias: str, skip: tuple[str, ...] = ()) -> str:
+    return _select_list(model, alias, skip, connection.vendor)
+
+
+@cache
+def _select_list(model: type[Model], alias: str, skip: tuple[str, ...], vendor: str) -> str:
     quote = connection.ops.quote_name  # columns like "group" are keywords
     return ", ".join(f"{alias}.{quote(column)}" for column in _columns(model, skip)[1])
 
@@ -226,28 +266,54 @@ def rater_with_study(
     return rater
 
 
-def assignment_for_vote(token: str) -> Assignment | None:
+_COUNTS_OF = (
+    f", (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s),"
+    f" (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s AND state = %s)"
+)
+
+
+def assignment_for_vote(token: str, *, counts_of: int | None = None) -> Assignment | None:
     """Lock the assignment of `token` (this transaction); it comes with the ids of the
     comparison's stored left and right responses and their systems as `left_id`,
-    `right_id`, `left_system` and `right_system`, and its study's status now as `study_status`."""
+    `right_id`, `left_system` and `right_system`, and its study's status now as `study_status`.
+    With `counts_of` (a rater whose row an earlier statement of this transaction locked), also
+    that rater's pairs served and voted, as `lock_rater` counts them, as `rater_counts`."""
     n = len(_columns(Assignment)[0])
+    counts = _COUNTS_OF if counts_of is not None else ""
+    params = [counts_of, counts_of, Assignment.State.VOTED.value] if counts_of is not None else []
     row = _one(
         f"SELECT {select_list(Assignment, 'a')}, c.left_response_id, c.right_response_id, l.system_id, rr.system_id,"
-        f" s.status FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
+        f" s.status{counts} FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
         f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
         f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
         f" LEFT JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
         " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update()),
-        [token],
+        [*params, token],
     )
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])
     for name, value in zip(
-        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n:], strict=True
+        ("left_id", "right_id", "left_system", "right_system", "study_status"), row[n : n + 5], strict=True
     ):
         setattr(assignment, name, value)  # the extra columns, carried on the instance
+    if counts_of is not None:
+        assignment.rater_counts = (int(row[n + 5]), int(row[n + 6]))  # type: ignore[attr-defined]
     return assignment
+
+
+_PAIR_TEXTS = (
+    "p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
+    " COALESCE(NULLIF(r.masked_text, ''), r.text),"
+    " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
+    f" FROM {Comparison._meta.db_table} c"
+    f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
+    f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
+    f" LEFT JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
+    f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
+    f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
+    f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id"
+)
 
 
 def pair_texts(
@@ -257,19 +323,10 @@ def pair_texts(
     them (masked where they reveal their author, comparisons/reveal.py), and the HTML rendered
     ahead for each (raters.services.render_ahead): None where it is missing or was made under
     rules other than raters.rendering.RULES. A rating item's right text is None."""
-    row = _row(
-        "SELECT p.text, p.turns, COALESCE(NULLIF(l.masked_text, ''), l.text),"
-        " COALESCE(NULLIF(r.masked_text, ''), r.text),"
-        " rp.rules, rp.html, rp.turns_html, rl.rules, rl.html, rr.rules, rr.html"
-        f" FROM {Comparison._meta.db_table} c"
-        f" JOIN {Prompt._meta.db_table} p ON p.id = c.prompt_id"
-        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" LEFT JOIN {Response._meta.db_table} r ON r.id = c.right_response_id"
-        f" LEFT JOIN {RenderedPrompt._meta.db_table} rp ON rp.prompt_id = p.id"
-        f" LEFT JOIN {RenderedResponse._meta.db_table} rl ON rl.response_id = l.id"
-        f" LEFT JOIN {RenderedResponse._meta.db_table} rr ON rr.response_id = r.id WHERE c.id = %s",
-        [comparison_id],
-    )
+    return _texts(_row(f"SELECT {_PAIR_TEXTS} WHERE c.id = %s", [comparison_id]))
+
+
+def _texts(row: tuple[Any, ...]) -> tuple[str, list, str, str | None, str | None, list | None, str | None, str | None]:
     prompt, turns, left, right, p_rules, p_html, p_turns, l_rules, l_html, r_rules, r_html = row
     current = rendering.RULES
     turns = _json(turns) or []
@@ -285,33 +342,80 @@ def pair_texts(
     )
 
 
+def lease_insert(assignment: Assignment) -> Assignment:
+    """INSERT a new lease (as `insert`); on PostgreSQL its pair's texts come back from the
+    same statement (the INSERT in a WITH clause) and are carried on it as `texts`, the
+    value of `pair_texts` (raters.selectors.pair_for reads them from there)."""
+    if connection.vendor != "postgresql":
+        return insert(assignment)
+    sql_, values = _insert_values(assignment)
+    row = _row(
+        f"WITH a AS ({sql_}) SELECT (SELECT id FROM a), {_PAIR_TEXTS} WHERE c.id = %s",
+        [*values, assignment.comparison_id],
+    )
+    assignment.texts = _texts(row[1:])  # type: ignore[attr-defined]
+    return _inserted(assignment, row[0])
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+@cache
+def _insert_sql(model: type[Model], with_pk: bool, vendor: str) -> tuple[tuple[Field[Any, Any], ...], str]:
+    """The fields an INSERT of `model` writes (the primary key only `with_pk`) and its SQL."""
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if with_pk or not f.primary_key)
+    quote = connection.ops.quote_name
+    sql_ = (
+        f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    returning = connection.features.can_return_columns_from_insert
+    return fields, sql_ + (f" RETURNING {meta.pk.column}" if returning else "")
+
+
+def _insert_values(obj: Model) -> tuple[str, list[Any]]:
+    """The INSERT statement of `obj` and its parameters, as Model.save() prepares them."""
+    with_pk = obj.pk is not None
+    fields, sql_ = _insert_sql(type(obj), with_pk, connection.vendor)
+    return sql_, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _inserted(obj: M, pk: Any) -> M:
+    if obj.pk is None:
+        obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+    return obj
 
 
 def insert(obj: M) -> M:
     """INSERT a new instance as Model.save() would (each field's pre_save, so defaults and
     auto_now_add apply, then get_db_prep_save), without the ORM's compile step; sets its pk.
     No signals are sent (none are connected to the rater models)."""
-    meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    sql_ = (
-        f"INSERT INTO {meta.db_table} ({', '.join(quote(_column(f)) for f in fields)})"
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    sql_, values = _insert_values(obj)
     with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(sql_ + f" RETURNING {meta.pk.column}", values)
-            pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(sql_, values)
-            pk = cursor.lastrowid
-    if obj.pk is None:
-        obj.pk = pk
-    obj._state.adding, obj._state.db = False, connection.alias
-    return obj
+        cursor.execute(sql_, values)
+        pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+    return _inserted(obj, pk)
+
+
+def vote_insert(vote: Vote) -> Vote:
+    """INSERT the vote (as `insert`) and mark its assignment voted: one statement on
+    PostgreSQL (the INSERT in a WITH clause), two elsewhere."""
+    assert vote.assignment_id is not None, "a vote of the rater path names its assignment"
+    if connection.vendor != "postgresql":
+        insert(vote)
+        assignment_set_state(vote.assignment_id, Assignment.State.VOTED)
+        return vote
+    sql_, values = _insert_values(vote)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v AS ({sql_}) UPDATE {_ASSIGNMENT} SET state = %s WHERE id = %s RETURNING (SELECT id FROM v)",
+            [*values, Assignment.State.VOTED.value, vote.assignment_id],
+        )
+        pk = cursor.fetchone()[0]
+    return _inserted(vote, pk)
 
 
 def assignment_set_state(assignment_id: int, state: str) -> None:

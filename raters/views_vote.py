@@ -1,9 +1,10 @@
 """The voting form and the completion page.
 
 A vote's POST answers with the next pair directly (200, the form again at the same URL), not
-with a redirect and a second GET: one request per vote instead of two (issue 13). Resending
-the POST (reload, back button, double click) is harmless: `vote_submit` returns the stored
-vote for a token already voted on, and the answer is the rater's pending pair again. The last
+with a redirect and a second GET: one request per vote instead of two, and one transaction
+(raters.services.cycle; issue 13). Resending the POST (reload, back button, double click) is
+harmless: the stored vote is found by its token, and the answer is the rater's pending pair
+again. The last
 vote still redirects to the completion page, and the states without a pair (closed, full,
 excluded) answer with their status page."""
 
@@ -25,8 +26,12 @@ from raters import selectors, services
 from raters.access import RaterRequest, rater_required, status_page
 from raters.db_retry import retry_on_dropped_connection
 from raters.errors import LeaseExpired, Refused
+from raters.frames import render_framed
 from raters.models import Vote
 from raters.rendering import render_many
+
+# What changes from one pair to the next on raters/vote.html (the rest is the study's: its frame)
+FRAMED = ("token", "position", "prompt", "left", "right")
 
 
 def choices_for(study: Study) -> list[tuple[str, str, str]]:
@@ -61,6 +66,8 @@ def _form(
         "choices": choices_for(study),
         "chosen": request.POST.get("choice", "") if error else "",
     }
+    if not error and not pair.turns:  # the common page: from a cached frame (raters.frames)
+        return render_framed(request, "raters/vote.html", context, FRAMED, status=status)
     return render(request, "raters/vote.html", context, status=status)
 
 
@@ -98,12 +105,13 @@ def vote(page: RaterRequest) -> HttpResponse:
     request, study, rater = page.request, page.study, page.rater
     if rater.consented_at is None:
         return redirect("raters:instructions", slug=study.slug)
-    notice = ""
+    notice, nxt = "", None
     if request.method == "POST":
         choice, grade, turn_grades = _grades_posted(page)
         try:
-            services.vote_submit(
+            cycle = services.vote_cycle(
                 rater=rater,
+                study=study,
                 token=request.POST.get("token", ""),
                 choice=choice,
                 rationale=request.POST.get("rationale", ""),
@@ -111,6 +119,7 @@ def vote(page: RaterRequest) -> HttpResponse:
                 turn_grades=turn_grades,
                 turn_choices=_turns_posted(page) if choice == Vote.Choice.PER_TURN else None,
             )
+            nxt, notice = cycle.next, cycle.notice
         except InvalidInput as exc:
             nxt = services.assignment_next(rater=rater, study=study)
             if nxt.state == "assigned" and nxt.assignment and nxt.assignment.token == request.POST.get("token"):
@@ -119,7 +128,8 @@ def vote(page: RaterRequest) -> HttpResponse:
             notice = exc.detail
         except ServiceError:
             pass  # the study closed: the next page says so
-    nxt = services.assignment_next(rater=rater, study=study)
+    if nxt is None:
+        nxt = services.assignment_next(rater=rater, study=study)
     if nxt.state == "assigned":
         return _form(page, nxt, notice=notice)
     if nxt.state == "finished":

@@ -1,6 +1,7 @@
 """Writes: every change to raters, assignments and votes goes through these functions."""
 
 from raters.services.assignment import Next, assignment_next, assignments_expire, is_swapped
+from raters.services.cycle import Cycle, vote_cycle
 from raters.services.entry import (
     invite_create,
     rater_consent,
@@ -16,6 +17,7 @@ from raters.services.render_ahead import render_ahead
 from raters.services.voting import VoteResult, vote_submit
 
 __all__ = [
+    "Cycle",
     "Next",
     "VoteResult",
     "assignment_next",
@@ -34,5 +36,6 @@ __all__ = [
     "rater_settings_get",
     "rater_settings_update",
     "render_ahead",
+    "vote_cycle",
     "vote_submit",
 ]

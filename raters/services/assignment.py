@@ -24,7 +24,15 @@ from django.utils import timezone
 from comparisons.models import Comparison, Study
 from raters import sql
 from raters.models import Assignment, Rater, StudyRaterSettings, Vote
-from raters.services.coverage import coverage_refresh, coverage_sync, filled, lock, lock_slot, set_hint
+from raters.services.coverage import (
+    coverage_refresh,
+    coverage_sync,
+    filled,
+    filled_hinted,
+    lock,
+    lock_slot,
+    set_hint,
+)
 from raters.services.entry import rater_settings_get
 
 CANDIDATES = 40
@@ -57,7 +65,7 @@ def _unseen(rater: Rater, qs: QuerySet, field: str = "pk") -> QuerySet:
 
 
 def _new(rater: Rater, comparison_id: int, now: datetime, settings: StudyRaterSettings, *, gold: bool) -> Assignment:
-    return sql.insert(
+    return sql.lease_insert(  # on PostgreSQL, with the pair's texts (raters.selectors.pair_for)
         Assignment(
             rater=rater,
             comparison_id=comparison_id,
@@ -110,11 +118,9 @@ def _serve_regular(rater: Rater, now: datetime, settings: StudyRaterSettings, se
     for comparison_id in candidates:
         if not lock_slot(comparison_id, skip=True, ensure=False):
             continue  # another rater is taking this one right now
-        exact = filled(comparison_id, now)
-        if exact < cap:
-            set_hint(comparison_id, exact + 1)
+        if filled_hinted(comparison_id, now, cap=cap) < cap:  # the hint now counts this lease
             return _new(rater, comparison_id, now, settings, gold=False)
-        set_hint(comparison_id, exact)  # the hint was behind: healed, try the next one
+        # else the hint was behind: healed, try the next one
     return None
 
 
@@ -163,23 +169,32 @@ def assignment_next(*, rater: Rater, study: Study | None = None, now: datetime |
         locked = sql.lock_rater(rater.pk, durable=False)  # this transaction writes no vote
         if locked is None:
             raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
-        excluded, served, done = locked
-        if excluded:
-            return Next("excluded", done=done, quota=settings.quota)
-        if done >= settings.quota:
-            Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
-            return Next("finished", done=done, quota=settings.quota)
-        pending = _pending_kept(rater, served=served, done=done, now=now, settings=settings)
-        if pending is not None:
-            return Next("assigned", pending, done, settings.quota)
-        gold_turn = settings.gold_rate > 0 and draw(study.seed, "gold", rater.external_id, served) < settings.gold_rate
-        assignment = (gold_turn and _serve_gold(rater, now, settings)) or _serve_regular(rater, now, settings, served)
-        if assignment is None and done:  # nothing left for this rater: they are done early
-            Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
-            return Next("finished", done=done, quota=settings.quota)
-        if assignment is None:
-            return Next("full", quota=settings.quota)
-        return Next("assigned", assignment, done, settings.quota)
+        return next_locked(rater, settings, now, *locked)
+
+
+def next_locked(
+    rater: Rater, settings: StudyRaterSettings, now: datetime, excluded: bool, served: int, done: int
+) -> Next:
+    """`assignment_next` once the rater's row is locked in the caller's transaction and
+    (excluded, pairs served, pairs voted) were read under that lock (sql.lock_rater, or
+    raters.services.cycle after it recorded a vote). `rater.study` is set and open."""
+    study = rater.study
+    if excluded:
+        return Next("excluded", done=done, quota=settings.quota)
+    if done >= settings.quota:
+        Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
+        return Next("finished", done=done, quota=settings.quota)
+    pending = _pending_kept(rater, served=served, done=done, now=now, settings=settings)
+    if pending is not None:
+        return Next("assigned", pending, done, settings.quota)
+    gold_turn = settings.gold_rate > 0 and draw(study.seed, "gold", rater.external_id, served) < settings.gold_rate
+    assignment = (gold_turn and _serve_gold(rater, now, settings)) or _serve_regular(rater, now, settings, served)
+    if assignment is None and done:  # nothing left for this rater: they are done early
+        Rater.objects.filter(pk=rater.pk, finished_at=None).update(finished_at=now)
+        return Next("finished", done=done, quota=settings.quota)
+    if assignment is None:
+        return Next("full", quota=settings.quota)
+    return Next("assigned", assignment, done, settings.quota)
 
 
 def assignments_release_idle(*, now: datetime, study_id: int) -> int:

@@ -31,6 +31,13 @@ def filled(comparison_id: int, now: datetime, *, excluding: int | None = None) -
     return sql.exact_fill(comparison_id, now, excluding=excluding)
 
 
+def filled_hinted(comparison_id: int, now: datetime, *, cap: int, excluding: int | None = None) -> int:
+    """`filled`, and the hint written from it in the same statement (raters.sql): the exact
+    fill plus the slot about to be taken when there is one (below `cap`). Under the lock of
+    `lock_slot`, taken by an earlier statement, so the count sees every committed vote and lease."""
+    return sql.exact_fill_hinted(comparison_id, now, cap=cap, excluding=excluding)
+
+
 def lock(qs: QuerySet, *, skip: bool) -> QuerySet:
     """SELECT ... FOR UPDATE, skipping rows another transaction holds when asked and when the
     database can (PostgreSQL); SQLite ignores row locks and serializes writers instead."""

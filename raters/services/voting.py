@@ -18,7 +18,7 @@ from comparisons.text import text_problem
 from raters import sql
 from raters.errors import Conflict, LeaseExpired, Refused, invalid
 from raters.models import Assignment, Rater, Vote
-from raters.services.coverage import filled, lock_slot, set_hint
+from raters.services.coverage import filled_hinted, lock_slot
 from raters.services.grading import (
     assistant_turn_count,
     check_vote_kind,
@@ -38,6 +38,9 @@ class VoteResult:
     duplicate: bool
 
 
+LEASE_TAKEN = "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
+
+
 def vote_submit(
     *,
     rater: Rater,
@@ -53,8 +56,37 @@ def vote_submit(
     """Record `rater`'s choice ("left", "right", "tie", or "both_bad" when the study offers it;
     as shown) on the assignment `token`; in a rating study the choice "grade" with `grade`
     (an index into the scale or a label), in a dialogue study "turns" with `turn_grades`, in a
-    per-turn study "per_turn" with `turn_choices` (one per assistant turn, as shown)."""
+    per-turn study "per_turn" with `turn_choices` (one per assistant turn, as shown).
+    The rater pages record a vote and hand out the next pair in one transaction instead
+    (raters.services.cycle), through the same `vote_checked` and `vote_locked`."""
     now = now or timezone.now()
+    grade, rationale, token = vote_checked(rater=rater, token=token, choice=choice, rationale=rationale, grade=grade)
+    with transaction.atomic():
+        # The rater's row first, as on every transaction of a rater's path (no lock-order deadlock).
+        if sql.lock_rater(rater.pk) is None:
+            raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
+        result = vote_locked(
+            rater=rater,
+            token=token,
+            choice=choice,
+            rationale=rationale,
+            simulated=simulated,
+            now=now,
+            grade=grade,
+            turn_grades=turn_grades,
+            turn_choices=turn_choices,
+        )
+    if result is None:
+        raise LeaseExpired(LEASE_TAKEN)
+    return result
+
+
+def vote_checked(
+    *, rater: Rater, token: str, choice: str, rationale: str, grade: object
+) -> tuple[int | None, str, str]:
+    """(grade, rationale, token) of a vote as posted, checked before any statement runs:
+    InvalidInput for a choice, grade or comment the study cannot take, Refused for a token
+    that cannot be one of ours."""
     grade = _check_choice(rater, choice, grade)
     rationale = (rationale or "").strip()
     if len(rationale) > MAX_RATIONALE:
@@ -67,27 +99,41 @@ def vote_submit(
     token = str(token or "")[:64]
     if text_problem(token):
         raise Refused(NOT_YOURS)
-    with transaction.atomic():
-        assignment = sql.assignment_for_vote(token)
-        if assignment is None or assignment.rater_id != rater.pk:
-            raise Refused(NOT_YOURS)
-        if assignment.state == Assignment.State.VOTED:
-            return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
-        study = rater.study
-        if assignment.study_status != Study.Status.OPEN:  # type: ignore[attr-defined]  # from sql.assignment_for_vote
-            raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
-        lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
-        if lapsed and not _slot_free(assignment, study, now):
-            Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.EXPIRED)
-            taken = True
-        else:
-            taken = False
-            turn_grades, turn_choices = _turns(choice, study, assignment, turn_grades, turn_choices)
-            vote = _record(assignment, rater, choice, rationale, simulated, now, grade, turn_grades, turn_choices)
-    if taken:
-        raise LeaseExpired(
-            "You kept this pair for longer than we could hold it, so it went to another rater. Here is a new one."
-        )
+    return grade, rationale, token
+
+
+def vote_locked(
+    *,
+    rater: Rater,
+    token: str,
+    choice: str,
+    rationale: str,
+    simulated: bool,
+    now: datetime,
+    grade: int | None,
+    turn_grades: object,
+    turn_choices: object,
+    locked: Assignment | None = None,
+) -> VoteResult | None:
+    """The vote of `vote_checked`'s values, inside the caller's transaction, which holds the
+    rater's row lock; `locked` is the assignment of `token` when the caller locked it already
+    (sql.assignment_for_vote). None when the lease lapsed and its slot went to another rater
+    (the lease is marked expired: commit, then tell the rater); Refused, Conflict or
+    InvalidInput leave the transaction to be rolled back."""
+    assignment = locked if locked is not None else sql.assignment_for_vote(token)
+    if assignment is None or assignment.rater_id != rater.pk:
+        raise Refused(NOT_YOURS)
+    if assignment.state == Assignment.State.VOTED:
+        return VoteResult(Vote.objects.get(assignment=assignment), duplicate=True)
+    study = rater.study
+    if assignment.study_status != Study.Status.OPEN:  # type: ignore[attr-defined]  # from sql.assignment_for_vote
+        raise Conflict("This study has closed, so no more answers can be recorded. Thank you for your time.")
+    lapsed = assignment.state == Assignment.State.EXPIRED or assignment.expires_at <= now
+    if lapsed and not _slot_free(assignment, study, now):
+        Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.EXPIRED)
+        return None
+    turn_grades, turn_choices = _turns(choice, study, assignment, turn_grades, turn_choices)
+    vote = _record(assignment, rater, choice, rationale, simulated, now, grade, turn_grades, turn_choices)
     return VoteResult(vote, duplicate=False)
 
 
@@ -135,7 +181,7 @@ def _record(
         right = None
     elif assignment.swapped:
         left, right = stored_right, left
-    vote = sql.insert(
+    return sql.vote_insert(
         vote_build(
             rater_id=rater.pk,
             comparison_id=assignment.comparison_id,
@@ -152,8 +198,6 @@ def _record(
             turn_choices=turn_choices,
         )
     )
-    sql.assignment_set_state(assignment.pk, Assignment.State.VOTED)
-    return vote
 
 
 def _slot_free(assignment: Assignment, study: Study, now: datetime) -> bool:
@@ -161,6 +205,5 @@ def _slot_free(assignment: Assignment, study: Study, now: datetime) -> bool:
     if assignment.is_gold:
         return True
     lock_slot(assignment.comparison_id, skip=False)
-    exact = filled(assignment.comparison_id, now, excluding=assignment.pk)
-    set_hint(assignment.comparison_id, exact + (exact < study.votes_per_comparison))
+    exact = filled_hinted(assignment.comparison_id, now, cap=study.votes_per_comparison, excluding=assignment.pk)
     return exact < study.votes_per_comparison

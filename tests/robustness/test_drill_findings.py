@@ -11,12 +11,14 @@ from tests.robustness.helpers import first_pair_token, terminate_this_connection
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("moment", ["insert", "assignment_set_state"])
+@pytest.mark.parametrize("moment", ["vote_insert", "lease_insert"])
 def test_a_vote_whose_connection_is_terminated_inside_its_transaction_is_retried_and_recorded_once(
     client, settings, monkeypatch, moment
 ):
     """The drill's first finding: pg_terminate_backend while a vote's transaction runs (after
-    the vote's INSERT, before the lease's UPDATE; or at the INSERT) was a 500 on the rater path."""
+    the vote's INSERT, before the lease's UPDATE; or at the INSERT) was a 500 on the rater path.
+    The vote's transaction now also hands out the next pair (raters.services.cycle): struck at
+    the vote's INSERT (which marks the lease), or after it, at the next lease's INSERT."""
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
     token = first_pair_token(client)
     original = getattr(sql, moment)
