@@ -15,7 +15,6 @@ import pytest
 from django.db import connection
 
 from comparisons.models import Study
-from comparisons.services.queue import comparisons_build
 from demo.simulate import votes_simulate
 from raters.models import GoldPair, Rater, Vote
 from results import services
@@ -72,16 +71,6 @@ def assert_same_everywhere(study: Study, monkeypatch: pytest.MonkeyPatch, filter
             old = services.results_compute(study=study, params=params, filters=f)
         assert_close(json.loads(json.dumps(old)), json.loads(json.dumps(new)))
     return len(vote_load(study).table)
-
-
-@pytest.fixture
-def focal(api):
-    create_study(api, slug="s")
-    upload(api, "s", rows_for(40, ["LIMA", "GPT-4", "Bard"]))
-    api.post("/api/studies/s/open/")
-    study = Study.objects.get(slug="s")
-    comparisons_build(study_id=study.pk)
-    return study
 
 
 def test_a_focal_study_with_judges_exclusions_and_gold_pairs_loads_the_same(api, focal, monkeypatch):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from comparisons.models import Comparison, Study
 from comparisons.selectors import study_counts
-from comparisons.services.queue import comparisons_build, study_pairs
+from comparisons.services.queue import study_pairs
 from raters.models import Rater, Vote
 from raters.services.votes import vote_build
 from results import loading, services
@@ -24,7 +24,7 @@ from results.compute import RESAMPLED_SECTIONS, compute_results
 from results.models import ResultSnapshot
 from results.params import Params
 from results.selectors import VoteFilter, vote_load, votes_version
-from tests.comparisons.helpers import create_study, rows_for, upload
+from tests.comparisons.helpers import upload
 from tests.results.test_api import import_votes, lima_votes
 from tests.results.test_loading import assert_close
 
@@ -43,16 +43,6 @@ COUNTED_PAIR_FIELDS = (
 )
 
 
-@pytest.fixture
-def focal(api):
-    create_study(api, slug="s")
-    upload(api, "s", rows_for(40, ["LIMA", "GPT-4", "Bard"]))
-    api.post("/api/studies/s/open/")
-    study = Study.objects.get(slug="s")
-    comparisons_build(study_id=study.pk)
-    return study
-
-
 def plain(data: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(json.dumps(data))
     return loaded
@@ -68,12 +58,13 @@ def some_votes(api) -> None:
     assert import_votes(api, rows).status_code == 201
 
 
-def crowd_votes(study: Study, rater: str, n: int, seed: int = 0) -> None:
+def crowd_votes(study: Study, rater: str, n: int, seed: int = 0, per_turn: bool = False) -> None:
     """``n`` votes of a new crowd rater on the study's first comparisons, written as the rater
-    form writes them (raters.services.votes.vote_build; no comparisons build, unlike an import)."""
+    form writes them (raters.services.votes.vote_build; no comparisons build, unlike an import);
+    with ``per_turn``, two turns' choices each."""
     rng = np.random.default_rng(seed)
     who = Rater.objects.create(study=study, external_id=rater, group="crowd")
-    for c in (
+    for i, c in enumerate(
         Comparison.objects.filter(study=study, gold__isnull=True)
         .select_related("left_response", "right_response")
         .order_by("id")[:n]
@@ -85,7 +76,8 @@ def crowd_votes(study: Study, rater: str, n: int, seed: int = 0) -> None:
             comparison_id=c.pk,
             left=(left.pk, left.system_id),
             right=(right.pk, right.system_id),
-            choice=str(rng.choice(["left", "right", "tie"])),
+            choice="per_turn" if per_turn else str(rng.choice(["left", "right", "tie"])),
+            turn_choices=(["left", "tie"] if i % 2 else ["both_bad", "right"]) if per_turn else None,
             seconds=float(rng.uniform(5, 60)),
             is_gold=False,
         ).save()
@@ -339,20 +331,7 @@ def test_per_turn_votes_are_read_with_their_turns_once(api, kept, monkeypatch):
     study = Study.objects.get(slug="t")
     first = read(study)
     assert first.turns is not None and first.turns["vote"].size == 80
-    who = Rater.objects.create(study=study, external_id="c1", group="crowd")
-    for i, c in enumerate(Comparison.objects.filter(study=study).select_related("left_response", "right_response")):
-        left, right = c.left_response, c.right_response
-        assert right is not None
-        vote_build(
-            rater_id=who.pk,
-            comparison_id=c.pk,
-            left=(left.pk, left.system_id),
-            right=(right.pk, right.system_id),
-            choice="per_turn",
-            turn_choices=["left", "tie"] if i % 2 else ["both_bad", "right"],
-            seconds=12.0,
-            is_gold=False,
-        ).save()
+    crowd_votes(study, "c1", 20, per_turn=True)
     again = read(study)
     assert kept[study.pk].votes == 60 and again.turns is not None and again.turns["vote"].size == 120
     loading._kept.clear()
