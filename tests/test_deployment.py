@@ -20,6 +20,19 @@ PRODUCTION = {
 }
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then wait while reading what the process still writes: a process whose output
+    pipe is full cannot finish writing its shutdown lines, so waiting without reading can hang
+    on a busy machine. Killed (and the test failed) if it does not stop within 60 s."""
+    proc.terminate()
+    try:
+        proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise AssertionError(f"{proc.args!r} did not stop on SIGTERM within 60 s: {out!r:.2000}") from None
+
+
 def run_python(code: str, env: dict) -> str:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -127,8 +140,7 @@ def test_the_web_command_collects_static_files_and_serves_under_gunicorn(tmp_pat
         )
         assert css.status == 200 and b"swagger" in css.read()[:100000]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 @pytest.mark.django_db
@@ -147,5 +159,4 @@ def test_the_beat_command_starts(tmp_path, django_db_setup):
             seen += proc.stdout.readline()
         assert "beat: Starting" in seen, seen
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
