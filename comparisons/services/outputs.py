@@ -5,7 +5,6 @@ New prompts and responses stream into PostgreSQL with COPY, in the upload's one 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -23,7 +22,7 @@ from comparisons.grading import (
 )
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
-from comparisons.reveal import Reveal, compile_patterns, find
+from comparisons.reveal import Finder, Reveal
 from comparisons.services.copy_rows import insert_rows
 
 BATCH = 2000
@@ -97,20 +96,22 @@ def outputs_upload(
 def _flag_revealing(responses: list[Response], names: Iterable[str]) -> None:
     """Flag the responses that reveal their author (comparisons/reveal.py): the matches for
     the researcher, the masked text for raters."""
-    pattern = compile_patterns(names=list(names), extra=settings.LIMA_REVEAL_PATTERNS)
-    for response in responses:
-        found = _find_in_response(response.text, pattern)
+    turns = [dialogue_turns(response.text) for response in responses]
+    searched = [turn["content"] for each in turns if each for turn in each]
+    searched += [response.text for response, each in zip(responses, turns, strict=True) if each is None]
+    finder = Finder(searched, names=names, extra=settings.LIMA_REVEAL_PATTERNS)
+    for response, each in zip(responses, turns, strict=True):
+        found = _find_in_response(response.text, each, finder)
         response.reveals, response.masked_text = (found.matches, found.masked) if found else ([], "")
 
 
-def _find_in_response(text: str, pattern: re.Pattern[str]) -> Reveal | None:
+def _find_in_response(text: str, turns: list[dict[str, str]] | None, finder: Finder) -> Reveal | None:
     """`find` on a response; a dialogue's turns are searched and masked one by one, so that its
     masked text is still the canonical JSON of its turns (a system named "content" never masks
     a key, and no match spans two turns)."""
-    turns = dialogue_turns(text)
     if turns is None:
-        return find(text, pattern)
-    found = [find(turn["content"], pattern) for turn in turns]
+        return finder.find(text)
+    found = [finder.find(turn["content"]) for turn in turns]
     if not any(found):
         return None
     matches = list(dict.fromkeys(m for f in found if f for m in f.matches))[:20]
