@@ -26,6 +26,18 @@ INT64 = 2**63 - 1
 
 
 _ANY_REFUSED = re.compile("[\x00\ud800-\udfff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# In JSON text: a refused character as it is, or a \u escape that may decode to one (any
+# surrogate, even of a valid pair). JSON text it does not match holds no string that
+# `text_problem` refuses, keys included.
+_MAYBE_REFUSED_JSON = re.compile(
+    _ANY_REFUSED.pattern + r"|\\u(?:0000|d[89a-f]|200[ef]|061c|202[a-e]|206[6-9])", re.IGNORECASE
+)
+
+
+def json_text_clean(text: str) -> bool:
+    """Whether no string inside the JSON `text` can hold a character `text_problem` refuses
+    (one scan of the whole text; False means: check the strings one by one)."""
+    return _MAYBE_REFUSED_JSON.search(text) is None
 
 
 def text_problem(value: str) -> str | None:
@@ -125,14 +137,35 @@ def _depth_scan(text: str) -> int:
     return deepest
 
 
-def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+_STRICT = json.JSONDecoder(parse_constant=_constant, parse_int=_integer, parse_float=_float)
+_PLAIN = json.JSONDecoder()
+# Text without these holds no NaN or Infinity, no integer of 19 digits or more and no float
+# that overflows (at most 18 digits before an exponent of at most 2 digits), so the checks
+# of _constant, _integer and _float cannot refuse anything in it and json's own parsing of
+# numbers gives the same values.
+_NEEDS_CHECKS = re.compile(r"\d{19}|[eE][+-]?\d{3}|NaN|Infinity")
+
+
+def needs_number_checks(text: str) -> bool:
+    """Whether `loads_strict` must check the numbers of `text` (or of any part of it)."""
+    return _NEEDS_CHECKS.search(text) is not None
+
+
+def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH, number_checks: bool | None = None) -> Any:
     """json.loads that raises JSONRefused for NaN/Infinity, integers beyond int64 and nesting
-    deeper than `max_depth`, and json.JSONDecodeError for text that is not JSON."""
+    deeper than `max_depth`, and json.JSONDecodeError for text that is not JSON.
+    `number_checks=False` says that `needs_number_checks` is false for a text holding this one
+    (a caller parsing many lines of one body asks once)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    if ("[" in text or "{" in text) and _depth(text) > max_depth:
+    # (the depth is at most the number of brackets, strings' included)
+    if text.count("[") + text.count("{") > max_depth and _depth(text) > max_depth:
         raise JSONRefused(f"is nested more than {max_depth} levels deep")
-    return json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+    if text.startswith("\ufeff"):  # as json.loads
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    if number_checks is None:
+        number_checks = needs_number_checks(text)
+    return (_STRICT if number_checks else _PLAIN).decode(text)
 
 
 def loads_field(text: str | bytes, *, field: str, row: int | None = None, max_depth: int = MAX_DEPTH) -> Any:

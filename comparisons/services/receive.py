@@ -23,7 +23,9 @@ def outputs_receive(
     `LIMA_ASYNC_UPLOAD_ROWS` rows or more become an UploadJob (returned); fewer are stored now."""
     check_upload_allowed(study, replace=replace)
     parsed = parse_rows(text, fmt=fmt, field_name=field_name, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
-    rows, row_errors = validate_rows(parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS)
+    rows, row_errors = validate_rows(
+        parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS, texts_clean=parsed.texts_clean
+    )
     errors = sorted(parsed.errors + row_errors + response_kind_errors(study, rows), key=lambda e: e.row or 0)
     if errors:
         raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
