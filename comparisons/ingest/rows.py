@@ -42,7 +42,8 @@ class OutputRow:
         return dialogue_turns(self.response) is not None
 
     def as_json(self) -> dict[str, Any]:
-        """A plain dict that `validate_rows` accepts again (used to hand rows to a job)."""
+        """A plain dict that `validate_rows` accepts again (jobs queued before the payload
+        format of comparisons.services.jobs held their rows so)."""
         turns = dialogue_turns(self.response)
         response: Any = self.response if turns is None else turns
         data: dict[str, Any] = {"prompt_id": self.prompt_id, "system": self.system, "response": response}
