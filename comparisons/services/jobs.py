@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from comparisons import tasks
 from comparisons.errors import RowError, ServiceError
+from comparisons.ingest.gc_pause import gc_paused
 from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.outputs import outputs_upload
@@ -102,9 +103,9 @@ def upload_job_run(*, job_id: str) -> bool:
     if not claimed:
         return False
     job = UploadJob.objects.select_related("study").get(pk=job_id)
-    rows, errors = _stored_rows(job.payload)
     key = _progress_key(job.pk)
-    with _heartbeat(str(job.pk)):
+    with _heartbeat(str(job.pk)), gc_paused():  # (comparisons/ingest/gc_pause.py)
+        rows, errors = _stored_rows(job.payload)
         _write(job, rows, errors, key)
     cache.delete(key)
     return True
