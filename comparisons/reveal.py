@@ -120,4 +120,13 @@ class Finder:
             lower = text.lower()
             if any(check.search(lower) for check in self.checks):
                 return find(text, self.pattern)
-        return find(text, self.names) if self.names is not None else None
+        return _find_names(text, self.names) if self.names is not None else None
+
+
+def _find_names(text: str, names: re.Pattern[str]) -> Reveal | None:
+    """`find` with a pattern of no groups (`_names_alone`): findall and sub find the same
+    matches, both in C, with no Python call per match."""
+    found = names.findall(text)
+    if not found:
+        return None
+    return Reveal(matches=list(dict.fromkeys(found))[:20], masked=names.sub(MASK, text))

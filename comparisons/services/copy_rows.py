@@ -12,14 +12,15 @@ No signals are sent (bulk_create sends none either).
 
 `insert_values` writes rows given as plain values, without a model instance per row (an
 upload's 100,000 responses): the values given are of each field's Python type (a foreign
-key's id under its attname), JSON fields are adapted as the ORM adapts them (an empty list or
-object written as its JSON text, which PostgreSQL reads the same), and every field
+key's id under its attname), JSON fields are written as the ORM writes them (json.dumps's
+text; with an encoder, the ORM's own adaptation), and every field
 not given takes its default or, for auto_now / auto_now_add, one timestamp for all rows (the
 rows are written in one statement of one transaction)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from json import dumps
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -110,9 +111,12 @@ def insert_values(
             for at in json_at:
                 value = values[at]
                 if value is not None:
-                    # an empty list or object as its JSON text, not dumped again for every row
-                    empty = value in ([], {}) and encoders[at] is None
-                    values[at] = ("[]" if value == [] else "{}") if empty else adapt(value, encoders[at])
+                    # Without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends
+                    # (an empty list or object not dumped again for every row).
+                    if encoders[at] is not None:
+                        values[at] = adapt(value, encoders[at])
+                    else:
+                        values[at] = "[]" if value == [] else "{}" if value == {} else dumps(value)
             copy.write_row([pks[i - 1], *values, *constants] if ids else [*values, *constants])
             if progress and (i % BATCH == 0 or i == len(rows)):
                 progress(i)
