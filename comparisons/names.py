@@ -5,11 +5,13 @@ Source"; Unicode TR#9), and no other invisible format or control characters."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\ufeff]")
 
 
+@lru_cache(maxsize=1024)  # an upload names the same few systems on every row
 def name_problem(value: str) -> str | None:
     """Why `value` cannot be a name, or None."""
     if BIDI_CONTROLS.search(value):

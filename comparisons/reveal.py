@@ -15,7 +15,7 @@ the system "LIMA" is found, "Lima beans" are not, and a system "A" never masks t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 MASK = "[name removed]"
@@ -30,7 +30,7 @@ MODELS = (
 )
 PATTERNS = [
     rf"(?:developed|created|trained|built|made|designed)\s+by\s+(?:{MAKERS})",
-    r"\bOpenAI\b|\bAnthropic\b|\bDeepMind\b|\bLMSYS\b",
+    r"\b(?:OpenAI|Anthropic|DeepMind|LMSYS)\b",
     rf"\b(?:{MODELS})\b",
     r"\bas\s+an?\s+(?:AI|artificial\s+intelligence)(?:\s+(?:language\s+model|assistant|model|chatbot))?\b",
     r"\bas\s+a\s+(?:large\s+)?language\s+model\b",
@@ -50,6 +50,22 @@ def _name_pattern(name: str) -> str | None:
         return None
     escaped = re.escape(name)
     return rf"(?-i:(?<!\w){escaped}(?!\w))"
+
+
+def _names_alone(names: Iterable[str]) -> re.Pattern[str] | None:
+    """The names' part of `compile_patterns` alone, as a pattern that starts with the names'
+    letters (so the regular expression engine skips to their first characters): each name as
+    written, not preceded or followed by a word character."""
+    kept = [re.escape(n.strip()) for n in names if _name_pattern(n)]
+    return re.compile("|".join(rf"{e}(?<!\w{e})(?!\w)" for e in kept)) if kept else None
+
+
+# Each built-in pattern in lower case without its leading word boundary: on an ASCII text's
+# lower case it matches wherever the pattern matches the text (and perhaps elsewhere), so a
+# text none of them matches can reveal only by a system's name. Starting with letters, each
+# lets the engine skip to them; a case-insensitive alternation tries every branch at every
+# character. (PATTERNS hold no upper-case escapes such as \S, which lower() would change.)
+_LOWER_CHECKS = [re.compile(p.lower().removeprefix(r"\b")) for p in PATTERNS]
 
 
 def compile_patterns(*, names: Iterable[str] = (), extra: Iterable[str] = ()) -> re.Pattern[str]:
@@ -79,3 +95,38 @@ def find(text: str, pattern: re.Pattern[str]) -> Reveal | None:
     if not matches:
         return None
     return Reveal(matches=matches[:20], masked=masked)
+
+
+class Finder:
+    """`find` with `compile_patterns(names=names, extra=extra)` on each of `texts`, with the
+    same result, in less time: the built-in patterns that match none of the (ASCII) texts in
+    lower case are ruled out once for all of them; a text that none of the others matches is
+    searched for the system names alone. A text that is not ASCII, or any operator pattern
+    (LIMA_REVEAL_PATTERNS), takes the whole pattern. `find` only texts given to the Finder."""
+
+    def __init__(self, texts: Sequence[str], *, names: Iterable[str], extra: Iterable[str]) -> None:
+        names, extra = list(names), list(extra)
+        self.pattern = compile_patterns(names=names, extra=extra)
+        self.names = _names_alone(names)
+        self.checks: list[re.Pattern[str]] | None = None
+        if not any(_valid(p) for p in extra):
+            ascii_texts = "\x00".join(t for t in texts if t.isascii()).lower()
+            self.checks = [check for check in _LOWER_CHECKS if check.search(ascii_texts)]
+
+    def find(self, text: str) -> Reveal | None:
+        if self.checks is None or not text.isascii():
+            return find(text, self.pattern)
+        if self.checks:
+            lower = text.lower()
+            if any(check.search(lower) for check in self.checks):
+                return find(text, self.pattern)
+        return _find_names(text, self.names) if self.names is not None else None
+
+
+def _find_names(text: str, names: re.Pattern[str]) -> Reveal | None:
+    """`find` with a pattern of no groups (`_names_alone`): findall and sub find the same
+    matches, both in C, with no Python call per match."""
+    found = names.findall(text)
+    if not found:
+        return None
+    return Reveal(matches=list(dict.fromkeys(found))[:20], masked=names.sub(MASK, text))

@@ -26,6 +26,17 @@ INT64 = 2**63 - 1
 
 
 _ANY_REFUSED = re.compile("[\x00\ud800-\udfff\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# In JSON text: a \u escape that may decode to a refused character (any surrogate, even of
+# a valid pair). JSON text that holds neither such an escape nor a refused character as it is
+# holds no string that `text_problem` refuses, keys included.
+_REFUSED_ESCAPE = re.compile(r"\\u(?:0000|d[89a-f]|200[ef]|061c|202[a-e]|206[6-9])", re.IGNORECASE)
+
+
+def json_text_clean(text: str) -> bool:
+    """Whether no string inside the JSON `text` can hold a character `text_problem` refuses
+    (one scan of the whole text; False means: check the strings one by one)."""
+    refused = "\x00" in text if text.isascii() else _ANY_REFUSED.search(text) is not None
+    return not refused and _REFUSED_ESCAPE.search(text) is None
 
 
 def text_problem(value: str) -> str | None:
@@ -125,14 +136,40 @@ def _depth_scan(text: str) -> int:
     return deepest
 
 
-def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+_STRICT = json.JSONDecoder(parse_constant=_constant, parse_int=_integer, parse_float=_float)
+_PLAIN = json.JSONDecoder()
+# Text without NaN, Infinity, 19 digits in a row or an exponent of 3 digits holds no number
+# that _constant, _integer or _float refuse (an integer of at most 18 digits is within int64;
+# at most 18 digits before an exponent of at most 2 digits cannot overflow a float), and json's
+# own parsing of its numbers gives the same values. Found with str.translate (every ASCII
+# digit read as 0, E as e, + as -) and substring searches: a regular expression walks 10
+# times slower.
+_NUMBER_SHAPES = str.maketrans("123456789E+", "00000000" + "0e-")
+
+
+def needs_number_checks(text: str) -> bool:
+    """Whether `loads_strict` must check the numbers of `text` (or of any part of it)."""
+    if "NaN" in text or "Infinity" in text:
+        return True
+    shapes = text.translate(_NUMBER_SHAPES)
+    return "0" * 19 in shapes or "e000" in shapes or "e-000" in shapes
+
+
+def loads_strict(text: str | bytes, *, max_depth: int = MAX_DEPTH, number_checks: bool | None = None) -> Any:
     """json.loads that raises JSONRefused for NaN/Infinity, integers beyond int64 and nesting
-    deeper than `max_depth`, and json.JSONDecodeError for text that is not JSON."""
+    deeper than `max_depth`, and json.JSONDecodeError for text that is not JSON.
+    `number_checks=False` says that `needs_number_checks` is false for a text holding this one
+    (a caller parsing many lines of one body asks once)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    if ("[" in text or "{" in text) and _depth(text) > max_depth:
+    # (the depth is at most the number of brackets, strings' included)
+    if text.count("[") + text.count("{") > max_depth and _depth(text) > max_depth:
         raise JSONRefused(f"is nested more than {max_depth} levels deep")
-    return json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+    if text.startswith("\ufeff"):  # as json.loads
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    if number_checks is None:
+        number_checks = needs_number_checks(text)
+    return (_STRICT if number_checks else _PLAIN).decode(text)
 
 
 def loads_field(text: str | bytes, *, field: str, row: int | None = None, max_depth: int = MAX_DEPTH) -> Any:

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from comparisons.errors import InvalidInput, RowError
-from comparisons.text import JSONRefused, loads_strict
+from comparisons.text import JSONRefused, json_text_clean, loads_strict, needs_number_checks
 
 JSON = "json"
 JSONL = "jsonl"
@@ -20,6 +20,7 @@ MAX_DEPTH = 32  # a row inside a JSON array is one level deeper
 class Parsed:
     rows: list[tuple[int, object]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    texts_clean: bool = False  # no string in the body can hold a refused character (text.json_text_clean)
 
 
 def decode(data: bytes, *, field_name: str) -> str:
@@ -34,7 +35,7 @@ def decode(data: bytes, *, field_name: str) -> str:
 
 def parse_rows(text: str, *, fmt: str, field_name: str, max_rows: int) -> Parsed:
     """Parse `text` as `fmt`; malformed JSON Lines are reported per line, not fatal."""
-    parsed = Parsed()
+    parsed = Parsed(texts_clean=json_text_clean(text))
     if fmt == JSON:
         try:
             data = loads_strict(text, max_depth=MAX_DEPTH + 1)
@@ -56,11 +57,12 @@ def parse_rows(text: str, *, fmt: str, field_name: str, max_rows: int) -> Parsed
         return parsed
     lines = text.splitlines()
     _check_count(sum(1 for line in lines if line.strip()), field_name=field_name, max_rows=max_rows)
+    number_checks = needs_number_checks(text)  # once for the body, not per line
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            parsed.rows.append((number, loads_strict(line)))
+            parsed.rows.append((number, loads_strict(line, number_checks=number_checks)))
         except (JSONRefused, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, JSONRefused) else f"is nested more than {MAX_DEPTH} levels deep"
             parsed.errors.append(RowError(number, "row", reason))

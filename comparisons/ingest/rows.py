@@ -42,7 +42,8 @@ class OutputRow:
         return dialogue_turns(self.response) is not None
 
     def as_json(self) -> dict[str, Any]:
-        """A plain dict that `validate_rows` accepts again (used to hand rows to a job)."""
+        """A plain dict that `validate_rows` accepts again (jobs queued before the payload
+        format of comparisons.services.jobs held their rows so)."""
         turns = dialogue_turns(self.response)
         response: Any = self.response if turns is None else turns
         data: dict[str, Any] = {"prompt_id": self.prompt_id, "system": self.system, "response": response}
@@ -57,11 +58,15 @@ class OutputRow:
         return data
 
 
-def validate_rows(raw_rows: list[tuple[int, object]], *, max_text_chars: int) -> tuple[list[OutputRow], list[RowError]]:
+def validate_rows(
+    raw_rows: list[tuple[int, object]], *, max_text_chars: int, texts_clean: bool = False
+) -> tuple[list[OutputRow], list[RowError]]:
+    """`texts_clean`: the caller found that no string in the rows can hold a character
+    `text_problem` refuses (comparisons.text.json_text_clean on the body they came from)."""
     rows: list[OutputRow] = []
     errors: list[RowError] = []
     for number, raw in raw_rows:
-        row, row_errors = _validate_row(number, raw, max_text_chars)
+        row, row_errors = _validate_row(number, raw, max_text_chars, texts_clean)
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
@@ -70,7 +75,9 @@ def validate_rows(raw_rows: list[tuple[int, object]], *, max_text_chars: int) ->
     return rows, errors
 
 
-def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow | None, list[RowError]]:
+def _validate_row(
+    number: int, raw: object, max_chars: int, texts_clean: bool = False
+) -> tuple[OutputRow | None, list[RowError]]:
     if not isinstance(raw, dict):
         return None, [RowError(number, "row", "must be a JSON object")]
     errors: list[RowError] = []
@@ -81,8 +88,9 @@ def _validate_row(number: int, raw: object, max_chars: int) -> tuple[OutputRow |
     for key in raw:
         if key not in ALLOWED_FIELDS:
             err(str(key)[:50], f"unknown field; allowed fields are {', '.join(ALLOWED_FIELDS)}")
-    for field, reason in text_problems({k: v for k, v in raw.items() if k in ALLOWED_FIELDS}, ""):
-        err(field, reason)
+    if not texts_clean:
+        for field, reason in text_problems({k: v for k, v in raw.items() if k in ALLOWED_FIELDS}, ""):
+            err(field, reason)
     prompt_id = _prompt_id(raw.get("prompt_id"), err)
     system = _system(raw.get("system"), err)
     response = _response(raw.get("response"), max_chars, err)

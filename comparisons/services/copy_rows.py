@@ -8,15 +8,23 @@ and `bulk_create` use, in the caller's transaction, so a failure anywhere later 
 COPY back with everything else (all or nothing). COPY returns no ids: with `ids=True` the
 primary keys are drawn from the table's sequence first (one statement for all rows), in
 ascending order, as `bulk_create` would have numbered them, and set on the instances.
-No signals are sent (bulk_create sends none either)."""
+No signals are sent (bulk_create sends none either).
+
+`insert_values` writes rows given as plain values, without a model instance per row (an
+upload's 100,000 responses): the values given are of each field's Python type (a foreign
+key's id under its attname), JSON fields are written as the ORM writes them (json.dumps's
+text; with an encoder, the ORM's own adaptation), and every field
+not given takes its default or, for auto_now / auto_now_add, one timestamp for all rows (the
+rows are written in one statement of one transaction)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from json import dumps
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 M = TypeVar("M", bound=Model)
 BATCH = 2000  # bulk_create's batch on other databases
@@ -60,3 +68,56 @@ def _next_ids(table: str, column: str, n: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n])
         return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def insert_values(
+    model: type[Model],
+    attnames: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ids: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[int]:
+    """INSERT `rows`, each the values of the fields `attnames` in that order; the others take
+    their defaults (see the module's docstring). Returns the new rows' primary keys, in order,
+    with `ids` (else []). `progress` as for `insert_rows`."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        insert_rows(model, objs, progress=progress)
+        return [int(obj.pk) for obj in objs] if ids else []
+    meta = model._meta
+    conn = connections[DEFAULT_DB_ALIAS]
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    given = [by_attname[name] for name in attnames]
+    template = model()
+    rest = [f for f in meta.concrete_fields if f.attname not in attnames and not f.primary_key]
+    constants = [f.get_db_prep_save(f.pre_save(template, True), conn) for f in rest]
+    json_at = [i for i, f in enumerate(given) if isinstance(f, JSONField)]
+    adapt = conn.ops.adapt_json_value  # what JSONField.get_db_prep_save ends in
+    encoders = {i: given[i].encoder for i in json_at}  # type: ignore[attr-defined]  # JSONField's
+    fields = given + rest
+    pks: list[int] = []
+    if ids:
+        assert meta.pk is not None and meta.pk.column is not None, "a concrete model has a primary key column"
+        pks = _next_ids(meta.db_table, meta.pk.column, len(rows))
+        fields = [meta.pk, *fields]
+    quote = conn.ops.quote_name
+    statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields if f.column)}) FROM STDIN"
+    with conn.cursor() as cursor, conn.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        for i, row in enumerate(rows, start=1):
+            values = list(row)
+            for at in json_at:
+                value = values[at]
+                if value is not None:
+                    # Without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends
+                    # (an empty list or object not dumped again for every row).
+                    if encoders[at] is not None:
+                        values[at] = adapt(value, encoders[at])
+                    else:
+                        values[at] = "[]" if value == [] else "{}" if value == {} else dumps(value)
+            copy.write_row([pks[i - 1], *values, *constants] if ids else [*values, *constants])
+            if progress and (i % BATCH == 0 or i == len(rows)):
+                progress(i)
+    return pks

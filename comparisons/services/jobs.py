@@ -1,11 +1,18 @@
 """Large uploads as jobs: the request validates rows and stores them on an UploadJob;
 a Celery task writes them with the same service as a direct upload (all or nothing).
 
+The rows are validated once, in the request. The job's payload holds them as validated, under
+a header naming the format and the SHA-256 of the rows' text; the task writes them only when
+the digest still matches, so rows changed after the request validated them (by hand in the
+database, or cut short) are refused, not written. A payload without that header (a job
+queued before this format) is validated again in full.
+
 Progress while the job writes lives in the cache (the write is one transaction, so the
 database cannot show it to another connection until it ends)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -21,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from comparisons import tasks
-from comparisons.errors import ServiceError
+from comparisons.errors import RowError, ServiceError
+from comparisons.ingest.gc_pause import gc_paused
 from comparisons.ingest.rows import OutputRow, validate_rows
 from comparisons.models import Study, UploadJob
 from comparisons.services.outputs import outputs_upload
@@ -31,6 +39,7 @@ HEARTBEAT_SECONDS = 20  # a running job says it is alive this often...
 HEARTBEAT_LOST_SECONDS = 120  # ...and is failed by the sweep when it has not for this long
 SUSPECT_SECONDS = 600  # a silent job is failed when a later sweep within this finds it silent again
 PENDING_REQUEUE_SECONDS = 60  # a job still pending this long lost its message: the sweep queues it again
+PAYLOAD_FORMAT = "lima-eval-rows/2"  # "<format> <sha256 of the rows' text>\n<rows' text>"
 
 
 def _progress_key(job_id: UUID) -> str:
@@ -77,7 +86,7 @@ def upload_job_create(*, study: Study, user: Any, rows: list[OutputRow], replace
             created_by=user,
             replace=replace,
             total_rows=len(rows),
-            payload=json.dumps([[row.row, row.as_json()] for row in rows]),
+            payload=_payload(rows),
         )
         # robust: with the broker down the job stays pending and the beat sweep queues it
         # (upload_jobs_queue_pending); the upload itself succeeds (issue 11).
@@ -94,18 +103,42 @@ def upload_job_run(*, job_id: str) -> bool:
     if not claimed:
         return False
     job = UploadJob.objects.select_related("study").get(pk=job_id)
-    raw = json.loads(job.payload)
-    rows, errors = validate_rows([(number, row) for number, row in raw], max_text_chars=10**9)
     key = _progress_key(job.pk)
-    with _heartbeat(str(job.pk)):
+    with _heartbeat(str(job.pk)), gc_paused():  # (comparisons/ingest/gc_pause.py)
+        rows, errors = _stored_rows(job.payload)
         _write(job, rows, errors, key)
     cache.delete(key)
     return True
 
 
+def _payload(rows: list[OutputRow]) -> str:
+    """The validated rows, field by field (OutputRow's order), under PAYLOAD_FORMAT's header."""
+    text = json.dumps(
+        [[r.row, r.prompt_id, r.prompt_text, r.turns, r.system, r.response, r.category, r.metadata] for r in rows]
+    )
+    return f"{PAYLOAD_FORMAT} {hashlib.sha256(text.encode()).hexdigest()}\n{text}"
+
+
+def _stored_rows(payload: str) -> tuple[list[OutputRow], list[RowError]]:
+    """The rows a job's payload holds, or the errors that refuse them."""
+    header, _, text = payload.partition("\n")
+    name, _, digest = header.partition(" ")
+    if name != PAYLOAD_FORMAT:  # a job queued before PAYLOAD_FORMAT: rows as OutputRow.as_json
+        raw = json.loads(payload)
+        return validate_rows([(number, row) for number, row in raw], max_text_chars=10**9)
+    if hashlib.sha256(text.encode()).hexdigest() != digest:
+        reason = "the stored rows differ from the rows the upload validated (changed or cut short); nothing was stored"
+        return [], [RowError(None, "payload", reason)]
+    rows = [
+        OutputRow(n, prompt_id, prompt, None if turns is None else tuple(map(tuple, turns)), *rest)
+        for n, prompt_id, prompt, turns, *rest in json.loads(text)
+    ]
+    return rows, []
+
+
 def _write(job: UploadJob, rows: list[OutputRow], errors: list, key: str) -> None:
     try:
-        if errors:  # cannot happen for rows the request validated; kept as a guard
+        if errors:  # rows the request validated pass; kept as a guard
             raise ServiceError("stored rows failed validation", errors)
         counts = outputs_upload(
             study=job.study, rows=rows, replace=job.replace, progress=lambda n: cache.set(key, n, 3600)

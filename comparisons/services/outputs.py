@@ -1,13 +1,14 @@
 """Storing uploaded model outputs: all or nothing, idempotent, with 409 on conflicts.
 
 New prompts and responses stream into PostgreSQL with COPY, in the upload's one transaction
-(comparisons/services/copy_rows.py); on SQLite they go through bulk_create."""
+(comparisons/services/copy_rows.py), as plain values (NewPrompt, NewResponse) rather than a
+model instance each; on SQLite they go through bulk_create."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,11 +24,34 @@ from comparisons.grading import (
 )
 from comparisons.ingest.rows import OutputRow
 from comparisons.models import Prompt, Response, Study, StudySystem, System
-from comparisons.reveal import Reveal, compile_patterns, find
-from comparisons.services.copy_rows import insert_rows
+from comparisons.reveal import Finder, Reveal
+from comparisons.services.copy_rows import insert_values
 
 BATCH = 2000
 LOOKUP_CHUNK = 5000
+PROMPT_VALUES = ("study_id", "external_id", "text", "turns", "category")
+RESPONSE_VALUES = ("prompt_id", "system_id", "text", "metadata", "length", "reveals", "masked_text")
+
+
+@dataclass(frozen=True, slots=True)
+class NewPrompt:
+    text: str
+    turns: list[dict[str, str]]
+    category: str
+
+
+@dataclass(slots=True)
+class NewResponse:
+    """A response to write: its prompt by external id (`prompt_pk` None when the prompt is new
+    in this upload too) and its system's id."""
+
+    prompt: str
+    prompt_pk: int | None
+    system_id: int
+    text: str
+    metadata: dict[str, Any]
+    reveals: list[str]
+    masked_text: str
 
 
 @dataclass(frozen=True)
@@ -69,12 +93,16 @@ def outputs_upload(
             raise InvalidInput(f"{len(errors)} continuation(s) cannot be compared turn by turn; nothing stored", errors)
         _flag_revealing([*new, *changed], study.systems.values_list("name", flat=True))
 
-        insert_rows(Prompt, prompts_new, ids=True)  # COPY on PostgreSQL (copy_rows.py)
+        prompt_pks = {external_id: prompt.pk for external_id, prompt in prompts.items()}
+        new_values = [(study.pk, eid, p.text, p.turns, p.category) for eid, p in prompts_new.items()]
+        # COPY on PostgreSQL (copy_rows.py)
+        prompt_pks.update(zip(prompts_new, insert_values(Prompt, PROMPT_VALUES, new_values, ids=True), strict=True))
         if prompts_changed:
             Prompt.objects.bulk_update(prompts_changed, ["text", "turns", "category"], batch_size=BATCH)
-        for response in new:
-            response.prompt_id = response.prompt.pk
-        insert_rows(Response, new, progress=progress)
+        values = [
+            (prompt_pks[r.prompt], r.system_id, r.text, r.metadata, len(r.text), r.reveals, r.masked_text) for r in new
+        ]
+        insert_values(Response, RESPONSE_VALUES, values, progress=progress)
         if changed:
             Response.objects.bulk_update(
                 changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
@@ -94,23 +122,25 @@ def outputs_upload(
     )
 
 
-def _flag_revealing(responses: list[Response], names: Iterable[str]) -> None:
+def _flag_revealing(responses: Sequence[Response | NewResponse], names: Iterable[str]) -> None:
     """Flag the responses that reveal their author (comparisons/reveal.py): the matches for
     the researcher, the masked text for raters."""
-    pattern = compile_patterns(names=list(names), extra=settings.LIMA_REVEAL_PATTERNS)
-    for response in responses:
-        found = _find_in_response(response.text, pattern)
+    turns = [dialogue_turns(response.text) for response in responses]
+    searched = [turn["content"] for each in turns if each for turn in each]
+    searched += [response.text for response, each in zip(responses, turns, strict=True) if each is None]
+    finder = Finder(searched, names=names, extra=settings.LIMA_REVEAL_PATTERNS)
+    for response, each in zip(responses, turns, strict=True):
+        found = _find_in_response(response.text, each, finder)
         response.reveals, response.masked_text = (found.matches, found.masked) if found else ([], "")
 
 
-def _find_in_response(text: str, pattern: re.Pattern[str]) -> Reveal | None:
+def _find_in_response(text: str, turns: list[dict[str, str]] | None, finder: Finder) -> Reveal | None:
     """`find` on a response; a dialogue's turns are searched and masked one by one, so that its
     masked text is still the canonical JSON of its turns (a system named "content" never masks
     a key, and no match spans two turns)."""
-    turns = dialogue_turns(text)
     if turns is None:
-        return find(text, pattern)
-    found = [find(turn["content"], pattern) for turn in turns]
+        return finder.find(text)
+    found = [finder.find(turn["content"]) for turn in turns]
     if not any(found):
         return None
     matches = list(dict.fromkeys(m for f in found if f for m in f.matches))[:20]
@@ -139,16 +169,20 @@ def response_kind_errors(study: Study, rows: list[OutputRow]) -> list[RowError]:
 
 
 def continuation_errors(
-    study: Study, rows: list[OutputRow], new: list[Response], changed: list[Response]
+    study: Study, rows: list[OutputRow], new: list[NewResponse], changed: list[Response]
 ) -> list[RowError]:
     """A per-turn study compares continuations turn by turn, so every response to a prompt must
     have the same assistant turns and the same user turns in between (comparisons.grading
     .dialogue_skeleton): one error per upload row that differs from the prompt's other responses."""
     if not study.per_turn or not (new or changed):
         return []
-    written = {(r.prompt.external_id, r.system_id): r.text for r in [*new, *changed]}
+    written = {(r.prompt, r.system_id): r.text for r in new} | {
+        (r.prompt.external_id, r.system_id): r.text for r in changed
+    }
     texts: dict[str, dict[int, str]] = {}
-    stored_prompts = {r.prompt.pk: r.prompt.external_id for r in [*new, *changed] if r.prompt.pk is not None}
+    stored_prompts = {r.prompt_pk: r.prompt for r in new if r.prompt_pk is not None} | {
+        r.prompt.pk: r.prompt.external_id for r in changed
+    }
     for prompt_id, system_id, text in Response.objects.filter(prompt_id__in=list(stored_prompts)).values_list(
         "prompt_id", "system_id", "text"
     ):
@@ -215,28 +249,27 @@ def _resolve_systems(study: Study, rows: list[OutputRow]) -> tuple[dict[str, Sys
 
 def _resolve_prompts(
     study: Study, rows: list[OutputRow], replace: bool
-) -> tuple[dict[str, Prompt], list[Prompt], list[Prompt]]:
-    """The upload's prompts by external id (stored or new), the new ones, and the stored ones
-    it changes (only with `replace`). A new prompt needs its text; a stored one that differs
-    is a conflict unless replaced."""
+) -> tuple[dict[str, Prompt], dict[str, NewPrompt], list[Prompt]]:
+    """The upload's stored prompts by external id, its new ones, and the stored ones it
+    changes (only with `replace`). A new prompt needs its text; a stored one that differs is
+    a conflict unless replaced."""
     given, categories = _given_prompts(rows)
     ids = list(dict.fromkeys(row.prompt_id for row in rows))
     prompts = _stored_prompts(study, ids)
     errors: list[RowError] = []
     conflicts: list[RowError] = []
-    new: list[Prompt] = []
+    new: dict[str, NewPrompt] = {}
     changed: list[Prompt] = []
     for external_id in ids:
         row = given.get(external_id)
         turns = [{"role": r, "content": c} for r, c in row.turns] if row and row.turns else []
         stored = prompts.get(external_id)
         if stored is None:
-            made = _new_prompt(study, external_id, row, turns, categories.get(external_id, ""), rows)
+            made = _new_prompt(external_id, row, turns, categories.get(external_id, ""), rows)
             if isinstance(made, RowError):
                 errors.append(made)
             else:
-                prompts[external_id] = made
-                new.append(made)
+                new[external_id] = made
             continue
         category = categories.get(external_id)
         differs = _prompt_differences(stored, row, turns, category, rows)
@@ -276,6 +309,12 @@ def _given_prompts(rows: list[OutputRow]) -> tuple[dict[str, OutputRow], dict[st
 
 
 def _stored_prompts(study: Study, ids: list[str]) -> dict[str, Prompt]:
+    """The study's stored prompts among `ids`: all of the study's read at once when they are
+    not many more than `ids` (a first upload reads none), else looked up by id in chunks."""
+    stored = Prompt.objects.filter(study=study)
+    if stored.count() <= 2 * len(ids):
+        wanted = set(ids)
+        return {p.external_id: p for p in stored if p.external_id in wanted}
     prompts: dict[str, Prompt] = {}
     for chunk in _chunks(ids, LOOKUP_CHUNK):
         for prompt in Prompt.objects.filter(study=study, external_id__in=chunk):
@@ -284,18 +323,17 @@ def _stored_prompts(study: Study, ids: list[str]) -> dict[str, Prompt]:
 
 
 def _new_prompt(
-    study: Study,
     external_id: str,
     row: OutputRow | None,
     turns: list[dict[str, str]],
     category: str,
     rows: list[OutputRow],
-) -> Prompt | RowError:
+) -> NewPrompt | RowError:
     """A prompt not stored yet, or the error of its first row when no row gives its text."""
     if row is None or row.prompt_text is None:  # (rows in `given` have a prompt text)
         first = next(r for r in rows if r.prompt_id == external_id)
         return RowError(first.row, "prompt", f"is required the first time prompt_id {external_id!r} is uploaded")
-    return Prompt(study=study, external_id=external_id, text=row.prompt_text, turns=turns, category=category)
+    return NewPrompt(text=row.prompt_text, turns=turns, category=category)
 
 
 def _prompt_differences(
@@ -312,7 +350,10 @@ def _prompt_differences(
 
 def _resolve_responses(
     rows: list[OutputRow], prompts: dict[str, Prompt], systems: dict[str, System], replace: bool
-) -> tuple[list[Response], list[Response], int]:
+) -> tuple[list[NewResponse], list[Response], int]:
+    """The responses to write (their prompts stored or new), the stored ones to replace, and how
+    many rows change nothing; a row that differs from a stored response is a conflict unless
+    replaced. `prompts`: the stored ones."""
     stored: dict[tuple[int, int], Response] = {}
     prompt_pks = [p.pk for p in prompts.values() if p.pk is not None]
     for chunk in _chunks(prompt_pks, LOOKUP_CHUNK):
@@ -320,7 +361,7 @@ def _resolve_responses(
             "id", "prompt_id", "system_id", "text", "metadata"
         ):
             stored[(response.prompt_id, response.system_id)] = response
-    new: list[Response] = []
+    new: list[NewResponse] = []
     changed: list[Response] = []
     conflicts: list[RowError] = []
     seen: set[tuple[str, str]] = set()
@@ -330,13 +371,12 @@ def _resolve_responses(
             unchanged += 1
             continue
         seen.add((row.prompt_id, row.system))
-        prompt, system = prompts[row.prompt_id], systems[row.system]
-        existing = stored.get((prompt.pk, system.pk)) if prompt.pk else None
+        prompt, system = prompts.get(row.prompt_id), systems[row.system]
+        existing = stored.get((prompt.pk, system.pk)) if prompt else None
         metadata = row.metadata if row.metadata is not None else {}
         if existing is None:
-            new.append(
-                Response(prompt=prompt, system=system, text=row.response, metadata=metadata, length=len(row.response))
-            )
+            pk = prompt.pk if prompt else None
+            new.append(NewResponse(row.prompt_id, pk, system.pk, row.response, metadata, [], ""))
         elif existing.text == row.response and (row.metadata is None or existing.metadata == row.metadata):
             unchanged += 1
         elif replace:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from comparisons.errors import InvalidInput, RowError
+from comparisons.ingest.gc_pause import gc_paused
 from comparisons.ingest.parse import JSON, JSONL, decode, parse_rows
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Study, UploadJob
@@ -22,14 +23,17 @@ def outputs_receive(
     """All or nothing: any bad row raises InvalidInput listing row, field and reason.
     `LIMA_ASYNC_UPLOAD_ROWS` rows or more become an UploadJob (returned); fewer are stored now."""
     check_upload_allowed(study, replace=replace)
-    parsed = parse_rows(text, fmt=fmt, field_name=field_name, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
-    rows, row_errors = validate_rows(parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS)
-    errors = sorted(parsed.errors + row_errors + response_kind_errors(study, rows), key=lambda e: e.row or 0)
-    if errors:
-        raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
-    if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
-        return upload_job_create(study=study, user=user, rows=rows, replace=replace)
-    return outputs_upload(study=study, rows=rows, replace=replace)
+    with gc_paused():  # (comparisons/ingest/gc_pause.py)
+        parsed = parse_rows(text, fmt=fmt, field_name=field_name, max_rows=settings.LIMA_UPLOAD_MAX_ROWS)
+        rows, row_errors = validate_rows(
+            parsed.rows, max_text_chars=settings.LIMA_MAX_TEXT_CHARS, texts_clean=parsed.texts_clean
+        )
+        errors = sorted(parsed.errors + row_errors + response_kind_errors(study, rows), key=lambda e: e.row or 0)
+        if errors:
+            raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
+        if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
+            return upload_job_create(study=study, user=user, rows=rows, replace=replace)
+        return outputs_upload(study=study, rows=rows, replace=replace)
 
 
 def too_big(size: int, field: str) -> InvalidInput:

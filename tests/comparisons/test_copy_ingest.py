@@ -10,7 +10,8 @@ from django.forms.models import model_to_dict
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Prompt, Response, Study, System
 from comparisons.services import outputs_upload
-from comparisons.services.copy_rows import BATCH, insert_rows
+from comparisons.services.copy_rows import BATCH, insert_rows, insert_values
+from comparisons.services.outputs import PROMPT_VALUES, RESPONSE_VALUES
 from tests.comparisons.helpers import create_study, rows_for, upload
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
@@ -73,6 +74,34 @@ def test_copy_writes_the_rows_bulk_create_writes(api):
     assert len(resp_a) == 7 and _values(resp_a, {"id", "prompt"}) == _values(resp_b, {"id", "prompt"})
     assert all(r.created_at and r.updated_at for r in resp_a)  # auto_now_add / auto_now applied
     assert resp_a[1].metadata == {"temperature": 0.7, "nested": {"k": [1, None, "ü"]}, "n": 1}
+
+
+@pytest.mark.django_db
+def test_copy_of_plain_values_writes_the_rows_bulk_create_writes(api):
+    """The upload's writer (no model instance per row) against bulk_create of the same rows."""
+    create_study(api, slug="a")
+    create_study(api, slug="b")
+    a, b = Study.objects.get(slug="a"), Study.objects.get(slug="b")
+    system = System.objects.get(name="GPT-4")
+    bulk = _prompts(b, "p")
+    Prompt.objects.bulk_create(bulk)
+    values = [tuple(getattr(p, name) for name in PROMPT_VALUES) for p in _prompts(a, "p")]
+    pks = insert_values(Prompt, PROMPT_VALUES, values, ids=True)
+    assert len(pks) == 7 and pks == sorted(pks) and [p.pk for p in Prompt.objects.filter(study=a)] == pks
+    copied = list(Prompt.objects.filter(study=a))
+    stored_b = Prompt.objects.filter(study=b).order_by("external_id")
+    assert _values(copied, {"id", "study"}) == _values(list(stored_b), {"id", "study"})
+    insert_values(
+        Response, RESPONSE_VALUES, [[getattr(r, n) for n in RESPONSE_VALUES] for r in _responses(copied, system)]
+    )
+    Response.objects.bulk_create(_responses(bulk, system))
+    by = ("prompt__external_id",)
+    resp_a = list(Response.objects.filter(prompt__study=a).order_by(*by))
+    resp_b = list(Response.objects.filter(prompt__study=b).order_by(*by))
+    assert len(resp_a) == 7 and _values(resp_a, {"id", "prompt"}) == _values(resp_b, {"id", "prompt"})
+    assert all(r.created_at and r.updated_at for r in resp_a)  # auto_now_add / auto_now applied
+    assert resp_a[1].metadata == {"temperature": 0.7, "nested": {"k": [1, None, "ü"]}, "n": 1}
+    assert resp_a[3].reveals == ["GPT-4"] and resp_a[3].masked_text == "[model]"
 
 
 @pytest.mark.django_db

@@ -1,0 +1,95 @@
+"""The upload's shortcuts refuse and keep exactly what the full checks do: one scan of the
+body for refused characters (text.json_text_clean) and number checks only where a number
+could be refused (text.needs_number_checks)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from comparisons.ingest.parse import JSONL, parse_rows
+from comparisons.ingest.rows import validate_rows
+from comparisons.text import (
+    _PLAIN,
+    _STRICT,
+    JSONRefused,
+    json_text_clean,
+    loads_strict,
+    needs_number_checks,
+    text_problems,
+)
+
+PIECES = ["a", "é", "\x00", "\u202e", "\u200f", "\u061c", "\ud800", "\udfff", "🙂", "\\", '"', "u0000", "\n", " "]
+
+
+def _doc(rng: random.Random) -> dict:
+    def text() -> str:
+        return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
+
+    return {text(): [text(), {text(): text()}], "response": text()}
+
+
+def test_a_body_the_scan_finds_clean_holds_no_refused_text():
+    rng = random.Random(5)
+    clean = refused = 0
+    for _ in range(20_000):
+        doc = _doc(rng)
+        body = json.dumps(doc, ensure_ascii=rng.random() < 0.5)
+        problems = list(text_problems(doc, ""))
+        if json_text_clean(body):
+            assert not problems, body
+            clean += 1
+        refused += bool(problems)
+    assert clean > 200 and refused > 1000  # both kinds were tried
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u202E", "\\u202e", "\\uD800", "\\udfff", "\\u2066", "\\u061C"])
+def test_an_escaped_refused_character_is_not_clean(escape):
+    assert not json_text_clean('{"response": "x' + escape + '"}')
+
+
+def test_numbers_parsed_without_checks_are_the_numbers_the_checks_keep():
+    rng = random.Random(6)
+    for _ in range(20_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 22))).lstrip("0") or "0"
+        token = rng.choice(["", "-"]) + digits
+        if rng.random() < 0.5:
+            token += "." + str(rng.randint(0, 10**6)) + rng.choice(["", f"e{rng.randint(-400, 400)}", "E+2"])
+        text = f'{{"n": [{token}]}}'
+        try:
+            strict = _STRICT.decode(text)
+        except JSONRefused:
+            assert needs_number_checks(text), text
+            with pytest.raises(JSONRefused):
+                loads_strict(text)
+            continue
+        assert loads_strict(text) == strict
+        if not needs_number_checks(text):
+            assert _PLAIN.decode(text) == strict
+
+
+@pytest.mark.parametrize("line", ["NaN", '{"a": Infinity}', "[-Infinity]", "9223372036854775808", "1e999"])
+def test_a_number_the_checks_refuse_is_still_refused_in_json_lines(line):
+    parsed = parse_rows('{"prompt_id": 1}\n' + line, fmt=JSONL, field_name="body", max_rows=10)
+    assert [e.row for e in parsed.errors] == [2]
+
+
+def test_a_bom_inside_json_lines_is_reported_as_json_loads_reports_it():
+    parsed = parse_rows('{"a": 1}\n\ufeff{"a": 2}', fmt=JSONL, field_name="body", max_rows=10)
+    assert [(e.row, e.reason) for e in parsed.errors] == [
+        (2, "invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) (column 1)")
+    ]
+
+
+def test_rows_validated_with_the_body_scan_give_the_errors_of_the_full_check():
+    lines = [
+        {"prompt_id": "p1", "prompt": "q", "system": "A1", "response": "fine"},
+        {"prompt_id": "p2", "prompt": "q\u202e", "system": "A1", "response": "x", "metadata": {"k\x00": 1}},
+    ]
+    body = "\n".join(json.dumps(line) for line in lines)
+    parsed = parse_rows(body, fmt=JSONL, field_name="body", max_rows=10)
+    assert not parsed.texts_clean
+    rows, errors = validate_rows(parsed.rows, max_text_chars=100, texts_clean=parsed.texts_clean)
+    assert [(e.row, e.field) for e in errors] == [(2, "prompt"), (2, "metadata")] and len(rows) == 1

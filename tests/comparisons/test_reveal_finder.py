@@ -1,0 +1,70 @@
+"""`reveal.Finder` (the upload's search for responses that name their author) finds and masks
+exactly what `find` with the whole pattern does, text by text."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from comparisons.reveal import PATTERNS, Finder, compile_patterns, find
+
+WORDS = [
+    "as", "an", "a", "AI", "ai", "artificial", "intelligence", "language", "model", "large", "I'm", "I", "am",
+    "just", "chatbot", "assistant", "developed", "made", "by", "OpenAI", "Anthropic", "Google", "DeepMind",
+    "Meta", "Mistral", "LMSYS", "xAI", "ChatGPT", "GPT-4", "GPT-3.5-turbo", "gpt4o", "Claude", "Claude-2",
+    "Bard", "LLaMA-2", "llama", "PaLM 2", "Bing", "Chat", "Qwen", "tulu", "Tulu", "LIMA", "lima", "Lima",
+    "beans", "x", "_", "-", ",", ".", "'", "\n", "\t", "  ", "é", "ſ", "K", "İ", "\u00a0", "🙂", "4", "2",
+]  # fmt: skip
+NAMES = ["Tulu", "LIMA", "GPT-4", "A", "C++"]
+
+
+def _texts(seed: int, n: int, words: list[str]) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(words) + rng.choice([" ", "", " ", "\n"]) for _ in range(rng.randint(0, 14)))
+        for _ in range(n)
+    ]
+
+
+def _same(texts: list[str], names: list[str], extra: list[str]) -> None:
+    finder, pattern = Finder(texts, names=names, extra=extra), compile_patterns(names=names, extra=extra)
+    for text in texts:
+        assert finder.find(text) == find(text, pattern), text
+
+
+def test_the_finder_finds_what_the_whole_pattern_finds_in_random_texts():
+    _same(_texts(1, 20_000, WORDS), NAMES, [])
+
+
+def test_the_finder_finds_what_the_whole_pattern_finds_in_ascii_texts():
+    ascii_words = [w for w in WORDS if w.isascii()]
+    _same(_texts(2, 20_000, ascii_words), NAMES, [])
+    _same(_texts(3, 5_000, ascii_words), [], [])
+
+
+def test_texts_that_trip_no_built_in_pattern_are_searched_for_names_alone():
+    texts = [f"{name} says: a fairly ordinary answer {i}." for i, name in enumerate(["Tulu", "LIMA", "xTulu"] * 50)]
+    finder = Finder(texts, names=NAMES, extra=[])
+    assert finder.checks == []  # no built-in pattern can match these texts
+    _same(texts, NAMES, [])
+    assert [f.masked if f else None for f in map(finder.find, texts[:3])] == [
+        "[name removed] says: a fairly ordinary answer 0.",
+        "[name removed] says: a fairly ordinary answer 1.",
+        None,
+    ]
+
+
+def test_an_operator_pattern_is_honoured_by_the_finder():
+    texts = _texts(4, 3_000, [w for w in WORDS if w.isascii()]) + ["made by Acme Labs", "acme"]
+    _same(texts, NAMES, [r"Acme\s+Labs", r"(?i:\bACME\b)"])
+    assert Finder(texts, names=NAMES, extra=[r"Acme\s+Labs"]).find("made by Acme Labs") is not None
+
+
+def test_the_built_in_patterns_hold_no_upper_case_escape_that_lower_case_would_change():
+    assert not re.search(r"\\[A-Z]", "".join(PATTERNS))
+
+
+def test_a_text_that_is_not_ascii_takes_the_whole_pattern():
+    texts = ["aſ an AI", "I\u00a0am an AI", "Tulu says: a plain answer"]  # (a long s matches "s" ignoring case)
+    finder = Finder(texts, names=NAMES, extra=[])
+    assert [f.matches if f else None for f in map(finder.find, texts)] == [["aſ an AI"], ["I\u00a0am an AI"], ["Tulu"]]
