@@ -160,8 +160,7 @@ def results_refresh(*, study_id: int, resample: bool | None = None) -> ResultSna
     study = Study.objects.filter(pk=study_id).select_related("focal_system").first()
     if study is None:
         return None
-    from results.digest import outputs_unchanged, study_digest  # noqa: PLC0415  (numpy loads here, not with URLs)
-    from results.loading import study_columns  # noqa: PLC0415
+    from results.loading import study_columns  # noqa: PLC0415  (numpy loads here, not with the URLs)
 
     params = Params(seed=study.seed)
     version = votes_version(study)
@@ -190,19 +189,25 @@ def results_refresh(*, study_id: int, resample: bool | None = None) -> ResultSna
             "computed_at": timezone.now().isoformat(),
         }
     snapshot = results_store(study=study, key=DEFAULT_KEY, data=data)
-    stored_digest = ResultSnapshot.objects.filter(study=study, key=DIGEST_KEY).values_list("data", flat=True).first()
-    digest = study_digest(study, columns, version, stored_digest)
-    from results.options import category_breakdown_refresh, several_categories  # noqa: PLC0415  (numpy, as above)
+    _digest_refresh(study=study, columns=columns, load=load, version=version, n_votes=data["n_votes"])
+    return snapshot
 
+
+def _digest_refresh(*, study: Study, columns: StudyColumns, load: VoteLoad, version: str, n_votes: int) -> None:
+    """With each default refresh: the dashboard digest (results.digest) and the breakdown by
+    category (results.options), from the same columns and counted votes."""
+    from results.digest import outputs_unchanged, study_digest  # noqa: PLC0415  (numpy loads here, not with URLs)
+    from results.options import category_breakdown_refresh, several_categories  # noqa: PLC0415
+
+    stored = ResultSnapshot.objects.filter(study=study, key=DIGEST_KEY).values_list("data", flat=True).first()
+    digest = study_digest(study, columns, version, stored)
     # whether the prompts have several categories changes only with new outputs, as the counts do
-    if stored_digest and "several_categories" in stored_digest and outputs_unchanged(version, stored_digest):
-        several = bool(stored_digest["several_categories"])
+    if stored and "several_categories" in stored and outputs_unchanged(version, stored):
+        several = bool(stored["several_categories"])
     else:
         several = several_categories(study)
-    digest = {**digest, "n_votes": data["n_votes"], "several_categories": several}
-    results_store(study=study, key=DIGEST_KEY, data=digest)
+    results_store(study=study, key=DIGEST_KEY, data={**digest, "n_votes": n_votes, "several_categories": several})
     category_breakdown_refresh(study=study, table=load.table, version=version, several=several)
-    return snapshot
 
 
 def resample_due(previous: dict[str, Any] | None, version: str, n_votes: int) -> bool:
