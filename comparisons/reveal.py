@@ -66,6 +66,18 @@ def _names_alone(names: Iterable[str]) -> re.Pattern[str] | None:
 # lets the engine skip to them; a case-insensitive alternation tries every branch at every
 # character. (PATTERNS hold no upper-case escapes such as \S, which lower() would change.)
 _LOWER_CHECKS = [re.compile(p.lower().removeprefix(r"\b")) for p in PATTERNS]
+# Words without which each of PATTERNS (in that order) cannot match a text's lower case, tested
+# first with `in` (a C substring search, far faster than the engine's stops at every letter that
+# may start a match); None: the pattern is searched for anyway.
+_NEEDS: list[tuple[str, ...] | None] = [
+    ("by",),  # "... by <maker>"
+    ("openai", "anthropic", "deepmind", "lmsys"),
+    ("gpt", "claude", "bard", "llama", "vicuna", "palm", "mixtral", "qwen", "gemini", "copilot", "bing"),
+    None,  # "as an AI": "as" and "ai" are in too many words to rule anything out
+    ("language",),  # "as a (large) language model"
+    None,  # "I'm an AI", "I am a chatbot": as common
+]
+assert len(_NEEDS) == len(PATTERNS)
 
 
 def compile_patterns(*, names: Iterable[str] = (), extra: Iterable[str] = ()) -> re.Pattern[str]:
@@ -111,7 +123,11 @@ class Finder:
         self.checks: list[re.Pattern[str]] | None = None
         if not any(_valid(p) for p in extra):
             ascii_texts = "\x00".join(t for t in texts if t.isascii()).lower()
-            self.checks = [check for check in _LOWER_CHECKS if check.search(ascii_texts)]
+            self.checks = [
+                check
+                for check, needs in zip(_LOWER_CHECKS, _NEEDS, strict=True)
+                if (needs is None or any(word in ascii_texts for word in needs)) and check.search(ascii_texts)
+            ]
 
     def find(self, text: str) -> Reveal | None:
         if self.checks is None or not text.isascii():

@@ -20,7 +20,8 @@ rows are written in one statement of one transaction)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from json import dumps
+from json import JSONEncoder, dumps
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -64,6 +65,29 @@ def insert_rows(
         obj._state.adding, obj._state.db = False, conn.alias
 
 
+def json_dumper() -> Callable[[Any], str]:
+    """`json.dumps` with its defaults, made once for many values: `dumps` builds its C encoder
+    anew on every call, which costs more than encoding a small object (an upload's metadata).
+    The same text, the same errors (a value the encoder refuses is dumped again by `dumps`,
+    which raises); `dumps` itself where the C encoder is missing."""
+    if c_make_encoder is None:
+        return dumps
+    default = JSONEncoder().default
+    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan)
+    encode = c_make_encoder({}, default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+
+    def dump(value: Any) -> str:
+        nonlocal encode
+        try:
+            return "".join(encode(value, 0))
+        except Exception:
+            # the circular-reference markers may hold the failed value's containers: start anew
+            encode = c_make_encoder({}, default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+            return dumps(value)  # raises as json.dumps does
+
+    return dump
+
+
 def _next_ids(table: str, column: str, n: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n])
@@ -98,6 +122,7 @@ def insert_values(
     adapt = conn.ops.adapt_json_value  # what JSONField.get_db_prep_save ends in
     encoders = {i: given[i].encoder for i in json_at}  # type: ignore[attr-defined]  # JSONField's
     fields = given + rest
+    dump = json_dumper()
     pks: list[int] = []
     if ids:
         assert meta.pk is not None and meta.pk.column is not None, "a concrete model has a primary key column"
@@ -116,7 +141,7 @@ def insert_values(
                     if encoders[at] is not None:
                         values[at] = adapt(value, encoders[at])
                     else:
-                        values[at] = "[]" if value == [] else "{}" if value == {} else dumps(value)
+                        values[at] = "[]" if value == [] else "{}" if value == {} else dump(value)
             copy.write_row([pks[i - 1], *values, *constants] if ids else [*values, *constants])
             if progress and (i % BATCH == 0 or i == len(rows)):
                 progress(i)

@@ -1,10 +1,13 @@
 """A job writes the rows its request validated, validated once: the payload carries them with
-a digest, and rows changed after the request (or a payload cut short) store nothing. A job
-queued before the digest format is validated again in full."""
+a digest (compressed, or as text in the format before), and rows changed after the request (or
+a payload cut short or garbled) store nothing. A job queued before the digest format is
+validated again in full."""
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 
 import pytest
 from django.forms.models import model_to_dict
@@ -12,7 +15,7 @@ from django.forms.models import model_to_dict
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Prompt, Response, Study, UploadJob
 from comparisons.services import outputs_upload, upload_job_run
-from comparisons.services.jobs import _payload, _stored_rows
+from comparisons.services.jobs import PAYLOAD_FORMAT, PLAIN_FORMAT, _payload, _stored_rows
 from tests.comparisons.helpers import create_study, rows_for
 
 pytestmark = pytest.mark.django_db
@@ -59,14 +62,39 @@ def _stored(slug: str) -> list[dict]:
     )
 
 
+def _unpack(payload: str) -> tuple[str, str]:
+    """(header, the rows' text) of a payload in PAYLOAD_FORMAT."""
+    header, packed = payload.split("\n", 1)
+    assert header.startswith(PAYLOAD_FORMAT + " ")
+    return header, zlib.decompress(base64.b64decode(packed)).decode()
+
+
+def _pack(header: str, text: str) -> str:
+    return f"{header}\n{base64.b64encode(zlib.compress(text.encode())).decode()}"
+
+
+def _plain(payload: str) -> str:
+    """The same payload in the format before (PLAIN_FORMAT: the rows' text as is)."""
+    header, text = _unpack(payload)
+    return f"{PLAIN_FORMAT} {header.split(' ', 1)[1]}\n{text}"
+
+
 def test_the_payload_gives_back_the_validated_rows():
     rows = _validated(_rows())
     assert _stored_rows(_payload(rows)) == (rows, [])
+    assert _stored_rows(_plain(_payload(rows))) == (rows, [])  # a job queued in the format before
 
 
-def test_a_job_stores_what_a_direct_upload_of_the_same_rows_stores(api):
+def test_the_payload_is_compressed():
+    rows = _validated(rows_for(500, ["LIMA", "GPT-4"]))
+    payload = _payload(rows)
+    assert len(payload) * 5 < len(_plain(payload))
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["compressed", "format-before"])
+def test_a_job_stores_what_a_direct_upload_of_the_same_rows_stores(api, plain):
     rows = _validated(_rows())
-    job = _job(api, "job", _payload(rows), len(rows))
+    job = _job(api, "job", _plain(_payload(rows)) if plain else _payload(rows), len(rows))
     assert upload_job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == "succeeded" and job.counts["created"] == 8 and job.payload == ""
@@ -84,15 +112,41 @@ def test_a_job_stores_what_a_direct_upload_of_the_same_rows_stores(api):
         (lambda text: text[: len(text) // 2], "cut short"),
     ],
 )
-def test_rows_changed_after_the_request_validated_them_store_nothing(api, change, what):
-    header, text = _payload(_validated(_rows())).split("\n", 1)
-    job = _job(api, "job", f"{header}\n{change(text)}", 8)
+@pytest.mark.parametrize("plain", [False, True], ids=["compressed", "format-before"])
+def test_rows_changed_after_the_request_validated_them_store_nothing(api, change, what, plain):
+    payload = _payload(_validated(_rows()))
+    header, text = _plain(payload).split("\n", 1) if plain else _unpack(payload)
+    changed = f"{header}\n{change(text)}" if plain else _pack(header, change(text))
+    _assert_refused(_job(api, "job", changed, 8), what)
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (lambda packed: packed[: len(packed) // 2], "cut short"),
+        (lambda packed: packed[:-12] + packed[-12:].swapcase(), "letters changed"),
+        (lambda packed: packed[:40] + "!" + packed[41:], "not base64"),
+        (lambda packed: packed[:40] + "é" + packed[41:], "not ASCII"),
+        (lambda packed: base64.b64encode(b"not zlib").decode(), "not a zlib stream"),
+        (lambda packed: "", "empty"),
+    ],
+)
+def test_a_garbled_compressed_payload_stores_nothing(api, change, what):
+    header, packed = _payload(_validated(_rows())).split("\n", 1)
+    _assert_refused(_job(api, "job", f"{header}\n{change(packed)}", 8), what)
+
+
+def _assert_refused(job: UploadJob, what: str) -> None:
     assert upload_job_run(job_id=str(job.pk)), what
     job.refresh_from_db()
-    assert job.status == "failed" and job.error_status == 400
-    assert (
-        job.errors[1]["field"] == "payload" and "differ from the rows the upload validated" in job.errors[1]["reason"]
-    )
+    assert job.status == "failed" and job.error_status == 400, what
+    assert job.errors[0]["detail"] == "stored rows failed validation"
+    assert job.errors[1] == {
+        "row": None,
+        "field": "payload",
+        "reason": "the stored rows differ from the rows the upload validated (changed or cut short); "
+        "nothing was stored",
+    }, what
     assert not Response.objects.exists() and not Prompt.objects.exists()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 
+from comparisons import reveal
 from comparisons.reveal import PATTERNS, Finder, compile_patterns, find
 
 WORDS = [
@@ -68,3 +69,31 @@ def test_a_text_that_is_not_ascii_takes_the_whole_pattern():
     texts = ["aſ an AI", "I\u00a0am an AI", "Tulu says: a plain answer"]  # (a long s matches "s" ignoring case)
     finder = Finder(texts, names=NAMES, extra=[])
     assert [f.matches if f else None for f in map(finder.find, texts)] == [["aſ an AI"], ["I\u00a0am an AI"], ["Tulu"]]
+
+
+def test_each_built_in_pattern_needs_the_words_the_finder_looks_for_first():
+    """reveal._NEEDS: wherever a built-in pattern matches a text's lower case, one of its words
+    is in it (so a text without any of them cannot match it)."""
+    words = [w for w in WORDS if w.isascii()] + ["By", "BY", "gpt", "GPT4", "Vicuna", "Mixtral", "Gemini", "Copilot"]
+    near = ["developed", "made", "built", "by", "OpenAI", "Google", "DeepMind", "Meta", "AI", "as", "a", "large"]
+    near += ["language", "model", "I'm", "I", "am", "an", "\t", "x"]
+    texts = [t.lower() for t in _texts(6, 40_000, words) + _texts(8, 20_000, near)] + [
+        "developed\tby openai", "as a large\nlanguage model", "as  a\tlanguage model",
+        "bing  chat", "palm2", "i am just an ai",
+    ]  # fmt: skip
+    matched = [0] * len(PATTERNS)
+    for text in texts:
+        for i, (check, needs) in enumerate(zip(reveal._LOWER_CHECKS, reveal._NEEDS, strict=True)):
+            if needs is not None and check.search(text):
+                matched[i] += 1
+                assert any(word in text for word in needs), (i, text)
+    assert all(matched[i] > 0 for i, needs in enumerate(reveal._NEEDS) if needs is not None), matched
+
+
+def test_the_finder_finds_what_the_whole_pattern_finds_text_by_text():
+    """A Finder of one text each, so that the words it looks for first rule out some patterns
+    and not others from one text to the next."""
+    for text in _texts(7, 4_000, [w for w in WORDS if w.isascii()][:40] + ["fairly", "says", "by", "model"]):
+        _same([text], NAMES, [])
+    for text in ["LIMA says: a fairly ordinary answer.", "made by OpenAI", "as a language model, LIMA"]:
+        _same([text], NAMES, [])
