@@ -52,6 +52,17 @@ def _values(objs: list, skip: set[str]) -> list[dict]:
     return [{k: v for k, v in model_to_dict(o).items() if k not in skip} for o in objs]
 
 
+def _same_responses(a: Study, b: Study) -> list[Response]:
+    """The responses of study ``a`` (written by COPY), checked equal to study ``b``'s (bulk_create)."""
+    by = ("prompt__external_id",)
+    resp_a = list(Response.objects.filter(prompt__study=a).order_by(*by))
+    resp_b = list(Response.objects.filter(prompt__study=b).order_by(*by))
+    assert len(resp_a) == 7 and _values(resp_a, {"id", "prompt"}) == _values(resp_b, {"id", "prompt"})
+    assert all(r.created_at and r.updated_at for r in resp_a)  # auto_now_add / auto_now applied
+    assert resp_a[1].metadata == {"temperature": 0.7, "nested": {"k": [1, None, "ü"]}, "n": 1}
+    return resp_a
+
+
 @pytest.mark.django_db
 def test_copy_writes_the_rows_bulk_create_writes(api):
     create_study(api, slug="a")
@@ -68,12 +79,7 @@ def test_copy_writes_the_rows_bulk_create_writes(api):
     stored_a = Prompt.objects.filter(study=a).order_by("external_id")
     stored_b = Prompt.objects.filter(study=b).order_by("external_id")
     assert _values(list(stored_a), {"id", "study"}) == _values(list(stored_b), {"id", "study"})
-    by = ("prompt__external_id",)
-    resp_a = list(Response.objects.filter(prompt__study=a).order_by(*by))
-    resp_b = list(Response.objects.filter(prompt__study=b).order_by(*by))
-    assert len(resp_a) == 7 and _values(resp_a, {"id", "prompt"}) == _values(resp_b, {"id", "prompt"})
-    assert all(r.created_at and r.updated_at for r in resp_a)  # auto_now_add / auto_now applied
-    assert resp_a[1].metadata == {"temperature": 0.7, "nested": {"k": [1, None, "ü"]}, "n": 1}
+    _same_responses(a, b)
 
 
 @pytest.mark.django_db
@@ -95,12 +101,7 @@ def test_copy_of_plain_values_writes_the_rows_bulk_create_writes(api):
         Response, RESPONSE_VALUES, [[getattr(r, n) for n in RESPONSE_VALUES] for r in _responses(copied, system)]
     )
     Response.objects.bulk_create(_responses(bulk, system))
-    by = ("prompt__external_id",)
-    resp_a = list(Response.objects.filter(prompt__study=a).order_by(*by))
-    resp_b = list(Response.objects.filter(prompt__study=b).order_by(*by))
-    assert len(resp_a) == 7 and _values(resp_a, {"id", "prompt"}) == _values(resp_b, {"id", "prompt"})
-    assert all(r.created_at and r.updated_at for r in resp_a)  # auto_now_add / auto_now applied
-    assert resp_a[1].metadata == {"temperature": 0.7, "nested": {"k": [1, None, "ü"]}, "n": 1}
+    resp_a = _same_responses(a, b)
     assert resp_a[3].reveals == ["GPT-4"] and resp_a[3].masked_text == "[model]"
 
 
