@@ -36,10 +36,7 @@ def study_digest(
     present = np.flatnonzero(np.bincount(pair_key, minlength=1)) if pair_key.size else np.zeros(0, dtype=np.int64)
     pair_codes = np.stack([systems[present // max(systems.size, 1)], systems[present % max(systems.size, 1)]], axis=1)
     pair_of_comparison = np.searchsorted(present, pair_key)
-    if cols.links is not None:
-        at, found = cols.links["comparison_at"], cols.links["comparison_found"]
-    else:
-        at, found = lookup(comparisons["id"], votes["comparison"])
+    at, found = cols.links["comparison_at"], cols.links["comparison_found"]
     excluded = {r[0] for r in cols.raters if r[3]}
     judges = {r[0] for r in cols.raters if r[2] == Rater.JUDGE_GROUP}
     not_counting = np.array(sorted(excluded | judges), dtype=np.int64)

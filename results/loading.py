@@ -48,9 +48,9 @@ class StudyColumns:
     responses: dict[str, np.ndarray]  # id-ordered: id, system, length
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
     systems: dict[int, str]
-    turns: dict[str, np.ndarray] | None = None  # per-turn votes' turns, (vote, turn)-ordered: vote, turn, code
-    # per vote, where its comparison and shown responses are (`links`)
-    links: dict[str, np.ndarray] | None = None
+    turns: dict[str, np.ndarray] | None  # per-turn votes' turns, (vote, turn)-ordered: vote, turn, code
+    # per vote, where its comparison, shown responses and rater are (`links`)
+    links: dict[str, np.ndarray]
     # per comparison, its systems' ids, lower first (`comparison_systems`), once computed
     pair_systems: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -60,9 +60,7 @@ class StudyColumns:
 
     def rater_at(self) -> np.ndarray:
         """Per vote, the position of its rater in ``rater_ids`` (every vote read is by one of them)."""
-        if self.links is not None and "rater_at" in self.links:
-            return self.links["rater_at"]
-        return lookup(self.rater_ids(), self.votes["rater"])[0]
+        return self.links["rater_at"]
 
     def systems_of_comparisons(self) -> tuple[np.ndarray, np.ndarray]:
         """`comparison_systems` of these columns' comparisons (kept with them)."""
@@ -177,7 +175,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         if inserts_only:
             new_turns = fetch_columns(read_turns.format(rater_ids, _id_range(kept.last_id, votes)), turn_columns)[0]
             new_links = links(votes, before.comparisons, before.responses, raters)
-            old_links = before.links or links(before.votes, before.comparisons, before.responses, raters)
+            old_links = before.links
             old_ids, new_ids = before.rater_ids(), np.array(sorted(r[0] for r in raters), dtype=np.int64)
             if old_ids.size > new_ids.size or not np.array_equal(old_ids, new_ids[: old_ids.size]):
                 # a rater left the list (new raters' ids come last): every vote's rater position again
@@ -380,13 +378,10 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     is_counting = np.isin(cols.rater_ids(), counting)  # per rater of the study, sorted like `counting`
     rater_at = cols.rater_at()
     by_counting, rater_code = is_counting[rater_at], (np.cumsum(is_counting) - 1)[rater_at]
-    found = cols.links["comparison_found"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[1]
-    at = cols.links["comparison_at"] if cols.links else lookup(comparisons["id"], cols.votes["comparison"])[0]
+    found, at = cols.links["comparison_found"], cols.links["comparison_at"]
     # rating votes (a rating study's) are left out explicitly: the pairwise table has two sides
     keep = by_counting & ~cols.votes["gold"] & found & ~comparisons["gold"][at] & (cols.votes["choice"] != GRADED)
-    v = {**cols.votes, "rater_code": rater_code}
-    if cols.links:
-        v["left_at"], v["right_at"] = cols.links["left_at"], cols.links["right_at"]
+    v = {**cols.votes, "rater_code": rater_code, "left_at": cols.links["left_at"], "right_at": cols.links["right_at"]}
     if not keep.all():  # (no copies when every vote read counts)
         v = {k: col[keep] for k, col in v.items()}
         at = at[keep]
@@ -409,8 +404,7 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     if src.size != v["id"].size or not np.array_equal(src, np.arange(src.size)):
         v = {k: col[src] for k, col in v.items()}
         at, group_code = at[src], group_code[src]
-    left_at = v["left_at"] if "left_at" in v else lookup(responses["id"], v["left"])[0]
-    right_at = v["right_at"] if "right_at" in v else lookup(responses["id"], v["right"])[0]
+    left_at, right_at = v["left_at"], v["right_at"]
     left, right = responses["system"][left_at], responses["system"][right_at]
     is_turn = v["choice"] == PER_TURN
     any_turn = bool(is_turn.any())

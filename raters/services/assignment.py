@@ -27,11 +27,9 @@ from raters.models import Assignment, Rater, StudyRaterSettings, Vote
 from raters.services.coverage import (
     coverage_refresh,
     coverage_sync,
-    filled,
     filled_hinted,
     lock,
     lock_slot,
-    set_hint,
 )
 from raters.services.entry import rater_settings_get
 
@@ -128,11 +126,11 @@ def _renew(pending: Assignment, now: datetime, settings: StudyRaterSettings) -> 
     """Give a rater back the pair whose lease ran out while they were away, if its slot is free."""
     if not pending.is_gold:
         lock_slot(pending.comparison_id, skip=False)
-        exact = filled(pending.comparison_id, now, excluding=pending.pk)
-        if exact >= pending.rater.study.votes_per_comparison or sql.is_settled(pending.comparison_id):
-            set_hint(pending.comparison_id, exact)
+        cap = pending.rater.study.votes_per_comparison
+        # the hint is healed as for a new lease (a settled comparison's hint is never written)
+        exact = filled_hinted(pending.comparison_id, now, cap=cap, excluding=pending.pk)
+        if exact >= cap or sql.is_settled(pending.comparison_id):
             return False
-        set_hint(pending.comparison_id, exact + 1)
     pending.served_at, pending.expires_at = now, now + timedelta(minutes=settings.lease_minutes)
     pending.save(update_fields=["served_at", "expires_at"])
     return True
