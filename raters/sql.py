@@ -65,10 +65,17 @@ u AS (UPDATE {_COVERAGE} c SET filled = h.hint FROM h
 SELECT n FROM f
 """
 
+# `OFFSET 0` (PostgreSQL's; SQLite runs the statement without it) keeps the rater's NOT
+# EXISTS a subplan that checks each candidate against the (rater, comparison) index. Without
+# it the planner may make it an anti-join, and a prepared statement's generic plan (psycopg
+# prepares a statement run five times; PostgreSQL may then keep a generic plan made from a
+# new table's statistics) read all the rater's pairs on every call: 1.2 ms per vote for a
+# rater with 1,200 pairs, against 0.1 ms (docs/benchmarks.md, "Voting"; the plan is checked
+# in tests/raters/test_sql.py).
 _CANDIDATES = f"""
 SELECT c.comparison_id, c.filled FROM {_COVERAGE} c
 WHERE c.study_id = %s AND c.filled < %s
-  AND NOT EXISTS (SELECT 1 FROM {_ASSIGNMENT} a WHERE a.rater_id = %s AND a.comparison_id = c.comparison_id)
+  AND NOT EXISTS (SELECT 1 FROM {_ASSIGNMENT} a WHERE a.rater_id = %s AND a.comparison_id = c.comparison_id OFFSET 0)
   AND NOT EXISTS (SELECT 1 FROM {_GOLD} g WHERE g.comparison_id = c.comparison_id)
 ORDER BY c.filled, c.rank
 LIMIT %s
@@ -82,9 +89,14 @@ _CANDIDATES_DEEPEST = _CANDIDATES.replace("ORDER BY c.filled, c.rank", "ORDER BY
 # candidate scan (filled < cap) never reaches it; exact counts never overwrite it.
 SETTLED = 1_000_000
 
-_RATER_COUNTS = f"""
-SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = %s THEN 1 ELSE 0 END), 0) FROM {_ASSIGNMENT} WHERE rater_id = %s
-"""
+# A rater's pairs served and voted, in one scan of the rater's own rows (the voted ones
+# counted by a CASE, so that no plan reaches for the index on `state`, which holds every
+# rater's leases: with a BitmapAnd over it, counting one rater's pairs read every voted lease
+# of the database). Used alone (`lock_rater`) and as a derived table (`assignment_for_vote`).
+_RATER_COUNTS = (
+    f"SELECT COUNT(*) AS served, COALESCE(SUM(CASE WHEN state = %s THEN 1 ELSE 0 END), 0) AS done"
+    f" FROM {_ASSIGNMENT} WHERE rater_id = %s"
+)
 
 
 def _for_update(skip: bool = False) -> str:
@@ -140,7 +152,10 @@ def unseen_least_filled(
     handed, gold pairs left out, in the Coverage index's order (filled, rank); with `deepest`,
     the most filled below `cap` first (filled descending, rank descending)."""
     with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_DEEPEST if deepest else _CANDIDATES, [study_id, cap, rater_id, limit])
+        statement = _CANDIDATES_DEEPEST if deepest else _CANDIDATES
+        if connection.vendor != "postgresql":  # SQLite takes no OFFSET without a LIMIT
+            statement = statement.replace(" OFFSET 0)", ")")
+        cursor.execute(statement, [study_id, cap, rater_id, limit])
         return [(int(c), int(f)) for c, f in cursor.fetchall()]
 
 
@@ -266,10 +281,23 @@ def rater_with_study(
     return rater
 
 
-_COUNTS_OF = (
-    f", (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s),"
-    f" (SELECT COUNT(*) FROM {_ASSIGNMENT} WHERE rater_id = %s AND state = %s)"
-)
+def assignment_for_vote_sql(counts: bool) -> str:
+    """The statement of `assignment_for_vote` (with the rater's counts when `counts`): its
+    parameters are the voted state and the rater's id when `counts`, then the token."""
+    return _assignment_for_vote_sql(counts, connection.vendor)
+
+
+@cache
+def _assignment_for_vote_sql(counts: bool, vendor: str) -> str:
+    extra, joined = (", k.served, k.done", f" CROSS JOIN ({_RATER_COUNTS}) k") if counts else ("", "")
+    return (
+        f"SELECT {select_list(Assignment, 'a')}, c.left_response_id, c.right_response_id, l.system_id, rr.system_id,"
+        f" s.status{extra} FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
+        f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
+        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
+        f" LEFT JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id{joined}"
+        " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update())
+    )
 
 
 def assignment_for_vote(token: str, *, counts_of: int | None = None) -> Assignment | None:
@@ -279,17 +307,8 @@ def assignment_for_vote(token: str, *, counts_of: int | None = None) -> Assignme
     With `counts_of` (a rater whose row an earlier statement of this transaction locked), also
     that rater's pairs served and voted, as `lock_rater` counts them, as `rater_counts`."""
     n = len(_columns(Assignment)[0])
-    counts = _COUNTS_OF if counts_of is not None else ""
-    params = [counts_of, counts_of, Assignment.State.VOTED.value] if counts_of is not None else []
-    row = _one(
-        f"SELECT {select_list(Assignment, 'a')}, c.left_response_id, c.right_response_id, l.system_id, rr.system_id,"
-        f" s.status{counts} FROM {_ASSIGNMENT} a JOIN {Comparison._meta.db_table} c ON c.id = a.comparison_id"
-        f" JOIN {Study._meta.db_table} s ON s.id = c.study_id"
-        f" JOIN {Response._meta.db_table} l ON l.id = c.left_response_id"
-        f" LEFT JOIN {Response._meta.db_table} rr ON rr.id = c.right_response_id"
-        " WHERE a.token = %s" + (" FOR UPDATE OF a" if connection.features.has_select_for_update_of else _for_update()),
-        [*params, token],
-    )
+    params = [Assignment.State.VOTED.value, counts_of] if counts_of is not None else []
+    row = _one(assignment_for_vote_sql(counts_of is not None), [*params, token])
     if row is None:
         return None
     assignment = hydrate(Assignment, row[:n])

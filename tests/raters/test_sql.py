@@ -4,13 +4,16 @@ subprocess), and the signed rater cookie that replaced the session."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.utils import timezone
@@ -210,3 +213,84 @@ def test_only_an_outermost_lease_transaction_skips_waiting_for_the_disk():
         sql.lock_rater(rater.pk, durable=False)
         assert setting() == "on"
     assert services.assignment_next(rater=rater).state == "assigned"
+
+
+def _generic_plan(statement: str, params: list) -> dict:
+    """The plan PostgreSQL keeps for `statement` once it settles on a generic plan for a
+    prepared statement (as it may for psycopg's prepared statements after five runs): the
+    plan made without the parameters' values, as JSON."""
+    numbered = iter(range(1, statement.count("%s") + 1))
+    prepared = re.sub(r"%s", lambda _: f"${next(numbered)}", statement)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE plan_check AS {prepared}")
+        try:
+            literals = ", ".join(_literal(p) for p in params)
+            cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE plan_check({literals})")
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("DEALLOCATE plan_check")
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def _literal(value: object) -> str:
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+def _heavy_rater_analyzed_when_new() -> tuple[Study, Rater]:
+    """A study whose statistics (ANALYZE) were taken before any pair was served, as when a
+    study opens (autovacuum refreshes them later), and a rater who since then was served 300
+    pairs and voted on them: a generic plan made from those statistics expects few pairs."""
+    study = open_study(prompts=1000, systems=("A", "B", "C"), votes_per_comparison=200)
+    comparisons = list(Comparison.objects.filter(study=study).values_list("id", flat=True))
+    coverage_sync(study_id=study.pk, force=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Assignment._meta.db_table}, {Coverage._meta.db_table}")
+    now = timezone.now()
+    heavy: Rater = RaterFactory.create(study=study)
+    Assignment.objects.bulk_create(
+        Assignment(rater=heavy, comparison_id=c, swapped=False, state="voted", served_at=now, expires_at=now)
+        for c in comparisons[:300]
+    )
+    return study, heavy
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
+def test_the_candidate_scan_checks_the_raters_pairs_per_candidate_under_a_generic_plan():
+    """The candidate scan checks each candidate against the rater's pairs (a subplan run per
+    candidate, which stops after the 8 it needs), never joins all the rater's pairs against
+    the candidates: as an anti-join, a generic plan made while the table was new read every
+    pair of the rater on each call (1.2 ms for a rater with 1,200 pairs, docs/benchmarks.md)."""
+    study, heavy = _heavy_rater_analyzed_when_new()
+    plan = _generic_plan(sql._CANDIDATES, [study.pk, 200, heavy.pk, 8])
+    in_subplans = [n for node in _nodes(plan) if node.get("Parent Relationship") == "SubPlan" for n in _nodes(node)]
+    reads = [n for n in _nodes(plan) if n.get("Relation Name") == Assignment._meta.db_table]
+    assert reads, plan
+    assert all(any(r is n for n in in_subplans) for r in reads), plan
+    unseen = sql.unseen_least_filled(rater_id=heavy.pk, study_id=study.pk, cap=200, limit=8)
+    assert len(unseen) == 8 and not Assignment.objects.filter(rater=heavy, comparison_id__in=[c for c, _ in unseen])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
+def test_a_raters_pairs_are_counted_from_their_own_rows_under_a_generic_plan():
+    """Counting a rater's pairs served and voted (alone, and in the statement that locks a
+    vote's lease) reads that rater's rows once, never through the index on `state`, which
+    holds every rater's leases."""
+    study, heavy = _heavy_rater_analyzed_when_new()
+    lease = services.assignment_next(rater=RaterFactory(study=study)).assignment
+    statements = (
+        (sql._RATER_COUNTS, ["voted", heavy.pk]),
+        (sql.assignment_for_vote_sql(True), ["voted", heavy.pk, lease.token]),
+    )
+    for statement, params in statements:
+        nodes = _nodes(_generic_plan(statement, params))
+        reads = [n for n in nodes if n.get("Relation Name") == Assignment._meta.db_table or "Index Name" in n]
+        of_rater = [n for n in reads if "rater_id" in n.get("Index Cond", "") + n.get("Recheck Cond", "")]
+        assert len(of_rater) == 1, nodes  # one pass over the rater's rows
+        assert all(n.get("Index Name") != "raters_assi_state_c2c99a_idx" for n in nodes), nodes
+    assert sql.assignment_for_vote(lease.token, counts_of=heavy.pk).rater_counts == (300, 300)
+    assert sql.lock_rater(heavy.pk) == (False, 300, 300)
