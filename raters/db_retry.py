@@ -7,7 +7,7 @@ Safe to repeat: nothing was committed by the failed attempt (it failed on the co
 and a vote is idempotent per assignment token (raters.services.voting).
 
 The error itself says whether the connection was lost (SQLSTATE class 08, admin or crash
-shutdown, or a client-side error without a SQLSTATE): looking at the connection afterwards is
+shutdown, or a psycopg error without a SQLSTATE; never an error of the embedded SQLite): looking at the connection afterwards is
 not enough, since leaving the vote's `atomic` block after a failed ROLLBACK already opened a
 fresh, usable connection (found by the drill, bench/drill.py)."""
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,8 @@ LOST = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot_con
 def connection_lost(exc: BaseException) -> bool:
     """Whether a database error means the connection went away (not a query's own failure)."""
     cause = exc.__cause__ or exc
+    if isinstance(cause, sqlite3.Error):  # the embedded default has no connection to lose
+        return False
     sqlstate = getattr(cause, "sqlstate", None)
     if sqlstate is None:  # the client lost the server: "server closed the connection", "connection is closed"
         return True

@@ -40,6 +40,8 @@ def test_a_vote_whose_connection_is_terminated_inside_its_transaction_is_retried
 
 
 def test_only_errors_that_lose_the_connection_are_retried():
+    import sqlite3
+
     import psycopg.errors as pe
     from django.db import OperationalError
 
@@ -56,6 +58,8 @@ def test_only_errors_that_lose_the_connection_are_retried():
     assert not connection_lost(wrapped(pe.QueryCanceled()))  # a statement timeout: the query's own failure
     assert not connection_lost(wrapped(pe.LockNotAvailable()))
     assert not connection_lost(wrapped(pe.SerializationFailure()))
+    # SQLite's errors (a syntax error is its OperationalError) are the query's own: no retry
+    assert not connection_lost(wrapped(sqlite3.OperationalError('near "OFFSET": syntax error')))
 
 
 @pytest.mark.django_db(transaction=True)
