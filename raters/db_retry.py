@@ -7,9 +7,10 @@ Safe to repeat: nothing was committed by the failed attempt (it failed on the co
 and a vote is idempotent per assignment token (raters.services.voting).
 
 The error itself says whether the connection was lost (SQLSTATE class 08, admin or crash
-shutdown, or a psycopg error without a SQLSTATE; never an error of the embedded SQLite): looking at the connection afterwards is
-not enough, since leaving the vote's `atomic` block after a failed ROLLBACK already opened a
-fresh, usable connection (found by the drill, bench/drill.py)."""
+shutdown, or a psycopg error without a SQLSTATE; never an error of the embedded SQLite):
+looking at the connection afterwards is not enough, since leaving the vote's `atomic` block
+after a failed ROLLBACK already opened a fresh, usable connection (found by the drill,
+bench/drill.py)."""
 
 from __future__ import annotations
 
