@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_rows_validated_with_the_body_scan_give_the_errors_of_the_full_check():
 
 
 # Per field: values of the plain case first, then values off it (or of another path)
-FIELDS = {
+FIELDS: dict[str, tuple[list[Any], list[Any]]] = {
     "prompt_id": (["p1", " p2 ", "x" * 200], ["", "   ", 7, True, None, "x" * 201, ["p"]]),
     "system": (["LIMA", " LIMA ", "GPT-4", "s" * 100], ["", "  ", "a\u202eb", " " + "s" * 101, 5, None]),
     "response": (["r", "", "x" * 50], ["x" * 51, None, 3, ["r"], [{"role": "assistant", "content": "a"}]]),
