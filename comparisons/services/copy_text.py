@@ -34,9 +34,10 @@ class ColumnFormatter:
 
     def column(self, values: Sequence[Any]) -> list[str]:
         """Each of `values` as a field of COPY's text format."""
-        if all(type(v) is str for v in values):
+        types = set(map(type, values))
+        if types == {str}:
             return self.escaped(list(values))
-        if all(type(v) is int for v in values):  # (not bool: psycopg writes it t / f)
+        if types == {int}:  # (not bool: psycopg writes it t / f)
             return list(map(str, values))
         texts = [None if v is None else v if type(v) is str else self.dumped(v) for v in values]
         at = [i for i, text in enumerate(texts) if text is not None]
