@@ -15,7 +15,10 @@ upload's 100,000 responses): the values given are of each field's Python type (a
 key's id under its attname), JSON fields are written as the ORM writes them (json.dumps's
 text; with an encoder, the ORM's own adaptation), and every field
 not given takes its default or, for auto_now / auto_now_add, one timestamp for all rows (the
-rows are written in one statement of one transaction)."""
+rows are written in one statement of one transaction). Its rows go to COPY BATCH at a time as
+text made a column at a time (comparisons/services/copy_text.py: the bytes `write_row` would
+send), and may be made while COPY runs (`Rows`: PostgreSQL writes one batch while the caller
+makes the next)."""
 
 from __future__ import annotations
 

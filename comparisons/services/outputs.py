@@ -2,7 +2,9 @@
 
 New prompts and responses stream into PostgreSQL with COPY, in the upload's one transaction
 (comparisons/services/copy_rows.py), as plain values (NewPrompt, NewResponse) rather than a
-model instance each; on SQLite they go through bulk_create."""
+model instance each; on SQLite they go through bulk_create. New responses are searched for
+names that reveal their author a chunk at a time while COPY writes the chunks before
+(_ResponseValues), so that PostgreSQL and this process work at the same time."""
 
 from __future__ import annotations
 
