@@ -120,6 +120,7 @@ class Finder:
         names, extra = list(names), list(extra)
         self.pattern = compile_patterns(names=names, extra=extra)
         self.names = _names_alone(names)
+        self.kept = [n.strip() for n in names if _name_pattern(n)]  # (the names of self.names)
         self.checks: list[re.Pattern[str]] | None = None
         if not any(_valid(p) for p in extra):
             ascii_texts = "\x00".join(t for t in texts if t.isascii()).lower()
@@ -136,12 +137,20 @@ class Finder:
             lower = text.lower()
             if any(check.search(lower) for check in self.checks):
                 return find(text, self.pattern)
-        return _find_names(text, self.names) if self.names is not None else None
+        return _find_names(text, self.names, self.kept) if self.names is not None else None
 
 
-def _find_names(text: str, names: re.Pattern[str]) -> Reveal | None:
+def _find_names(text: str, names: re.Pattern[str], kept: Sequence[str] = ()) -> Reveal | None:
     """`find` with a pattern of no groups (`_names_alone`): findall and sub find the same
-    matches, both in C, with no Python call per match."""
+    matches, both in C, with no Python call per match. `kept`: the names the pattern is made
+    of; when only one of them is in the text at all, every match is that name, and `subn`
+    alone says whether there was one."""
+    inside = [name for name in kept if name in text]
+    if kept and len(inside) <= 1:
+        if not inside:
+            return None
+        masked, count = names.subn(MASK, text)
+        return Reveal(matches=inside, masked=masked) if count else None
     found = names.findall(text)
     if not found:
         return None

@@ -24,6 +24,7 @@ ROLES = ("user", "assistant")
 MAX_ID_CHARS = 200
 MAX_SYSTEM_CHARS = 100
 MAX_CATEGORY_CHARS = 100
+_ALLOWED = frozenset(ALLOWED_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,43 @@ def validate_rows(
     `text_problem` refuses (comparisons.text.json_text_clean on the body they came from)."""
     rows: list[OutputRow] = []
     errors: list[RowError] = []
+    systems: dict[str, str] = {}  # a system as given -> as kept, for systems `_system` accepted
     for number, raw in raw_rows:
-        row, row_errors = _validate_row(number, raw, max_text_chars, texts_clean)
-        errors.extend(row_errors)
+        row = _plain_row(number, raw, max_text_chars, systems) if texts_clean else None
+        if row is None:
+            row, row_errors = _validate_row(number, raw, max_text_chars, texts_clean)
+            errors.extend(row_errors)
+            if row is not None and isinstance(raw, dict):
+                systems[raw["system"]] = row.system
         if row is not None:
             rows.append(row)
     errors.extend(_check_consistency(rows))
     errors.sort(key=lambda e: e.row or 0)
     return rows, errors
+
+
+def _plain_row(number: int, raw: object, max_chars: int, systems: dict[str, str]) -> OutputRow | None:
+    """The row `_validate_row` makes of `raw` when `raw` is the plain case (every field of the
+    type and length it accepts without looking further; a system `_system` accepted before;
+    no dialogue, no turns) and its texts are clean; None to leave `raw` to `_validate_row`."""
+    if type(raw) is not dict or not _ALLOWED.issuperset(raw):
+        return None
+    prompt_id, system, response = raw.get("prompt_id"), raw.get("system"), raw.get("response")
+    prompt, category, metadata = raw.get("prompt"), raw.get("category"), raw.get("metadata")
+    if (
+        type(prompt_id) is str
+        and len(prompt_id) <= MAX_ID_CHARS
+        and prompt_id.strip()
+        and type(system) is str
+        and system in systems
+        and type(response) is str
+        and len(response) <= max_chars
+        and (prompt is None or (type(prompt) is str and len(prompt) <= max_chars and prompt.strip()))
+        and (category is None or (type(category) is str and len(category) <= MAX_CATEGORY_CHARS))
+        and (metadata is None or type(metadata) is dict)
+    ):
+        return OutputRow(number, prompt_id, prompt, None, systems[system], response, category or None, metadata)
+    return None
 
 
 def _validate_row(

@@ -15,20 +15,36 @@ upload's 100,000 responses): the values given are of each field's Python type (a
 key's id under its attname), JSON fields are written as the ORM writes them (json.dumps's
 text; with an encoder, the ORM's own adaptation), and every field
 not given takes its default or, for auto_now / auto_now_add, one timestamp for all rows (the
-rows are written in one statement of one transaction)."""
+rows are written in one statement of one transaction). Its rows go to COPY BATCH at a time as
+text made a column at a time (comparisons/services/copy_text.py: the bytes `write_row` would
+send), and may be made while COPY runs (`Rows`: PostgreSQL writes one batch while the caller
+makes the next)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from json import JSONEncoder, dumps
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import JSONField, Model
+from psycopg.adapt import Transformer
+
+from comparisons.services.copy_text import ColumnFormatter
 
 M = TypeVar("M", bound=Model)
 BATCH = 2000  # bulk_create's batch on other databases
+
+
+class Rows(Protocol):
+    """Rows of values that know how many they are: a list, or rows made while COPY sends the
+    ones before (comparisons.services.outputs masks responses so, while PostgreSQL writes)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Sequence[Any]]: ...
 
 
 def insert_rows(
@@ -97,7 +113,7 @@ def _next_ids(table: str, column: str, n: int) -> list[int]:
 def insert_values(
     model: type[Model],
     attnames: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Rows,
     *,
     ids: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -131,18 +147,33 @@ def insert_values(
     quote = conn.ops.quote_name
     statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields if f.column)}) FROM STDIN"
     with conn.cursor() as cursor, conn.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-        for i, row in enumerate(rows, start=1):
-            values = list(row)
+        raw = cursor.cursor
+        formatter = ColumnFormatter(Transformer.from_context(raw), raw.connection.info.encoding)
+        suffix = "".join("\t" + field for field in formatter.column(constants)) + "\n"
+        done, batches = 0, iter(rows)
+        while batch := list(islice(batches, BATCH)):
+            columns = [list(column) for column in zip(*batch, strict=True)]
             for at in json_at:
-                value = values[at]
-                if value is not None:
-                    # Without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends
-                    # (an empty list or object not dumped again for every row).
-                    if encoders[at] is not None:
-                        values[at] = adapt(value, encoders[at])
-                    else:
-                        values[at] = "[]" if value == [] else "{}" if value == {} else dump(value)
-            copy.write_row([pks[i - 1], *values, *constants] if ids else [*values, *constants])
-            if progress and (i % BATCH == 0 or i == len(rows)):
-                progress(i)
+                # Without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends
+                # (an empty list or object not dumped again for every row).
+                encoder = encoders[at]
+                columns[at] = [
+                    None
+                    if value is None
+                    else adapt(value, encoder)
+                    if encoder is not None
+                    else "[]"
+                    if value == []
+                    else "{}"
+                    if value == {}
+                    else dump(value)
+                    for value in columns[at]
+                ]
+            texts = [formatter.column(column) for column in columns]
+            if ids:
+                texts.insert(0, list(map(str, pks[done : done + len(batch)])))
+            copy.write("".join([f"{line}{suffix}" for line in map("\t".join, zip(*texts, strict=True))]))
+            done += len(batch)
+            if progress:
+                progress(done)
     return pks

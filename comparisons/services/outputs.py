@@ -2,7 +2,9 @@
 
 New prompts and responses stream into PostgreSQL with COPY, in the upload's one transaction
 (comparisons/services/copy_rows.py), as plain values (NewPrompt, NewResponse) rather than a
-model instance each; on SQLite they go through bulk_create."""
+model instance each; on SQLite they go through bulk_create. New responses are searched for
+names that reveal their author a chunk at a time while COPY writes the chunks before
+(_ResponseValues), so that PostgreSQL and this process work at the same time."""
 
 from __future__ import annotations
 
@@ -91,7 +93,8 @@ def outputs_upload(
         new, changed, unchanged = _resolve_responses(rows, prompts, systems, replace)
         if errors := continuation_errors(study, rows, new, changed):
             raise InvalidInput(f"{len(errors)} continuation(s) cannot be compared turn by turn; nothing stored", errors)
-        _flag_revealing([*new, *changed], study.systems.values_list("name", flat=True))
+        names = list(study.systems.values_list("name", flat=True))
+        _flag_revealing(changed, names)  # (the new ones while COPY writes them: _ResponseValues)
 
         prompt_pks = {external_id: prompt.pk for external_id, prompt in prompts.items()}
         new_values = [(study.pk, eid, p.text, p.turns, p.category) for eid, p in prompts_new.items()]
@@ -99,10 +102,7 @@ def outputs_upload(
         prompt_pks.update(zip(prompts_new, insert_values(Prompt, PROMPT_VALUES, new_values, ids=True), strict=True))
         if prompts_changed:
             Prompt.objects.bulk_update(prompts_changed, ["text", "turns", "category"], batch_size=BATCH)
-        values = [
-            (prompt_pks[r.prompt], r.system_id, r.text, r.metadata, len(r.text), r.reveals, r.masked_text) for r in new
-        ]
-        insert_values(Response, RESPONSE_VALUES, values, progress=progress)
+        insert_values(Response, RESPONSE_VALUES, _ResponseValues(new, prompt_pks, names), progress=progress)
         if changed:
             Response.objects.bulk_update(
                 changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
@@ -122,10 +122,32 @@ def outputs_upload(
     )
 
 
+class _ResponseValues:
+    """The new responses' RESPONSE_VALUES, flagged (`_flag_revealing`) a chunk at a time as COPY
+    asks for them: PostgreSQL writes the rows sent before while this process searches the next
+    ones (a Finder per chunk finds what one for all of them would: comparisons.reveal)."""
+
+    CHUNK = 1000
+
+    def __init__(self, new: list[NewResponse], prompt_pks: dict[str, int], names: list[str]) -> None:
+        self.new, self.prompt_pks, self.names = new, prompt_pks, names
+
+    def __len__(self) -> int:
+        return len(self.new)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        pks = self.prompt_pks
+        for start in range(0, len(self.new), self.CHUNK):
+            chunk = self.new[start : start + self.CHUNK]
+            _flag_revealing(chunk, self.names)
+            for r in chunk:
+                yield pks[r.prompt], r.system_id, r.text, r.metadata, len(r.text), r.reveals, r.masked_text
+
+
 def _flag_revealing(responses: Sequence[Response | NewResponse], names: Iterable[str]) -> None:
     """Flag the responses that reveal their author (comparisons/reveal.py): the matches for
     the researcher, the masked text for raters."""
-    turns = [dialogue_turns(response.text) for response in responses]
+    turns = [dialogue_turns(response.text) if response.text.startswith("[{") else None for response in responses]
     searched = [turn["content"] for each in turns if each for turn in each]
     searched += [response.text for response, each in zip(responses, turns, strict=True) if each is None]
     finder = Finder(searched, names=names, extra=settings.LIMA_REVEAL_PATTERNS)

@@ -32,7 +32,7 @@ def outputs_receive(
         if errors:
             raise InvalidInput(f"{len(errors)} error(s) in the upload; nothing was stored", errors)
         if len(rows) >= settings.LIMA_ASYNC_UPLOAD_ROWS:
-            return upload_job_create(study=study, user=user, rows=rows, replace=replace)
+            return upload_job_create(study=study, user=user, rows=rows, replace=replace, json_values=True)
         return outputs_upload(study=study, rows=rows, replace=replace)
 
 

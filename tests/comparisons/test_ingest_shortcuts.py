@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 
 from comparisons.ingest.parse import JSONL, parse_rows
-from comparisons.ingest.rows import validate_rows
+from comparisons.ingest.rows import _check_consistency, _plain_row, _validate_row, validate_rows
 from comparisons.text import (
     _PLAIN,
     _STRICT,
@@ -93,3 +94,47 @@ def test_rows_validated_with_the_body_scan_give_the_errors_of_the_full_check():
     assert not parsed.texts_clean
     rows, errors = validate_rows(parsed.rows, max_text_chars=100, texts_clean=parsed.texts_clean)
     assert [(e.row, e.field) for e in errors] == [(2, "prompt"), (2, "metadata")] and len(rows) == 1
+
+
+# Per field: values of the plain case first, then values off it (or of another path)
+FIELDS: dict[str, tuple[list[Any], list[Any]]] = {
+    "prompt_id": (["p1", " p2 ", "x" * 200], ["", "   ", 7, True, None, "x" * 201, ["p"]]),
+    "system": (["LIMA", " LIMA ", "GPT-4", "s" * 100], ["", "  ", "a\u202eb", " " + "s" * 101, 5, None]),
+    "response": (["r", "", "x" * 50], ["x" * 51, None, 3, ["r"], [{"role": "assistant", "content": "a"}]]),
+    "prompt": (["q", "x" * 50, " q "], ["", "  ", "x" * 51, 1, [{"role": "user", "content": "q"}], []]),
+    "category": (["c", "", "c" * 100], ["c" * 101, 1, ["c"]]),
+    "metadata": ([{"t": 1}, {}], [[], "m", 0]),
+}
+
+
+def _plain_or_not(rng: random.Random) -> object:
+    """A row mostly of the plain case, now and then with a field off it, missing or unknown."""
+    row: dict[str, object] = {}
+    for key, (plain, other) in FIELDS.items():
+        if rng.random() < 0.1 and key in ("prompt", "category", "metadata", "prompt_id"):
+            continue  # (missing, or None for the optional ones)
+        row[key] = rng.choice(plain if rng.random() < 0.93 else other)
+    if rng.random() < 0.03:
+        row["unknown"] = 1
+    return row if rng.random() < 0.98 else rng.choice([[row], "row", None])
+
+
+def test_the_plain_rows_shortcut_makes_the_rows_the_full_validation_makes():
+    rng = random.Random(7)
+    raw = [(n, _plain_or_not(rng)) for n in range(1, 20_001)]
+    rows, errors = validate_rows(raw, max_text_chars=50, texts_clean=True)
+    full = [_validate_row(n, r, 50, True) for n, r in raw]
+    expected = [row for row, _ in full if row is not None]
+    assert rows == expected
+    assert errors == sorted(
+        [e for _, row_errors in full for e in row_errors] + _check_consistency(expected), key=lambda e: e.row or 0
+    )
+    systems: dict[str, str] = {}
+    shortcut = 0
+    for (n, r), (row, _) in zip(raw, full, strict=True):
+        plain = _plain_row(n, r, 50, systems)
+        assert plain is None or plain == row, r
+        shortcut += plain is not None
+        if row is not None and isinstance(r, dict):
+            systems[r["system"]] = row.system
+    assert 5000 < shortcut < len(expected) - 100 and len(expected) < len(raw) - 3000  # all three ways were taken

@@ -97,3 +97,22 @@ def test_the_finder_finds_what_the_whole_pattern_finds_text_by_text():
         _same([text], NAMES, [])
     for text in ["LIMA says: a fairly ordinary answer.", "made by OpenAI", "as a language model, LIMA"]:
         _same([text], NAMES, [])
+
+
+def test_a_text_that_holds_one_name_alone_is_masked_as_by_the_whole_pattern():
+    """Finder: a text holding only one of the names (as a substring) is masked with subn alone;
+    names inside other names or words, repeated, or next to each other take findall."""
+    texts = ["Tulu", "xTulu", "Tulu Tulu", "Tulu_", "a Tulu-2 b", "LIMA and Tulu", "LIMATulu", "Tulu-2-3", "TULU"]
+    _same(texts * 3, ["Tulu", "Tulu-2", "LIMA", " LIMA "], [])
+    finder = Finder(texts, names=["Tulu", "LIMA"], extra=[])
+    assert [f.matches if f else None for f in map(finder.find, texts)] == [
+        ["Tulu"],
+        None,
+        ["Tulu"],
+        None,
+        ["Tulu"],
+        ["LIMA", "Tulu"],
+        None,
+        ["Tulu"],
+        None,
+    ]
