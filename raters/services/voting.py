@@ -63,7 +63,7 @@ def vote_submit(
     grade, rationale, token = vote_checked(rater=rater, token=token, choice=choice, rationale=rationale, grade=grade)
     with transaction.atomic():
         # The rater's row first, as on every transaction of a rater's path (no lock-order deadlock).
-        if sql.lock_rater(rater.pk) is None:
+        if sql.lock_rater_row(rater.pk) is None:  # (its pairs are not counted: not needed here)
             raise Rater.DoesNotExist(f"Rater {rater.pk} is gone.")
         result = vote_locked(
             rater=rater,
