@@ -110,6 +110,17 @@ def _next_ids(table: str, column: str, n: int) -> list[int]:
         return sorted(int(row[0]) for row in cursor.fetchall())
 
 
+def _json_field(value: Any, encoder: type[JSONEncoder] | None, adapt: Callable, dump: Callable[[Any], str]) -> Any:
+    """A JSON field's value as the ORM sends it (`adapt`: the backend's adapt_json_value);
+    without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends (an empty list
+    or object not dumped again for every row)."""
+    if value is None:
+        return None
+    if encoder is not None:
+        return adapt(value, encoder)
+    return "[]" if value == [] else "{}" if value == {} else dump(value)
+
+
 def insert_values(
     model: type[Model],
     attnames: Sequence[str],
@@ -139,6 +150,7 @@ def insert_values(
     encoders = {i: given[i].encoder for i in json_at}  # type: ignore[attr-defined]  # JSONField's
     fields = given + rest
     dump = json_dumper()
+
     pks: list[int] = []
     if ids:
         assert meta.pk is not None and meta.pk.column is not None, "a concrete model has a primary key column"
@@ -154,21 +166,8 @@ def insert_values(
         while batch := list(islice(batches, BATCH)):
             columns = [list(column) for column in zip(*batch, strict=True)]
             for at in json_at:
-                # Without an encoder, as JSON text: what Jsonb(value, dumps=json.dumps) sends
-                # (an empty list or object not dumped again for every row).
                 encoder = encoders[at]
-                columns[at] = [
-                    None
-                    if value is None
-                    else adapt(value, encoder)
-                    if encoder is not None
-                    else "[]"
-                    if value == []
-                    else "{}"
-                    if value == {}
-                    else dump(value)
-                    for value in columns[at]
-                ]
+                columns[at] = [_json_field(value, encoder, adapt, dump) for value in columns[at]]
             texts = [formatter.column(column) for column in columns]
             if ids:
                 texts.insert(0, list(map(str, pks[done : done + len(batch)])))
