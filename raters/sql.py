@@ -44,14 +44,20 @@ M = TypeVar("M", bound=Model)  # a model class, for the typed helpers below
 _VOTE, _ASSIGNMENT, _RATER = Vote._meta.db_table, Assignment._meta.db_table, Rater._meta.db_table
 _COVERAGE, _GOLD = Coverage._meta.db_table, GoldPair._meta.db_table
 
+# A vote's or lease's rater is read by a scalar subquery, which PostgreSQL never turns into a
+# join: the counts start from the comparison's own votes and leases and look each one's rater
+# up by its key. As joins, a plan could start from the raters instead (a generic plan did, on
+# the benchmark's study: every rater of the database scanned for each vote, 0.13 ms at 100
+# raters, growing with them; tests/raters/test_sql.py checks the plan).
 _FILL = f"""
 SELECT
-  (SELECT COUNT(*) FROM {_VOTE} v JOIN {_RATER} r ON r.id = v.rater_id
-    WHERE v.comparison_id = %s AND NOT v.is_gold AND NOT r.excluded AND r."group" <> %s
+  (SELECT COUNT(*) FROM {_VOTE} v
+    WHERE v.comparison_id = %s AND NOT v.is_gold
+      AND (SELECT NOT r.excluded AND r."group" <> %s FROM {_RATER} r WHERE r.id = v.rater_id)
       AND NOT EXISTS (SELECT 1 FROM {_GOLD} g WHERE g.comparison_id = v.comparison_id))
-+ (SELECT COUNT(*) FROM {_ASSIGNMENT} a JOIN {_RATER} r ON r.id = a.rater_id
-    WHERE a.comparison_id = %s AND a.state = %s AND a.expires_at > %s AND NOT a.is_gold AND NOT r.excluded
-      AND a.id <> %s)
++ (SELECT COUNT(*) FROM {_ASSIGNMENT} a
+    WHERE a.comparison_id = %s AND a.state = %s AND a.expires_at > %s AND NOT a.is_gold
+      AND (SELECT NOT r.excluded FROM {_RATER} r WHERE r.id = a.rater_id) AND a.id <> %s)
 """
 
 # The exact fill and the hint written from it, in one statement (PostgreSQL: an UPDATE in a
@@ -177,10 +183,24 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
     return excluded, int(served), int(done)
 
 
+# Every statement after the rater's lock, to the end of its transaction, runs on a generic
+# plan (PostgreSQL; set in the lock's own statement, no round trip of its own). psycopg
+# prepares a statement run five times, but PostgreSQL then keeps planning it for each call
+# whenever its cost estimate of the generic plan is above the custom plans' average, as it
+# was for the lease's lock (a seven-table join: 0.74 ms of planning per vote to execute in
+# 0.08 ms) and the candidate scan, re-planned on every vote (docs/benchmarks.md, "Voting").
+# Every statement of the rater's transaction looks rows up by keys, and their generic plans
+# are checked in tests/raters/test_sql.py, including for a study analysed while new.
+_GENERIC_PLANS = ", set_config('plan_cache_mode', 'force_generic_plan', true)"
+
+
 def lock_rater_row(rater_id: int, *, extra: str = "") -> bool | None:
     """Lock the rater's row for this transaction; whether the rater is excluded (None: gone).
     The rater's pairs are counted by a later statement, which sees what committed before
-    the lock was granted (`lock_rater`, or `assignment_for_vote` with `counts_of`)."""
+    the lock was granted (`lock_rater`, or `assignment_for_vote` with `counts_of`). On
+    PostgreSQL the rest of the transaction runs on generic plans (`_GENERIC_PLANS`)."""
+    if connection.vendor == "postgresql":
+        extra = _GENERIC_PLANS + extra
     row = _one(f"SELECT excluded{extra} FROM {_RATER} WHERE id = %s" + _for_update(), [rater_id])
     return None if row is None else bool(row[0])
 
