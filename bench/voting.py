@@ -106,6 +106,9 @@ def vacuum(*tables: str) -> float:
 CYCLE_TABLES = ("raters_coverage", "raters_assignment", "raters_rater")
 
 
+SAMPLE = 0.2  # seconds between samples of the PostgreSQL backends' CPU during a phase
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -241,17 +244,30 @@ def run_wrk(url: str, clients: int, seconds: float, cookies: Path | None, master
     cmd = ["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", "30s"]
     cmd += ["-s", str(ROOT / "bench" / "voting.lua"), url]
     wall = time.perf_counter()
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    # Django closes a connection past CONN_MAX_AGE and its backend ends with its CPU: the
+    # backends are sampled while wrk runs, so one that ends is counted to its last sample
+    # (at most SAMPLE seconds of its CPU lost) instead of not at all.
+    seen: dict[int, float] = {}
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        while proc.poll() is None:
+            for p in backend_pids():
+                seen[p] = max(seen.get(p, 0.0), cpu_seconds(p))
+            time.sleep(SAMPLE)
+        out, err = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(line for line in out.splitlines() if line.startswith("WRK_JSON "))
     result = json.loads(line.removeprefix("WRK_JSON "))
     elapsed = result["duration_us"] / 1e6
     server = sum(cpu_seconds(p) for p in pids) - cpu_server
-    # A backend whose connection Django closed during the phase (CONN_MAX_AGE) is gone with its
-    # CPU: counted as 0 (an undercount, reported as backends_gone), never as a negative number.
-    ended = [p for p in backends if not Path(f"/proc/{p}").exists()]
-    db = sum(max(0.0, cpu_seconds(p) - cpu_db.get(p, 0.0)) for p in set(backends) | set(backend_pids()))
+    # A backend whose connection Django closed during the phase (CONN_MAX_AGE) counts to its
+    # last sample (reported as backends_gone); one started during the phase counts from 0.
+    ended = [p for p in set(backends) | set(seen) if not Path(f"/proc/{p}").exists()]
+    for p in backend_pids():
+        seen[p] = max(seen.get(p, 0.0), cpu_seconds(p))
+    db = sum(max(0.0, seen.get(p, 0.0) - cpu_db.get(p, 0.0)) for p in set(backends) | set(seen))
     wrk_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
     requests = result["requests"]
     return result | {
@@ -378,7 +394,7 @@ def main() -> None:
     print(
         f"VACUUM ANALYZE of {', '.join(CYCLE_TABLES)} after each voting phase (off the clock): "
         + ", ".join(f"{s_:.2f} s" for s_ in vacuums)
-        + (f"; {gone} PostgreSQL backends ended during a phase (their CPU is not counted)" if gone else "")
+        + (f"; {gone} PostgreSQL backends ended during a phase (counted to their last sample)" if gone else "")
     )
     print(
         "per round, rater path/bare requests per second: "
