@@ -108,6 +108,7 @@ def _serve_regular(rater: Rater, now: datetime, settings: StudyRaterSettings, se
     coverage_sync(study_id=rater.study_id)
     candidates = _candidates(rater, cap, served)
     if not candidates:  # nothing free by the hints: expire lapsed leases now (on demand), look again
+        sql.plans_per_call()  # the ORM's statements of this rare path (raters.sql)
         assignments_expire(now=now, study_id=rater.study_id)
         coverage_sync(study_id=rater.study_id, force=True)
         candidates = _candidates(rater, cap, served)
@@ -143,7 +144,7 @@ def _pending_kept(
     lease still holds or can be renewed; a lapsed one that cannot is marked expired."""
     if served <= done:
         return None
-    pending = rater.assignments.filter(state=Assignment.State.PENDING).first()
+    pending = sql.pending_lease(rater.pk)
     if pending is None:
         return None
     pending.rater = rater

@@ -1,6 +1,9 @@
 """Fixtures of the Prolific tests: one fake Prolific API on loopback for the session, its
 URL and a test token put in the environment at collection, so the Celery worker (started
-later, for the whole session) inherits both."""
+later, for the whole session) inherits both. The fake serves from collection on: any test
+of the session may reach that URL (the schema fuzz test does, through the Prolific link
+API), and one that ran before the first Prolific test found a socket that listened but never
+answered, each call waiting out the client's connect timeout and its retries."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 from tests.prolific.fake_prolific import FakeProlific
 
 TOKEN = "prolific-test-token-7f3a9c-never-shown"
-FAKE = FakeProlific(TOKEN)
+FAKE = FakeProlific(TOKEN).start()
 os.environ["PROLIFIC_API_TOKEN"] = TOKEN
 os.environ["PROLIFIC_API_URL"] = FAKE.url
 
@@ -20,11 +23,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: end-to-end test in headless Chromium (Playwright)")
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    FAKE.stop()
+
+
 @pytest.fixture(scope="session")
 def _fake_server():
-    FAKE.start()
-    yield FAKE
-    FAKE.stop()
+    return FAKE
 
 
 @pytest.fixture

@@ -363,3 +363,42 @@ def test_generic_plans_hold_for_the_raters_transaction_only():
         assert sql.lock_rater(rater.pk, durable=False) == (False, 0, 0)
         assert mode() == "force_generic_plan"
     assert mode() == "auto"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
+def test_a_raters_pending_lease_is_found_through_the_pending_index_under_a_generic_plan():
+    """The pending lease runs inside the rater's transaction, on a generic plan: with the
+    state written into the statement that plan reads the one pending row of the rater by the
+    partial index (the ORM's query, the state a parameter, walked every lease of the database)."""
+    study, heavy = _heavy_rater_analyzed_when_new()
+    fresh = RaterFactory(study=study)
+    lease = services.assignment_next(rater=fresh).assignment
+    now, comparisons = timezone.now(), list(Comparison.objects.filter(study=study).values_list("id", flat=True))
+    Assignment.objects.bulk_create(  # other raters' leases, voted: a table of some size, as in a real study
+        Assignment(rater=rater, comparison_id=c, swapped=False, state="voted", served_at=now, expires_at=now)
+        for rater in Rater.objects.bulk_create(RaterFactory.build(study=study) for _ in range(5))
+        for c in comparisons[:1000]
+    )
+    plan = _nodes(_generic_plan(sql._PENDING.format(sql.select_list(Assignment, "a")), [fresh.pk]))
+    assert [n.get("Index Name") for n in plan if "Scan" in n["Node Type"]] == ["assignment_one_pending_per_rater"], plan
+    found = sql.pending_lease(fresh.pk)
+    assert found == lease and (found.token, found.state, found.expires_at) == (lease.token, "pending", lease.expires_at)
+    assert sql.pending_lease(heavy.pk) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plan_cache_mode is PostgreSQL's")
+def test_a_full_studys_rare_path_plans_its_statements_per_call_again():
+    """Lapsed leases expired and idle ones released (a study with no free slot) are the ORM's
+    statements, planned per call as PostgreSQL chooses: the rater's transaction leaves its
+    generic plans before them. (The test's own transaction keeps what the last one set.)"""
+    study = open_study(prompts=1, votes_per_comparison=1)
+
+    def mode() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    assert services.assignment_next(rater=RaterFactory(study=study)).state == "assigned"  # the one slot
+    assert mode() == "force_generic_plan"
+    assert services.assignment_next(rater=RaterFactory(study=study)).state == "full"
+    assert mode() == "auto"
