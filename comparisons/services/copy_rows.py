@@ -110,10 +110,11 @@ def json_dumper() -> Callable[[Any], str]:
 
 def _next_ids(table: str, column: str, n: int) -> list[int]:
     """`n` new ids from the column's sequence, ascending (the sequence looked up once, not per
-    row: 0.15 -> 0.04 s for 50,000 ids)."""
+    row: 0.15 -> 0.02 s for 50,000 ids)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) s,"
+            # (OFFSET 0: the subquery is not pulled up, so its lookup is not made again per row)
+            "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq OFFSET 0) s,"
             " generate_series(1, %s)",
             [table, column, n],
         )
