@@ -24,7 +24,7 @@ checks the rows sent while this process makes the next."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from json import JSONEncoder, dumps
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
@@ -139,11 +139,14 @@ def insert_values(
     *,
     ids: bool = False,
     progress: Callable[[int], None] | None = None,
+    meanwhile: Iterable[object] = (),
 ) -> list[int]:
     """INSERT `rows`, each the values of the fields `attnames` in that order; the others take
     their defaults (see the module's docstring). Returns the new rows' primary keys, in order,
     with `ids` (else []). `progress` as for `insert_rows`, counting the rows handed to the thread
-    that sends them (all of them are written, or none, when the call returns)."""
+    that sends them (all of them are written, or none, when the call returns). `meanwhile`: steps
+    of the caller's own work (no database), taken one at a time once all rows are handed over,
+    while PostgreSQL still writes them, until it is done (the rest are not taken)."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
@@ -191,4 +194,13 @@ def insert_values(
                     copy.next_statement()
                 if progress:
                     progress(done)
+            copy.close()
+            _while_sending(copy, meanwhile)
     return pks
+
+
+def _while_sending(copy: CopySender, steps: Iterable[object]) -> None:
+    """Take `steps` one at a time until `copy`'s thread is done."""
+    for _ in steps:
+        if not copy.sending():
+            return

@@ -62,6 +62,7 @@ class CopySender:
         self.cursor, self.statement = cursor, statement
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=queued)
         self.error: BaseException | None = None
+        self.closed = False
         self.thread = threading.Thread(target=self._send, name="copy-sender", daemon=True)
 
     def __enter__(self) -> CopySender:
@@ -76,10 +77,21 @@ class CopySender:
         self._raise()
         self.queue.put(_NEXT)
 
+    def close(self) -> None:
+        """No more writes: the thread ends the last statement (and the block waits for it on leaving)."""
+        self._raise()
+        self.queue.put(_DONE)
+        self.closed = True
+
+    def sending(self) -> bool:
+        """Whether the thread is still at work (or waiting for writes)."""
+        return self.thread.is_alive()
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.queue.put(_ABORT if exc is not None else _DONE)
+        if not self.closed:  # (once closed, a failure of the caller's is the caller's to roll back)
+            self.queue.put(_ABORT if exc is not None else _DONE)
         self.thread.join()
         if exc is None:
             self._raise()

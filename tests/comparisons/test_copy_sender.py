@@ -126,3 +126,18 @@ def test_foreign_keys_are_deferred_again_after_the_write(api, small_statements):
             )
         inserted = Response.objects.count() == 4
     assert inserted and not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_callers_steps_are_taken_while_postgresql_writes_and_no_longer(api):
+    study, _ = _setup(api, "s")
+    taken = 0
+
+    def steps() -> Iterator[None]:
+        nonlocal taken
+        while taken < 10**7:
+            taken += 1
+            yield None
+
+    pks = insert_values(Prompt, PROMPT_VALUES, _prompt_values(study, 3000), ids=True, meanwhile=steps())
+    assert 0 < taken < 10**7 and Prompt.objects.filter(study=study).count() == 3000 == len(pks)
