@@ -8,8 +8,7 @@ later one). Rows are checked one by one, then against each other within the uplo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from comparisons.errors import RowError
 from comparisons.grading import dialogue_problem, dialogue_text, dialogue_turns
@@ -27,8 +26,11 @@ MAX_CATEGORY_CHARS = 100
 _ALLOWED = frozenset(ALLOWED_FIELDS)
 
 
-@dataclass(frozen=True)
-class OutputRow:
+class OutputRow(NamedTuple):
+    """A validated row. A named tuple (immutable, and made by one call to tuple's constructor):
+    an upload makes 100,000 of them on each side of its job, where a frozen dataclass set each
+    field with object.__setattr__ (0.1 s)."""
+
     row: int
     prompt_id: str
     prompt_text: str | None

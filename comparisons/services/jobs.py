@@ -139,7 +139,7 @@ def upload_job_run(*, job_id: str) -> bool:
 def _payload(rows: list[OutputRow], *, json_values: bool = False) -> str:
     """The validated rows, field by field (OutputRow's order), under ORJSON_FORMAT's header
     (`json_values`, and orjson takes every value) or PAYLOAD_FORMAT's."""
-    fields = [[r.row, r.prompt_id, r.prompt_text, r.turns, r.system, r.response, r.category, r.metadata] for r in rows]
+    fields = list(map(list, rows))  # (orjson writes no named tuple)
     text = _orjson_text(fields) if json_values else None
     name = ORJSON_FORMAT
     if text is None:
@@ -177,9 +177,10 @@ def _stored_rows(payload: str) -> tuple[list[OutputRow], list[RowError]]:
     if text is None or hashlib.sha256(text).hexdigest() != digest:
         reason = "the stored rows differ from the rows the upload validated (changed or cut short); nothing was stored"
         return [], [RowError(None, "payload", reason)]
+    make = OutputRow._make
     rows = [
-        OutputRow(n, prompt_id, prompt, None if turns is None else tuple(map(tuple, turns)), *rest)
-        for n, prompt_id, prompt, turns, *rest in (orjson.loads(text) if name == ORJSON_FORMAT else json.loads(text))
+        make(fields) if fields[3] is None else make([*fields[:3], tuple(map(tuple, fields[3])), *fields[4:]])
+        for fields in (orjson.loads(text) if name == ORJSON_FORMAT else json.loads(text))
     ]
     return rows, []
 

@@ -99,10 +99,13 @@ def outputs_upload(
         prompt_pks = {external_id: prompt.pk for external_id, prompt in prompts.items()}
         new_values = [(study.pk, eid, p.text, p.turns, p.category) for eid, p in prompts_new.items()]
         # COPY on PostgreSQL (copy_rows.py)
-        prompt_pks.update(zip(prompts_new, insert_values(Prompt, PROMPT_VALUES, new_values, ids=True), strict=True))
+        responses = _ResponseValues(new, prompt_pks, names)
+        # (the first responses are masked while PostgreSQL writes the prompts)
+        new_pks = insert_values(Prompt, PROMPT_VALUES, new_values, ids=True, meanwhile=responses.ahead())
+        prompt_pks.update(zip(prompts_new, new_pks, strict=True))
         if prompts_changed:
             Prompt.objects.bulk_update(prompts_changed, ["text", "turns", "category"], batch_size=BATCH)
-        insert_values(Response, RESPONSE_VALUES, _ResponseValues(new, prompt_pks, names), progress=progress)
+        insert_values(Response, RESPONSE_VALUES, responses, progress=progress)
         if changed:
             Response.objects.bulk_update(
                 changed, ["text", "metadata", "length", "reveals", "masked_text"], batch_size=BATCH
@@ -124,22 +127,33 @@ def outputs_upload(
 
 class _ResponseValues:
     """The new responses' RESPONSE_VALUES, flagged (`_flag_revealing`) a chunk at a time as COPY
-    asks for them: PostgreSQL writes the rows sent before while this process searches the next
-    ones (a Finder per chunk finds what one for all of them would: comparisons.reveal)."""
+    asks for them, or before (`ahead`, while PostgreSQL writes the prompts): PostgreSQL writes the
+    rows sent before while this process searches the next ones (a Finder per chunk finds what one
+    for all of them would: comparisons.reveal)."""
 
     CHUNK = 1000
 
     def __init__(self, new: list[NewResponse], prompt_pks: dict[str, int], names: list[str]) -> None:
         self.new, self.prompt_pks, self.names = new, prompt_pks, names
+        self.flagged = 0  # new[:flagged] are flagged already (`ahead`)
 
     def __len__(self) -> int:
         return len(self.new)
 
+    def ahead(self) -> Iterator[None]:
+        """Flag the chunks `__iter__` would flag, one per step, before it is asked for them."""
+        while self.flagged < len(self.new):
+            chunk = self.new[self.flagged : self.flagged + self.CHUNK]
+            _flag_revealing(chunk, self.names)
+            self.flagged += len(chunk)
+            yield None
+
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        pks = self.prompt_pks
+        pks = self.prompt_pks  # (read as COPY asks: the new prompts' ids are added after `ahead`)
         for start in range(0, len(self.new), self.CHUNK):
             chunk = self.new[start : start + self.CHUNK]
-            _flag_revealing(chunk, self.names)
+            if start >= self.flagged:
+                _flag_revealing(chunk, self.names)
             for r in chunk:
                 yield pks[r.prompt], r.system_id, r.text, r.metadata, len(r.text), r.reveals, r.masked_text
 

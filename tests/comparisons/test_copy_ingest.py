@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from comparisons.ingest.rows import validate_rows
 from comparisons.models import Prompt, Response, Study, System
 from comparisons.services import outputs_upload
-from comparisons.services.copy_rows import BATCH, insert_rows, insert_values
+from comparisons.services.copy_rows import BATCH, _next_ids, insert_rows, insert_values
 from comparisons.services.outputs import PROMPT_VALUES, RESPONSE_VALUES
 from tests.comparisons.helpers import create_study, rows_for, upload
 
@@ -159,3 +159,11 @@ def test_a_row_the_database_refuses_rolls_back_the_whole_copy(api):
         responses = _responses(prompts, system)
         insert_rows(Response, [*responses, _responses(prompts[:1], system)[0]])  # (prompt, system) twice
     assert not Prompt.objects.filter(study=study).exists() and not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ids_are_drawn_from_the_sequence_each_once_in_ascending_order():
+    table = Prompt._meta.db_table
+    before = _next_ids(table, "id", 1)[0]
+    assert _next_ids(table, "id", 500) == list(range(before + 1, before + 501))  # (no other writer here)
+    assert _next_ids(table, "id", 1) == [before + 501]

@@ -4,6 +4,7 @@ could be refused (text.needs_number_checks)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from comparisons.ingest.parse import JSONL, parse_rows
 from comparisons.ingest.rows import _check_consistency, _plain_row, _validate_row, validate_rows
+from comparisons.services.outputs import NewResponse, _ResponseValues
 from comparisons.text import (
     _PLAIN,
     _STRICT,
@@ -138,3 +140,23 @@ def test_the_plain_rows_shortcut_makes_the_rows_the_full_validation_makes():
         if row is not None and isinstance(r, dict):
             systems[r["system"]] = row.system
     assert 5000 < shortcut < len(expected) - 100 and len(expected) < len(raw) - 3000  # all three ways were taken
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3, 99])
+def test_responses_flagged_ahead_give_the_values_of_responses_flagged_as_copy_asks(steps):
+    """outputs._ResponseValues: chunks flagged by `ahead` (while the prompts are written) and the
+    rest as COPY asks for them give the values of all flagged as COPY asks."""
+    rng = random.Random(steps)
+    words = ["LIMA", "Tulu", "GPT-4", "as an AI language model", "made by OpenAI", "plain", "lima", " ", "\n"]
+    texts = ["".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(2_500)]
+
+    def values(ahead: int) -> list[tuple]:
+        new = [NewResponse(f"p{i}", None, 1, text, {}, [], "") for i, text in enumerate(texts)]
+        made = _ResponseValues(new, {f"p{i}": i for i in range(len(texts))}, ["LIMA", "Tulu"])
+        for _ in itertools.islice(made.ahead(), ahead):
+            pass
+        return list(made)
+
+    expected = values(0)
+    assert sum(1 for v in expected if v[5]) > 100  # (some responses reveal)
+    assert values(steps) == expected
