@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -176,15 +177,19 @@ def server_pids(master: int) -> list[int]:
     return [master, *children]
 
 
-def backend_pids() -> list[int]:
-    """The PostgreSQL backends serving the benchmark database (gunicorn's connections)."""
+def backend_pids(conn: Any = None) -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (gunicorn's connections), asked
+    on `conn` (psycopg's, kept by a caller that asks often: no new backend started per sample)
+    or on a connection of its own."""
     import psycopg
 
+    if conn is None:
+        with psycopg.connect(BENCH_DB, autocommit=True) as own:
+            return backend_pids(own)
     name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
-        ).fetchall()
+    rows = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+    ).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -231,6 +236,8 @@ def enter(base: str, raters: int) -> list[str]:
 def run_wrk(url: str, clients: int, seconds: float, cookies: Path | None, master: int) -> dict:
     """One phase: wrk with one thread per connection (so that the Lua script's per-thread state
     is one rater's), and the CPU seconds of wrk, gunicorn and its PostgreSQL backends."""
+    import psycopg
+
     env = {**os.environ, "LIMA_BENCH_SLUG": SLUG}
     env.pop("LIMA_BENCH_COOKIES", None)
     if cookies is not None:
@@ -248,9 +255,12 @@ def run_wrk(url: str, clients: int, seconds: float, cookies: Path | None, master
     # backends are sampled while wrk runs, so one that ends is counted to its last sample
     # (at most SAMPLE seconds of its CPU lost) instead of not at all.
     seen: dict[int, float] = {}
-    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with (
+        psycopg.connect(BENCH_DB, autocommit=True) as sampling,
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc,
+    ):
         while proc.poll() is None:
-            for p in backend_pids():
+            for p in backend_pids(sampling):
                 seen[p] = max(seen.get(p, 0.0), cpu_seconds(p))
             time.sleep(SAMPLE)
         out, err = proc.communicate()
