@@ -144,7 +144,8 @@ def insert_values(
     """INSERT `rows`, each the values of the fields `attnames` in that order; the others take
     their defaults (see the module's docstring). Returns the new rows' primary keys, in order,
     with `ids` (else []). `progress` as for `insert_rows`, counting the rows handed to the thread
-    that sends them (all of them are written, or none, when the call returns). `meanwhile`: steps
+    that sends them (all of them are written, or none, when the call returns); it must not use
+    the database (the thread holds the connection: the upload job's writes to the cache). `meanwhile`: steps
     of the caller's own work (no database), taken one at a time once all rows are handed over,
     while PostgreSQL still writes them, until it is done (the rest are not taken)."""
     if not rows:
