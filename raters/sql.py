@@ -9,8 +9,9 @@ uses, and tests/raters/test_sql.py checks that they agree:
 - `exact_fill` = raters.services.coverage.counted_votes() + holding(now) for one comparison
   (`exact_fill_hinted` also writes the Coverage hint from it, in the same statement);
 - `unseen_least_filled` = the candidate scan described in raters.services.assignment;
-- `rater_with_study`, `assignment_for_vote` and `pair_texts` load what the rater pages read,
-  as the ORM would (`hydrate` applies each field's database converters, then Model.from_db).
+- `rater_with_study`, `assignment_for_vote`, `pending_lease` and `pair_texts` load what the
+  rater pages read, as the ORM would (`hydrate` applies each field's database converters,
+  then Model.from_db).
 Counts and ids need no converter; rows that become model instances go through `hydrate`.
 On PostgreSQL a vote cycle joins statements that follow one another (issue 13): the vote's
 INSERT marks its lease (`vote_insert`), a new lease's INSERT returns its pair's texts
@@ -189,8 +190,10 @@ def lock_rater(rater_id: int, *, durable: bool = True) -> tuple[bool, int, int] 
 # whenever its cost estimate of the generic plan is above the custom plans' average, as it
 # was for the lease's lock (a seven-table join: 0.74 ms of planning per vote to execute in
 # 0.08 ms) and the candidate scan, re-planned on every vote (docs/benchmarks.md, "Voting").
-# Every statement of the rater's transaction looks rows up by keys, and their generic plans
-# are checked in tests/raters/test_sql.py, including for a study analysed while new.
+# The statements of the rater's transaction look rows up by keys; the generic plans of the
+# candidate scan, the counts, the fill and the pending lease are checked in
+# tests/raters/test_sql.py (for a study analysed while new), and a full study's rare path of
+# the ORM's statements goes back to plans chosen per call (`plans_per_call`).
 _GENERIC_PLANS = ", set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 
