@@ -191,27 +191,29 @@ def test_a_rater_votes_on_the_embedded_sqlite_default(tmp_path):
     assert done.stdout.strip() == "ok 6"
 
 
+def _show(setting: str) -> str:
+    """The value of a PostgreSQL setting on this connection now."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {setting}")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_only_an_outermost_lease_transaction_skips_waiting_for_the_disk():
-    from django.db import connection, transaction
+    from django.db import transaction
 
     rater = RaterFactory(study=open_study(prompts=1))
 
-    def setting() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
-
     with transaction.atomic():
         assert sql.lock_rater(rater.pk, durable=False) == (False, 0, 0)
-        assert setting() == "off"
-    assert setting() == "on"  # for this transaction only
+        assert _show("synchronous_commit") == "off"
+    assert _show("synchronous_commit") == "on"  # for this transaction only
     with transaction.atomic():
         sql.lock_rater(rater.pk)
-        assert setting() == "on"
+        assert _show("synchronous_commit") == "on"
     with transaction.atomic(), transaction.atomic():  # inside a caller's transaction: left alone
         sql.lock_rater(rater.pk, durable=False)
-        assert setting() == "on"
+        assert _show("synchronous_commit") == "on"
     assert services.assignment_next(rater=rater).state == "assigned"
 
 
@@ -349,20 +351,15 @@ def test_generic_plans_hold_for_the_raters_transaction_only():
 
     rater = RaterFactory(study=open_study(prompts=1))
 
-    def mode() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW plan_cache_mode")
-            return cursor.fetchone()[0]
-
-    before = mode()
+    before = _show("plan_cache_mode")
     with transaction.atomic():
         assert sql.lock_rater_row(rater.pk) is False
-        assert mode() == "force_generic_plan"
-    assert mode() == before == "auto"
+        assert _show("plan_cache_mode") == "force_generic_plan"
+    assert _show("plan_cache_mode") == before == "auto"
     with transaction.atomic():
         assert sql.lock_rater(rater.pk, durable=False) == (False, 0, 0)
-        assert mode() == "force_generic_plan"
-    assert mode() == "auto"
+        assert _show("plan_cache_mode") == "force_generic_plan"
+    assert _show("plan_cache_mode") == "auto"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
@@ -393,12 +390,7 @@ def test_a_full_studys_rare_path_plans_its_statements_per_call_again():
     generic plans before them. (The test's own transaction keeps what the last one set.)"""
     study = open_study(prompts=1, votes_per_comparison=1)
 
-    def mode() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW plan_cache_mode")
-            return cursor.fetchone()[0]
-
     assert services.assignment_next(rater=RaterFactory(study=study)).state == "assigned"  # the one slot
-    assert mode() == "force_generic_plan"
+    assert _show("plan_cache_mode") == "force_generic_plan"
     assert services.assignment_next(rater=RaterFactory(study=study)).state == "full"
-    assert mode() == "auto"
+    assert _show("plan_cache_mode") == "auto"
