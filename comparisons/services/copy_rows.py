@@ -30,7 +30,7 @@ from json import JSONEncoder, dumps
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, Protocol, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import JSONField, Model
 from psycopg.adapt import Transformer
 
@@ -174,7 +174,9 @@ def insert_values(
         fields = [meta.pk, *fields]
     quote = conn.ops.quote_name
     statement = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields if f.column)}) FROM STDIN"
-    with conn.cursor() as cursor, conn.wrap_database_errors:
+    # One transaction (a savepoint inside the caller's): the several COPY statements are all
+    # written or none, even where the caller has none open, and a failure undoes the keys' mode.
+    with transaction.atomic(using=DEFAULT_DB_ALIAS), conn.cursor() as cursor, conn.wrap_database_errors:
         raw = cursor.cursor
         formatter = ColumnFormatter(Transformer.from_context(raw), raw.connection.info.encoding)
         suffix = "".join("\t" + field for field in formatter.column(constants)) + "\n"

@@ -33,9 +33,10 @@ class _Aborted(Exception):
 @contextmanager
 def foreign_keys_checked_per_statement(cursor: Any, table: str) -> Iterator[None]:
     """Within the block, `table`'s deferred foreign keys are checked at the end of each
-    statement, not at COMMIT (`cursor`: psycopg's). Afterwards they are deferred again. When
-    the block fails the transaction (or its savepoint) is rolled back, which restores the mode
-    too (SET CONSTRAINTS lasts for the transaction and is undone by ROLLBACK TO SAVEPOINT)."""
+    statement, not at COMMIT (`cursor`: psycopg's, in a transaction the caller opened).
+    Afterwards they are deferred again. When the block fails the caller's transaction (or
+    savepoint: copy_rows.insert_values opens one) is rolled back, which restores the mode too
+    (SET CONSTRAINTS lasts for the transaction and is undone by ROLLBACK TO SAVEPOINT)."""
     cursor.execute(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_constraint c"
         " JOIN pg_namespace n ON n.oid = c.connamespace"

@@ -141,3 +141,18 @@ def test_the_callers_steps_are_taken_while_postgresql_writes_and_no_longer(api):
 
     pks = insert_values(Prompt, PROMPT_VALUES, _prompt_values(study, 3000), ids=True, meanwhile=steps())
     assert 0 < taken < 10**7 and Prompt.objects.filter(study=study).count() == 3000 == len(pks)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_statements_are_still_all_or_nothing(api, small_statements):
+    """insert_values promises all rows or none; its several COPY statements must not each
+    commit on their own when the caller has no transaction open (autocommit)."""
+    study, system = _setup(api, "s")
+    pks = insert_values(Prompt, PROMPT_VALUES, _prompt_values(study), ids=True)
+    values = _response_values(pks, system)
+    values[5][0] = max(pks) + 1000  # a prompt that does not exist, in the third statement
+    with pytest.raises(IntegrityError):
+        insert_values(Response, RESPONSE_VALUES, values)
+    assert not _threads() and not Response.objects.exists() and Prompt.objects.count() == 7
+    assert insert_values(Response, RESPONSE_VALUES, _response_values(pks, system)) == []  # keys deferred as before
+    assert Response.objects.count() == 7
