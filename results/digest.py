@@ -129,6 +129,22 @@ def _split(votes: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None) ->
     return split
 
 
+def _median(values: np.ndarray) -> float:
+    """np.median of a float array (0.0 when empty), equal to the bit, without its machinery
+    (a tenth of the time for a rater's few thousand values): the middle values put in place
+    with one partition, the mean of the two middle ones as np.median takes it. Partitions
+    ``values`` in place; NaN is not expected (seconds are never null)."""
+    n = values.size
+    if not n:
+        return 0.0
+    half = n // 2
+    if n % 2:
+        values.partition(half)
+        return float(values[half])
+    values.partition([half - 1, half])
+    return float((values[half - 1] + values[half]) / 2.0)
+
+
 def _raters(
     known: np.ndarray,
     inverse: np.ndarray,
@@ -147,10 +163,7 @@ def _raters(
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     seconds = votes["seconds"][order]
     medians = np.array(
-        [
-            np.median(seconds[start : start + size]) if size else 0.0
-            for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)
-        ]
+        [_median(seconds[start : start + size]) for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)]
     )
     raters = np.flatnonzero(sizes)  # raters with votes, as positions in `known`
     choice = np.minimum(votes["choice"], 3)  # a per-turn vote (code 4) has no one side: counted with the graded

@@ -425,4 +425,9 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
         both_bad=np.where(is_turn, code == PER_TURN, v["both_bad"]) if any_turn else v["both_bad"],
         turn=turn if any_turn else None,
     )
+    # the table's group codes, as VoteTable.group_codes computes them: the groups of its votes only
+    present = np.flatnonzero(np.bincount(group_code, minlength=len(group_names)))
+    renumber = np.zeros(len(group_names), dtype=np.int64)
+    renumber[present] = np.arange(present.size)
+    table = table.with_group_codes([group_names[i] for i in present.tolist()], renumber[group_code])
     return VoteLoad(table, names, n_simulated - n_left_out, n_left_out)

@@ -95,6 +95,14 @@ class VoteTable:
             object.__setattr__(self, "_group_codes", known)
         return known
 
+    def with_group_codes(self, names: list[str], codes: np.ndarray) -> VoteTable:
+        """This table, its group codes given by a loader that has them already (as
+        `group_codes` would compute them from `group`: the sorted distinct group names of its
+        votes and each vote's index among them), so that they are not computed again from a
+        million strings (results.loading; tests/results/test_loading.py checks they agree)."""
+        object.__setattr__(self, "_group_codes", (names, codes))
+        return self
+
     def group_mask(self, groups: Iterable[str]) -> np.ndarray:
         """Per vote: whether its rater's group is one of ``groups``."""
         names, codes = self.group_codes()

@@ -2,7 +2,8 @@
 the row path (the ORM's tuples, results.selectors.vote_load_rows) reads, and every study's
 results are unchanged by it (to 1e-12): focal and all-pairs studies, judges, excluded raters,
 gold pairs and attention checks, imported and simulated votes, the researcher's filters, and
-the real-data studies of ../shared/data (AlpacaEval's judge, PandaLM's annotators)."""
+the real-data studies of ../shared/data (AlpacaEval's judge, PandaLM's annotators). The group
+codes the columns path hands to its table equal those the table computes from its groups."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ def assert_same_everywhere(study: Study, monkeypatch: pytest.MonkeyPatch, filter
             x, y = getattr(rows.table, name), getattr(cols.table, name)
             assert x.dtype == y.dtype and np.array_equal(x, y), (f, name)
         assert rows.table.systems == cols.table.systems
+        # the group codes the columns path hands over equal those computed from `group`
+        (given, codes), (fresh, fresh_codes) = cols.table.group_codes(), rows.table.group_codes()
+        assert given == fresh and codes.dtype == fresh_codes.dtype and np.array_equal(codes, fresh_codes), f
         assert rows.raters.items() <= cols.raters.items()  # the columns path names every counting rater
         assert (rows.simulated, rows.simulated_left_out) == (cols.simulated, cols.simulated_left_out)
         new = services.results_compute(study=study, params=params, filters=f)
@@ -77,6 +81,9 @@ def test_a_focal_study_with_judges_exclusions_and_gold_pairs_loads_the_same(api,
     rows = simulated_votes(seed=3)
     rows += lima_votes(10, 5, 8, rater="r1") + lima_votes(7, 9, 4, baseline="Bard", rater="r2", start=3)
     rows += lima_votes(12, 3, 9, rater="r3", start=10)
+    # an expert whose only vote is on the gold pair: a counting rater whose group has no vote in the table
+    rows += [{"prompt_id": "p5", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left", "rater": "e1"}]
+    rows[-1]["rater_group"] = "expert"
     assert import_votes(api, rows).status_code == 201
     gold = api.post("/api/studies/s/gold/", {"prompt_id": "p5", "systems": ["LIMA", "GPT-4"], "expected": "LIMA"})
     assert gold.status_code == 201, gold.json()
