@@ -15,7 +15,12 @@ BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 
 
 def setup_django(*, redis: bool = False) -> None:
-    """Point Django at the benchmark database (created and migrated if needed)."""
+    """Point Django at the benchmark database (created and migrated if needed), with DEBUG's
+    query log off as in a deployment (DEBUG=False: docker-compose.yml). The settings are
+    loaded with DEBUG's default (True: no SECRET_KEY, hosts or collected static files needed
+    in the bench's own process), then DEBUG is set False: with it True, Django logs every
+    statement with its parameters rendered into SQL text (psycopg's mogrify), which cost a
+    refresh at 1M votes 6% of its CPU rendering the stored results' JSON (docs/benchmarks.md)."""
     import psycopg
 
     name = BENCH_DB.rsplit("/", 1)[1]
@@ -32,8 +37,10 @@ def setup_django(*, redis: bool = False) -> None:
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, check=True, env={**os.environ}
     )
     import django
+    from django.conf import settings
 
     django.setup()
+    settings.DEBUG = False  # no query log (CursorDebugWrapper), as in a deployment
 
 
 def machine() -> str:
