@@ -82,8 +82,8 @@ def test_a_focal_study_with_judges_exclusions_and_gold_pairs_loads_the_same(api,
     rows += lima_votes(10, 5, 8, rater="r1") + lima_votes(7, 9, 4, baseline="Bard", rater="r2", start=3)
     rows += lima_votes(12, 3, 9, rater="r3", start=10)
     # an expert whose only vote is on the gold pair: a counting rater whose group has no vote in the table
-    rows += [{"prompt_id": "p5", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left", "rater": "e1"}]
-    rows[-1]["rater_group"] = "expert"
+    expert = {"prompt_id": "p5", "left_system": "LIMA", "right_system": "GPT-4", "choice": "left", "rater": "e1"}
+    rows += [expert | {"rater_group": "expert"}]
     assert import_votes(api, rows).status_code == 201
     gold = api.post("/api/studies/s/gold/", {"prompt_id": "p5", "systems": ["LIMA", "GPT-4"], "expected": "LIMA"})
     assert gold.status_code == 201, gold.json()
