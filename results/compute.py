@@ -327,15 +327,20 @@ def _bias(votes: VoteTable, pairs: list[tuple[int, int]], inputs: list[_PairInpu
     decided = votes.winner != 0
     left = int(np.count_nonzero(decided & (votes.winner == votes.left)))
     by_pair = []
+    left_longer = votes.left_length - votes.right_length
     for (first, second), data in zip(pairs, inputs, strict=True):
         index = data.index
-        left_len, right_len = votes.left_length[index], votes.right_length[index]
-        diff = np.where(votes.left[index] == first, left_len - right_len, right_len - left_len).astype(float)
+        lengths = left_longer[index]  # the first system's length minus the second's
+        lengths = np.where(votes.left[index] == first, lengths, -lengths)
+        values, inverse = factorize(lengths)  # the distinct differences, found once for both statistics
+        diff, grouped = lengths.astype(float), (values.astype(float), inverse)
         by_pair.append(
             {
                 "systems": [votes.systems[first], votes.systems[second]],
-                "length_bins": stats.length_bias(diff, data.vote_outcomes, level=params.level).as_dict(),
-                "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes).as_dict(),
+                "length_bins": stats.length_bias(
+                    diff, data.vote_outcomes, level=params.level, grouped=grouped
+                ).as_dict(),
+                "length_controlled": length_controlled_win_rate(diff, data.vote_outcomes, grouped).as_dict(),
             }
         )
     position = stats.position_bias(left, int(np.count_nonzero(decided)) - left, params.level)

@@ -16,6 +16,7 @@ import numpy as np
 
 from comparisons.models import Study
 from comparisons.selectors import study_counts
+from comparisons.stats._base import factorize
 from raters.models import GoldPair, Rater
 from results.loading import StudyColumns, lookup
 
@@ -31,8 +32,9 @@ def study_digest(
     votes, comparisons = cols.votes, cols.comparisons
     low, high = cols.systems_of_comparisons()
     gold_comparison = comparisons["gold"]
-    systems = np.unique(np.concatenate([low, high])) if low.size else np.zeros(0, dtype=np.int64)
-    pair_key = np.searchsorted(systems, low) * max(systems.size, 1) + np.searchsorted(systems, high)
+    # the systems' sorted ids, and each comparison's pair as (lower, higher) positions among them
+    systems, positions = factorize(np.concatenate([low, high])) if low.size else (np.zeros(0, dtype=np.int64),) * 2
+    pair_key = positions[: low.size] * max(systems.size, 1) + positions[low.size :]
     present = np.flatnonzero(np.bincount(pair_key, minlength=1)) if pair_key.size else np.zeros(0, dtype=np.int64)
     pair_codes = np.stack([systems[present // max(systems.size, 1)], systems[present % max(systems.size, 1)]], axis=1)
     pair_of_comparison = np.searchsorted(present, pair_key)
@@ -59,10 +61,9 @@ def study_digest(
     for comparison_id, winner, grade, kind in known:
         expected[comparison_id], grades[comparison_id], kinds[comparison_id] = winner, grade, kind
     gold_ids = np.array(sorted(expected), dtype=np.int64)
-    _, on_gold = lookup(gold_ids, votes["comparison"])
+    gold_at, on_gold = lookup(gold_ids, votes["comparison"])
     expected_winner = np.array([expected[c] or 0 for c in gold_ids.tolist()], dtype=np.int64)
     attention = np.array([kinds[c] == GoldPair.Kind.ATTENTION for c in gold_ids.tolist()], dtype=bool)
-    gold_at, _ = lookup(gold_ids, votes["comparison"])
     expected_grade = np.array([-1 if grades[c] is None else grades[c] for c in gold_ids.tolist()], dtype=np.int64)
     want_grade = expected_grade[gold_at] if gold_ids.size else np.full(votes["rater"].size, -1)
     by_winner = votes["winner"] == (expected_winner[gold_at] if gold_ids.size else 0)

@@ -73,14 +73,22 @@ def check_level(level: float) -> float:
 
 def factorize(ids: Any) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(ids, return_inverse=True)``, by a lookup table instead of a sort when the
-    ids are non-negative integers of moderate size (database ids, indices)."""
+    ids are integers spanning a moderate range (database ids, indices): from 0 when they are
+    non-negative and small, else from the smallest (one study's ids lie far from 0 in a
+    database of many studies)."""
     arr = np.asarray(ids)
     if arr.dtype.kind in "iu" and arr.size and arr.ndim == 1:
         low, high = int(arr.min()), int(arr.max())
-        if low >= 0 and high < 4 * arr.size + 1_000_000:
+        limit = 4 * arr.size + 1_000_000
+        if low >= 0 and high < limit:
             present = np.bincount(arr, minlength=high + 1) > 0
             lookup = np.cumsum(present) - 1
             return np.flatnonzero(present).astype(arr.dtype), lookup[arr]
+        if high - low < limit:
+            shifted = (arr - low).astype(np.int64) if arr.dtype.kind == "i" else (arr - np.uint64(low)).astype(np.int64)
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            lookup = np.cumsum(present) - 1
+            return (np.flatnonzero(present) + low).astype(arr.dtype), lookup[shifted]
     return np.unique(arr, return_inverse=True)
 
 

@@ -63,6 +63,7 @@ def length_bias(
     outcomes: np.ndarray | list[int],
     edges: list[float] | int = 5,
     level: float = 0.95,
+    grouped: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LengthBias:
     """Win share of the focal system by bins of length difference (focal minus other).
 
@@ -75,7 +76,9 @@ def length_bias(
 
     Everything is computed from the table of votes per (distinct difference, outcome): the
     quantiles as ``np.quantile`` (linear), the average ranks as ``scipy.stats.rankdata``
-    and rho as the Pearson correlation of those ranks, as spearmanr does.
+    and rho as the Pearson correlation of those ranks, as spearmanr does. ``grouped``: the
+    sorted distinct differences and each vote's index among them (``distinct(length_diff)``),
+    when the caller has them already.
     """
     diff = np.asarray(length_diff, dtype=float)
     out = as_outcomes(outcomes)
@@ -83,7 +86,7 @@ def length_bias(
         raise ValueError("length_diff and outcomes must have the same length")
     if diff.size == 0:
         return LengthBias([], None, None)
-    values, inverse = distinct(diff)
+    values, inverse = distinct(diff) if grouped is None else grouped
     tally = np.bincount(inverse * 3 + out + 1, minlength=3 * values.size).reshape(-1, 3)  # loss, tie, win
     per_value = tally.sum(axis=1)
     if isinstance(edges, int):

@@ -34,8 +34,12 @@ class LengthControlled(AsDict):
 
 
 def length_controlled_win_rate(
-    length_diff: np.ndarray | list[float], outcomes: np.ndarray | list[int]
+    length_diff: np.ndarray | list[float],
+    outcomes: np.ndarray | list[int],
+    grouped: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LengthControlled:
+    """The fit above for one pair. ``grouped``: the sorted distinct differences and each vote's
+    index among them (``distinct(length_diff)``), when the caller has them already."""
     d = np.asarray(length_diff, dtype=float)
     y = (as_outcomes(outcomes) + 1) / 2.0
     if d.shape != y.shape:
@@ -47,7 +51,7 @@ def length_controlled_win_rate(
     sd = d.std()
     if sd == 0 or raw in (0.0, 1.0):
         return LengthControlled(n, raw, raw, 0.0 if sd == 0 else None)
-    values, inverse = distinct(d)
+    values, inverse = distinct(d) if grouped is None else grouped
     x = np.tanh(values / sd)
     votes = np.bincount(inverse, minlength=values.size).astype(float)
     score = np.bincount(inverse, weights=y, minlength=values.size)

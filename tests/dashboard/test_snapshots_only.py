@@ -98,3 +98,42 @@ def test_a_first_view_computes_nothing_and_says_the_results_are_updating(researc
     assert detail.status_code == 200 and "updating" in panel.content.decode()
     assert svg.status_code == 404  # no results yet: no chart
     assert not ResultSnapshot.objects.filter(study=study).exists()  # nothing computed in a request
+
+
+def test_a_rating_studys_digest_counts_grades_on_gold_items_as_the_votes_do(api):
+    """The digest reads each vote's grade from the packed codes of the columns
+    (results.loading.VOTE_COLUMNS): a rating item marked gold with an expected grade is right
+    for a rater who gave that grade and wrong for one who did not, as raters.selectors counts it."""
+    import json
+
+    from comparisons.models import Study
+    from dashboard.selectors import rater_rows, study_snapshots
+    from raters.services.quality import gold_set
+    from results.services import results_refresh
+    from tests.results.test_ratings_api import rating_rows
+
+    body = {"name": "Graded", "slug": "g", "design": "rating", "systems": ["LIMA", "Alpaca"], "votes_per_comparison": 3}
+    assert api.post("/api/studies/", body, format="json").status_code == 201
+    assert api.post("/api/studies/g/outputs/", rating_rows(6), format="json").status_code == 201
+    assert api.post("/api/studies/g/open/").status_code == 200
+    study = Study.objects.get(slug="g")
+    grades = {"r0": [2, 2, 1, 0, 2, 1], "r1": [0, 1, 1, 2, 0, 1], "r2": [1, 0, 2, 2, 1, 0]}
+    rows = [
+        {"prompt_id": f"p{i}", "system": "LIMA", "grade": g, "rater": rater}
+        for rater, given in grades.items()
+        for i, g in enumerate(given)
+    ]
+    response = api.post("/api/studies/g/votes/import/", json.dumps(rows), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    items = study.comparisons.filter(left_response__system__name="LIMA").order_by("prompt__external_id")
+    gold_set(comparison=items[0], expected="2")  # r0 right, r1 and r2 wrong
+    gold_set(comparison=items[3], expected="0", kind=GoldPair.Kind.ATTENTION)  # r0 right, r1 and r2 fail
+    results_refresh(study_id=study.pk)
+    _results, digest, stale = study_snapshots(study)
+    assert not stale
+    expected = stats_by_rater(study, rater_settings_get(study=study))  # the old per-vote definition
+    rows_by_rater = {row["rater"].external_id: row["stats"] for row in rater_rows(study, digest)}
+    for rater in Rater.objects.filter(study=study):
+        assert rows_by_rater[rater.external_id] == expected.get(rater.pk)
+    # the grades decide: r0 gave both expected grades
+    assert [rows_by_rater[r].gold_correct for r in ("r0", "r1", "r2")] == [2, 0, 0]

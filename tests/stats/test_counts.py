@@ -86,3 +86,23 @@ def test_results_convert_to_strict_json_with_builtin_types():
         d = result.as_dict()
         json.dumps(d, allow_nan=False)
         assert all(v is None or type(v) in (int, float, str) for v in d.values())
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([5, 3, 3, 0, 9, 5], dtype=np.int64),  # small, from 0
+        np.array([10_000_007, 10_000_003, 10_000_003, 10_500_000], dtype=np.int64),  # far from 0: shifted
+        np.array([-4, 7, -4, 2], dtype=np.int32),  # negative: shifted
+        np.array([3, 1, 3], dtype=np.uint32),
+        np.array([4_000_000_000, 4_000_000_002, 4_000_000_000], dtype=np.uint64),
+        np.array([1, 10**15, 1], dtype=np.int64),  # too wide a span: sorted
+    ],
+)
+def test_factorize_equals_numpy_unique(ids):
+    from comparisons.stats._base import factorize
+
+    values, inverse = factorize(ids)
+    want_values, want_inverse = np.unique(ids, return_inverse=True)
+    assert values.dtype == ids.dtype and np.array_equal(values, want_values)
+    assert np.array_equal(inverse, want_inverse)

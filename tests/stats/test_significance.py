@@ -66,6 +66,36 @@ def test_prompt_wilcoxon_detects_a_clear_preference():
     assert r.p_value < 0.001 and r.effect > 0
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_prompt_wilcoxon_above_fifty_prompts_equals_scipy_to_the_bit(seed):
+    """Above 50 prompts the statistic and p-value come from the distinct prompt means
+    (significance._signed_rank_normal), not from scipy: they must be scipy's exactly, with
+    prompts of different vote counts (ties between 1/3 and 2/6), zeros, and gaps in the ids."""
+    rng = np.random.default_rng(seed)
+    for _ in range(150):
+        prompts = int(rng.integers(51, 2_000))
+        ids = rng.integers(0, prompts, int(rng.integers(prompts, 6 * prompts))) * 7 + 10_000
+        out = rng.choice([-1, 0, 1], ids.size, p=rng.dirichlet([1, 1, 1]))
+        _, inverse, votes = np.unique(ids, return_inverse=True, return_counts=True)
+        means = np.bincount(inverse, weights=out) / votes
+        r = prompt_wilcoxon(ids, out)
+        if not means.any():
+            assert r.p_value == 1.0
+            continue
+        ref = wilcoxon(means, zero_method="wilcox")
+        assert (r.statistic, r.p_value) == (float(ref.statistic), float(ref.pvalue))
+        assert r.n == means.size
+
+
+def test_prompt_wilcoxon_fast_path_counts_a_lone_decided_prompt():
+    # 60 prompts, one of them decided: n = 1 nonzero mean, as scipy counts it
+    ids, out = np.arange(60), np.zeros(60, dtype=int)
+    out[7] = -1
+    ref = wilcoxon(np.where(np.arange(60) == 7, -1.0, 0.0), zero_method="wilcox")
+    r = prompt_wilcoxon(ids, out)
+    assert (r.statistic, r.p_value) == (float(ref.statistic), float(ref.pvalue))
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_holm_matches_statsmodels_multipletests(seed):
     rng = np.random.default_rng(seed)
