@@ -159,7 +159,8 @@ def _raters(
     if not votes["rater"].size:
         return {}
     # grouped by rater with a stable radix sort of small codes, each rater's median from its group
-    order = np.argsort(inverse.astype(np.int32 if known.size > 65_535 else np.uint16), kind="stable")
+    small = np.uint8 if known.size <= 256 else np.uint16 if known.size <= 65_536 else np.int32  # radix passes
+    order = np.argsort(inverse.astype(small), kind="stable")
     sizes = np.bincount(inverse, minlength=known.size)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     seconds = votes["seconds"][order]

@@ -248,9 +248,41 @@ def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_fu
     monkeypatch.undo()
     assert any(f"id > {int(first.votes['id'][-1])}" in s for s in sent), sent
     assert not any("comparisons_comparison" in s for s in sent)  # comparisons kept
+    assert not any("turn_choices" in s for s in sent)  # no per-turn vote read: no read of turns
     loading._kept.clear()
     assert_same_columns(again, loading.study_columns(focal))
     assert again.votes["id"].size == Vote.objects.filter(rater__study=focal).count() == 85
+    # two more rounds: the kept columns grow in place (loading._appended), and columns handed
+    # out before keep their votes
+    before = {k: col.copy() for k, col in again.votes.items()}
+    read(focal)
+    crowd_votes(focal, "c3", 7, seed=2)
+    grown = read(focal)
+    crowd_votes(focal, "c4", 5, seed=3)
+    grown = read(focal)
+    assert all(np.array_equal(before[k], again.votes[k]) for k in before)
+    assert grown.votes["id"].base is kept[focal.pk].room["votes.id"]  # a view of the kept buffer
+    loading._kept.clear()
+    assert_same_columns(grown, loading.study_columns(focal))
+    assert grown.votes["id"].size == 97
+
+
+def test_appended_columns_equal_a_concatenation_and_leave_earlier_views_alone():
+    room: dict[str, np.ndarray] = {}
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, 100, 50)
+    views, want = [first], first
+    for size in (3, 0, 700, 2_000, 1):
+        new = rng.integers(0, 100, size)
+        views.append(loading._appended(room, "x", views[-1], new))
+        want = np.concatenate([want, new])
+        assert np.array_equal(views[-1], want)
+    for view in views:  # each still the first entries of the whole
+        assert np.array_equal(view, want[: view.size])
+    # a column that is not the buffer's first entries (computed afresh) gets a buffer of its own
+    other = loading._appended(room, "x", want[::-1].copy(), np.array([7]))
+    assert np.array_equal(other, np.concatenate([want[::-1], [7]]))
+    assert np.array_equal(views[-1], want)
 
 
 def test_an_update_a_delete_or_a_late_commit_is_noticed_and_read_in_full(api, focal, kept):
