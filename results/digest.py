@@ -83,6 +83,7 @@ def study_digest(
             on_gold,
             correct,
             on_gold & attention[gold_at] if gold_ids.size else on_gold,
+            cols.medians,
         ),
         "counts": _counts(study, version, previous),
     }
@@ -153,27 +154,23 @@ def _raters(
     on_gold: np.ndarray,
     correct: np.ndarray,
     attention: np.ndarray,
+    medians_known: dict[int, tuple[int, float]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields. ``known``: the
-    study's rater ids, sorted; ``inverse``: each vote's rater's position in them."""
+    study's rater ids, sorted; ``inverse``: each vote's rater's position in them;
+    ``medians_known``: per rater id (its votes, their median seconds) from an earlier count of
+    the same votes or fewer (results.loading.StudyColumns.medians: columns grown by inserts
+    only), kept for a rater whose votes did not change in number and updated here."""
     if not votes["rater"].size:
         return {}
-    # grouped by rater with a stable radix sort of small codes, each rater's median from its group
-    small = np.uint8 if known.size <= 256 else np.uint16 if known.size <= 65_536 else np.int32  # radix passes
-    order = np.argsort(inverse.astype(small), kind="stable")
     sizes = np.bincount(inverse, minlength=known.size)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    seconds = votes["seconds"][order]
-    medians = np.array(
-        [_median(seconds[start : start + size]) for start, size in zip(starts.tolist(), sizes.tolist(), strict=True)]
-    )
+    medians = _medians(known, inverse, sizes, votes["seconds"], {} if medians_known is None else medians_known)
     raters = np.flatnonzero(sizes)  # raters with votes, as positions in `known`
     choice = np.minimum(votes["choice"], 3)  # a per-turn vote (code 4) has no one side: counted with the graded
     per_choice = np.bincount(inverse * 4 + choice, minlength=4 * known.size).reshape(-1, 4)[raters]
     gold = np.bincount(inverse[on_gold], minlength=known.size)[raters]
     right = np.bincount(inverse[on_gold & correct], minlength=known.size)[raters]
     failed = np.bincount(inverse[attention & ~correct], minlength=known.size)[raters]
-    medians = medians[raters]
     return {
         str(r): {
             "left": c[0],
@@ -188,10 +185,47 @@ def _raters(
         for r, c, m, g, k, f in zip(
             known[raters].tolist(),
             per_choice.tolist(),
-            medians.tolist(),
+            medians[raters].tolist(),
             gold.tolist(),
             right.tolist(),
             failed.tolist(),
             strict=True,
         )
     }
+
+
+def _medians(
+    known: np.ndarray,
+    inverse: np.ndarray,
+    sizes: np.ndarray,
+    seconds: np.ndarray,
+    cache: dict[int, tuple[int, float]],
+) -> np.ndarray:
+    """Per rater position in ``known``, the median seconds of its votes (0.0 without one): from
+    ``cache`` where it holds the rater's present number of votes, else from the votes (grouped
+    by rater with a stable radix sort of small codes), and then written to ``cache``."""
+    out = np.zeros(known.size)
+    todo = []
+    for at, (rater, size) in enumerate(zip(known.tolist(), sizes.tolist(), strict=True)):
+        hit = cache.get(rater)
+        if hit is not None and hit[0] == size:
+            out[at] = hit[1]
+        elif size:
+            todo.append(at)
+    if not todo:
+        return out
+    if len(todo) == int(np.count_nonzero(sizes)):  # every rater: all the votes
+        mine, codes = None, inverse
+    else:
+        mine = np.flatnonzero(np.isin(inverse, todo))
+        codes = inverse[mine]
+    small = np.uint8 if known.size <= 256 else np.uint16 if known.size <= 65_536 else np.int32  # radix passes
+    order = np.argsort(codes.astype(small), kind="stable")
+    grouped = (seconds if mine is None else seconds[mine])[order]
+    counts = np.bincount(codes, minlength=known.size)
+    starts = np.cumsum(counts) - counts
+    for at in todo:
+        start, size = int(starts[at]), int(counts[at])
+        out[at] = _median(grouped[start : start + size])
+        cache[int(known[at])] = (size, float(out[at]))
+    return out

@@ -53,6 +53,10 @@ class StudyColumns:
     links: dict[str, np.ndarray]
     # per comparison, its systems' ids, lower first (`comparison_systems`), once computed
     pair_systems: tuple[np.ndarray, np.ndarray] | None = None
+    # per rater id: (its votes here, their median seconds) as results.digest counted them; shared
+    # by the columns grown from these by inserts only (the kept path), where a rater with as many
+    # votes as before has the same votes (a full read starts an empty one)
+    medians: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def rater_ids(self) -> np.ndarray:
         """The study's rater ids, sorted (``links["rater_at"]`` indexes them)."""

@@ -340,6 +340,35 @@ def test_refreshes_through_kept_columns_give_the_results_of_a_fresh_process(api,
     assert kept_digest["counts"] == plain(study_counts(focal))  # kept from the digest before: no build since
 
 
+def test_a_raters_median_seconds_follow_its_new_votes_through_kept_columns(api, focal, kept):
+    """The digest keeps a rater's median seconds while its votes are as many as before
+    (loading.StudyColumns.medians) and counts it again when it has new ones."""
+    some_votes(api)
+    crowd_votes(focal, "c1", 30)
+    services.results_refresh(study_id=focal.pk)
+    who = Rater.objects.get(study=focal, external_id="c1")
+    before = ResultSnapshot.objects.get(key=services.DIGEST_KEY).data["raters"][str(who.pk)]["median_seconds"]
+    for c in Comparison.objects.filter(study=focal, gold__isnull=True).order_by("id")[30:40]:
+        assert c.right_response is not None
+        vote_build(
+            rater_id=who.pk,
+            comparison_id=c.pk,
+            left=(c.left_response_id, c.left_response.system_id),
+            right=(c.right_response_id, c.right_response.system_id),
+            choice="tie",
+            seconds=500.0,  # slower than any vote before: the median moves up
+            is_gold=False,
+        ).save()
+    crowd_votes(focal, "c2", 5, seed=4)
+    services.results_refresh(study_id=focal.pk)
+    assert kept[focal.pk].votes == 88  # read through the kept columns
+    kept_digest = ResultSnapshot.objects.get(key=services.DIGEST_KEY).data
+    assert kept_digest["raters"][str(who.pk)]["median_seconds"] > before
+    loading._kept.clear()
+    services.results_refresh(study_id=focal.pk, resample=True)  # the same votes, read afresh
+    assert ResultSnapshot.objects.get(key=services.DIGEST_KEY).data == kept_digest
+
+
 def test_the_study_page_says_when_the_resampled_parts_lag_the_counts(api, focal, client, researcher, settings):
     settings.LIMA_RESULTS_RESAMPLE_ALWAYS_BELOW = 0
     client.force_login(researcher)
