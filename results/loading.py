@@ -3,10 +3,11 @@ results.selectors.vote_load_rows reads through the ORM, without a Python object 
 
 Four reads: the study's raters (a few hundred rows, through the ORM: which count under the
 filters, their groups and names), and three column reads (results.columns): every vote of the
-study's raters (id, comparison, rater, shown responses, winner, simulated, gold, seconds,
-choice; no join), the study's comparisons (id, prompt, gold pair or not, responses) and its
-responses (id, system, length), each column aggregated by PostgreSQL into one binary string
-(results.columns). numpy joins them by id (sorted ids and searchsorted), orders the votes by id and applies the same
+study's raters (id, comparison, rater, shown responses, winner, seconds, and the choice code,
+simulated and gold flags and grade packed in one integer; no join), the study's comparisons
+(id, prompt, gold pair or not, responses) and its responses (id, system, length), each column
+aggregated by PostgreSQL into one binary string (results.columns); the turns of per-turn votes
+when there are any. numpy joins them by id (sorted ids and searchsorted), orders the votes by id and applies the same
 rules as the row path: not a gold vote, not on a gold pair or attention check now, of a rater
 counted under the filters; simulated votes left out once a real vote of their kind (person or
 judge) counts. A vote's rater and comparison belong to one study (every writer builds the vote
@@ -244,12 +245,16 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     )[0]
     turns = _turns(votes, read_turns.format(rater_ids, _id_range(0, votes)), turn_columns)
     comparisons, responses = _by_id(comparisons), _by_id(responses)
-    columns = StudyColumns(
-        votes, comparisons, responses, raters, systems, _by_turn(turns), links(votes, comparisons, responses, raters)
-    )
+    per_vote = links(votes, comparisons, responses, raters)
     # kept only when the counters agree with the votes read (they are the check of the next read)
-    if version and n_votes == votes["id"].size >= settings.LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES:
-        _keep(study, columns, n_votes, n_changes, shape)
+    keep = bool(version) and n_votes == votes["id"].size >= settings.LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES
+    room: dict[str, np.ndarray] = {}
+    if keep:  # in buffers with room after them, so that the next refresh's votes are appended there
+        votes = {k: _appended(room, f"votes.{k}", col, col[:0]) for k, col in votes.items()}
+        per_vote = {k: _appended(room, f"links.{k}", col, col[:0]) for k, col in per_vote.items()}
+    columns = StudyColumns(votes, comparisons, responses, raters, systems, _by_turn(turns), per_vote)
+    if keep:
+        _keep(study, columns, n_votes, n_changes, shape, room)
     else:
         _kept.pop(study.pk, None)
     return columns

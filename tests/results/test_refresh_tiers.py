@@ -234,6 +234,7 @@ def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_fu
     some_votes(api)
     first = read(focal)
     assert kept[focal.pk].last_id == int(first.votes["id"][-1])
+    assert first.votes["id"].base is kept[focal.pk].room["votes.id"]  # kept with room for the next votes
     crowd_votes(focal, "c1", 30)
     crowd_votes(focal, "c2", 12, seed=1)
     sent: list[str] = []
