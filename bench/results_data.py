@@ -1,7 +1,8 @@
 """LIMA-shaped studies for bench/results.py, written by PostgreSQL itself (INSERT ... SELECT
 generate_series): prompts x 5 baselines against one focal system, 3 votes per comparison from
-200 raters, so 1,000,000 votes are 66,667 prompts. Built once and kept (a study is rebuilt only
-when its vote count differs)."""
+200 raters, so 1,000,000 votes are 66,667 prompts; the votes written in random comparison order,
+as raters cast them (a study's vote ids follow arrival, not comparisons). Built once and kept (a
+study is rebuilt only when its vote count differs)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ NEW_VOTES_RATER = "bench-late"
 
 
 def slug_for(n_votes: int) -> str:
-    return f"bench-results-{n_votes}"
+    # "-v2": the votes in random comparison order, as raters cast them (since session 10; the
+    # studies before wrote them in comparison order, which made every lookup by comparison cheap)
+    return f"bench-results-{n_votes}-v2"
 
 
 def study_build(n_votes: int) -> int:
@@ -104,7 +107,7 @@ def study_build(n_votes: int) -> int:
                     lateral (select case when v.u < 0.45 then %s::bigint when v.u < 0.65 then null
                                     else (case when v.a_system = %s then v.b_system else v.a_system end) end as w,
                                     (case when v.swap then v.b_system else v.a_system end) as sl) x
-               order by v.comparison_id, v.k""",
+               order by random()""",
             [study.pk, study.pk, systems[0], systems[0]],
         )
         cur.execute("analyze")

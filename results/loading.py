@@ -418,11 +418,32 @@ def expand_turns(
 
 
 def lookup(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of `ids` in the sorted `keys`, and whether each was found."""
+    """Positions of `ids` in the sorted, distinct `keys`, and whether each was found (an id not
+    found gets ``min(searchsorted(keys, id), len(keys) - 1)``).
+
+    Many ids among keys of a moderate span (a study's comparison, response or vote ids) are
+    looked up in a table indexed by id: a binary search per id in random order costs a cache
+    miss per step, 230-255 ms for 1M votes' comparisons among 333,335 against 10-11 ms here
+    (votes arrive in any comparison's order; the bench's were written in comparison order, where
+    the search costs 25 ms)."""
     if not keys.size:
         return np.zeros(ids.size, dtype=np.int64), np.zeros(ids.size, dtype=bool)
-    pos = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
-    return pos, keys[pos] == ids
+    low, high = int(keys[0]), int(keys[-1])
+    if ids.size < LOOKUP_TABLE_MIN_IDS or high - low >= 4 * keys.size + 1_000_000:
+        pos = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
+        return pos, keys[pos] == ids
+    table = np.full(high - low + 1, -1, dtype=np.int64)
+    table[keys - low] = np.arange(keys.size)
+    inside = (ids >= low) & (ids <= high)
+    pos = table[np.where(inside, ids - low, 0)]
+    found = inside & (pos >= 0)
+    if not found.all():  # as the search places them
+        missing = ~found
+        pos[missing] = np.minimum(np.searchsorted(keys, ids[missing]), keys.size - 1)
+    return pos, found
+
+
+LOOKUP_TABLE_MIN_IDS = 1024  # fewer ids: a binary search each
 
 
 def comparison_systems(

@@ -402,3 +402,22 @@ def test_per_turn_votes_are_read_with_their_turns_once(api, kept, monkeypatch):
     via_kept = services.results_compute(study=study, params=params, filters=VoteFilter(), columns=again)
     fresh = services.results_compute(study=study, params=params, filters=VoteFilter())
     assert_close(plain(via_kept), plain(fresh))
+
+
+def test_lookup_by_table_equals_the_binary_search():
+    """loading.lookup's table (many ids, keys of a moderate span) places every id as the binary
+    search does: found ones at their key, missing ones (between keys, below, above) where
+    searchsorted puts them."""
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        keys = np.unique(rng.integers(5_000, 5_000 + int(rng.integers(10, 50_000)), int(rng.integers(1, 20_000))))
+        ids = np.concatenate(
+            [rng.choice(keys, 3_000), rng.integers(0, 80_000, 500), [0, keys[0] - 1, keys[-1] + 1, 10**12]]
+        )
+        rng.shuffle(ids)
+        pos, found = loading.lookup(keys, ids)
+        want = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
+        assert pos.dtype == want.dtype and np.array_equal(pos, want), trial
+        assert np.array_equal(found, keys[want] == ids), trial
+    few = loading.lookup(np.array([3, 9]), np.array([9, 4]))  # few ids: the search itself
+    assert few[0].tolist() == [1, 1] and few[1].tolist() == [True, False]
