@@ -43,7 +43,7 @@ def study_digest(
     judges = {r[0] for r in cols.raters if r[2] == Rater.JUDGE_GROUP}
     not_counting = np.array(sorted(excluded | judges), dtype=np.int64)
     by_not_counting = np.isin(cols.rater_ids(), not_counting)[cols.rater_at()]
-    filling = found & ~votes["gold"] & ~gold_comparison[at] & ~by_not_counting
+    filling = found & ~votes["gold"] & ~cols.links["comparison_gold"] & ~by_not_counting
     n_pairs = pair_codes.shape[0]
     comparisons_per_pair = np.bincount(pair_of_comparison[~gold_comparison], minlength=n_pairs)
     votes_per_pair = np.bincount(pair_of_comparison[at[filling]], minlength=n_pairs)

@@ -83,7 +83,10 @@ def links(
 ) -> dict[str, np.ndarray]:
     """Per vote: the position of its comparison in ``comparisons`` and whether it is there, the
     positions of its shown responses in ``responses`` (both id-ordered) and of its rater among
-    the sorted ids of ``raters``."""
+    the sorted ids of ``raters``; and what the vote table reads through them (its comparison's
+    prompt and gold mark, its shown responses' systems and lengths), gathered once: votes come in
+    any comparison's order, so each gather reads memory at random, and kept columns append
+    these for their new votes only (a vote not found reads the entry its position clamps to)."""
     comparison_at, comparison_found = lookup(comparisons["id"], votes["comparison"])
     left_at, _ = lookup(responses["id"], votes["left"])
     right_at, _ = lookup(responses["id"], votes["right"])
@@ -94,7 +97,21 @@ def links(
         "left_at": left_at,
         "right_at": right_at,
         "rater_at": lookup(rater_ids, votes["rater"])[0],
+        "prompt": _gathered(comparisons["prompt"], comparison_at),
+        "comparison_gold": _gathered(comparisons["gold"], comparison_at),
+        "left_system": _gathered(responses["system"], left_at),
+        "right_system": _gathered(responses["system"], right_at),
+        "left_length": _gathered(responses["length"], left_at),
+        "right_length": _gathered(responses["length"], right_at),
     }
+
+
+# what the vote table takes from `links` for each counted vote
+TABLE_LINKS = ("prompt", "left_system", "right_system", "left_length", "right_length")
+
+
+def _gathered(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    return values[at] if values.size else np.zeros(at.size, dtype=values.dtype)
 
 
 # A vote's choice code, its flags and its grade travel packed in one int4 (`codes`): each column
@@ -383,19 +400,19 @@ def _by_id(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _per_turn(
-    v: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None, at: np.ndarray, group_code: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The votes with each per-turn vote as its turns (`expand_turns`), their comparisons'
-    positions and group codes to match, each entry's turn and turn choice code. Without a
-    per-turn vote every vote is one entry as it is, and nothing is copied."""
+    v: dict[str, np.ndarray], turns: dict[str, np.ndarray] | None, group_code: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """The votes with each per-turn vote as its turns (`expand_turns`), their group codes to
+    match, each entry's turn and turn choice code. Without a per-turn vote every vote is one
+    entry as it is, and nothing is copied."""
     none = np.zeros(0, dtype=np.int64)
     if not (v["choice"] == PER_TURN).any():
-        return v, at, group_code, none, none
+        return v, group_code, none, none
     src, turn, code = expand_turns(v, turns)
     if src.size != v["id"].size or not np.array_equal(src, np.arange(src.size)):
         v = {k: col[src] for k, col in v.items()}
-        at, group_code = at[src], group_code[src]
-    return v, at, group_code, turn, code
+        group_code = group_code[src]
+    return v, group_code, turn, code
 
 
 def expand_turns(
@@ -479,23 +496,22 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
         if external_id in filters.exclude_raters or (filters.rater_group and group != filters.rater_group):
             continue
         groups[rater_id], names[rater_id] = group, external_id
-    comparisons, responses = cols.comparisons, cols.responses
     counting = np.fromiter(groups, dtype=np.int64, count=len(groups))
     counting.sort()
     is_counting = np.isin(cols.rater_ids(), counting)  # per rater of the study, sorted like `counting`
     rater_at = cols.rater_at()
-    found, at = cols.links["comparison_found"], cols.links["comparison_at"]
+    per_vote = cols.links
     # rating votes (a rating study's) are left out explicitly: the pairwise table has two sides
-    keep = ~cols.votes["gold"] & found & ~comparisons["gold"][at] & (cols.votes["choice"] != GRADED)
+    keep = ~cols.votes["gold"] & per_vote["comparison_found"] & ~per_vote["comparison_gold"]
+    keep &= cols.votes["choice"] != GRADED
     if is_counting.all():  # every rater counts (no exclusion, no filter): the positions are the codes
         rater_code = rater_at
     else:
         keep &= is_counting[rater_at]
         rater_code = (np.cumsum(is_counting) - 1)[rater_at]
-    v = {**cols.votes, "rater_code": rater_code, "left_at": cols.links["left_at"], "right_at": cols.links["right_at"]}
+    v = {**cols.votes, "rater_code": rater_code} | {k: per_vote[k] for k in TABLE_LINKS}
     if not keep.all():  # (no copies when every vote read counts)
         v = {k: col[keep] for k, col in v.items()}
-        at = at[keep]
     group_names = sorted(set(groups.values()))
     group_of_rater = np.array([group_names.index(groups[int(r)]) for r in counting.tolist()], dtype=np.int64)
     group_code = group_of_rater[v["rater_code"]] if counting.size else np.zeros(0, dtype=np.int64)
@@ -510,16 +526,15 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
     if n_left_out:
         counted = ~left_out
         v = {k: col[counted] for k, col in v.items()}
-        at, group_code = at[counted], group_code[counted]
-    v, at, group_code, turn, code = _per_turn(v, cols.turns, at, group_code)
+        group_code = group_code[counted]
+    v, group_code, turn, code = _per_turn(v, cols.turns, group_code)
     is_turn = v["choice"] == PER_TURN
     any_turn = bool(is_turn.any())
-    left_at, right_at = v["left_at"], v["right_at"]
-    left, right = responses["system"][left_at], responses["system"][right_at]
+    left, right = v["left_system"], v["right_system"]
     unit = np.where(is_turn, turn_unit(v["comparison"], turn), v["comparison"]) if any_turn else v["comparison"]
     table = VoteTable(
         comparison=unit,
-        prompt=comparisons["prompt"][at],
+        prompt=v["prompt"],
         rater=v["rater"],
         group=np.asarray(group_names, dtype=object)[group_code],
         left=left,
@@ -527,8 +542,8 @@ def vote_load_columns(study: Study, filters: VoteFilter, columns: StudyColumns |
         winner=np.where(is_turn, np.where(code == 0, left, np.where(code == 1, right, 0)), v["winner"])
         if any_turn
         else v["winner"],
-        left_length=responses["length"][left_at],
-        right_length=responses["length"][right_at],
+        left_length=v["left_length"],
+        right_length=v["right_length"],
         systems=cols.systems,
         both_bad=np.where(is_turn, code == PER_TURN, v["both_bad"]) if any_turn else v["both_bad"],
         turn=turn if any_turn else None,
