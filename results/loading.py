@@ -7,11 +7,12 @@ study's raters (id, comparison, rater, shown responses, winner, seconds, and the
 simulated and gold flags and grade packed in one integer; no join), the study's comparisons
 (id, prompt, gold pair or not, responses) and its responses (id, system, length), each column
 aggregated by PostgreSQL into one binary string (results.columns); the turns of per-turn votes
-when there are any. numpy joins them by id (sorted ids and searchsorted), orders the votes by id and applies the same
-rules as the row path: not a gold vote, not on a gold pair or attention check now, of a rater
-counted under the filters; simulated votes left out once a real vote of their kind (person or
-judge) counts. A vote's rater and comparison belong to one study (every writer builds the vote
-from a rater and a comparison of the study)."""
+when there are any. numpy joins them by id (`lookup`: a table indexed by id, or a binary search
+for few ids), orders the votes by id and applies the same rules as the row path: not a gold
+vote, not on a gold pair or attention check now, of a rater counted under the filters;
+simulated votes left out once a real vote of their kind (person or judge) counts. A vote's
+rater and comparison belong to one study (every writer builds the vote from a rater and a
+comparison of the study)."""
 
 from __future__ import annotations
 
