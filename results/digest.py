@@ -154,7 +154,7 @@ def _raters(
     on_gold: np.ndarray,
     correct: np.ndarray,
     attention: np.ndarray,
-    medians_known: dict[int, tuple[int, float]] | None = None,
+    medians_known: dict[int, tuple[int, float]],
 ) -> dict[str, dict[str, Any]]:
     """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields. ``known``: the
     study's rater ids, sorted; ``inverse``: each vote's rater's position in them;
@@ -164,7 +164,7 @@ def _raters(
     if not votes["rater"].size:
         return {}
     sizes = np.bincount(inverse, minlength=known.size)
-    medians = _medians(known, inverse, sizes, votes["seconds"], {} if medians_known is None else medians_known)
+    medians = _medians(known, inverse, sizes, votes["seconds"], medians_known)
     raters = np.flatnonzero(sizes)  # raters with votes, as positions in `known`
     choice = np.minimum(votes["choice"], 3)  # a per-turn vote (code 4) has no one side: counted with the graded
     per_choice = np.bincount(inverse * 4 + choice, minlength=4 * known.size).reshape(-1, 4)[raters]

@@ -51,7 +51,7 @@ class StudyColumns:
     raters: list[tuple[int, str, str, bool]]  # id, external id, group, excluded
     systems: dict[int, str]
     turns: dict[str, np.ndarray] | None  # per-turn votes' turns, (vote, turn)-ordered: vote, turn, code
-    # per vote, where its comparison, shown responses and rater are (`links`)
+    # per vote, where its comparison and rater are, and its prompt, shown systems and lengths (`links`)
     links: dict[str, np.ndarray]
     # per comparison, its systems' ids, lower first (`comparison_systems`), once computed
     pair_systems: tuple[np.ndarray, np.ndarray] | None = None
@@ -82,12 +82,12 @@ def links(
     responses: dict[str, np.ndarray],
     raters: list[tuple[int, str, str, bool]],
 ) -> dict[str, np.ndarray]:
-    """Per vote: the position of its comparison in ``comparisons`` and whether it is there, the
-    positions of its shown responses in ``responses`` (both id-ordered) and of its rater among
-    the sorted ids of ``raters``; and what the vote table reads through them (its comparison's
-    prompt and gold mark, its shown responses' systems and lengths), gathered once: votes come in
-    any comparison's order, so each gather reads memory at random, and kept columns append
-    these for their new votes only (a vote not found reads the entry its position clamps to)."""
+    """Per vote: the position of its comparison in ``comparisons`` (id-ordered) and whether it is
+    there, the position of its rater among the sorted ids of ``raters``, and what the vote table
+    reads through its comparison and shown responses (the comparison's prompt and gold mark, the
+    responses' systems and lengths), gathered once: votes come in any comparison's order, so each
+    gather reads memory at random, and kept columns append these for their new votes only (a
+    vote not found reads the entry its position clamps to)."""
     comparison_at, comparison_found = lookup(comparisons["id"], votes["comparison"])
     left_at, _ = lookup(responses["id"], votes["left"])
     right_at, _ = lookup(responses["id"], votes["right"])
@@ -95,8 +95,6 @@ def links(
     return {
         "comparison_at": comparison_at,
         "comparison_found": comparison_found,
-        "left_at": left_at,
-        "right_at": right_at,
         "rater_at": lookup(rater_ids, votes["rater"])[0],
         "prompt": _gathered(comparisons["prompt"], comparison_at),
         "comparison_gold": _gathered(comparisons["gold"], comparison_at),
@@ -166,7 +164,7 @@ class _Kept:
     shape: str
     columns: StudyColumns
     # the buffers the kept columns are the first entries of, with room after them (`_appended`)
-    room: dict[str, np.ndarray] = field(default_factory=dict)
+    room: dict[str, np.ndarray]
 
 
 _kept: OrderedDict[int, _Kept] = OrderedDict()  # per process, newest last
@@ -326,11 +324,11 @@ def _keep(
     votes: int,
     changes: int,
     shape: str,
-    room: dict[str, np.ndarray] | None = None,
+    room: dict[str, np.ndarray],
 ) -> None:
     last = int(columns.votes["id"][-1]) if columns.votes["id"].size else 0
     _kept.pop(study.pk, None)
-    _kept[study.pk] = _Kept((study.pk, study.slug), last, votes, changes, shape, columns, room or {})
+    _kept[study.pk] = _Kept((study.pk, study.slug), last, votes, changes, shape, columns, room)
     while len(_kept) > max(settings.LIMA_RESULTS_COLUMN_CACHE_STUDIES, 0):
         _kept.popitem(last=False)
 
