@@ -11,10 +11,11 @@ columns of one query are aggregated over the same rows in the same order (one sc
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from psycopg import sql
 
 # type -> (the SQL that sends a value, its numpy dtype as sent, the native dtype returned)
@@ -27,26 +28,43 @@ KINDS = {
 
 
 def fetch_columns(
-    source: sql.Composable, columns: list[tuple[str, str, str]], extra: sql.Composable | None = None
+    source: sql.Composable,
+    columns: list[tuple[str, str, str]],
+    extra: sql.Composable | None = None,
+    jit: bool = True,
 ) -> tuple[dict[str, np.ndarray], tuple[Any, ...]]:
     """``select <each column aggregated> <source>`` (source: "from ... where ..."), each column
     (name, SQL expression, kind in KINDS) as a native numpy array in the rows' common order,
     and the values of ``extra`` (scalar expressions, comma-separated), selected in the same
     statement and so seen in the same snapshot of the database. Expressions must be NOT NULL
-    (coalesce them)."""
-    parts: list[sql.Composable] = [
-        sql.SQL("string_agg({}, ''::bytea)").format(sql.SQL(KINDS[kind][0]).format(sql.SQL(expr)))
-        for _name, expr, kind in columns
-    ]
-    if extra is not None:
-        parts.append(extra)
-    query = sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
-    with connection.cursor() as cursor:
+    (coalesce them).
+
+    ``jit=False``: PostgreSQL compiles no code for the statement (``SET LOCAL jit = off`` in a
+    transaction around it, which lasts to the end of the caller's transaction if there is one).
+    For a statement whose cost PostgreSQL overestimates: above jit_above_cost it spends tens of
+    milliseconds compiling (68 ms for a 10k study's votes read through the rater index, whose
+    execution took 6 ms; docs/benchmarks.md)."""
+    with transaction.atomic() if not jit else nullcontext(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        raw.execute(query, binary=True)
+        if not jit:
+            raw.execute("set local jit = off")
+        raw.execute(columns_query(source, columns, extra), binary=True)
         row = raw.fetchone()
     out: dict[str, np.ndarray] = {}
     for (name, _expr, kind), data in zip(columns, row[: len(columns)], strict=True):
         _send, wire, native = KINDS[kind]
         out[name] = np.frombuffer(data or b"", dtype=wire).astype(native)
     return out, tuple(row[len(columns) :])
+
+
+def columns_query(
+    source: sql.Composable, columns: list[tuple[str, str, str]], extra: sql.Composable | None = None
+) -> sql.Composable:
+    """The statement `fetch_columns` sends (for a test to EXPLAIN it)."""
+    parts: list[sql.Composable] = [
+        sql.SQL("string_agg({}, ''::bytea)").format(sql.SQL(KINDS[kind][0]).format(sql.SQL(expr)))
+        for _name, expr, kind in columns
+    ]
+    if extra is not None:
+        parts.append(extra)
+    return sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
