@@ -156,7 +156,7 @@ def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str,
 
     from bench.results_data import new_votes_remove, study_build
     from comparisons.models import Study
-    from results import loading
+    from results import kept_columns
     from results.compute import compute_results  # noqa: F401  (numpy and scipy loaded before the clock)
     from results.loading import study_columns
     from results.params import Params
@@ -172,7 +172,7 @@ def bench_size(n_votes: int, repeat: int, pages_only: bool = False) -> dict[str,
 
         def cold(resample: bool) -> Callable[[], Any]:
             def run() -> None:
-                loading._kept.clear()  # a fresh process: everything read from PostgreSQL
+                kept_columns.kept_studies.clear()  # a fresh process: everything read from PostgreSQL
                 results_refresh(study_id=study_id, resample=resample)
 
             return run
@@ -215,18 +215,18 @@ def after_new_votes(study_id: int, repeat: int) -> dict[str, dict[str, float]]:
     refresh before, the resampled parts kept: `refresh_counted_after_1000`) and in full from
     PostgreSQL (`refresh_full_after_1000`, what every refresh cost before issue 13's tiers)."""
     from bench.results_data import new_votes_add, new_votes_remove
-    from results import loading
+    from results import kept_columns
     from results.services import results_refresh
 
     out: dict[str, list[dict[str, float]]] = {"refresh_counted_after_1000": [], "refresh_full_after_1000": []}
     for _ in range(repeat):
         for name, resample in (("refresh_counted_after_1000", False), ("refresh_full_after_1000", True)):
             new_votes_remove(study_id)
-            loading._kept.clear()
+            kept_columns.kept_studies.clear()
             results_refresh(study_id=study_id, resample=True)  # the refresh before: columns kept
             new_votes_add(study_id, 1_000)
             if resample:
-                loading._kept.clear()
+                kept_columns.kept_studies.clear()
             out[name].append(timed(partial(results_refresh, study_id=study_id, resample=resample), 1))
     new_votes_remove(study_id)
     results_refresh(study_id=study_id, resample=True)

@@ -1,5 +1,5 @@
 """What the dashboard shows beside the results, counted with each default refresh from the
-columns the results were read from (results.loading.StudyColumns), so a page view reads it
+columns the results were read from (results.study_columns.StudyColumns), so a page view reads it
 instead of scanning votes: per pair, the comparisons (gold pairs aside) and the votes filling
 their slots (raters.selectors.votes_filling_slots); gold votes and how many were right; the
 simulated votes; per rater the totals of raters.quality (votes per choice, median seconds,
@@ -18,7 +18,8 @@ from comparisons.models import Study
 from comparisons.selectors import study_counts
 from comparisons.stats._base import factorize
 from raters.models import GoldPair, Rater
-from results.loading import StudyColumns, lookup
+from results.joins import lookup
+from results.study_columns import StudyColumns
 
 CHOICES = ("left", "right", "tie")
 
@@ -159,7 +160,7 @@ def _raters(
     """Per rater id (as a string: JSON keys): raters.quality.RaterTotals' fields. ``known``: the
     study's rater ids, sorted; ``inverse``: each vote's rater's position in them;
     ``medians_known``: per rater id (its votes, their median seconds) from an earlier count of
-    the same votes or fewer (results.loading.StudyColumns.medians: columns grown by inserts
+    the same votes or fewer (results.study_columns.StudyColumns.medians: columns grown by inserts
     only), kept for a rater whose votes did not change in number and updated here."""
     if not votes["rater"].size:
         return {}
@@ -176,7 +177,7 @@ def _raters(
             "left": c[0],
             "right": c[1],
             "tie": c[2],
-            "graded": c[3],  # rating and per-turn votes (results.loading.GRADED, PER_TURN)
+            "graded": c[3],  # rating and per-turn votes (results.study_columns.GRADED, PER_TURN)
             "median_seconds": m,
             "gold_votes": g,
             "gold_correct": k,

@@ -19,7 +19,7 @@ from raters.models import GoldPair, Rater, Vote
 from raters.selectors import votes_that_count
 
 if TYPE_CHECKING:
-    from results.loading import StudyColumns
+    from results.study_columns import StudyColumns
     from results.table import VoteTable
 
 
@@ -142,13 +142,13 @@ def vote_table(study: Study, filters: VoteFilter = VoteFilter()) -> tuple[VoteTa
 
 
 def vote_load(study: Study, filters: VoteFilter = VoteFilter(), columns: StudyColumns | None = None) -> VoteLoad:
-    """The counted votes: on PostgreSQL as columns straight into numpy (results.loading, a
+    """The counted votes: on PostgreSQL as columns straight into numpy (results.loading and results.counted, a
     few integers per vote aggregated into binary strings, and the study's comparisons,
     responses and raters; `columns` if already read); elsewhere (the SQLite first run)
     through the ORM rows."""
     # numpy loads with the first computation, not when the URLs are imported (no cycle is dodged)
     if connection.vendor == "postgresql":
-        from results.loading import vote_load_columns  # noqa: PLC0415
+        from results.counted import vote_load_columns  # noqa: PLC0415
 
         return vote_load_columns(study, filters, columns)
     return vote_load_rows(study, filters)

@@ -25,7 +25,7 @@ from results.params import Params
 from results.selectors import NEVER_VOTED, VoteFilter, VoteLoad, vote_load, votes_version, votes_versions
 
 if TYPE_CHECKING:
-    from results.loading import StudyColumns
+    from results.study_columns import StudyColumns
 
 DEFAULT_KEY = "default"
 DIGEST_KEY = "dashboard-digest"  # results.digest, written with each default refresh
@@ -58,8 +58,8 @@ def results_compute(
     # numpy and scipy load here, on the first computation, not when the URLs are imported
     # (every manage.py command would pay for them): no cycle is dodged.
     from results.compute import compute_results  # noqa: PLC0415
+    from results.counted import comparisons_per_pair  # noqa: PLC0415
     from results.judges_results import attach_judges, judges_results  # noqa: PLC0415
-    from results.loading import comparisons_per_pair  # noqa: PLC0415
     from results.sequential_state import sequential_context, stamp_settlements  # noqa: PLC0415
     from results.stopping import stopping_apply  # noqa: PLC0415
 

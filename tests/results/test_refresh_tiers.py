@@ -19,11 +19,13 @@ from comparisons.selectors import study_counts
 from comparisons.services.queue import study_pairs
 from raters.models import Rater, Vote
 from raters.services.votes import vote_build
-from results import loading, services
+from results import kept_columns, loading, services
 from results.compute import RESAMPLED_SECTIONS, compute_results
+from results.joins import lookup
 from results.models import ResultSnapshot
 from results.params import Params
 from results.selectors import VoteFilter, vote_load, votes_version
+from results.study_columns import StudyColumns
 from tests.comparisons.helpers import upload
 from tests.results.test_api import import_votes, lima_votes
 from tests.results.test_loading import assert_close
@@ -206,7 +208,7 @@ def test_the_due_rule(settings):
 # --- the columns kept between refreshes (PostgreSQL) -------------------------------------------------
 
 
-def assert_same_columns(a: loading.StudyColumns, b: loading.StudyColumns) -> None:
+def assert_same_columns(a: StudyColumns, b: StudyColumns) -> None:
     for part in ("votes", "comparisons", "responses", "turns", "links"):
         x, y = getattr(a, part), getattr(b, part)
         assert (x is None) == (y is None), part
@@ -217,7 +219,7 @@ def assert_same_columns(a: loading.StudyColumns, b: loading.StudyColumns) -> Non
     assert a.raters == b.raters and a.systems == b.systems
 
 
-def read(study: Study) -> loading.StudyColumns:
+def read(study: Study) -> StudyColumns:
     return loading.study_columns(study, version=votes_version(study))
 
 
@@ -225,9 +227,9 @@ def read(study: Study) -> loading.StudyColumns:
 def kept(settings):
     assert connection.vendor == "postgresql"
     settings.LIMA_RESULTS_COLUMN_CACHE_MIN_VOTES = 1
-    loading._kept.clear()
-    yield loading._kept
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
+    yield kept_columns.kept_studies
+    kept_columns.kept_studies.clear()
 
 
 def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_full_read(api, focal, kept, monkeypatch):
@@ -250,10 +252,10 @@ def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_fu
     assert any(f"id > {int(first.votes['id'][-1])}" in s for s in sent), sent
     assert not any("comparisons_comparison" in s for s in sent)  # comparisons kept
     assert not any("turn_choices" in s for s in sent)  # no per-turn vote read: no read of turns
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(again, loading.study_columns(focal))
     assert again.votes["id"].size == Vote.objects.filter(rater__study=focal).count() == 85
-    # two more rounds: the kept columns grow in place (loading._appended), and columns handed
+    # two more rounds: the kept columns grow in place (kept_columns.appended), and columns handed
     # out before keep their votes
     before = {k: col.copy() for k, col in again.votes.items()}
     read(focal)
@@ -263,7 +265,7 @@ def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_fu
     grown = read(focal)
     assert all(np.array_equal(before[k], again.votes[k]) for k in before)
     assert grown.votes["id"].base is kept[focal.pk].room["votes.id"]  # a view of the kept buffer
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(grown, loading.study_columns(focal))
     assert grown.votes["id"].size == 97
 
@@ -275,13 +277,13 @@ def test_appended_columns_equal_a_concatenation_and_leave_earlier_views_alone():
     views, want = [first], first
     for size in (3, 0, 700, 2_000, 1):
         new = rng.integers(0, 100, size)
-        views.append(loading._appended(room, "x", views[-1], new))
+        views.append(kept_columns.appended(room, "x", views[-1], new))
         want = np.concatenate([want, new])
         assert np.array_equal(views[-1], want)
     for view in views:  # each still the first entries of the whole
         assert np.array_equal(view, want[: view.size])
     # a column that is not the buffer's first entries (computed afresh) gets a buffer of its own
-    other = loading._appended(room, "x", want[::-1].copy(), np.array([7]))
+    other = kept_columns.appended(room, "x", want[::-1].copy(), np.array([7]))
     assert np.array_equal(other, np.concatenate([want[::-1], [7]]))
     assert np.array_equal(views[-1], want)
 
@@ -292,7 +294,7 @@ def test_an_update_a_delete_or_a_late_commit_is_noticed_and_read_in_full(api, fo
     first = Vote.objects.filter(rater__external_id="r1").order_by("id").first()
     Vote.objects.filter(pk=first.pk).update(choice="tie", winner=None)  # votes unchanged, changes + 1
     updated = read(focal)
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(updated, loading.study_columns(focal))
 
     read(focal)
@@ -300,7 +302,7 @@ def test_an_update_a_delete_or_a_late_commit_is_noticed_and_read_in_full(api, fo
     gap, values = victim.pk, {f.attname: getattr(victim, f.attname) for f in Vote._meta.concrete_fields}
     victim.delete()
     after_delete = read(focal)
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(after_delete, loading.study_columns(focal))
 
     read(focal)  # kept, newest id above the gap
@@ -308,7 +310,7 @@ def test_an_update_a_delete_or_a_late_commit_is_noticed_and_read_in_full(api, fo
     Vote.objects.create(**values)  # committed "late": an id below the newest one read
     late = read(focal)
     assert gap in late.votes["id"].tolist()
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(late, loading.study_columns(focal))
 
 
@@ -318,7 +320,7 @@ def test_new_outputs_or_gold_pairs_read_the_comparisons_again(api, focal, kept):
     gold = api.post("/api/studies/s/gold/", {"prompt_id": "p5", "systems": ["LIMA", "GPT-4"], "expected": "LIMA"})
     assert gold.status_code == 201
     again = read(focal)
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(again, loading.study_columns(focal))
     assert again.comparisons["gold"].any()
 
@@ -331,7 +333,7 @@ def test_refreshes_through_kept_columns_give_the_results_of_a_fresh_process(api,
     assert kept[focal.pk].votes == 73
     kept_data = stored()
     kept_digest = ResultSnapshot.objects.get(key=services.DIGEST_KEY).data
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     services.results_refresh(study_id=focal.pk, resample=True)  # the same votes, read afresh
     fresh = stored()
     assert_close(
@@ -343,7 +345,7 @@ def test_refreshes_through_kept_columns_give_the_results_of_a_fresh_process(api,
 
 def test_a_raters_median_seconds_follow_its_new_votes_through_kept_columns(api, focal, kept):
     """The digest keeps a rater's median seconds while its votes are as many as before
-    (loading.StudyColumns.medians) and counts it again when it has new ones."""
+    (StudyColumns.medians) and counts it again when it has new ones."""
     some_votes(api)
     crowd_votes(focal, "c1", 30)
     services.results_refresh(study_id=focal.pk)
@@ -365,7 +367,7 @@ def test_a_raters_median_seconds_follow_its_new_votes_through_kept_columns(api, 
     assert kept[focal.pk].votes == 88  # read through the kept columns
     kept_digest = ResultSnapshot.objects.get(key=services.DIGEST_KEY).data
     assert kept_digest["raters"][str(who.pk)]["median_seconds"] > before
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     services.results_refresh(study_id=focal.pk, resample=True)  # the same votes, read afresh
     assert ResultSnapshot.objects.get(key=services.DIGEST_KEY).data == kept_digest
 
@@ -396,7 +398,7 @@ def test_per_turn_votes_are_read_with_their_turns_once(api, kept, monkeypatch):
     crowd_votes(study, "c1", 20, per_turn=True)
     again = read(study)
     assert kept[study.pk].votes == 60 and again.turns is not None and again.turns["vote"].size == 120
-    loading._kept.clear()
+    kept_columns.kept_studies.clear()
     assert_same_columns(again, loading.study_columns(study))
     params = Params(seed=study.seed)
     via_kept = services.results_compute(study=study, params=params, filters=VoteFilter(), columns=again)
@@ -405,7 +407,7 @@ def test_per_turn_votes_are_read_with_their_turns_once(api, kept, monkeypatch):
 
 
 def test_lookup_by_table_equals_the_binary_search():
-    """loading.lookup's table (many ids, keys of a moderate span) places every id as the binary
+    """lookup's table (many ids, keys of a moderate span) places every id as the binary
     search does: found ones at their key, missing ones (between keys, below, above) where
     searchsorted puts them."""
     rng = np.random.default_rng(1)
@@ -415,9 +417,9 @@ def test_lookup_by_table_equals_the_binary_search():
             [rng.choice(keys, 3_000), rng.integers(0, 80_000, 500), [0, keys[0] - 1, keys[-1] + 1, 10**12]]
         )
         rng.shuffle(ids)
-        pos, found = loading.lookup(keys, ids)
+        pos, found = lookup(keys, ids)
         want = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
         assert pos.dtype == want.dtype and np.array_equal(pos, want), trial
         assert np.array_equal(found, keys[want] == ids), trial
-    few = loading.lookup(np.array([3, 9]), np.array([9, 4]))  # few ids: the search itself
+    few = lookup(np.array([3, 9]), np.array([9, 4]))  # few ids: the search itself
     assert few[0].tolist() == [1, 1] and few[1].tolist() == [True, False]
