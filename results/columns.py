@@ -31,7 +31,7 @@ def fetch_columns(
     source: sql.Composable,
     columns: list[tuple[str, str, str]],
     extra: sql.Composable | None = None,
-    jit: bool = True,
+    planner: dict[str, str] | None = None,
 ) -> tuple[dict[str, np.ndarray], tuple[Any, ...]]:
     """``select <each column aggregated> <source>`` (source: "from ... where ..."), each column
     (name, SQL expression, kind in KINDS) as a native numpy array in the rows' common order,
@@ -39,15 +39,14 @@ def fetch_columns(
     statement and so seen in the same snapshot of the database. Expressions must be NOT NULL
     (coalesce them).
 
-    ``jit=False``: PostgreSQL compiles no code for the statement (``SET LOCAL jit = off`` in a
-    transaction around it, which lasts to the end of the caller's transaction if there is one).
-    For a statement whose cost PostgreSQL overestimates: above jit_above_cost it spends tens of
-    milliseconds compiling (68 ms for a 10k study's votes read through the rater index, whose
-    execution took 6 ms; docs/benchmarks.md)."""
-    with transaction.atomic() if not jit else nullcontext(), connection.cursor() as cursor:
+    ``planner``: settings (name -> value) for this statement, where the caller knows the access
+    path better than PostgreSQL's estimates (results.loading: a small study's votes), set with
+    ``set_config(..., true)`` (SET LOCAL) in a transaction around it; inside a caller's
+    transaction they last to its end."""
+    with transaction.atomic() if planner else nullcontext(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        if not jit:
-            raw.execute("set local jit = off")
+        if planner:
+            raw.execute(planner_settings(planner))
         raw.execute(columns_query(source, columns, extra), binary=True)
         row = raw.fetchone()
     out: dict[str, np.ndarray] = {}
@@ -68,3 +67,12 @@ def columns_query(
     if extra is not None:
         parts.append(extra)
     return sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
+
+
+def planner_settings(planner: dict[str, str]) -> sql.Composable:
+    """The statement that sets ``planner`` (name -> value) to the end of the transaction."""
+    return sql.SQL("select {}").format(
+        sql.SQL(", ").join(
+            sql.SQL("set_config({}, {}, true)").format(sql.Literal(k), sql.Literal(v)) for k, v in planner.items()
+        )
+    )

@@ -92,25 +92,21 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     # the new votes only (kept columns): through the primary key's range; all of them: through the
     # rater index when they are a small share of the votes table (`_through_rater_index`)
     through_index = kept is None and _through_rater_index(rater_ids)
+    of_study = sql.SQL("from raters_vote v where v.rater_id = any({}::bigint[])").format(rater_ids)
     after = sql.SQL(" and v.id > {}").format(sql.Literal(kept.last_id)) if kept is not None else sql.SQL("")
     counters = sql.SQL(
         "(select coalesce(sum(votes), 0)::int8 from results_ratervotecount where rater_id = any({0}::bigint[])),"
         " (select coalesce(sum(changes), 0)::int8 from results_ratervotecount where rater_id = any({0}::bigint[]))"
     ).format(rater_ids)
     votes, (n_votes, n_changes) = fetch_columns(
-        sql.SQL("from {} where {}{}").format(*study_votes(rater_ids, through_index), after),
-        VOTE_COLUMNS,
-        extra=counters,
-        jit=not through_index,
+        of_study + after, VOTE_COLUMNS, extra=counters, planner=RATER_INDEX_PLANNER if through_index else None
     )
     votes = by_id(_unpacked(votes))
 
-    def read_turns(through_index: bool, ids: sql.Composable) -> sql.Composable:
-        voted, of_study = study_votes(rater_ids, through_index)
-        return sql.SQL(
-            "from {} cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
-            " where {} and v.choice = 'per_turn'{}"
-        ).format(voted, of_study, ids)
+    read_turns = sql.SQL(
+        "from raters_vote v cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
+        " where v.rater_id = any({}::bigint[]) and v.choice = 'per_turn'{}"
+    )
 
     turn_columns = [
         ("vote", "v.id", "int8"),
@@ -121,7 +117,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         before = kept.columns
         inserts_only = n_votes - kept.votes == n_changes - kept.changes == votes["id"].size
         if inserts_only:
-            new_turns = _turns(votes, read_turns(False, _id_range(kept.last_id, votes)), turn_columns)
+            new_turns = _turns(votes, read_turns.format(rater_ids, _id_range(kept.last_id, votes)), turn_columns)
             new_links = links(votes, before.comparisons, before.responses, raters)
             old_links = before.links
             old_ids, new_ids = before.rater_ids(), np.array(sorted(r[0] for r in raters), dtype=np.int64)
@@ -145,10 +141,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         # not only inserts (an update, a delete, a late commit): read everything again
         through_index = _through_rater_index(rater_ids)
         votes, (n_votes, n_changes) = fetch_columns(
-            sql.SQL("from {} where {}").format(*study_votes(rater_ids, through_index)),
-            VOTE_COLUMNS,
-            extra=counters,
-            jit=not through_index,
+            of_study, VOTE_COLUMNS, extra=counters, planner=RATER_INDEX_PLANNER if through_index else None
         )
         votes = by_id(_unpacked(votes))
     comparisons = fetch_columns(
@@ -169,7 +162,12 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         ).format(sql.Literal(study.pk)),
         [("id", "r.id", "int8"), ("system", "r.system_id", "int8"), ("length", "r.length", "int4")],
     )[0]
-    turns = _turns(votes, read_turns(through_index, _id_range(0, votes)), turn_columns, jit=not through_index)
+    turns = _turns(
+        votes,
+        read_turns.format(rater_ids, _id_range(0, votes)),
+        turn_columns,
+        planner=RATER_INDEX_PLANNER if through_index else None,
+    )
     comparisons, responses = by_id(comparisons), by_id(responses)
     per_vote = links(votes, comparisons, responses, raters)
     # kept only when the counters agree with the votes read (they are the check of the next read)
@@ -187,11 +185,17 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
 
 
 # A study whose votes are fewer than this share of the votes table's rows reads them through the
-# rater index, a rater at a time (`study_votes`), whatever the planner estimates: a study's raters
-# that are not among the column's most common values were estimated at 448,279 votes for the
-# 10,005 of a 10k study beside a 1M one, and the table (1,010,010 votes) was scanned: 211 ms against
-# 32 ms through the index (docs/benchmarks.md). A larger share is left to the planner (a scan).
-RATER_INDEX_MAX_SHARE = 0.25
+# rater index (RATER_INDEX_PLANNER), whatever the planner estimates: a study's raters that are not
+# among the rater column's most common values were estimated at 374,742 votes for the 10,005 of a
+# 10k study beside a 1M one, and the whole table (1,010,010 votes) was scanned: 98-128 ms, against
+# 2.5-3.1 ms for the same statement as one bitmap scan of the index. A larger share is left to
+# the planner: for the 1M study itself (99% of the table) the bitmap scan took 207-222 ms against
+# the scan's 180 ms (two columns in psql; docs/benchmarks.md, "On session 11's VM").
+RATER_INDEX_MAX_SHARE = 0.5
+# No scan of the table (the rater index's bitmap is left: each page read once, in order), and no
+# JIT compilation: the misestimate puts the statement's cost above jit_above_cost, and PostgreSQL
+# spent 63-68 ms compiling a read that ran in a few.
+RATER_INDEX_PLANNER = {"enable_seqscan": "off", "jit": "off"}
 
 
 def _through_rater_index(rater_ids: sql.Composable) -> bool:
@@ -211,32 +215,17 @@ def _through_rater_index(rater_ids: sql.Composable) -> bool:
     return bool(voted < RATER_INDEX_MAX_SHARE * table)
 
 
-def study_votes(rater_ids: sql.Composable, through_index: bool) -> tuple[sql.Composable, sql.Composable]:
-    """The votes of the raters ``rater_ids`` (a literal array) as a FROM item named ``v`` and the
-    condition that keeps only theirs. ``through_index``: one lateral subquery per rater (OFFSET 0
-    keeps the planner from flattening it into a join it could hash over a scan of the table), each
-    an index scan on (rater, comparison), read without JIT compilation (its cost is overestimated
-    as much as the rows were: results.columns.fetch_columns); otherwise ``rater_id = any(...)`` and
-    the planner's choice."""
-    if through_index:
-        return (
-            sql.SQL(
-                "unnest({}::bigint[]) r(study_rater) cross join lateral"
-                " (select * from raters_vote where rater_id = r.study_rater offset 0) v"
-            ).format(rater_ids),
-            sql.SQL("true"),
-        )
-    return sql.SQL("raters_vote v"), sql.SQL("v.rater_id = any({}::bigint[])").format(rater_ids)
-
-
 def _turns(
-    votes: dict[str, np.ndarray], source: sql.Composable, columns: list[tuple[str, str, str]], jit: bool = True
+    votes: dict[str, np.ndarray],
+    source: sql.Composable,
+    columns: list[tuple[str, str, str]],
+    planner: dict[str, str] | None = None,
 ) -> dict[str, np.ndarray]:
     """The turns of the per-turn votes among ``votes`` (read by ``source``), or none without
     one: the read scans the votes again (65-78 ms at 1M votes), and turns whose vote is not
     among those read are dropped anyway (`expand_turns`)."""
     if (votes["choice"] == PER_TURN).any():
-        return fetch_columns(source, columns, jit=jit)[0]
+        return fetch_columns(source, columns, planner=planner)[0]
     return {name: np.zeros(0, dtype=np.int64) for name, _expr, _kind in columns}
 
 

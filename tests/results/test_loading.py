@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from psycopg import sql
 
 from bench.results_data import study_build
@@ -21,7 +21,7 @@ from comparisons.models import Study
 from demo.simulate import votes_simulate
 from raters.models import GoldPair, Rater, Vote
 from results import loading, services
-from results.columns import columns_query, fetch_columns
+from results.columns import columns_query, fetch_columns, planner_settings
 from results.params import Params
 from results.selectors import VoteFilter, vote_load, vote_load_rows, votes_version
 from tests.comparisons.helpers import create_study, jsonl, rows_for, upload
@@ -187,9 +187,10 @@ def test_the_version_moves_with_every_change_that_moves_the_counted_votes(api, f
     assert votes_version(focal).startswith(f"v2:{Vote.objects.filter(comparison__study=focal).count()}:")
 
 
-def _plan(query: sql.Composable) -> dict:
-    with connection.cursor() as cursor:
+def _plan(query: sql.Composable, planner: dict[str, str]) -> dict:
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # a composed statement (psycopg's sql), as results.columns sends it
+        raw.execute(planner_settings(planner))
         raw.execute(sql.SQL("explain (format json) {}").format(query))
         plan = raw.fetchone()[0]
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
@@ -202,43 +203,63 @@ def _vote_reads(plan: dict) -> list[dict]:
     return [n for n in nodes if n.get("Relation Name") == Vote._meta.db_table]
 
 
+PLANNER_DEFAULTS = {"enable_seqscan": "on", "jit": "on"}  # (the test's transaction keeps what a read set)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
 def test_a_small_study_beside_a_large_one_reads_its_votes_through_the_rater_index(monkeypatch):
     """A small study's raters are not among the rater column's most common values, so PostgreSQL
     estimates their votes many times over and scanned the whole votes table: a small study's
-    refresh grew with every other study's votes (a 10k study beside a 1M one: 211 ms against 32 ms
-    through the index). Its votes are now read through the rater index, with the same columns."""
+    refresh grew with every other study's votes (a 10k study beside a 1M one: 98-128 ms against
+    2.5-3.1 ms through the index). Its votes, and its per-turn votes' turns, are now read through
+    the rater index, with the same columns."""
     large, small = (Study.objects.get(pk=study_build(n)) for n in (30_000, 600))  # built, then ANALYZEd
+    per_turn = Vote.objects.filter(rater__study=small).order_by("id")[:3]
+    Vote.objects.filter(pk__in=[v.pk for v in per_turn]).update(choice="per_turn", turn_choices=["left", "tie"])
+    sent: list[tuple] = []
+    real = loading.fetch_columns
 
-    def ids(study: Study) -> sql.Composable:
-        return sql.Literal(
-            "{" + ",".join(str(pk) for pk in Rater.objects.filter(study=study).values_list("id", flat=True)) + "}"
-        )
+    def spy(source, columns, extra=None, planner=None):
+        sent.append((columns_query(source, columns, extra), columns, planner))
+        return real(source, columns, extra, planner)
 
-    def read(study: Study, through_index: bool) -> sql.Composable:
-        source = sql.SQL("from {} where {}").format(*loading.study_votes(ids(study), through_index))
-        return columns_query(source, loading.VOTE_COLUMNS)
-
-    assert loading._through_rater_index(ids(small)) and not loading._through_rater_index(ids(large))
-    # the setting has the problem: left to the planner, the small study's votes are overestimated
-    (left_to_planner,) = _vote_reads(_plan(read(small, False)))
-    assert left_to_planner["Plan Rows"] > 5 * Vote.objects.filter(rater__study=small).count(), left_to_planner
-    # through the index: a scan of the (rater, comparison) index per rater, never of the table
-    through = _vote_reads(_plan(read(small, True)))
-    assert through and all(n["Node Type"] in ("Index Scan", "Bitmap Heap Scan") for n in through), through
-    assert len(loading.study_columns(small).votes["id"]) == Vote.objects.filter(rater__study=small).count()
+    monkeypatch.setattr(loading, "fetch_columns", spy)
+    loading.study_columns(large)
+    assert [planner for _q, columns, planner in sent if columns is loading.VOTE_COLUMNS] == [None]  # most of the table
+    sent.clear()
+    read = loading.study_columns(small)
+    monkeypatch.undo()
+    votes_read = [(q, planner) for q, columns, planner in sent if columns is loading.VOTE_COLUMNS]
+    turns_read = [(q, planner) for q, columns, planner in sent if columns[0][0] == "vote"]
+    assert len(votes_read) == len(turns_read) == 1 and read.turns is not None and read.turns["vote"].size == 6
+    # (the votes' read because PostgreSQL expects many times the small study's votes)
+    (alone,) = _vote_reads(_plan(votes_read[0][0], PLANNER_DEFAULTS))
+    assert alone["Plan Rows"] > 5 * Vote.objects.filter(rater__study=small).count(), alone
+    for query, planner in (*votes_read, *turns_read):
+        assert planner == loading.RATER_INDEX_PLANNER
+        # the setting has the problem: left to the planner, the read scans the whole votes table
+        (alone,) = _vote_reads(_plan(query, PLANNER_DEFAULTS))
+        assert alone["Node Type"] == "Seq Scan", alone
+        # as read: a bitmap of the (rater, comparison) index, never a scan of the table
+        (through,) = _vote_reads(_plan(query, planner))
+        assert through["Node Type"] == "Bitmap Heap Scan", through
+        assert through["Plans"][0]["Index Name"] == "vote_once_per_rater_and_comparison", through
+    assert len(read.votes["id"]) == Vote.objects.filter(rater__study=small).count()
     assert_same_everywhere(small, monkeypatch, filters=FILTERS[:1])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="settings are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)  # no transaction around the test's: SET LOCAL ends with the read's own
-def test_a_read_without_jit_sets_it_off_for_its_statement_only():
-    """A read through the rater index is estimated as many rows as the misestimate it avoids, and
-    above jit_above_cost PostgreSQL compiled it: 68 ms of a 74 ms read of a 10k study's votes."""
-    source, setting = sql.SQL("from generate_series(1, 3) g"), sql.SQL("current_setting('jit')")
+def test_a_read_with_planner_settings_has_them_for_its_statement_only():
+    """A read through the rater index turns the table's scan and JIT compilation off: the
+    misestimate it avoids put its cost above jit_above_cost, and PostgreSQL spent 63-68 ms
+    compiling a read that ran in a few."""
+    source = sql.SQL("from generate_series(1, 3) g")
+    settings = sql.SQL("current_setting('enable_seqscan'), current_setting('jit')")
     with connection.cursor() as cursor:
-        cursor.execute("show jit")
-        default = cursor.fetchone()[0]
-    cols, (during,) = fetch_columns(source, [("g", "g", "int8")], extra=setting, jit=False)
-    assert during == "off" and list(cols["g"]) == [1, 2, 3]
-    assert fetch_columns(source, [("g", "g", "int8")], extra=setting)[1] == (default,)
+        cursor.execute("select current_setting('enable_seqscan'), current_setting('jit')")
+        default = cursor.fetchone()
+    planner = {"enable_seqscan": "off", "jit": "off"}
+    cols, during = fetch_columns(source, [("g", "g", "int8")], extra=settings, planner=planner)
+    assert during == ("off", "off") != tuple(default) and list(cols["g"]) == [1, 2, 3]
+    assert fetch_columns(source, [("g", "g", "int8")], extra=settings)[1] == tuple(default)

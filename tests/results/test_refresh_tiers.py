@@ -242,9 +242,9 @@ def test_after_new_votes_only_the_newer_ones_are_read_and_the_columns_equal_a_fu
     sent: list[str] = []
     real = loading.fetch_columns
 
-    def spy(source, columns, extra=None, jit=True):
+    def spy(source, columns, extra=None, planner=None):
         sent.append(source.as_string(connection.connection))
-        return real(source, columns, extra, jit)
+        return real(source, columns, extra, planner)
 
     monkeypatch.setattr(loading, "fetch_columns", spy)
     again = read(focal)
