@@ -102,12 +102,10 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
         of_study + after, VOTE_COLUMNS, extra=counters, planner=RATER_INDEX_PLANNER if through_index else None
     )
     votes = by_id(_unpacked(votes))
-
     read_turns = sql.SQL(
         "from raters_vote v cross join lateral jsonb_array_elements_text(v.turn_choices) with ordinality t(c, n)"
         " where v.rater_id = any({}::bigint[]) and v.choice = 'per_turn'{}"
     )
-
     turn_columns = [
         ("vote", "v.id", "int8"),
         ("turn", "t.n - 1", "int4"),
@@ -193,8 +191,9 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
 # the scan's 180 ms (two columns in psql; docs/benchmarks.md, "On session 11's VM").
 RATER_INDEX_MAX_SHARE = 0.5
 # No scan of the table (the rater index's bitmap is left: each page read once, in order), and no
-# JIT compilation: the misestimate puts the statement's cost above jit_above_cost, and PostgreSQL
-# spent 63-68 ms compiling a read that ran in a few.
+# JIT compilation: the overestimate grows the statement's cost with the table (30,632 for the 10k
+# study beside 1M votes), and past jit_above_cost (100,000) PostgreSQL compiles it: 63-68 ms for a
+# read that ran in 6 ms, in a first version costed at 1.45M.
 RATER_INDEX_PLANNER = {"enable_seqscan": "off", "jit": "off"}
 
 
