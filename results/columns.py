@@ -39,16 +39,24 @@ def fetch_columns(
     statement and so seen in the same snapshot of the database. Expressions must be NOT NULL
     (coalesce them).
 
-    ``planner``: settings (name -> value) for this statement, where the caller knows the access
-    path better than PostgreSQL's estimates (results.loading: a small study's votes), set with
-    ``set_config(..., true)`` (SET LOCAL) in a transaction around it; inside a caller's
-    transaction they last to its end."""
+    ``planner``: settings (name -> value) for this statement alone, where the caller knows the
+    access path better than PostgreSQL's estimates (results.loading: a small study's votes): set
+    with ``set_config(..., true)`` (SET LOCAL) in a transaction around it, and set back to what
+    they were after it (a caller's transaction keeps a SET LOCAL to its end otherwise)."""
     with transaction.atomic() if planner else nullcontext(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         if planner:
+            raw.execute(
+                sql.SQL("select {}").format(
+                    sql.SQL(", ").join(sql.SQL("current_setting({})").format(sql.Literal(k)) for k in planner)
+                )
+            )
+            before = dict(zip(planner, raw.fetchone(), strict=True))
             raw.execute(planner_settings(planner))
         raw.execute(columns_query(source, columns, extra), binary=True)
         row = raw.fetchone()
+        if planner:
+            raw.execute(planner_settings(before))
     out: dict[str, np.ndarray] = {}
     for (name, _expr, kind), data in zip(columns, row[: len(columns)], strict=True):
         _send, wire, native = KINDS[kind]

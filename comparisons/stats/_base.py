@@ -79,13 +79,10 @@ def factorize(ids: Any) -> tuple[np.ndarray, np.ndarray]:
     arr = np.asarray(ids)
     if arr.dtype.kind in "iu" and arr.size and arr.ndim == 1:
         low, high = int(arr.min()), int(arr.max())
-        limit = 4 * arr.size + 1_000_000
-        if low >= 0 and high < limit:
-            present = np.bincount(arr, minlength=high + 1) > 0
-            lookup = np.cumsum(present) - 1
-            return np.flatnonzero(present).astype(arr.dtype), lookup[arr]
-        if high - low < limit:
-            shifted = (arr - low).astype(np.int64) if arr.dtype.kind == "i" else (arr - np.uint64(low)).astype(np.int64)
+        if low >= 0 and high < 4 * arr.size + 1_000_000:
+            low = 0  # (no subtraction pass)
+        if high - low < 4 * arr.size + 1_000_000:
+            shifted = (arr if low == 0 else arr - arr.dtype.type(low)).astype(np.intp, copy=False)
             present = np.bincount(shifted, minlength=high - low + 1) > 0
             lookup = np.cumsum(present) - 1
             return (np.flatnonzero(present) + low).astype(arr.dtype), lookup[shifted]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -203,7 +204,7 @@ def _vote_reads(plan: dict) -> list[dict]:
     return [n for n in nodes if n.get("Relation Name") == Vote._meta.db_table]
 
 
-PLANNER_DEFAULTS = {"enable_seqscan": "on", "jit": "on"}  # (the test's transaction keeps what a read set)
+PLANNER_DEFAULTS = {"enable_seqscan": "on", "jit": "on"}  # PostgreSQL's defaults, set for the plan alone
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
@@ -249,8 +250,8 @@ def test_a_small_study_beside_a_large_one_reads_its_votes_through_the_rater_inde
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="settings are PostgreSQL's")
-@pytest.mark.django_db(transaction=True)  # no transaction around the test's: SET LOCAL ends with the read's own
-def test_a_read_with_planner_settings_has_them_for_its_statement_only():
+@pytest.mark.parametrize("outer", [False, True], ids=["alone", "in-a-transaction"])
+def test_a_read_with_planner_settings_has_them_for_its_statement_only(outer, transactional_db):
     """A read through the rater index turns the table's scan and JIT compilation off (the
     overestimate grows its cost with the table, and past jit_above_cost PostgreSQL spent 63-68 ms
     compiling a read that ran in 6 ms); the session's settings are back after it."""
@@ -260,6 +261,7 @@ def test_a_read_with_planner_settings_has_them_for_its_statement_only():
         cursor.execute("select current_setting('enable_seqscan'), current_setting('jit')")
         default = cursor.fetchone()
     planner = {"enable_seqscan": "off", "jit": "off"}
-    cols, during = fetch_columns(source, [("g", "g", "int8")], extra=settings, planner=planner)
-    assert during == ("off", "off") != tuple(default) and list(cols["g"]) == [1, 2, 3]
-    assert fetch_columns(source, [("g", "g", "int8")], extra=settings)[1] == tuple(default)
+    with transaction.atomic() if outer else nullcontext():  # a caller's transaction keeps a SET LOCAL
+        cols, during = fetch_columns(source, [("g", "g", "int8")], extra=settings, planner=planner)
+        assert during == ("off", "off") != tuple(default) and list(cols["g"]) == [1, 2, 3]
+        assert fetch_columns(source, [("g", "g", "int8")], extra=settings)[1] == tuple(default)
