@@ -28,7 +28,10 @@ class SafeWriter:
         self._writer = csv.writer(stream, **options)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([neutralize(v) for v in row])
+        # `neutralize` inlined: a call per cell was a third of a 1M-vote export's CSV writing
+        return self._writer.writerow(
+            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
+        )
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

@@ -18,6 +18,8 @@ import numpy as np
 from django.db import connection, transaction
 from psycopg import sql
 
+from results.planner import planner_applied
+
 # type -> (the SQL that sends a value, its numpy dtype as sent, the native dtype returned)
 KINDS = {
     "int8": ("int8send(({})::int8)", ">i8", np.int64),
@@ -45,18 +47,9 @@ def fetch_columns(
     they were after it (a caller's transaction keeps a SET LOCAL to its end otherwise)."""
     with transaction.atomic() if planner else nullcontext(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        if planner:
-            raw.execute(
-                sql.SQL("select {}").format(
-                    sql.SQL(", ").join(sql.SQL("current_setting({})").format(sql.Literal(k)) for k in planner)
-                )
-            )
-            before = dict(zip(planner, raw.fetchone(), strict=True))
-            raw.execute(planner_settings(planner))
-        raw.execute(columns_query(source, columns, extra), binary=True)
-        row = raw.fetchone()
-        if planner:
-            raw.execute(planner_settings(before))
+        with planner_applied(raw, planner):
+            raw.execute(columns_query(source, columns, extra), binary=True)
+            row = raw.fetchone()
     out: dict[str, np.ndarray] = {}
     for (name, _expr, kind), data in zip(columns, row[: len(columns)], strict=True):
         _send, wire, native = KINDS[kind]
@@ -75,12 +68,3 @@ def columns_query(
     if extra is not None:
         parts.append(extra)
     return sql.SQL("select {} {}").format(sql.SQL(", ").join(parts), source)
-
-
-def planner_settings(planner: dict[str, str]) -> sql.Composable:
-    """The statement that sets ``planner`` (name -> value) to the end of the transaction."""
-    return sql.SQL("select {}").format(
-        sql.SQL(", ").join(
-            sql.SQL("set_config({}, {}, true)").format(sql.Literal(k), sql.Literal(v)) for k, v in planner.items()
-        )
-    )

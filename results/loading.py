@@ -30,6 +30,7 @@ from results.columns import fetch_columns
 from results.joins import by_id, by_turn, links, lookup
 from results.kept_columns import appended
 from results.loading_rows import study_columns_rows
+from results.planner import RATER_INDEX_PLANNER, through_rater_index
 from results.study_columns import PER_TURN, StudyColumns
 
 # A vote's choice code, its flags and its grade travel packed in one int4 (`codes`): each column
@@ -90,8 +91,8 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     if kept is not None and (kept.study != (study.pk, study.slug) or kept.shape != shape):
         kept = None
     # the new votes only (kept columns): through the primary key's range; all of them: through the
-    # rater index when they are a small share of the votes table (`_through_rater_index`)
-    through_index = kept is None and _through_rater_index(rater_ids)
+    # rater index when they are a small share of the votes table (`through_rater_index`)
+    through_index = kept is None and through_rater_index(rater_ids)
     of_study = sql.SQL("from raters_vote v where v.rater_id = any({}::bigint[])").format(rater_ids)
     after = sql.SQL(" and v.id > {}").format(sql.Literal(kept.last_id)) if kept is not None else sql.SQL("")
     counters = sql.SQL(
@@ -137,7 +138,7 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
             kept_columns.keep(study, columns, n_votes, n_changes, shape, kept.room)
             return columns
         # not only inserts (an update, a delete, a late commit): read everything again
-        through_index = _through_rater_index(rater_ids)
+        through_index = through_rater_index(rater_ids)
         votes, (n_votes, n_changes) = fetch_columns(
             of_study, VOTE_COLUMNS, extra=counters, planner=RATER_INDEX_PLANNER if through_index else None
         )
@@ -180,38 +181,6 @@ def study_columns(study: Study, version: str | None = None) -> StudyColumns:
     else:
         kept_columns.kept_studies.pop(study.pk, None)
     return columns
-
-
-# A study whose votes are fewer than this share of the votes table's rows reads them through the
-# rater index (RATER_INDEX_PLANNER), whatever the planner estimates: a study's raters that are not
-# among the rater column's most common values were estimated at 374,742 votes for the 10,005 of a
-# 10k study beside a 1M one, and the whole table (1,010,010 votes) was scanned: 98-128 ms, against
-# 2.5-3.1 ms for the same statement as one bitmap scan of the index. A larger share is left to
-# the planner: for the 1M study itself (99% of the table) the bitmap scan took 207-222 ms against
-# the scan's 180 ms (two columns in psql; docs/benchmarks.md, "On session 11's VM").
-RATER_INDEX_MAX_SHARE = 0.5
-# No scan of the table (the rater index's bitmap is left: each page read once, in order), and no
-# JIT compilation: the overestimate grows the statement's cost with the table (30,632 for the 10k
-# study beside 1M votes), and past jit_above_cost (100,000) PostgreSQL compiles it: 63-68 ms for a
-# read that ran in 6 ms, in a first version costed at 1.45M.
-RATER_INDEX_PLANNER = {"enable_seqscan": "off", "jit": "off"}
-
-
-def _through_rater_index(rater_ids: sql.Composable) -> bool:
-    """Whether the votes of the raters ``rater_ids`` (a literal array) are read through the rater
-    index: their count from the vote counters, the table's rows from its statistics (pg_class's
-    reltuples, kept by VACUUM and ANALYZE; -1, never counted, leaves it to the planner)."""
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper (a composed statement)
-        raw.execute(
-            sql.SQL(
-                "select coalesce(sum(votes), 0)::float8,"
-                " (select reltuples from pg_class where oid = 'raters_vote'::regclass)::float8"
-                " from results_ratervotecount where rater_id = any({}::bigint[])"
-            ).format(rater_ids)
-        )
-        voted, table = raw.fetchone()
-    return bool(voted < RATER_INDEX_MAX_SHARE * table)
 
 
 def _turns(

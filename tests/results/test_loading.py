@@ -22,8 +22,9 @@ from comparisons.models import Study
 from demo.simulate import votes_simulate
 from raters.models import GoldPair, Rater, Vote
 from results import loading, services
-from results.columns import columns_query, fetch_columns, planner_settings
+from results.columns import columns_query, fetch_columns
 from results.params import Params
+from results.planner import planner_settings
 from results.selectors import VoteFilter, vote_load, vote_load_rows, votes_version
 from tests.comparisons.helpers import create_study, jsonl, rows_for, upload
 from tests.comparisons.test_real_data import alpaca_rows
@@ -69,7 +70,7 @@ def assert_same_everywhere(study: Study, monkeypatch: pytest.MonkeyPatch, filter
             assert x.dtype == y.dtype and np.array_equal(x, y), (f, name)
         for through_index in (True, False):  # the votes read through the rater index, or by the planner's choice
             with monkeypatch.context() as m:
-                m.setattr(loading, "_through_rater_index", lambda _ids, through=through_index: through)
+                m.setattr(loading, "through_rater_index", lambda _ids, through=through_index: through)
                 forced = vote_load(study, f)
             for name in FIELDS:
                 x, y = getattr(forced.table, name), getattr(cols.table, name)
