@@ -97,8 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # longer than running them; docs/benchmarks.md, "Voting"). Pays off with CONN_MAX_AGE > 0.
     # Behind a pooler in transaction mode that cannot keep prepared statements, set
     # DB_PREPARE_THRESHOLD= (empty) to turn preparing off.
-    # Behind PgBouncer in transaction mode, `.iterator()`'s server-side cursors (results export,
-    # categories, judges) must be off too: DB_DISABLE_SERVER_SIDE_CURSORS=True (docs/deployment.md).
+    # Behind PgBouncer in transaction mode, `.iterator()`'s server-side cursors (categories,
+    # judges) must be off too: DB_DISABLE_SERVER_SIDE_CURSORS=True (docs/deployment.md).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)

@@ -156,7 +156,8 @@ def _copy_rows(study: Study) -> Iterator[tuple[Any, ...]]:
     Python values in C. Stopping early (a client gone) cancels the COPY and rolls back. Until
     the rows are read or the generator closed, the connection is the COPY's: a statement sent
     on it in between would wait on psycopg's connection lock for ever (a streaming response
-    sends none)."""
+    sends none). The transaction lasts as long as the download: its snapshot holds VACUUM back
+    for that time, as any long read does."""
     query, planner = copy_query(study)
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper

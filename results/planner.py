@@ -28,14 +28,19 @@ RATER_INDEX_PLANNER = {"enable_seqscan": "off", "jit": "off"}
 
 def through_rater_index(rater_ids: sql.Composable) -> bool:
     """Whether the votes of the raters ``rater_ids`` (a literal array) are read through the rater
-    index: their count from the vote counters, the table's rows from its statistics (pg_class's
-    reltuples, kept by VACUUM and ANALYZE; -1, never counted, leaves it to the planner)."""
+    index: their count from the vote counters, the table's rows as PostgreSQL's planner estimates
+    them, the density its statistics saw (pg_class's reltuples per page, kept by VACUUM and
+    ANALYZE) times the pages it has now, so that statistics taken while the table was smaller
+    (ANALYZE lags behind the votes) do not count a small study as most of it; reltuples -1
+    (never counted) leaves it to the planner."""
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper (a composed statement)
         raw.execute(
             sql.SQL(
                 "select coalesce(sum(votes), 0)::float8,"
-                " (select reltuples from pg_class where oid = 'raters_vote'::regclass)::float8"
+                " (select case when reltuples > 0 and relpages > 0"
+                " then reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::float8)"
+                " else reltuples end from pg_class where oid = 'raters_vote'::regclass)::float8"
                 " from results_ratervotecount where rater_id = any({}::bigint[])"
             ).format(rater_ids)
         )

@@ -24,7 +24,7 @@ from raters.models import GoldPair, Rater, Vote
 from results import loading, services
 from results.columns import columns_query, fetch_columns
 from results.params import Params
-from results.planner import planner_settings
+from results.planner import RATER_INDEX_MAX_SHARE, planner_settings, through_rater_index
 from results.selectors import VoteFilter, vote_load, vote_load_rows, votes_version
 from tests.comparisons.helpers import create_study, jsonl, rows_for, upload
 from tests.comparisons.test_real_data import alpaca_rows
@@ -248,6 +248,25 @@ def test_a_small_study_beside_a_large_one_reads_its_votes_through_the_rater_inde
         assert through["Plans"][0]["Index Name"] == "vote_once_per_rater_and_comparison", through
     assert len(read.votes["id"]) == Vote.objects.filter(rater__study=small).count()
     assert_same_everywhere(small, monkeypatch, filters=FILTERS[:1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_the_votes_table_is_counted_at_its_size_now_not_at_its_last_analyze():
+    """The table's rows are estimated as PostgreSQL's planner estimates them: the density its
+    statistics saw times its pages now. Statistics taken while the table held little more than
+    the small study (ANALYZE lags behind the votes) would count the small study as most of the
+    table, and leave its read to the planner, which scans the whole table."""
+    _large, small = (Study.objects.get(pk=study_build(n)) for n in (30_000, 600))  # built, then ANALYZEd
+    raters = sql.Literal("{" + ",".join(str(pk) for pk in small.raters.values_list("id", flat=True)) + "}")
+    assert through_rater_index(raters)
+    with connection.cursor() as cursor:  # as ANALYZE left them when the table held a fiftieth of its votes
+        cursor.execute(
+            "update pg_class set reltuples = reltuples / 50, relpages = greatest(relpages / 50, 1)"
+            " where oid = 'raters_vote'::regclass returning reltuples"
+        )
+        (stale,) = cursor.fetchone()
+    assert Vote.objects.filter(rater__study=small).count() > RATER_INDEX_MAX_SHARE * stale  # most of the table, stale
+    assert through_rater_index(raters)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="settings are PostgreSQL's")
