@@ -3,12 +3,12 @@
 A text cell that starts with =, +, -, @, a tab or a carriage return is read as a formula by
 Excel, LibreOffice and Google Sheets; such a cell is written with a leading apostrophe, which
 the spreadsheet shows as text. Numbers, booleans and None are written as they are (a negative
-number stays a number). Every CSV the service writes goes through `writer` or `dict_writer`."""
+number stays a number). Every CSV the service writes goes through `writer`."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,16 +38,5 @@ class SafeWriter:
             self.writerow(row)
 
 
-class SafeDictWriter(csv.DictWriter):
-    """csv.DictWriter whose values are neutralized (the header is ours)."""
-
-    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
-        return super().writerow({k: neutralize(v) for k, v in rowdict.items()})
-
-
 def writer(stream: Any, **options: Any) -> SafeWriter:
     return SafeWriter(stream, **options)
-
-
-def dict_writer(stream: Any, fieldnames: list[str], **options: Any) -> SafeDictWriter:
-    return SafeDictWriter(stream, fieldnames=fieldnames, **options)

@@ -9,7 +9,9 @@ import csv
 import io
 
 import pytest
+from django.utils.safestring import SafeString
 
+from comparisons import csvsafe
 from comparisons.csvsafe import neutralize
 from results.services import results_refresh
 from tests.raters.conftest import open_study
@@ -31,6 +33,13 @@ def test_a_cell_that_starts_like_a_formula_is_written_as_text():
     for payload in PAYLOADS:
         assert neutralize(payload) == "'" + payload
     assert neutralize("fine = ok") == "fine = ok" and neutralize(-0.5) == -0.5 and neutralize(None) is None
+    # the writer every CSV goes through (its check inlined for speed) writes the cells so too
+    buffer = io.StringIO()
+    cells = [*PAYLOADS, SafeString("=1+1"), "fine = ok", -0.5, None, True]
+    csvsafe.writer(buffer).writerow(cells)
+    (written,) = csv.reader(io.StringIO(buffer.getvalue()))
+    assert written == [str(neutralize(c)) if c is not None else "" for c in cells]
+    assert written[len(PAYLOADS)] == "'=1+1" and written[-3:] == ["-0.5", "", "True"]
 
 
 def test_rationales_in_votes_csv_are_neutralized(api):
